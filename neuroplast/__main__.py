@@ -1,0 +1,5 @@
+"""``python -m neuroplast`` runs the command-line interface."""
+
+from neuroplast.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,68 @@
+"""Choose brian2's code-generation backend for one run, and put everything back afterwards.
+
+brian2 keeps its device, code-generation target, default clock and random state
+in process-wide globals.  :func:`brian_backend` sets them for one run and restores
+them on exit, so that running a model never leaves the caller's session changed
+(numpy's global random state included: brian2's runtime targets draw from it).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import brian2
+import numpy as np
+
+__all__ = ["BACKENDS", "brian_backend", "is_standalone"]
+
+BACKENDS = ("cython", "numpy", "cpp_standalone")
+
+
+def is_standalone(backend: str) -> bool:
+    """Whether ``backend`` builds a C++ program instead of running in this process."""
+    return backend == "cpp_standalone"
+
+
+@contextmanager
+def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Iterator[None]:
+    """Select ``backend`` and the time step for the duration of a ``with`` block.
+
+    Parameters
+    ----------
+    backend : {"cython", "numpy", "cpp_standalone"}
+        brian2 runtime target, or the C++ standalone device.
+    dt : brian2.Quantity
+        Integration time step (set on brian2's default clock).
+    standalone_dir : Path, optional
+        Project directory for ``cpp_standalone``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"simulation.backend = {backend!r}: expected one of {BACKENDS}")
+    saved_target = brian2.prefs.codegen.target
+    saved_dt = brian2.defaultclock.dt
+    saved_random_state = np.random.get_state()
+    saved_make_args = brian2.prefs.devices.cpp_standalone.extra_make_args_unix
+    try:
+        if is_standalone(backend):
+            if standalone_dir is None:
+                raise ValueError("cpp_standalone needs a project directory")
+            # One make job per core: the default '-j' starts one per source file.
+            brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+            brian2.set_device(
+                "cpp_standalone", directory=str(standalone_dir), build_on_run=False
+            )
+        else:
+            brian2.prefs.codegen.target = backend
+        brian2.defaultclock.dt = dt
+        yield
+    finally:
+        if is_standalone(backend):
+            brian2.device.reinit()
+            brian2.set_device("runtime")
+            brian2.prefs.devices.cpp_standalone.extra_make_args_unix = saved_make_args
+        brian2.prefs.codegen.target = saved_target
+        brian2.defaultclock.dt = saved_dt
+        np.random.set_state(saved_random_state)

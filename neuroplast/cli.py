@@ -1,0 +1,168 @@
+"""Command-line interface: ``neuroplast run | validate | params | plot``.
+
+Every command reads a TOML config (see ``configs/``); ``--set dotted.key=value``
+changes any parameter without editing the file.  Problems with a config are
+reported as one line per mistake, naming the key, the value and what was
+expected, and the command exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["main", "build_parser"]
+
+EXIT_CONFIG_ERROR = 2
+
+EPILOG = """examples:
+  neuroplast run configs/default.toml
+  neuroplast run configs/quick.toml --set network.n_exc=400 --set receptors.nmda.tau_decay="80 ms"
+  neuroplast validate configs/default.toml
+  neuroplast params | grep nmda
+  neuroplast plot runs/default-20261128-120000
+"""
+
+
+def _add_config_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("config", nargs="?", help="TOML config file (default: built-in defaults)")
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        help='override one parameter by its dotted path, e.g. --set simulation.duration="5 s" '
+             "(repeatable)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``neuroplast`` command."""
+    parser = argparse.ArgumentParser(
+        prog="neuroplast",
+        description="Spiking E/I network models of ketamine, BDNF, chronic stress and "
+                    "therapy-paired structural plasticity, built on brian2.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser(
+        "run", help="simulate a config and write a run directory",
+        description="Simulate the network described by CONFIG and write a run directory: "
+                    "config.json (every value used), data.h5 (spikes, rates, traces, "
+                    "provenance), measures.csv (tidy table) and PNG figures.",
+    )
+    _add_config_args(run)
+    run.add_argument("--out", type=Path, help="run directory (default: runs/<name>-<timestamp>)")
+    run.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    run.add_argument("--seed", type=int, help="root random seed (overrides the config's seed)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    validate = sub.add_parser(
+        "validate", help="check a config and print it with every default filled in",
+        description="Check CONFIG (and any --set overrides) and print the resolved "
+                    "configuration as JSON. Exits with status 2 if anything is wrong.",
+    )
+    _add_config_args(validate)
+
+    params = sub.add_parser(
+        "params", help="list every parameter with default, unit, description and source",
+        description="List every configurable parameter: dotted path, default value, unit, "
+                    "description and literature source.",
+    )
+    params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+
+    plot = sub.add_parser(
+        "plot", help="redraw the figures of a run directory",
+        description="Read RUN_DIR/data.h5 and redraw raster.png and rates.png.",
+    )
+    plot.add_argument("run_dir", type=Path, help="a directory written by 'neuroplast run'")
+    return parser
+
+
+def _load(args):
+    from neuroplast.config import load_config
+
+    overrides = list(args.overrides)
+    if getattr(args, "seed", None) is not None:
+        overrides.append(f"seed={args.seed}")
+    return load_config(args.config, overrides)
+
+
+def _cmd_run(args) -> int:
+    from neuroplast.experiment import run_experiment
+    from neuroplast.storage import new_run_dir
+
+    cfg = _load(args)
+    out = args.out if args.out is not None else new_run_dir(Path("runs"), cfg.name)
+    print(f"neuroplast: running '{cfg.name}' ({cfg.network.n_exc} E + {cfg.network.n_inh} I "
+          f"neurons, {cfg.simulation.duration} on {cfg.simulation.backend}) -> {out}")
+    result = run_experiment(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
+    s = result.summary
+    print(f"  seed {result.seeds.root}; wall time {sum(result.recording.wall_time.values()):.1f} s")
+    print(f"  E {s['mean_rate_exc_hz']:.2f} Hz (CV {s['cv_isi_exc']:.2f}), "
+          f"I {s['mean_rate_inh_hz']:.2f} Hz (CV {s['cv_isi_inh']:.2f})")
+    print(f"  wrote {result.run_dir}/: config.json data.h5 measures.csv"
+          + (" raster.png rates.png" if cfg.output.figures else ""))
+    return 0
+
+
+def _cmd_validate(args) -> int:
+    cfg = _load(args)
+    print(cfg.to_json())
+    return 0
+
+
+def _cmd_params(args) -> int:
+    from neuroplast.config import iter_parameters
+
+    rows = list(iter_parameters())
+    if args.markdown:
+        print("| parameter | default | unit | description | source |")
+        print("|---|---|---|---|---|")
+        for path, default, unit, desc, source in rows:
+            print(f"| `{path}` | {default} | {unit} | {desc} | {source} |")
+        return 0
+    for path, default, unit, desc, source in rows:
+        print(f"{path} = {default}")
+        print(f"    {desc}" + (f"  [{source}]" if source else ""))
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from neuroplast.config import config_from_dict
+    from neuroplast.plots import plot_run
+    from neuroplast.storage import CONFIG_FILE, DATA_FILE, read_hdf5
+
+    data = args.run_dir / DATA_FILE
+    if not data.exists():
+        raise FileNotFoundError(f"{data}: not found; is {args.run_dir} a run directory?")
+    import json
+
+    cfg = config_from_dict(json.loads((args.run_dir / CONFIG_FILE).read_text()))
+    for path in plot_run(read_hdf5(data), args.run_dir,
+                         raster_window=float(cfg.output.raster_window)):
+        print(f"wrote {path}")
+    return 0
+
+
+COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "params": _cmd_params, "plot": _cmd_plot}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``neuroplast`` command; returns the exit status."""
+    from neuroplast.config import ConfigError
+    from neuroplast.storage import RunDirectoryError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as err:
+        print(f"neuroplast: error: {err}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except (RunDirectoryError, FileNotFoundError) as err:
+        print(f"neuroplast: error: {err}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    except KeyboardInterrupt:
+        print("neuroplast: interrupted; no partial run directory was kept", file=sys.stderr)
+        return 130

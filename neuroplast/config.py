@@ -1,0 +1,522 @@
+"""Typed experiment configuration: TOML in, validated pydantic models out.
+
+A config is a TOML file whose tables mirror the classes below (``[network]``,
+``[neurons.exc]``, ``[receptors.nmda]`` ...).  Every parameter has a default, a unit,
+a one-line description and, for biological values, its source; ``neuroplast params``
+prints them all.  Physical values are written as text with units (``"100 ms"``) and
+parsed by :mod:`neuroplast.units` (never ``eval``), then checked for the dimension
+the field expects.
+
+Any field can be overridden by its dotted path, ``--set receptors.nmda.tau_decay="80 ms"``.
+Errors name the dotted path, the offending value and what was expected, and suggest
+the nearest key when a name is misspelt.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions, get_unit
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+    WithJsonSchema,
+)
+
+from neuroplast.units import QuantityParseError, dimension_of, format_quantity, parse_quantity
+
+__all__ = [
+    "ConfigError",
+    "ExperimentConfig",
+    "load_config",
+    "config_from_dict",
+    "apply_overrides",
+    "iter_parameters",
+    "Qty",
+]
+
+
+class ConfigError(ValueError):
+    """A configuration could not be read or validated; the message says where and why."""
+
+
+# --------------------------------------------------------------------------- quantities
+
+
+class UnitMeta:
+    """Marker kept in a field's metadata so tools can find the field's unit."""
+
+    def __init__(self, unit: str):
+        self.unit = unit
+
+
+def _dimension_name(dim: Any) -> str:
+    if dim is DIMENSIONLESS:
+        return "a plain number"
+    return f"a value in {get_unit(dim)}"
+
+
+def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:  # noqa: N802
+    """Type of a config field holding a physical quantity in ``unit``.
+
+    The field accepts text such as ``"100 ms"`` (or a brian2 quantity) and stores a
+    brian2 ``Quantity``; it serialises back to text in ``unit``.
+    """
+    expected = dimension_of(unit)
+
+    def validate(value: Any) -> Quantity:
+        if isinstance(value, Quantity):
+            quantity = value
+        else:
+            try:
+                quantity = parse_quantity(value)
+            except QuantityParseError as err:
+                raise ValueError(f"{err}; expected a value in {unit}, e.g. '1 {unit}'") from None
+        if get_dimensions(quantity) != expected:
+            raise ValueError(
+                f"wrong dimension: {value!r} is not a value in {unit} "
+                f"(expected {_dimension_name(expected)}, got {_dimension_name(get_dimensions(quantity))})"
+            )
+        if positive and not float(quantity) > 0:
+            raise ValueError(f"must be > 0 (got {value!r})")
+        if nonnegative and not float(quantity) >= 0:
+            raise ValueError(f"must be >= 0 (got {value!r})")
+        return quantity
+
+    return Annotated[
+        Quantity,
+        BeforeValidator(validate),
+        PlainSerializer(lambda q: format_quantity(q, unit), return_type=str),
+        WithJsonSchema({"type": "string", "unit": unit}),
+        UnitMeta(unit),
+    ]
+
+
+def param(default: Any, description: str, source: str | None = None, **kwargs: Any) -> Any:
+    """A config field with its default, one-line description and literature source."""
+    extra = {"source": source} if source else None
+    return Field(default, description=description, json_schema_extra=extra, **kwargs)
+
+
+class Section(BaseModel):
+    """Base of every config table: unknown keys are errors, defaults are validated."""
+
+    model_config = ConfigDict(
+        extra="forbid", validate_default=True, validate_assignment=True,
+        arbitrary_types_allowed=True,
+    )
+
+
+BW = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class SimulationConfig(Section):
+    """How the network is simulated."""
+
+    backend: Literal["cython", "numpy", "cpp_standalone"] = param(
+        "cython",
+        "brian2 code generation: runtime 'cython' (fast after a one-off compile), runtime "
+        "'numpy' (no compiler, slower) or 'cpp_standalone' (one C++ program; fastest for long runs)",
+    )
+    dt: Qty("ms", positive=True) = param("0.1 ms", "integration time step", BW)
+    duration: Qty("s", positive=True) = param("10 s", "simulated network time")
+    method: Literal["euler", "rk2", "rk4"] = param(
+        "euler", "numerical integration method for the neuron equations"
+    )
+    standalone_dir: str | None = param(
+        None, "where cpp_standalone writes its C++ project (default: a folder in the run dir)"
+    )
+
+
+class NetworkConfig(Section):
+    """Population sizes and random connectivity."""
+
+    n_exc: int = param(800, "number of excitatory (pyramidal) neurons", BW, gt=0)
+    n_inh: int = param(200, "number of inhibitory (fast-spiking) interneurons", BW, gt=0)
+    p_connect: float = param(
+        0.2,
+        "connection probability of every recurrent projection (EE, EI, IE, II); no autapses",
+        "SCIENCE.md §1.2 sparse variant [D]",
+        gt=0,
+        le=1,
+    )
+    scale_conductances: bool = param(
+        True,
+        "scale per-synapse recurrent conductances by n_ref/(p_connect*n_pre), so the mean "
+        "recurrent input equals that of the all-to-all reference network of n_ref cells",
+        "SCIENCE.md §1.2 [D]",
+    )
+    n_ref_exc: int = param(800, "size of the excitatory reference network for scaling", BW, gt=0)
+    n_ref_inh: int = param(200, "size of the inhibitory reference network for scaling", BW, gt=0)
+
+
+class PopulationConfig(Section):
+    """Leaky integrate-and-fire membrane of one population."""
+
+    C_m: Qty("nF", positive=True) = param("0.5 nF", "membrane capacitance", BW)
+    g_L: Qty("nS", positive=True) = param("25 nS", "leak conductance", BW)
+    V_L: Qty("mV") = param("-70 mV", "leak reversal (resting) potential", BW)
+    V_th: Qty("mV") = param("-50 mV", "spike threshold", BW)
+    V_reset: Qty("mV") = param("-55 mV", "reset potential after a spike", BW)
+    t_ref: Qty("ms", nonnegative=True) = param("2 ms", "absolute refractory period", BW)
+
+
+def _inh_population() -> PopulationConfig:
+    return PopulationConfig(C_m="0.2 nF", g_L="20 nS", t_ref="1 ms")
+
+
+class NeuronsConfig(Section):
+    """The excitatory (pyramidal) and inhibitory (interneuron) populations."""
+
+    exc: PopulationConfig = Field(default_factory=PopulationConfig)
+    inh: PopulationConfig = Field(default_factory=_inh_population)
+
+
+class AMPAConfig(Section):
+    """AMPA receptor (fast excitation)."""
+
+    tau: Qty("ms", positive=True) = param("2 ms", "AMPA decay time constant", BW)
+    E_rev: Qty("mV") = param("0 mV", "excitatory reversal potential", BW)
+
+
+class NMDAConfig(Section):
+    """NMDA receptor with saturating presynaptic gating and voltage-dependent Mg2+ block."""
+
+    tau_rise: Qty("ms", positive=True) = param("2 ms", "NMDA rise time constant", BW)
+    tau_decay: Qty("ms", positive=True) = param("100 ms", "NMDA decay time constant", BW)
+    alpha: Qty("kHz", positive=True) = param(
+        "0.5 kHz", "saturation rate of the NMDA gating (0.5 /ms)", BW
+    )
+    E_rev: Qty("mV") = param("0 mV", "NMDA reversal potential", BW)
+    mg: Qty("mM", nonnegative=True) = param("1 mM", "extracellular Mg2+ concentration", BW)
+    mg_k: Qty("mM", positive=True) = param(
+        "3.57 mM", "Mg2+ block: dissociation constant at 0 mV", "Jahr & Stevens 1990; " + BW
+    )
+    mg_slope: Qty("1/mV", nonnegative=True) = param(
+        "0.062 /mV", "Mg2+ block: voltage sensitivity", "Jahr & Stevens 1990; " + BW
+    )
+
+
+class GABAConfig(Section):
+    """GABA_A receptor (fast inhibition)."""
+
+    tau: Qty("ms", positive=True) = param("10 ms", "GABA_A decay time constant", BW)
+    E_rev: Qty("mV") = param("-70 mV", "inhibitory reversal potential", BW)
+
+
+class ReceptorsConfig(Section):
+    """Receptor kinetics shared by all synapses."""
+
+    ampa: AMPAConfig = Field(default_factory=AMPAConfig)
+    nmda: NMDAConfig = Field(default_factory=NMDAConfig)
+    gaba: GABAConfig = Field(default_factory=GABAConfig)
+
+
+class TargetConductances(Section):
+    """Peak conductances of the synapses onto one population (reference network values)."""
+
+    g_ampa_ext: Qty("nS", nonnegative=True) = param(
+        "2.08 nS", "external AMPA conductance per Poisson input", BW
+    )
+    g_ampa: Qty("nS", nonnegative=True) = param(
+        "0.104 nS", "recurrent AMPA conductance per synapse in the all-to-all reference", BW
+    )
+    g_nmda: Qty("nS", nonnegative=True) = param(
+        "0.327 nS", "recurrent NMDA conductance per synapse in the all-to-all reference", BW
+    )
+    g_gaba: Qty("nS", nonnegative=True) = param(
+        "1.25 nS", "GABA_A conductance per synapse in the all-to-all reference", BW
+    )
+    nmda_scale: float = param(
+        1.0,
+        "fraction of NMDA conductance available on this cell type (1 = none blocked); "
+        "the ketamine model drives it",
+        ge=0,
+    )
+
+
+def _to_inh() -> TargetConductances:
+    return TargetConductances(
+        g_ampa_ext="1.62 nS", g_ampa="0.081 nS", g_nmda="0.258 nS", g_gaba="0.973 nS"
+    )
+
+
+class SynapsesConfig(Section):
+    """Recurrent synapses: conductances per target population, scaling and delay."""
+
+    to_exc: TargetConductances = Field(default_factory=TargetConductances)
+    to_inh: TargetConductances = Field(default_factory=_to_inh)
+    gaba_scale: float = param(
+        1.5,
+        "extra factor on every GABA_A conductance that brings the sparse network to "
+        "E ~ 5 Hz / I ~ 11 Hz",
+        "SCIENCE.md §1.2 [C]",
+        ge=0,
+    )
+    delay: Qty("ms", nonnegative=True) = param("0.5 ms", "synaptic transmission delay", BW)
+
+
+class ExternalConfig(Section):
+    """Background drive: independent Poisson inputs onto every neuron (AMPA)."""
+
+    n_inputs: int = param(800, "number of external Poisson inputs per neuron", BW, ge=0)
+    rate: Qty("Hz", nonnegative=True) = param("3 Hz", "rate of each external input", BW)
+
+
+class RecordingConfig(Section):
+    """What is recorded during a run and how measures are binned."""
+
+    spikes: bool = param(True, "record every spike (needed for rasters, CV and rates)")
+    rate_bin: Qty("ms", positive=True) = param(
+        "1 ms", "bin of the stored population rate (a multiple of dt)"
+    )
+    n_traced: int = param(
+        2, "neurons per population whose V and conductances are traced", ge=0
+    )
+    trace_dt: Qty("ms", positive=True) = param("0.5 ms", "sampling interval of traced variables")
+    measure_window: Qty("s", positive=True) = param(
+        "1 s", "window over which the time series in measures.csv are computed"
+    )
+    transient: Qty("s", nonnegative=True) = param(
+        "0.5 s", "initial time excluded from summary measures (rates, CV)"
+    )
+
+
+class OutputConfig(Section):
+    """What is written to the run directory."""
+
+    figures: bool = param(True, "draw the raster and rate figures (PNG)")
+    raster_window: Qty("s", positive=True) = param(
+        "2 s", "length of the time window shown in the raster plot (last part of the run)"
+    )
+
+
+# --------------------------------------------------------------------------- top level
+
+
+class ExperimentConfig(Section):
+    """A complete neuroplast experiment configuration."""
+
+    name: str = param("default", "name of the experiment; used in output folder names")
+    description: str = param("", "free text describing the experiment")
+    seed: int | None = param(
+        None, "root random seed (drawn and recorded when absent)", ge=0, lt=2**63
+    )
+    condition: str = param("baseline", "name of the condition this run represents")
+    simulation: SimulationConfig = Field(default_factory=SimulationConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    neurons: NeuronsConfig = Field(default_factory=NeuronsConfig)
+    receptors: ReceptorsConfig = Field(default_factory=ReceptorsConfig)
+    synapses: SynapsesConfig = Field(default_factory=SynapsesConfig)
+    external: ExternalConfig = Field(default_factory=ExternalConfig)
+    recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ExperimentConfig:
+        dt = self.simulation.dt
+        delay = self.synapses.delay
+        shortest_refractory = min(self.neurons.exc.t_ref, self.neurons.inh.t_ref)
+        # The NMDA jump of a spike is read from the presynaptic neuron when the spike
+        # arrives (receptors.py); that needs the arrival after the spike's reset step and
+        # before the neuron can fire again.
+        if not dt <= delay <= shortest_refractory:
+            raise ValueError(
+                f"synapses.delay = '{format_quantity(delay, 'ms')}': expected a delay between "
+                f"simulation.dt ({format_quantity(dt, 'ms')}) and the shortest refractory "
+                f"period ({format_quantity(shortest_refractory, 'ms')})"
+            )
+        for name in ("rate_bin", "trace_dt"):
+            value = getattr(self.recording, name)
+            if value < dt:
+                raise ValueError(
+                    f"recording.{name} = '{format_quantity(value, 'ms')}': expected at least "
+                    f"simulation.dt ({format_quantity(dt, 'ms')})"
+                )
+        for pop in ("exc", "inh"):
+            p = getattr(self.neurons, pop)
+            if not p.V_reset < p.V_th:
+                raise ValueError(
+                    f"neurons.{pop}.V_reset = '{format_quantity(p.V_reset, 'mV')}': expected "
+                    f"below neurons.{pop}.V_th ('{format_quantity(p.V_th, 'mV')}')"
+                )
+        return self
+
+    def resolved(self) -> dict[str, Any]:
+        """Plain JSON-ready dict with every value (units written as text)."""
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        """The resolved configuration as indented JSON."""
+        return json.dumps(self.resolved(), indent=2)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _field_names(model: type[BaseModel]) -> list[str]:
+    return list(model.model_fields)
+
+
+def _submodel(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    annotation = model.model_fields[name].annotation
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _suggest(name: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_path(path: Sequence[str]) -> None:
+    """Raise ConfigError unless ``path`` names a field of ExperimentConfig."""
+    model: type[BaseModel] | None = ExperimentConfig
+    for depth, part in enumerate(path):
+        dotted = ".".join(path[: depth + 1])
+        if model is None:
+            parent = ".".join(path[:depth])
+            raise ConfigError(f"{dotted}: {parent!r} is a value, not a table")
+        if part not in model.model_fields:
+            where = ".".join(path[:depth]) or "the top level"
+            raise ConfigError(
+                f"{dotted}: unknown key {part!r} in {where}{_suggest(part, _field_names(model))} "
+                f"(valid keys: {', '.join(_field_names(model))})"
+            )
+        model = _submodel(model, part)
+
+
+def _format_value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _explain(err: ValidationError) -> str:
+    lines = []
+    for item in err.errors():
+        loc = [str(p) for p in item["loc"]]
+        dotted = ".".join(loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            model: type[BaseModel] | None = ExperimentConfig
+            for part in loc[:-1]:
+                model = _submodel(model, part) if model and part in model.model_fields else None
+            options = _field_names(model) if model else []
+            lines.append(f"{dotted}: unknown key {loc[-1]!r}{_suggest(loc[-1], options)}")
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if not loc:  # a check across several fields; the message names them
+            lines.append(message)
+            continue
+        lines.append(f"{dotted} = {_format_value(item.get('input'))}: {message}")
+    return "\n".join(lines)
+
+
+def config_from_dict(data: dict[str, Any]) -> ExperimentConfig:
+    """Validate a nested dict (as read from TOML) into an :class:`ExperimentConfig`."""
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_explain(err)) from None
+
+
+def _parse_override_value(text: str) -> Any:
+    """Read the right-hand side of ``--set key=value`` as a TOML value, else as text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``key.path=value`` overrides to a nested dict (returns a new dict)."""
+    result = json.loads(json.dumps(data))  # deep copy of plain TOML data
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. network.n_exc=400")
+        path = key.split(".")
+        _check_path(path)
+        node = result
+        for part in path[:-1]:
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"--set {item!r}: {part!r} is not a table")
+            node = child
+        node[path[-1]] = _parse_override_value(raw)
+    return result
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+
+
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> ExperimentConfig:
+    """Load a TOML config (or the defaults when ``path`` is None) and apply overrides.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        TOML file; ``None`` starts from the built-in defaults.
+    overrides : sequence of str
+        ``"dotted.key=value"`` strings applied after the file is read.
+
+    Returns
+    -------
+    ExperimentConfig
+
+    Raises
+    ------
+    ConfigError
+        With one line per problem, naming the dotted key, the value and what was expected.
+    """
+    data = read_toml(path) if path is not None else {}
+    if overrides:
+        data = apply_overrides(data, overrides)
+    try:
+        return config_from_dict(data)
+    except ConfigError as err:
+        where = f"{path}: " if path is not None else ""
+        raise ConfigError(f"{where}invalid configuration\n{err}") from None
+
+
+# --------------------------------------------------------------------------- introspection
+
+
+def iter_parameters(
+    model: BaseModel | None = None, prefix: str = ""
+) -> Iterator[tuple[str, str, str, str, str]]:
+    """Yield ``(dotted_path, default, unit, description, source)`` for every leaf field."""
+    model = model if model is not None else ExperimentConfig()
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        path = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            yield from iter_parameters(value, prefix=path + ".")
+            continue
+        unit = next((m.unit for m in info.metadata if isinstance(m, UnitMeta)), "")
+        shown = format_quantity(value, unit) if unit else json.dumps(value)
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        yield path, shown, unit, info.description or "", str(extra.get("source", ""))

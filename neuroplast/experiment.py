@@ -1,0 +1,229 @@
+"""Run one network simulation from a config: seeds -> brian2 network -> recorded arrays.
+
+:func:`simulate` builds and runs the network for one (condition, seed) on the
+configured backend and returns a :class:`Recording` of plain numpy arrays, with
+brian2's global state restored afterwards.  :func:`run_experiment` adds the run
+directory: measures, HDF5 data, figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import brian2
+import numpy as np
+
+from neuroplast.backend import brian_backend, is_standalone
+from neuroplast.config import ExperimentConfig
+from neuroplast.model.network import TRACED_VARIABLES, build_network
+from neuroplast.recording import Recording
+
+__all__ = ["RunResult", "RunSeeds", "derive_seeds", "resolve_seed", "run_experiment", "simulate"]
+
+#: Names of the independent random streams of one run.
+SEED_STREAMS = ("connectivity", "initial", "brian")
+
+
+@dataclass(frozen=True)
+class RunSeeds:
+    """Seeds of one run, derived from the root seed with ``numpy.random.SeedSequence``."""
+
+    root: int
+    condition: str
+    repeat: int
+    connectivity: int
+    initial: int
+    brian: int
+
+    def as_dict(self) -> dict[str, int | str]:
+        """Plain dict for provenance records."""
+        return dict(self.__dict__)
+
+
+def resolve_seed(cfg: ExperimentConfig) -> ExperimentConfig:
+    """Return ``cfg`` with a root seed, drawing a fresh one (and recording it) if absent."""
+    if cfg.seed is not None:
+        return cfg
+    fresh = int(np.random.SeedSequence().entropy % (2**63))
+    return cfg.model_copy(update={"seed": fresh})
+
+
+def derive_seeds(root_seed: int, condition: str = "baseline", repeat: int = 0) -> RunSeeds:
+    """Derive independent per-run seeds from a root seed, condition name and repeat index.
+
+    The same (root, condition, repeat) gives the same seeds on any machine; runs of
+    different conditions or repeats get statistically independent streams.
+    """
+    key = (zlib.crc32(condition.encode()), repeat)
+    children = np.random.SeedSequence(root_seed, spawn_key=key).spawn(len(SEED_STREAMS))
+    # brian2's seed() accepts values below 2**32.
+    values = {name: int(child.generate_state(1)[0]) for name, child in zip(SEED_STREAMS, children)}
+    return RunSeeds(root=root_seed, condition=condition, repeat=repeat, **values)
+
+
+def _bin_rate(rate: np.ndarray, dt: float, bin_width: float) -> tuple[np.ndarray, np.ndarray]:
+    per_bin = max(1, int(round(bin_width / dt)))
+    n_bins = len(rate) // per_bin
+    binned = rate[: n_bins * per_bin].reshape(n_bins, per_bin).mean(axis=1)
+    centres = (np.arange(n_bins) + 0.5) * per_bin * dt
+    return centres, binned
+
+
+def default_standalone_dir(cfg: ExperimentConfig) -> Path:
+    """A per-config C++ project folder, reused so that an unchanged model is not recompiled."""
+    if cfg.simulation.standalone_dir:
+        return Path(cfg.simulation.standalone_dir)
+    digest = hashlib.sha1(cfg.to_json().encode()).hexdigest()[:12]
+    user = os.environ.get("USER", str(os.getuid()) if hasattr(os, "getuid") else "user")
+    return Path(tempfile.gettempdir()) / f"neuroplast-standalone-{user}" / f"{cfg.name}-{digest}"
+
+
+def _progress_reporter(show: bool):
+    if not show:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=100, unit="%", desc="simulating", leave=False,
+               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+
+    def report(elapsed, completed, start, duration):
+        bar.n = int(round(100 * completed))
+        bar.refresh()
+
+    return report, bar.close
+
+
+def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) -> Recording:
+    """Build and run the network of ``cfg`` with ``seeds``; return what was recorded.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        Fully validated configuration.
+    seeds : RunSeeds
+        Seeds of this run (see :func:`derive_seeds`).
+    progress : bool
+        Show a progress bar (runtime backends; standalone prints brian2's text report).
+
+    Returns
+    -------
+    Recording
+    """
+    sim = cfg.simulation
+    standalone = is_standalone(sim.backend)
+    project = default_standalone_dir(cfg) if standalone else None
+    wall: dict[str, float] = {}
+    with brian_backend(sim.backend, sim.dt, standalone_dir=project):
+        start = time.perf_counter()
+        model = build_network(cfg, seeds.connectivity, seeds.initial)
+        brian2.seed(seeds.brian)
+        wall["setup_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        if standalone:
+            model.network.run(sim.duration, report="text" if progress else None)
+            brian2.device.build(directory=str(project), compile=True, run=True)
+        else:
+            report, close = _progress_reporter(progress)
+            try:
+                model.network.run(sim.duration, report=report, report_period=1 * brian2.second)
+            finally:
+                close()
+        wall["run_s"] = time.perf_counter() - start
+        recording = _collect(cfg, model)
+    recording.wall_time = wall
+    return recording
+
+
+def _collect(cfg: ExperimentConfig, model) -> Recording:
+    dt = float(cfg.simulation.dt)
+    mon = model.monitors
+    if "spikes" in mon:
+        spike_i = np.asarray(mon["spikes"].i[:], dtype=np.int32)
+        spike_t = np.asarray(mon["spikes"].t[:], dtype=float)
+    else:
+        spike_i, spike_t = np.zeros(0, dtype=np.int32), np.zeros(0)
+    bin_width = float(cfg.recording.rate_bin)
+    rate_t, rate_exc = _bin_rate(np.asarray(mon["rate_exc"].rate[:]), dt, bin_width)
+    _, rate_inh = _bin_rate(np.asarray(mon["rate_inh"].rate[:]), dt, bin_width)
+    recording = Recording(
+        n_exc=model.n_exc,
+        n_inh=model.n_inh,
+        duration=float(cfg.simulation.duration),
+        dt=dt,
+        spike_i=spike_i,
+        spike_t=spike_t,
+        rate_t=rate_t,
+        rate_exc=rate_exc,
+        rate_inh=rate_inh,
+        n_synapses=dict(model.n_synapses),
+    )
+    if "traces" in mon:
+        traces = mon["traces"]
+        recording.trace_t = np.asarray(traces.t[:], dtype=float)
+        recording.traced = model.traced
+        recording.traces = {name: np.asarray(getattr(traces, name)[:], dtype=float)
+                            for name in TRACED_VARIABLES}
+    return recording
+
+
+@dataclass
+class RunResult:
+    """Where a run was written and its headline numbers."""
+
+    run_dir: Path
+    seeds: RunSeeds
+    recording: Recording
+    summary: dict[str, float]
+
+
+def run_experiment(cfg: ExperimentConfig, out_dir: Path, *, overwrite: bool = False,
+                   progress: bool = False) -> RunResult:
+    """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        Validated configuration; a root seed is drawn and recorded if absent.
+    out_dir : Path
+        Run directory to create (must not exist unless ``overwrite``).
+    overwrite : bool
+        Replace an existing run directory.
+    progress : bool
+        Show a progress bar.
+    """
+    from neuroplast import storage
+    from neuroplast.measures import measure_rows
+    from neuroplast.plots import plot_run
+
+    cfg = resolve_seed(cfg)
+    seeds = derive_seeds(cfg.seed, cfg.condition)
+    with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
+        recording = simulate(cfg, seeds, progress=progress)
+        rows = measure_rows(
+            recording, cfg.condition, cfg.seed,
+            window=float(cfg.recording.measure_window),
+            transient=float(cfg.recording.transient),
+        )
+        storage.write_json(staging / storage.CONFIG_FILE, cfg.resolved())
+        storage.write_hdf5(
+            staging / storage.DATA_FILE,
+            recording,
+            attrs={
+                "config": cfg.to_json(),
+                "seeds": seeds.as_dict(),
+                "versions": storage.versions(),
+                "backend": cfg.simulation.backend,
+                "condition": cfg.condition,
+            },
+        )
+        storage.write_measures(staging / storage.MEASURES_FILE, rows)
+        if cfg.output.figures:
+            plot_run(recording, staging, raster_window=float(cfg.output.raster_window))
+    summary = {r.measure: r.value for r in rows if r.measure.startswith(("mean_", "cv_"))}
+    return RunResult(run_dir=Path(out_dir), seeds=seeds, recording=recording, summary=summary)

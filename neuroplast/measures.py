@@ -1,0 +1,100 @@
+"""Numbers computed from a recording: firing rates, ISI irregularity, time series.
+
+Measures follow the standard definitions for asynchronous irregular (AI) states
+(Brunel 2000 J Comput Neurosci 8:183; Kumar et al 2008 Neural Comput 20:1):
+the mean firing rate of a population, and the coefficient of variation (CV) of each
+neuron's inter-spike intervals, averaged over neurons with enough spikes (CV = 1 for
+a Poisson process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["MeasureRow", "population_rate", "cv_isi", "measure_rows", "SECONDS_PER_DAY"]
+
+SECONDS_PER_DAY = 86400.0
+
+#: Fewest inter-spike intervals for a neuron's CV to count.
+MIN_INTERVALS = 4
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One row of the tidy measures table."""
+
+    condition: str
+    seed: int
+    bio_time_days: float
+    sim_time_s: float
+    measure: str
+    value: float
+
+
+def _population_mask(spike_i: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    return (spike_i >= lo) & (spike_i < hi)
+
+
+def population_rate(spike_i, spike_t, lo: int, hi: int, t_start: float, t_stop: float) -> float:
+    """Mean firing rate (Hz) of neurons ``lo <= i < hi`` between ``t_start`` and ``t_stop``."""
+    if t_stop <= t_start or hi <= lo:
+        return float("nan")
+    sel = _population_mask(spike_i, lo, hi) & (spike_t >= t_start) & (spike_t < t_stop)
+    return float(sel.sum()) / ((hi - lo) * (t_stop - t_start))
+
+
+def cv_isi(spike_i, spike_t, lo: int, hi: int, t_start: float = 0.0) -> float:
+    """Mean over neurons ``lo <= i < hi`` of the CV of inter-spike intervals.
+
+    Neurons with fewer than ``MIN_INTERVALS`` intervals after ``t_start`` are skipped;
+    returns NaN when none qualifies.
+    """
+    sel = _population_mask(spike_i, lo, hi) & (spike_t >= t_start)
+    idx, times = spike_i[sel], spike_t[sel]
+    order = np.lexsort((times, idx))
+    idx, times = idx[order], times[order]
+    cvs = []
+    for neuron_times in np.split(times, np.flatnonzero(np.diff(idx)) + 1):
+        if len(neuron_times) > MIN_INTERVALS:
+            isi = np.diff(neuron_times)
+            cvs.append(isi.std() / isi.mean())
+    return float(np.mean(cvs)) if cvs else float("nan")
+
+
+def measure_rows(recording, condition: str, seed: int, window: float, transient: float,
+                 time_rate: float = 1.0) -> list[MeasureRow]:
+    """Tidy rows: rates per window over time, then whole-run summaries after the transient.
+
+    Parameters
+    ----------
+    recording : neuroplast.experiment.Recording
+    condition : str
+    seed : int
+        The run's root seed.
+    window : float
+        Window (s of network time) of the rate time series.
+    transient : float
+        Initial network time (s) left out of the summaries.
+    time_rate : float
+        Biological seconds per simulated second (1 when no slow process runs).
+    """
+    ne, ni = recording.n_exc, recording.n_inh
+    pops = {"exc": (0, ne), "inh": (ne, ne + ni)}
+    i, t = recording.spike_i, recording.spike_t
+    rows: list[MeasureRow] = []
+
+    def row(sim_time: float, name: str, value: float) -> None:
+        bio_days = sim_time * time_rate / SECONDS_PER_DAY
+        rows.append(MeasureRow(condition, seed, bio_days, sim_time, name, float(value)))
+
+    edges = np.arange(0.0, recording.duration + 1e-12, window)
+    for start, stop in zip(edges[:-1], edges[1:]):
+        for pop, (lo, hi) in pops.items():
+            row(stop, f"rate_{pop}_hz", population_rate(i, t, lo, hi, start, stop))
+    end = recording.duration
+    for pop, (lo, hi) in pops.items():
+        row(end, f"mean_rate_{pop}_hz", population_rate(i, t, lo, hi, transient, end))
+        row(end, f"cv_isi_{pop}", cv_isi(i, t, lo, hi, transient))
+    return rows

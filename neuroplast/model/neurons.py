@@ -1,0 +1,76 @@
+"""Conductance-based leaky integrate-and-fire neurons (pyramidal cells and interneurons).
+
+Equations (Brunel & Wang 2001; Wang 2002)::
+
+    C_m dV/dt = -g_L (V - V_L) - I_AMPA - I_NMDA - I_GABA      (V clamped while refractory)
+    V > V_th  ->  spike, V = V_reset, refractory for t_ref
+
+The synaptic currents are defined in :mod:`neuroplast.model.receptors`.  Both
+populations live in one brian2 ``NeuronGroup`` (excitatory cells first, then
+inhibitory ones) so that every equation is compiled once; each neuron carries
+its population's membrane parameters.
+
+Parameters (defaults, SCIENCE.md §1.2, from the brian2 examples of Brunel & Wang 2001
+and Wang 2002)
+
+========= ===================== ===================== ===================
+name      pyramidal (E)         interneuron (I)       unit
+========= ===================== ===================== ===================
+C_m       0.5                   0.2                   nF
+g_L       25 (tau_m = 20 ms)    20 (tau_m = 10 ms)    nS
+V_L       -70                   -70                   mV
+V_th      -50                   -50                   mV
+V_reset   -55                   -55                   mV
+t_ref     2                     1                     ms
+========= ===================== ===================== ===================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from brian2.units.fundamentalunits import Quantity, get_dimensions
+
+from neuroplast.config import NeuronsConfig, PopulationConfig
+from neuroplast.model.receptors import RECEPTOR_EQUATIONS, RESET_NMDA
+
+__all__ = [
+    "MEMBRANE_EQUATIONS",
+    "THRESHOLD",
+    "RESET",
+    "neuron_equations",
+    "population_values",
+]
+
+MEMBRANE_EQUATIONS = """
+dV/dt = (-g_L * (V - V_L) - I_ampa - I_nmda - I_gaba) / C_m : volt (unless refractory)
+C_m : farad (constant)
+g_L : siemens (constant)
+V_L : volt (constant)
+V_th : volt (constant)
+V_reset : volt (constant)
+t_ref : second (constant)
+"""
+
+THRESHOLD = "V > V_th"
+RESET = "V = V_reset" + RESET_NMDA
+
+
+def neuron_equations() -> str:
+    """The full equation string of one neuron: membrane plus receptor currents."""
+    return MEMBRANE_EQUATIONS + RECEPTOR_EQUATIONS
+
+
+def population_values(cfg: NeuronsConfig, n_exc: int, n_inh: int) -> dict[str, np.ndarray]:
+    """Per-neuron membrane parameters: the E values for the first ``n_exc`` cells, then I.
+
+    Returns
+    -------
+    dict of str to brian2 quantity arrays
+        One entry per membrane parameter, ready to assign to the NeuronGroup.
+    """
+    values = {}
+    for name in PopulationConfig.model_fields:
+        e_value, i_value = getattr(cfg.exc, name), getattr(cfg.inh, name)
+        numbers = np.concatenate([np.full(n_exc, float(e_value)), np.full(n_inh, float(i_value))])
+        values[name] = Quantity(numbers, dim=get_dimensions(e_value))
+    return values

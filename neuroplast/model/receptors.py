@@ -1,0 +1,161 @@
+"""AMPA, NMDA (with Mg2+ block) and GABA_A receptors as brian2 equations.
+
+Equations (per postsynaptic neuron; Brunel & Wang 2001, Wang 2002)::
+
+    I_AMPA = g_ampa (V - E_AMPA)               dg_ampa/dt = -g_ampa / tau_AMPA
+    I_GABA = g_gaba (V - E_GABA)               dg_gaba/dt = -g_gaba / tau_GABA
+    I_NMDA = g_nmda_syn * nmda_scale * s_nmda_in * B(V) * (V - E_NMDA)
+    B(V)   = 1 / (1 + [Mg2+]/mg_k * exp(-mg_slope * V))       (Jahr & Stevens 1990)
+
+NMDA gating follows Wang (2002): each presynaptic neuron j carries a saturating
+gating variable ``ds_j/dt = -s_j/tau_decay + alpha x_j (1 - s_j)`` with
+``dx_j/dt = -x_j/tau_rise`` and ``x_j += 1`` per spike, and the postsynaptic
+conductance is ``g_nmda_syn * sum_j w_j s_j``.  Integrating the Wang equations over one
+spike's rise phase while neglecting decay during it (tau_rise = 2 ms << tau_decay =
+100 ms) gives the jump of ``s_j`` at a spike in closed form::
+
+    s_j -> s_j + (1 - s_j) * (1 - exp(-alpha * tau_rise))          [D]
+
+(``x`` jumps to 1 and integrates to ``tau_rise``; ``d(1-s)/dt = -alpha x (1-s)``).  The
+jump is computed once per spike in the presynaptic neuron (``nmda_release``) and
+delivered by the synapse to a linear bi-exponential filter on the postsynaptic
+side (``dx_in/dt = -x_in/tau_rise``, ``ds_in/dt = (x_in - s_in)/tau_decay``; a jump J
+arrives as ``x_in += J tau_decay/tau_rise`` so that
+``s_in(t) = J tau_decay/(tau_decay - tau_rise) (exp(-t/tau_decay) - exp(-t/tau_rise))``), so the saturating NMDA synapse costs O(spikes x fan-out), like AMPA, instead
+of O(synapses x time steps).  NEST's ``iaf_bw_2001`` model uses the same idea of
+a presynaptically computed NMDA jump (nest-simulator PR #2979).  The postsynaptic
+filter keeps the 2 ms rise and the charge of the Wang synapse (``integral of s_in =
+J * tau_decay``).  ``nmda_scale`` is the fraction of NMDA conductance available on
+the postsynaptic cell type; the ketamine model lowers it.
+
+Parameters (defaults in :mod:`neuroplast.config`, SCIENCE.md §1.2)
+
+=========== ========== ======================================================
+name        default    source
+=========== ========== ======================================================
+tau_AMPA    2 ms       Brunel & Wang 2001 (brian2 example)
+tau_NMDA    2 / 100 ms rise / decay, Brunel & Wang 2001
+alpha       0.5 /ms    Brunel & Wang 2001
+E_AMPA/NMDA 0 mV       Brunel & Wang 2001
+tau_GABA    10 ms      Brunel & Wang 2001 (5 ms in Wang 2002)
+E_GABA      -70 mV     Brunel & Wang 2001
+[Mg2+]      1 mM       Brunel & Wang 2001
+mg_k        3.57 mM    Jahr & Stevens 1990
+mg_slope    0.062 /mV  Jahr & Stevens 1990
+=========== ========== ======================================================
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from neuroplast.config import ReceptorsConfig
+
+__all__ = [
+    "MG_BLOCK",
+    "RECEPTOR_EQUATIONS",
+    "RESET_NMDA",
+    "ON_PRE_EXC",
+    "ON_PRE_INH",
+    "mg_block",
+    "nmda_release_fraction",
+    "receptor_namespace",
+]
+
+#: Jahr & Stevens (1990) voltage-dependent Mg2+ unblock, as a brian2 expression.
+MG_BLOCK = "1 / (1 + mg / mg_k * exp(-mg_slope * V))"
+
+#: Synaptic currents and gating variables of one neuron (brian2 equation strings).
+RECEPTOR_EQUATIONS = f"""
+I_ampa = g_ampa * (V - E_ampa) : amp
+I_nmda = g_nmda_syn * nmda_scale * s_nmda_in * mg_unblock * (V - E_nmda) : amp
+I_gaba = g_gaba * (V - E_gaba) : amp
+mg_unblock = {MG_BLOCK} : 1
+dg_ampa/dt = -g_ampa / tau_ampa : siemens
+dg_gaba/dt = -g_gaba / tau_gaba : siemens
+ds_nmda_in/dt = (x_nmda_in - s_nmda_in) / tau_nmda_decay : 1
+dx_nmda_in/dt = -x_nmda_in / tau_nmda_rise : 1
+ds_nmda_out/dt = -s_nmda_out / tau_nmda_decay : 1
+nmda_release : 1
+g_ampa_syn : siemens (constant)
+g_nmda_syn : siemens (constant)
+g_gaba_syn : siemens (constant)
+g_ampa_ext : siemens (constant)
+nmda_scale : 1
+"""
+
+#: Reset-time update of the presynaptic NMDA gating (saturating jump, see module doc).
+RESET_NMDA = """
+nmda_release = (1 - s_nmda_out) * nmda_jump
+s_nmda_out += nmda_release
+"""
+
+#: Spike arriving from an excitatory neuron: AMPA and NMDA on the same synapse.
+ON_PRE_EXC = """
+g_ampa_post += g_ampa_syn_post
+x_nmda_in_post += nmda_release_pre * nmda_charge
+"""
+
+#: Spike arriving from an inhibitory neuron.
+ON_PRE_INH = "g_gaba_post += g_gaba_syn_post"
+
+
+def nmda_release_fraction(alpha: float, tau_rise: float) -> float:
+    """Fraction of the free NMDA gating ``1 - s`` opened by one spike.
+
+    Parameters
+    ----------
+    alpha : float
+        Saturation rate in 1/s.
+    tau_rise : float
+        Rise time constant in s.
+
+    Returns
+    -------
+    float
+        ``1 - exp(-alpha * tau_rise)`` (0.632 for the Brunel & Wang values).
+    """
+    return 1.0 - math.exp(-alpha * tau_rise)
+
+
+def mg_block(v_mV: np.ndarray | float, mg_mM: float = 1.0, mg_k_mM: float = 3.57,
+             slope_per_mV: float = 0.062) -> np.ndarray | float:
+    """Jahr & Stevens (1990) Mg2+ unblock, in plain numbers (mV, mM).
+
+    Parameters
+    ----------
+    v_mV : array_like
+        Membrane potential in mV.
+    mg_mM, mg_k_mM, slope_per_mV : float
+        Mg2+ concentration, dissociation constant at 0 mV, voltage sensitivity.
+
+    Returns
+    -------
+    array_like
+        Fraction of NMDA conductance not blocked by Mg2+.
+    """
+    return 1.0 / (1.0 + mg_mM / mg_k_mM * np.exp(-slope_per_mV * np.asarray(v_mV)))
+
+
+def receptor_namespace(cfg: ReceptorsConfig) -> dict:
+    """Constants referenced by the receptor equations, from the config."""
+    nmda = cfg.nmda
+    jump = nmda_release_fraction(float(nmda.alpha), float(nmda.tau_rise))
+    return {
+        "tau_ampa": cfg.ampa.tau,
+        "E_ampa": cfg.ampa.E_rev,
+        "tau_gaba": cfg.gaba.tau,
+        "E_gaba": cfg.gaba.E_rev,
+        "tau_nmda_rise": nmda.tau_rise,
+        "tau_nmda_decay": nmda.tau_decay,
+        "E_nmda": nmda.E_rev,
+        "mg": nmda.mg,
+        "mg_k": nmda.mg_k,
+        "mg_slope": nmda.mg_slope,
+        "nmda_jump": jump,
+        # The postsynaptic filter ds/dt = (x - s)/tau_d, dx/dt = -x/tau_r integrates a
+        # unit jump of x to tau_r; the Wang synapse's gating integrates to tau_d.
+        "nmda_charge": float(nmda.tau_decay / nmda.tau_rise),
+    }

@@ -1,0 +1,167 @@
+"""Quantities written as text in configs, parsed without ``eval``.
+
+A config writes a physical value as a number followed by a unit expression,
+``"100 ms"``, ``"-70 mV"``, ``"0.5 mg/kg"``, ``"0.02 L/kg/min"``, ``"21 days"``.
+The unit expression is a product of unit names, each optionally raised to an
+integer power (``^`` or ``**``), joined by ``*`` or ``/``.  Names are looked up in
+a whitelist: brian2's own units plus a few clock and dose units that brian2 does
+not define (``min``, ``h``, ``day``, ``mg``, ``kg``, ``L``).  Nothing is evaluated
+as Python.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import brian2
+from brian2.units import allunits, stdunits
+from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension, Quantity, get_dimensions
+
+__all__ = [
+    "QuantityParseError",
+    "parse_quantity",
+    "format_quantity",
+    "dimension_of",
+    "UNIT_ALIASES",
+]
+
+#: Units that brian2 does not define but configs use for biological time and doses.
+UNIT_ALIASES: dict[str, Quantity] = {
+    "min": 60 * brian2.second,
+    "minute": 60 * brian2.second,
+    "minutes": 60 * brian2.second,
+    "h": 3600 * brian2.second,
+    "hour": 3600 * brian2.second,
+    "hours": 3600 * brian2.second,
+    "day": 86400 * brian2.second,
+    "days": 86400 * brian2.second,
+    "week": 7 * 86400 * brian2.second,
+    "weeks": 7 * 86400 * brian2.second,
+    "s": 1 * brian2.second,
+    "mg": allunits.mgram,
+    "ug": allunits.ugram,
+    "g": allunits.gram,
+    "kg": allunits.kgram,
+    "L": allunits.liter,
+    "mL": allunits.mliter,
+    "ml": allunits.mliter,
+}
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_QUANTITY_RE = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*(?P<unit>.*?)\s*$")
+_TOKEN_RE = re.compile(r"\s*(?:(?P<op>\*\*|\^|\*|/)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>[-+]?\d+))")
+
+
+class QuantityParseError(ValueError):
+    """A text could not be read as a number with a unit."""
+
+
+@cache
+def _unit_table() -> dict[str, Quantity]:
+    table: dict[str, Quantity] = {}
+    for module in (allunits, stdunits):
+        for name in dir(module):
+            value = getattr(module, name)
+            if isinstance(value, Quantity) and not name.startswith("_"):
+                table[name] = value
+    table.update(UNIT_ALIASES)
+    return table
+
+
+def _lookup(name: str, text: str) -> Quantity:
+    try:
+        return _unit_table()[name]
+    except KeyError:
+        raise QuantityParseError(f"unknown unit {name!r} in {text!r}") from None
+
+
+def _parse_unit(expr: str, text: str) -> Quantity:
+    """Evaluate ``expr`` (e.g. ``"L/kg/min"``) by hand: names, powers, ``*`` and ``/``."""
+    result: Quantity | float = 1.0
+    expr = expr.strip()
+    if expr.startswith("1/"):
+        expr = expr[1:]
+    if expr.startswith("/"):  # "0.062 /mV" means 0.062 per mV
+        expr = expr[1:]
+        op = "/"
+    else:
+        op = "*"
+    pos = 0
+    expect_term = True
+    while pos < len(expr):
+        if expr[pos:].strip() == "":
+            break
+        match = _TOKEN_RE.match(expr, pos)
+        if match is None:
+            raise QuantityParseError(f"cannot read the unit {expr!r} in {text!r}")
+        pos = match.end()
+        if match["name"]:
+            if not expect_term:
+                op = "*"  # "mV ms" means mV*ms
+            unit = _lookup(match["name"], text)
+            power_match = re.match(r"\s*(\*\*|\^)\s*([-+]?\d+)", expr[pos:])
+            if power_match:
+                unit = unit ** int(power_match.group(2))
+                pos += power_match.end()
+            result = result * unit if op == "*" else result / unit
+            expect_term = False
+        elif match["op"] in ("*", "/"):
+            if expect_term:
+                raise QuantityParseError(f"misplaced {match['op']!r} in the unit of {text!r}")
+            op = match["op"]
+            expect_term = True
+        else:
+            raise QuantityParseError(f"cannot read the unit {expr!r} in {text!r}")
+    if expect_term and expr.strip():
+        raise QuantityParseError(f"the unit of {text!r} ends with an operator")
+    return result
+
+
+def parse_quantity(text: str | float | int) -> Quantity:
+    """Parse ``"100 ms"`` into a brian2 quantity without evaluating code.
+
+    Parameters
+    ----------
+    text : str or float or int
+        A number followed by an optional unit expression.  Bare numbers are
+        dimensionless.
+
+    Returns
+    -------
+    brian2.Quantity
+
+    Raises
+    ------
+    QuantityParseError
+        If the text is not a number followed by known unit names.
+    """
+    if isinstance(text, bool):
+        raise QuantityParseError(f"expected a number with a unit, got the boolean {text!r}")
+    if isinstance(text, int | float):
+        return Quantity(float(text))
+    if not isinstance(text, str):
+        raise QuantityParseError(f"expected text like '100 ms', got {type(text).__name__}")
+    match = _QUANTITY_RE.match(text)
+    if match is None:
+        raise QuantityParseError(f"{text!r} does not start with a number (expected e.g. '100 ms')")
+    value = float(match["number"])
+    unit_text = match["unit"]
+    if not unit_text:
+        return Quantity(value)
+    return Quantity(value * _parse_unit(unit_text, text))
+
+
+def dimension_of(unit_text: str) -> Dimension:
+    """Physical dimension of a unit expression such as ``"nS"`` or ``"1"``."""
+    if unit_text in ("", "1"):
+        return DIMENSIONLESS
+    return get_dimensions(_parse_unit(unit_text, unit_text))
+
+
+def format_quantity(value: Quantity, unit_text: str) -> str:
+    """Write ``value`` as text in the unit ``unit_text`` (inverse of :func:`parse_quantity`)."""
+    if unit_text in ("", "1"):
+        return f"{float(value):g}"
+    number = float(value / _parse_unit(unit_text, unit_text))
+    return f"{number:g} {unit_text}"
