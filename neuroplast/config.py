@@ -174,15 +174,31 @@ class PopulationConfig(Section):
     t_ref: Qty("ms", nonnegative=True) = param("2 ms", "absolute refractory period", BW)
 
 
-def _inh_population() -> PopulationConfig:
-    return PopulationConfig(C_m="0.2 nF", g_L="20 nS", t_ref="1 ms")
+#: Where interneurons differ from the class defaults (which are the pyramidal values).
+INH_POPULATION = {"C_m": "0.2 nF", "g_L": "20 nS", "t_ref": "1 ms"}
+
+
+def _fill_defaults(data: Any, key: str, defaults: dict[str, str]) -> Any:
+    """Let a partial ``key`` table keep its own defaults for the keys it omits.
+
+    Without this, ``[neurons.inh]`` with one key would take the *pyramidal* class
+    defaults for the rest (regression test: tests/regressions).
+    """
+    if isinstance(data, dict) and isinstance(data.get(key), dict):
+        data = {**data, key: {**defaults, **data[key]}}
+    return data
 
 
 class NeuronsConfig(Section):
     """The excitatory (pyramidal) and inhibitory (interneuron) populations."""
 
     exc: PopulationConfig = Field(default_factory=PopulationConfig)
-    inh: PopulationConfig = Field(default_factory=_inh_population)
+    inh: PopulationConfig = Field(default_factory=lambda: PopulationConfig(**INH_POPULATION))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inh_defaults(cls, data: Any) -> Any:
+        return _fill_defaults(data, "inh", INH_POPULATION)
 
 
 class AMPAConfig(Section):
@@ -248,17 +264,15 @@ class TargetConductances(Section):
     )
 
 
-def _to_inh() -> TargetConductances:
-    return TargetConductances(
-        g_ampa_ext="1.62 nS", g_ampa="0.081 nS", g_nmda="0.258 nS", g_gaba="0.973 nS"
-    )
+#: Conductances onto interneurons (the class defaults are those onto pyramidal cells).
+TO_INH = {"g_ampa_ext": "1.62 nS", "g_ampa": "0.081 nS", "g_nmda": "0.258 nS", "g_gaba": "0.973 nS"}
 
 
 class SynapsesConfig(Section):
     """Recurrent synapses: conductances per target population, scaling and delay."""
 
     to_exc: TargetConductances = Field(default_factory=TargetConductances)
-    to_inh: TargetConductances = Field(default_factory=_to_inh)
+    to_inh: TargetConductances = Field(default_factory=lambda: TargetConductances(**TO_INH))
     gaba_scale: float = param(
         1.5,
         "extra factor on every GABA_A conductance that brings the sparse network to "
@@ -267,6 +281,11 @@ class SynapsesConfig(Section):
         ge=0,
     )
     delay: Qty("ms", nonnegative=True) = param("0.5 ms", "synaptic transmission delay", BW)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inh_defaults(cls, data: Any) -> Any:
+        return _fill_defaults(data, "to_inh", TO_INH)
 
 
 class ExternalConfig(Section):

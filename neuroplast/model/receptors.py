@@ -10,23 +10,35 @@ Equations (per postsynaptic neuron; Brunel & Wang 2001, Wang 2002)::
 NMDA gating follows Wang (2002): each presynaptic neuron j carries a saturating
 gating variable ``ds_j/dt = -s_j/tau_decay + alpha x_j (1 - s_j)`` with
 ``dx_j/dt = -x_j/tau_rise`` and ``x_j += 1`` per spike, and the postsynaptic
-conductance is ``g_nmda_syn * sum_j w_j s_j``.  Integrating the Wang equations over one
-spike's rise phase while neglecting decay during it (tau_rise = 2 ms << tau_decay =
-100 ms) gives the jump of ``s_j`` at a spike in closed form::
+conductance is ``g_nmda_syn * sum_j s_j``.  Simulated literally, that sum is taken
+over every synapse at every time step.  Here it is event-driven instead [D]:
 
-    s_j -> s_j + (1 - s_j) * (1 - exp(-alpha * tau_rise))          [D]
+1. Write ``s_j(t) = s_j(t0) exp(-(t - t0)/tau_decay) + u_j(t)`` after a spike at t0.
+   Then ``du/dt = -u/tau_decay + alpha x (1 - s)``, so the spike adds the charge
+   ``integral of u dt = tau_decay * J`` with ``J = integral of alpha x (1 - s) dt``.
+2. ``J`` depends only on ``s_j(t0)``.  Solving for ``1 - s`` to first order in
+   ``tau_rise/tau_decay`` (the 2 ms rise is short against the 100 ms decay) gives::
 
-(``x`` jumps to 1 and integrates to ``tau_rise``; ``d(1-s)/dt = -alpha x (1-s)``).  The
-jump is computed once per spike in the presynaptic neuron (``nmda_release``) and
-delivered by the synapse to a linear bi-exponential filter on the postsynaptic
-side (``dx_in/dt = -x_in/tau_rise``, ``ds_in/dt = (x_in - s_in)/tau_decay``; a jump J
-arrives as ``x_in += J tau_decay/tau_rise`` so that
-``s_in(t) = J tau_decay/(tau_decay - tau_rise) (exp(-t/tau_decay) - exp(-t/tau_rise))``), so the saturating NMDA synapse costs O(spikes x fan-out), like AMPA, instead
-of O(synapses x time steps).  NEST's ``iaf_bw_2001`` model uses the same idea of
-a presynaptically computed NMDA jump (nest-simulator PR #2979).  The postsynaptic
-filter keeps the 2 ms rise and the charge of the Wang synapse (``integral of s_in =
-J * tau_decay``).  ``nmda_scale`` is the fraction of NMDA conductance available on
-the postsynaptic cell type; the ketamine model lowers it.
+       J = k_free * (1 - s_j(t0)) + k_const                  (nmda_jump_coefficients)
+       k_free  = 1 - exp(-alpha tau_rise) - I_2/tau_decay    (0.622 for B&W values)
+       k_const = I_1/tau_decay                                (0.016)
+
+   with ``E(t) = exp(-alpha tau_rise (1 - exp(-t/tau_rise)))``,
+   ``I_2 = integral alpha x E t dt`` and ``I_1 = integral alpha x E (integral_0^t 1/E) dt``
+   (computed numerically once).  The zeroth-order term alone,
+   ``(1 - s) (1 - exp(-alpha tau_rise))``, is 10 % short of the Wang charge at s = 0.8;
+   the first-order form is within 0.6 % for every s <= 0.95 (tests/test_receptors.py).
+3. The presynaptic neuron computes ``J`` once per spike (``nmda_release``) and adds it
+   to its own ``s_nmda_out``; each synapse delivers ``J`` to a linear bi-exponential
+   filter on the postsynaptic side (``dx_in/dt = -x_in/tau_rise``,
+   ``ds_in/dt = (x_in - s_in)/tau_decay``, ``x_in += J tau_decay/tau_rise``), which keeps
+   the 2 ms rise and integrates to ``J tau_decay``, the Wang charge.
+
+So the saturating NMDA synapse costs O(spikes x fan-out), like AMPA, not
+O(synapses x time steps).  NEST's ``iaf_bw_2001`` model also computes the NMDA jump
+presynaptically at spike time (nest-simulator PR #2979).  ``nmda_scale`` is the
+fraction of NMDA conductance available on the postsynaptic cell type; the ketamine
+model lowers it.
 
 Parameters (defaults in :mod:`neuroplast.config`, SCIENCE.md §1.2)
 
@@ -60,6 +72,7 @@ __all__ = [
     "ON_PRE_EXC",
     "ON_PRE_INH",
     "mg_block",
+    "nmda_jump_coefficients",
     "nmda_release_fraction",
     "receptor_namespace",
 ]
@@ -88,8 +101,8 @@ nmda_scale : 1
 
 #: Reset-time update of the presynaptic NMDA gating (saturating jump, see module doc).
 RESET_NMDA = """
-nmda_release = (1 - s_nmda_out) * nmda_jump
-s_nmda_out += nmda_release
+nmda_release = nmda_k_free * (1 - s_nmda_out) + nmda_k_const
+s_nmda_out = clip(s_nmda_out + nmda_release, 0, 1)
 """
 
 #: Spike arriving from an excitatory neuron: AMPA and NMDA on the same synapse.
@@ -102,8 +115,33 @@ x_nmda_in_post += nmda_release_pre * nmda_charge
 ON_PRE_INH = "g_gaba_post += g_gaba_syn_post"
 
 
+def nmda_jump_coefficients(alpha: float, tau_rise: float, tau_decay: float) -> tuple[float, float]:
+    """Coefficients of the NMDA jump ``J = k_free * (1 - s) + k_const`` (module doc, step 2).
+
+    Parameters
+    ----------
+    alpha : float
+        Saturation rate in 1/s.
+    tau_rise, tau_decay : float
+        NMDA rise and decay time constants in s.
+
+    Returns
+    -------
+    (k_free, k_const) : tuple of float
+    """
+    t = np.linspace(0.0, 30.0 * tau_rise, 30001)
+    x = np.exp(-t / tau_rise)
+    gate = np.exp(-alpha * tau_rise * (1.0 - x))
+    inv = 1.0 / gate
+    inner = np.concatenate([[0.0], np.cumsum(0.5 * (inv[1:] + inv[:-1]) * np.diff(t))])
+    i1 = np.trapezoid(alpha * x * gate * inner, t)
+    i2 = np.trapezoid(alpha * x * gate * t, t)
+    k_free = nmda_release_fraction(alpha, tau_rise) - i2 / tau_decay
+    return float(k_free), float(i1 / tau_decay)
+
+
 def nmda_release_fraction(alpha: float, tau_rise: float) -> float:
-    """Fraction of the free NMDA gating ``1 - s`` opened by one spike.
+    """Fraction of the free NMDA gating ``1 - s`` opened by one spike, neglecting decay.
 
     Parameters
     ----------
@@ -142,7 +180,9 @@ def mg_block(v_mV: np.ndarray | float, mg_mM: float = 1.0, mg_k_mM: float = 3.57
 def receptor_namespace(cfg: ReceptorsConfig) -> dict:
     """Constants referenced by the receptor equations, from the config."""
     nmda = cfg.nmda
-    jump = nmda_release_fraction(float(nmda.alpha), float(nmda.tau_rise))
+    k_free, k_const = nmda_jump_coefficients(
+        float(nmda.alpha), float(nmda.tau_rise), float(nmda.tau_decay)
+    )
     return {
         "tau_ampa": cfg.ampa.tau,
         "E_ampa": cfg.ampa.E_rev,
@@ -154,7 +194,8 @@ def receptor_namespace(cfg: ReceptorsConfig) -> dict:
         "mg": nmda.mg,
         "mg_k": nmda.mg_k,
         "mg_slope": nmda.mg_slope,
-        "nmda_jump": jump,
+        "nmda_k_free": k_free,
+        "nmda_k_const": k_const,
         # The postsynaptic filter ds/dt = (x - s)/tau_d, dx/dt = -x/tau_r integrates a
         # unit jump of x to tau_r; the Wang synapse's gating integrates to tau_d.
         "nmda_charge": float(nmda.tau_decay / nmda.tau_rise),

@@ -1,0 +1,1028 @@
+"""Benchmark: neuroplast's E/I network against the plain brian2 COBA benchmark network.
+
+What is compared
+----------------
+Three networks of the same size N (80 % excitatory, 20 % inhibitory), one process,
+same time step (0.1 ms), same brian2 backend, timed interleaved (A, B, C, A, B, C, ...)
+and reduced to the best of ``--repeats``:
+
+``ours_p0.02``
+    neuroplast's network (:func:`neuroplast.model.network.build_network`) with
+    ``network.p_connect = 0.02``; its per-synapse conductances scale with
+    ``1/p_connect`` so the mean recurrent input stays that of the reference network.
+``ours_p0.2``
+    neuroplast's network at its default connection probability (0.2).
+``coba_p0.02``
+    the conductance-based integrate-and-fire network of Vogels & Abbott (2005,
+    J Neurosci 25:10786) in the form used as "benchmark 1" by Brette et al. (2007,
+    J Comput Neurosci 23:349): p = 2 %, exponential conductances, no external
+    input (self-sustained), forward Euler, written here with plain brian2 objects.
+
+Both kinds of network keep a ``SpikeMonitor`` (recording spikes is part of what is
+compared) so that every spike can be counted.  Comparison (a) is ``ours_p0.02`` vs
+``coba_p0.02`` (same N, same p: the overhead of our richer neuron and synapse model);
+comparison (b) is ``ours_p0.2`` vs ``coba_p0.02``, reported both as a wall-time ratio
+and as a ratio of the cost per synaptic event (one event = one spike delivered through
+one synapse, i.e. the sum over spikes of the spiking neuron's out-degree).
+
+Why
+---
+The issue tracker's target is a wall-time ratio ours/COBA <= 1.5 at N = 4000 in both
+``cython`` and ``cpp_standalone``.  COBA is the standard reference point for brian2
+speed, so the ratio separates "our model is expensive" from "brian2 is slow here".
+
+What is timed
+-------------
+Only the simulation loop.  Runtime backends (``cython``, ``numpy``): each network is
+built, run for ``--warmup`` (this compiles the Cython code and removes the initial
+transient), then every repeat times one further ``Network.run(duration)``; the time is
+brian2's own measurement of the run loop (``device._last_run_time``, wall clock), which
+excludes the per-run code preparation.  ``cpp_standalone``: each network's C++ project is
+generated and compiled once (in its own ``brian_backend`` block and project directory),
+with a ``--warmup`` run followed by the ``--duration`` run; the compiled binary is then
+re-run ``--repeats`` times, interleaved, and the time is the one the binary writes for
+its last run (``results/last_run_info.txt``, processor time of the run loop; the binary
+is single-threaded).  The wall time of the whole binary (loading arrays, synapse
+creation, writing results) is reported alongside.
+
+Usage::
+
+    python benchmarks/bench_network.py [--n 4000] [--duration 2] [--repeats 3]
+        [--backends cython cpp_standalone] [--out benchmarks/results/network.json]
+        [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt_module
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import brian2
+import numpy as np
+from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, ms, mV, nS, pF
+
+from neuroplast.backend import BACKENDS, brian_backend, is_standalone
+from neuroplast.config import load_config
+from neuroplast.experiment import derive_seeds
+from neuroplast.model.network import build_network
+
+#: Integration time step of every network (neuroplast's default, also used for COBA).
+DT = 0.1 * ms
+
+#: Fraction of excitatory neurons.
+EXC_FRACTION = 0.8
+
+#: COBA parameters: Vogels & Abbott (2005) / Brette et al. (2007), benchmark 1.
+#: The synaptic increments are the values of the Brian 1 benchmark script (6 nS and
+#: 67 nS, i.e. 0.6 and 6.7 in units of the 10 nS leak conductance); the PyNN version of
+#: the benchmark uses 4 nS and 51 nS instead.
+COBA_PARAMETERS = {
+    "C_m": 200 * pF,  # tau_m = C_m / g_leak = 20 ms
+    "g_leak": 10 * nS,
+    "E_leak": -60 * mV,
+    "V_th": -50 * mV,
+    "V_reset": -60 * mV,
+    "tau_exc": 5 * ms,
+    "tau_inh": 10 * ms,
+    "E_exc": 0 * mV,
+    "E_inh": -80 * mV,
+    "delta_g_exc": 6 * nS,
+    "delta_g_inh": 67 * nS,
+}
+COBA_REFRACTORY = 5 * ms
+
+#: Interval between two reads of a standalone binary's peak memory.
+RSS_POLL_SECONDS = 0.005
+#: Initial conductances, mean and s.d. in nS: the Brian 1 benchmark script draws them
+#: from N(4, 1.5) and N(20, 12) in units of the leak conductance (10 nS), which starts
+#: the network in its self-sustained state.  Negative draws are clipped to 0 here.
+COBA_INITIAL_G_EXC = (40.0, 15.0)
+COBA_INITIAL_G_INH = (200.0, 120.0)
+
+COBA_EQUATIONS = """
+dv/dt = (g_leak * (E_leak - v) + g_exc * (E_exc - v) + g_inh * (E_inh - v)) / C_m : volt (unless refractory)
+dg_exc/dt = -g_exc / tau_exc : siemens
+dg_inh/dt = -g_inh / tau_inh : siemens
+"""  # noqa: E501
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class BuiltNetwork:
+    """A brian2 network under test and what is needed to evaluate its runs.
+
+    Attributes
+    ----------
+    label : str
+        Short name used in the table and in the JSON output.
+    network : brian2.Network
+        The network (``None`` once a standalone build has been left).
+    spike_monitor : brian2.SpikeMonitor
+        Monitor of all neurons of the network.
+    n_exc, n_inh : int
+        Population sizes; excitatory neurons come first.
+    p_connect : float
+        Connection probability of every projection.
+    out_degree : numpy.ndarray
+        Number of outgoing recurrent synapses of every neuron.
+    project_dir : Path, optional
+        C++ project directory (``cpp_standalone`` only).
+    spike_i_file, spike_t_file : Path, optional
+        Result files of the spike monitor's indices and times (``cpp_standalone`` only).
+    spike_dtypes : tuple of numpy dtypes, optional
+        Data types of those two files.
+    """
+
+    label: str
+    network: Network | None
+    spike_monitor: SpikeMonitor | None
+    n_exc: int
+    n_inh: int
+    p_connect: float
+    out_degree: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    project_dir: Path | None = None
+    spike_i_file: Path | None = None
+    spike_t_file: Path | None = None
+    spike_dtypes: tuple = ()
+
+    @property
+    def n_neurons(self) -> int:
+        """Total number of neurons."""
+        return self.n_exc + self.n_inh
+
+    @property
+    def n_synapses(self) -> int:
+        """Total number of recurrent synapses."""
+        return int(self.out_degree.sum())
+
+
+@dataclass
+class RunStats:
+    """Measurements of one timed run of one network.
+
+    Attributes
+    ----------
+    loop_seconds : float
+        Time of the simulation loop only (see module docstring).
+    process_seconds : float
+        Wall time of the whole timed call (``Network.run`` in runtime mode, or the whole
+        binary in standalone mode).
+    n_spikes_exc, n_spikes_inh : int
+        Spikes emitted during the timed interval.
+    synaptic_events : int
+        Spikes weighted by the out-degree of the spiking neuron.
+    peak_rss_mib : float, optional
+        Peak resident memory of the standalone binary.
+    """
+
+    loop_seconds: float
+    process_seconds: float
+    n_spikes_exc: int
+    n_spikes_inh: int
+    synaptic_events: int
+    peak_rss_mib: float | None = None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def population_sizes(n_neurons: int) -> tuple[int, int]:
+    """Split ``n_neurons`` into excitatory and inhibitory counts (80 % / 20 %).
+
+    Parameters
+    ----------
+    n_neurons : int
+        Total number of neurons.
+
+    Returns
+    -------
+    (n_exc, n_inh) : tuple of int
+    """
+    n_exc = int(round(EXC_FRACTION * n_neurons))
+    return n_exc, n_neurons - n_exc
+
+
+def out_degrees(synapses: Synapses, n_sources: int) -> np.ndarray:
+    """Number of synapses leaving each neuron of a ``Synapses`` object's source group.
+
+    Parameters
+    ----------
+    synapses : brian2.Synapses
+        Already connected synapses (read after the run in ``cpp_standalone``).
+    n_sources : int
+        Size of the source group (indices in ``synapses.i`` are relative to it).
+
+    Returns
+    -------
+    numpy.ndarray of int
+        Out-degree of every source neuron.
+    """
+    sources = np.asarray(synapses.i[:], dtype=np.int64)
+    return np.bincount(sources, minlength=n_sources)
+
+
+def read_status_kib(pid: int | str, key: str) -> int:
+    """A memory field of ``/proc/<pid>/status`` in KiB (0 if unavailable).
+
+    Parameters
+    ----------
+    pid : int or "self"
+        Process id.
+    key : str
+        Field name, e.g. ``"VmRSS"`` (resident now) or ``"VmHWM"`` (peak resident).
+
+    Returns
+    -------
+    int
+    """
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def current_rss_mib() -> float:
+    """Resident memory of this process now, in MiB (Linux ``/proc``; NaN elsewhere)."""
+    kib = read_status_kib("self", "VmRSS")
+    return kib / 1024 if kib else float("nan")
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (``resource.getrusage``)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform.startswith("linux") else peak / 2**20
+
+
+def machine_info() -> dict:
+    """CPU model, core count, Python, brian2 and numpy versions, and the date.
+
+    Returns
+    -------
+    dict
+        JSON-ready description of where the benchmark ran.
+    """
+    cpu_model = platform.processor() or "unknown"
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu_model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpu_model": cpu_model,
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "brian2": brian2.__version__,
+        "numpy": np.__version__,
+        "date": dt_module.datetime.now(dt_module.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def write_json_atomically(path: Path, data: dict) -> None:
+    """Write ``data`` as indented JSON to ``path`` via a temporary file and ``os.replace``.
+
+    Parameters
+    ----------
+    path : Path
+        Destination; its folder is created if needed.
+    data : dict
+        JSON-serialisable content.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+    )
+    try:
+        with handle:
+            json.dump(data, handle, indent=2)
+            handle.write("\n")
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- networks
+
+
+def build_ours(
+    label: str, n_neurons: int, p_connect: float | None, root_seed: int
+) -> BuiltNetwork:
+    """Build neuroplast's network (must be called inside :func:`brian_backend`).
+
+    Parameters
+    ----------
+    label : str
+        Name of the network in the results.
+    n_neurons : int
+        Total number of neurons (split 80/20).
+    p_connect : float or None
+        Connection probability; ``None`` keeps neuroplast's default.
+    root_seed : int
+        Root seed; connectivity, initial and brian2 seeds are derived from it the way
+        :mod:`neuroplast.experiment` does.
+
+    Returns
+    -------
+    BuiltNetwork
+    """
+    n_exc, n_inh = population_sizes(n_neurons)
+    overrides = [
+        f"network.n_exc={n_exc}",
+        f"network.n_inh={n_inh}",
+        "recording.n_traced=0",
+        "recording.spikes=true",
+    ]
+    if p_connect is not None:
+        overrides.append(f"network.p_connect={p_connect}")
+    cfg = load_config(None, overrides)
+    seeds = derive_seeds(root_seed, label)
+    model = build_network(cfg, seeds.connectivity, seeds.initial)
+    brian2.seed(seeds.brian)
+    return BuiltNetwork(
+        label=label,
+        network=model.network,
+        spike_monitor=model.monitors["spikes"],
+        n_exc=n_exc,
+        n_inh=n_inh,
+        p_connect=cfg.network.p_connect,
+    )
+
+
+def build_coba(label: str, n_neurons: int, p_connect: float, root_seed: int) -> BuiltNetwork:
+    """Build the Vogels & Abbott / Brette et al. COBA network with plain brian2 objects.
+
+    Must be called inside :func:`brian_backend`.  Connectivity is drawn by brian2
+    (``connect(p=...)``, autapses allowed as in the original benchmark) after seeding
+    brian2's generator, so a standalone binary draws the same graph on every run.
+
+    Parameters
+    ----------
+    label : str
+        Name of the network in the results.
+    n_neurons : int
+        Total number of neurons (split 80/20).
+    p_connect : float
+        Connection probability of both projections.
+    root_seed : int
+        Seed of the initial state (numpy) and of brian2's generator (connectivity).
+
+    Returns
+    -------
+    BuiltNetwork
+    """
+    n_exc, n_inh = population_sizes(n_neurons)
+    seeds = derive_seeds(root_seed, label)
+    brian2.seed(seeds.brian)
+    par = COBA_PARAMETERS
+    neurons = NeuronGroup(
+        n_neurons,
+        COBA_EQUATIONS,
+        threshold="v > V_th",
+        reset="v = V_reset",
+        refractory=COBA_REFRACTORY,
+        method="euler",
+        namespace=par,
+        name="coba_neurons",
+    )
+    rng = np.random.default_rng(seeds.initial)
+    v_reset, v_th = float(par["V_reset"]), float(par["V_th"])
+    neurons.v = (v_reset + rng.uniform(0, 1, n_neurons) * (v_th - v_reset)) * brian2.volt
+    neurons.g_exc = np.clip(rng.normal(*COBA_INITIAL_G_EXC, n_neurons), 0, None) * nS
+    neurons.g_inh = np.clip(rng.normal(*COBA_INITIAL_G_INH, n_neurons), 0, None) * nS
+
+    exc_synapses = Synapses(
+        neurons[:n_exc], neurons, on_pre="g_exc_post += delta_g_exc",
+        namespace=par, name="coba_exc_synapses",
+    )
+    exc_synapses.connect(p=p_connect)
+    inh_synapses = Synapses(
+        neurons[n_exc:], neurons, on_pre="g_inh_post += delta_g_inh",
+        namespace=par, name="coba_inh_synapses",
+    )
+    inh_synapses.connect(p=p_connect)
+    spikes = SpikeMonitor(neurons, name="coba_spikes")
+    network = Network(neurons, exc_synapses, inh_synapses, spikes, name="coba_network")
+    return BuiltNetwork(
+        label=label, network=network, spike_monitor=spikes,
+        n_exc=n_exc, n_inh=n_inh, p_connect=p_connect,
+    )
+
+
+def compute_out_degree(built: BuiltNetwork) -> np.ndarray:
+    """Out-degree of every neuron of ``built`` from its two ``Synapses`` objects.
+
+    Parameters
+    ----------
+    built : BuiltNetwork
+        A network whose excitatory and inhibitory synapses are the only ``Synapses``
+        objects, with the excitatory or inhibitory population as source.
+
+    Returns
+    -------
+    numpy.ndarray of int
+    """
+    synapses = [obj for obj in built.network.objects if isinstance(obj, Synapses)]
+    by_source = {}
+    for syn in synapses:
+        kind = "exc" if syn.source.stop <= built.n_exc else "inh"
+        by_source[kind] = syn
+    return np.concatenate([
+        out_degrees(by_source["exc"], built.n_exc),
+        out_degrees(by_source["inh"], built.n_inh),
+    ])
+
+
+def spike_stats(built: BuiltNetwork, spike_indices: np.ndarray) -> tuple[int, int, int]:
+    """Count excitatory and inhibitory spikes and the synaptic events they cause.
+
+    Parameters
+    ----------
+    built : BuiltNetwork
+    spike_indices : numpy.ndarray of int
+        Neuron index of every spike of the timed interval.
+
+    Returns
+    -------
+    (n_spikes_exc, n_spikes_inh, synaptic_events) : tuple of int
+    """
+    spike_indices = np.asarray(spike_indices, dtype=np.int64)
+    n_exc_spikes = int(np.count_nonzero(spike_indices < built.n_exc))
+    events = int(built.out_degree[spike_indices].sum())
+    return n_exc_spikes, len(spike_indices) - n_exc_spikes, events
+
+
+def network_plan(p_matched: float) -> list[tuple[str, Callable, float | None]]:
+    """The compared networks, in the order in which they are run in every repeat.
+
+    Parameters
+    ----------
+    p_matched : float
+        Connection probability of the COBA network and of the matched variant of ours.
+
+    Returns
+    -------
+    list of (label, builder, p_connect)
+        ``p_connect = None`` keeps neuroplast's default connection probability.
+    """
+    default_p = load_config(None).network.p_connect
+    return [
+        (f"ours_p{p_matched:g}", build_ours, p_matched),
+        (f"coba_p{p_matched:g}", build_coba, p_matched),
+        (f"ours_p{default_p:g}", build_ours, None),
+    ]
+
+
+# --------------------------------------------------------------------------- runtime
+
+
+def run_runtime_backend(backend: str, args: argparse.Namespace) -> dict:
+    """Benchmark the three networks on a runtime backend (``cython`` or ``numpy``).
+
+    All networks are built inside one :func:`brian_backend` block, warmed up (compiling
+    their code), then run ``args.repeats`` times interleaved.
+
+    Parameters
+    ----------
+    backend : str
+    args : argparse.Namespace
+        Command-line arguments.
+
+    Returns
+    -------
+    dict
+        Per-network metadata, runs and (optionally) profiles.
+    """
+    duration = args.duration * brian2.second
+    warmup = args.warmup * brian2.second
+    results: dict[str, dict] = {}
+    with brian_backend(backend, DT):
+        networks: list[BuiltNetwork] = []
+        for label, builder, p_connect in network_plan(args.p_matched):
+            rss_before = current_rss_mib()
+            start = time.perf_counter()
+            built = builder(label, args.n, p_connect, args.seed)
+            built.out_degree = compute_out_degree(built)
+            build_seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            built.network.run(warmup)  # compiles the code, removes the initial transient
+            warmup_seconds = time.perf_counter() - start
+            networks.append(built)
+            results[label] = network_metadata(built) | {
+                "build_seconds": build_seconds,
+                "warmup_seconds_incl_compilation": warmup_seconds,
+                "rss_increase_mib": current_rss_mib() - rss_before,
+                "runs": [],
+            }
+            log(f"  [{backend}] built {label}: {built.n_synapses} synapses, "
+                f"build {build_seconds:.1f} s, warm-up incl. compilation {warmup_seconds:.1f} s")
+
+        for repeat in range(args.repeats):
+            for built in networks:
+                n_before = int(built.spike_monitor.num_spikes)
+                start = time.perf_counter()
+                built.network.run(duration)
+                process_seconds = time.perf_counter() - start
+                loop_seconds = float(brian2.device._last_run_time)
+                new_spikes = np.asarray(built.spike_monitor.i[:])[n_before:]
+                stats = RunStats(loop_seconds, process_seconds, *spike_stats(built, new_spikes))
+                results[built.label]["runs"].append(stats.__dict__)
+                log_run(backend, built.label, repeat, stats, args.duration)
+
+        if args.profile:
+            for built in networks:
+                built.network.run(duration, profile=True)
+                results[built.label]["profile"] = {
+                    name: float(seconds) for name, seconds in built.network.profiling_info
+                }
+    return results
+
+
+# --------------------------------------------------------------------------- standalone
+
+
+def build_standalone_project(
+    label: str, builder, p_connect: float | None, project_dir: Path, args: argparse.Namespace
+) -> tuple[BuiltNetwork, RunStats, dict]:
+    """Generate, compile and run once (as warm-up) one network's C++ standalone project.
+
+    Parameters
+    ----------
+    label, builder, p_connect
+        One entry of :func:`network_plan`.
+    project_dir : Path
+        Fresh directory for the C++ project.
+    args : argparse.Namespace
+        Command-line arguments.
+
+    Returns
+    -------
+    (BuiltNetwork, RunStats, dict)
+        The network (with the file names needed to re-read its spikes), the statistics
+        of this first (untimed) run, and build metadata.
+    """
+    with brian_backend("cpp_standalone", DT, standalone_dir=project_dir):
+        start = time.perf_counter()
+        built = builder(label, args.n, p_connect, args.seed)
+        built.network.run(args.warmup * brian2.second, profile=args.profile)
+        built.network.run(args.duration * brian2.second, profile=args.profile)
+        brian2.device.build(
+            directory=str(project_dir), compile=True, run=True, with_output=False
+        )
+        build_seconds = time.perf_counter() - start
+        built.out_degree = compute_out_degree(built)
+        device = brian2.get_device()
+        results_dir = Path(device.results_dir)
+        i_var = built.spike_monitor.variables["i"]
+        t_var = built.spike_monitor.variables["t"]
+        built.project_dir = project_dir
+        built.spike_i_file = results_dir / device.get_array_filename(i_var)
+        built.spike_t_file = results_dir / device.get_array_filename(t_var)
+        built.spike_dtypes = (np.dtype(i_var.dtype), np.dtype(t_var.dtype))
+        first_run = RunStats(
+            float(device._last_run_time), float("nan"), *standalone_spike_stats(built, args)
+        )
+        built.network = None  # the standalone objects are invalid after reinit
+        built.spike_monitor = None
+    return built, first_run, {"build_seconds_incl_compilation": build_seconds}
+
+
+def standalone_spike_stats(built: BuiltNetwork, args: argparse.Namespace) -> tuple[int, int, int]:
+    """Spike statistics of the last standalone run, read from its result files.
+
+    Only spikes after the warm-up are counted.
+
+    Parameters
+    ----------
+    built : BuiltNetwork
+        A standalone network with its result file names set.
+    args : argparse.Namespace
+        Command-line arguments (for the warm-up duration).
+
+    Returns
+    -------
+    (n_spikes_exc, n_spikes_inh, synaptic_events) : tuple of int
+    """
+    indices = np.fromfile(built.spike_i_file, dtype=built.spike_dtypes[0])
+    times = np.fromfile(built.spike_t_file, dtype=built.spike_dtypes[1])
+    after_warmup = times >= args.warmup - 0.5 * float(DT)
+    return spike_stats(built, indices[after_warmup])
+
+
+def rerun_binary(built: BuiltNetwork, args: argparse.Namespace) -> RunStats:
+    """Run a compiled standalone binary again and measure it.
+
+    The binary is started like brian2's ``device.run`` does (``./main --results_dir
+    ...`` in the project directory with brian2's run environment variables).
+
+    Parameters
+    ----------
+    built : BuiltNetwork
+        A compiled standalone network.
+    args : argparse.Namespace
+        Command-line arguments.
+
+    Returns
+    -------
+    RunStats
+        Loop time from ``last_run_info.txt``, wall time and peak memory of the process,
+        spike statistics from the result files.
+    """
+    project_dir = built.project_dir
+    results_dir = built.spike_i_file.parent
+    env = dict(os.environ)
+    env.update(brian2.prefs.devices.cpp_standalone.run_environment_variables)
+    command = brian2.prefs.devices.cpp_standalone.run_cmd_unix
+    command = [command] if isinstance(command, str) else list(command)
+    peak_rss_kib = 0
+    with open(results_dir / "stdout.txt", "w") as stdout:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command + ["--results_dir", str(results_dir) + os.sep],
+            cwd=project_dir, env=env, stdout=stdout, stderr=subprocess.STDOUT,
+        )
+        # The child's ru_maxrss would include this (forking) process's memory, so the
+        # binary's own high-water mark (VmHWM) is polled while it runs.
+        while process.poll() is None:
+            peak_rss_kib = max(peak_rss_kib, read_status_kib(process.pid, "VmHWM"))
+            time.sleep(RSS_POLL_SECONDS)
+        process_seconds = time.perf_counter() - start
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"{built.label}: standalone binary failed with code {process.returncode}, "
+            f"see {results_dir / 'stdout.txt'}"
+        )
+    loop_seconds = float((results_dir / "last_run_info.txt").read_text().split()[0])
+    return RunStats(
+        loop_seconds, process_seconds, *standalone_spike_stats(built, args),
+        peak_rss_mib=peak_rss_kib / 1024 if peak_rss_kib else None,
+    )
+
+
+def read_standalone_profile(built: BuiltNetwork) -> dict[str, float]:
+    """Per-code-object times of the last run of a binary built with profiling on.
+
+    Parameters
+    ----------
+    built : BuiltNetwork
+
+    Returns
+    -------
+    dict of str to float
+        Seconds spent in every code object (all runs of the binary: warm-up included).
+    """
+    path = built.spike_i_file.parent / "profiling_info.txt"
+    profile = {}
+    for line in path.read_text().splitlines():
+        name, _, seconds = line.partition("\t")
+        if name:
+            profile[name.strip()] = float(seconds)
+    return profile
+
+
+def run_standalone_backend(args: argparse.Namespace, work_dir: Path) -> dict:
+    """Benchmark the three networks with ``cpp_standalone``.
+
+    Each project is built and compiled once in its own directory under ``work_dir``;
+    the binaries are then re-run ``args.repeats`` times, interleaved.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Command-line arguments.
+    work_dir : Path
+        Folder for the C++ projects.
+
+    Returns
+    -------
+    dict
+        Per-network metadata, runs and (optionally) profiles.
+    """
+    results: dict[str, dict] = {}
+    networks: list[BuiltNetwork] = []
+    for label, builder, p_connect in network_plan(args.p_matched):
+        project_dir = work_dir / f"standalone_{label}"
+        built, first_run, meta = build_standalone_project(
+            label, builder, p_connect, project_dir, args
+        )
+        networks.append(built)
+        results[label] = network_metadata(built) | meta | {
+            "project_dir": str(project_dir),
+            "first_run_untimed": first_run.__dict__,
+            "runs": [],
+        }
+        log(f"  [cpp_standalone] built {label}: {built.n_synapses} synapses, "
+            f"generation + compilation + first run {meta['build_seconds_incl_compilation']:.1f} s")
+
+    for repeat in range(args.repeats):
+        for built in networks:
+            stats = rerun_binary(built, args)
+            results[built.label]["runs"].append(stats.__dict__)
+            log_run("cpp_standalone", built.label, repeat, stats, args.duration)
+    for built in networks:
+        first = results[built.label]["first_run_untimed"]
+        runs = results[built.label]["runs"]
+        counts = {(run["n_spikes_exc"], run["n_spikes_inh"]) for run in runs}
+        # Seeded binaries must reproduce their first run exactly.
+        results[built.label]["deterministic_reruns"] = counts == {
+            (first["n_spikes_exc"], first["n_spikes_inh"])
+        }
+        if args.profile:
+            results[built.label]["profile"] = read_standalone_profile(built)
+    return results
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def log(message: str) -> None:
+    """Print a progress message to stderr (the table goes to stdout)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def log_run(backend: str, label: str, repeat: int, stats: RunStats, duration: float) -> None:
+    """Print one timed run as a progress line."""
+    log(f"  [{backend}] repeat {repeat + 1} {label:<12} "
+        f"{stats.loop_seconds / duration:7.3f} s/sim-s  "
+        f"({stats.n_spikes_exc + stats.n_spikes_inh} spikes)")
+
+
+def network_metadata(built: BuiltNetwork) -> dict:
+    """Sizes and connectivity of one network, for the JSON output."""
+    n_exc_synapses = int(built.out_degree[: built.n_exc].sum())
+    return {
+        "n_exc": built.n_exc,
+        "n_inh": built.n_inh,
+        "p_connect": built.p_connect,
+        "n_synapses": built.n_synapses,
+        "n_synapses_from_exc": n_exc_synapses,
+        "n_synapses_from_inh": built.n_synapses - n_exc_synapses,
+        "mean_out_degree": float(built.out_degree.mean()),
+    }
+
+
+def summarise(entry: dict, duration: float) -> dict:
+    """Reduce the runs of one network to the best time and mean activity.
+
+    Parameters
+    ----------
+    entry : dict
+        Metadata and ``runs`` of one network.
+    duration : float
+        Simulated seconds per timed run.
+
+    Returns
+    -------
+    dict
+        ``wall_per_sim_s`` (best loop time per simulated second), all loop times,
+        mean rates, synaptic events per simulated and per wall second, cost per event.
+    """
+    runs = entry["runs"]
+    loop = np.array([run["loop_seconds"] for run in runs]) / duration
+    process = np.array([run["process_seconds"] for run in runs]) / duration
+    events = np.mean([run["synaptic_events"] for run in runs]) / duration
+    rate_exc = np.mean([run["n_spikes_exc"] for run in runs]) / (entry["n_exc"] * duration)
+    rate_inh = np.mean([run["n_spikes_inh"] for run in runs]) / (entry["n_inh"] * duration)
+    best = float(loop.min())
+    summary = {
+        "wall_per_sim_s": best,
+        "wall_per_sim_s_all": loop.tolist(),
+        "process_wall_per_sim_s_best": float(process.min()),
+        "rate_exc_hz": float(rate_exc),
+        "rate_inh_hz": float(rate_inh),
+        "events_per_sim_s": float(events),
+        "events_per_wall_s": float(events / best) if best > 0 else float("nan"),
+        "ns_per_event": float(best / events * 1e9) if events > 0 else float("nan"),
+    }
+    rss = [run["peak_rss_mib"] for run in runs if run.get("peak_rss_mib") is not None]
+    if rss:
+        summary["binary_peak_rss_mib"] = float(max(rss))
+    return summary
+
+
+def ratios(summaries: dict[str, dict], p_matched: float) -> dict:
+    """The comparisons (a) and (b) of the module docstring.
+
+    Parameters
+    ----------
+    summaries : dict
+        Output of :func:`summarise` per network label.
+    p_matched : float
+        Connection probability of the matched comparison.
+
+    Returns
+    -------
+    dict
+    """
+    labels = [label for label, _, _ in network_plan(p_matched)]
+    matched, coba, default = (summaries[label] for label in labels)
+
+    def per_event_ratio(ours: dict) -> float:
+        return ours["ns_per_event"] / coba["ns_per_event"]
+
+    return {
+        "a_matched_wall_ratio": matched["wall_per_sim_s"] / coba["wall_per_sim_s"],
+        "a_matched_cost_per_event_ratio": per_event_ratio(matched),
+        "b_default_wall_ratio": default["wall_per_sim_s"] / coba["wall_per_sim_s"],
+        "b_default_cost_per_event_ratio": per_event_ratio(default),
+        "labels": {"matched": labels[0], "coba": labels[1], "default": labels[2]},
+    }
+
+
+def format_table(report: dict, target: float) -> str:
+    """The results as a plain-text table with the ratios below each backend.
+
+    Parameters
+    ----------
+    report : dict
+        The full JSON report.
+    target : float
+        Target wall-time ratio of the issue tracker.
+
+    Returns
+    -------
+    str
+    """
+    header = (
+        f"{'backend':<15}{'network':<12}{'p':>6}{'synapses':>10}{'E Hz':>7}{'I Hz':>7}"
+        f"{'events/sim-s':>14}{'wall s/sim-s':>13}{'(all repeats)':>22}"
+        f"{'Mev/wall-s':>11}{'ns/event':>9}"
+    )
+    lines = [header, "-" * len(header)]
+    for backend, per_backend in report["backends"].items():
+        for label, entry in per_backend["networks"].items():
+            s = entry["summary"]
+            repeats = " ".join(f"{value:.3f}" for value in s["wall_per_sim_s_all"])
+            lines.append(
+                f"{backend:<15}{label:<12}{entry['p_connect']:>6g}{entry['n_synapses']:>10d}"
+                f"{s['rate_exc_hz']:>7.2f}{s['rate_inh_hz']:>7.2f}"
+                f"{s['events_per_sim_s']:>14.4g}{s['wall_per_sim_s']:>13.3f}{repeats:>22}"
+                f"{s['events_per_wall_s'] / 1e6:>11.2f}{s['ns_per_event']:>9.2f}"
+            )
+        r = per_backend["ratios"]
+        names = r["labels"]
+
+        def verdict(value: float) -> str:
+            return "meets" if value <= target else "EXCEEDS"
+
+        lines.append(
+            f"{'':15}(a) {names['matched']}/{names['coba']}: wall ratio "
+            f"{r['a_matched_wall_ratio']:.2f} ({verdict(r['a_matched_wall_ratio'])} target "
+            f"<= {target:g}); cost per event ratio {r['a_matched_cost_per_event_ratio']:.2f}"
+        )
+        lines.append(
+            f"{'':15}(b) {names['default']}/{names['coba']}: wall ratio "
+            f"{r['b_default_wall_ratio']:.2f}; cost per event ratio "
+            f"{r['b_default_cost_per_event_ratio']:.2f}"
+        )
+        lines.append("")
+    memory = report["memory"]
+    lines.append(f"peak RSS of this process: {memory['peak_rss_mib_self']:.0f} MiB")
+    for backend, per_backend in report["backends"].items():
+        for label, entry in per_backend["networks"].items():
+            if "binary_peak_rss_mib" in entry["summary"]:
+                lines.append(f"peak RSS of the {backend} binary of {label}: "
+                             f"{entry['summary']['binary_peak_rss_mib']:.0f} MiB")
+            elif "rss_increase_mib" in entry:
+                lines.append(f"RSS increase when building + warming up {label} ({backend}): "
+                             f"{entry['rss_increase_mib']:.0f} MiB")
+    return "\n".join(lines)
+
+
+def format_profiles(report: dict, top: int = 8) -> str:
+    """The slowest code objects of every profiled network, as text.
+
+    Parameters
+    ----------
+    report : dict
+        The full JSON report.
+    top : int
+        Number of code objects shown per network.
+
+    Returns
+    -------
+    str
+    """
+    lines = []
+    for backend, per_backend in report["backends"].items():
+        for label, entry in per_backend["networks"].items():
+            profile = entry.get("profile")
+            if not profile:
+                continue
+            total = sum(profile.values())
+            lines.append(f"profile {backend} {label} (total {total:.2f} s in code objects):")
+            for name, seconds in sorted(profile.items(), key=lambda kv: -kv[1])[:top]:
+                lines.append(f"    {name:<55}{seconds:8.3f} s {100 * seconds / total:5.1f} %")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """Command-line interface (see the module docstring)."""
+    parser = argparse.ArgumentParser(
+        description="Time neuroplast's network against the brian2 COBA benchmark network."
+    )
+    parser.add_argument("--n", type=int, default=4000, help="neurons per network (80%% E)")
+    parser.add_argument("--duration", type=float, default=2.0,
+                        help="simulated seconds per timed run")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per network")
+    parser.add_argument("--warmup", type=float, default=0.05,
+                        help="untimed simulated seconds before timing (compilation, transient)")
+    parser.add_argument("--backends", nargs="+", default=["cython", "cpp_standalone"],
+                        choices=BACKENDS)
+    parser.add_argument("--p-matched", type=float, default=0.02,
+                        help="connection probability of COBA and of the matched comparison")
+    parser.add_argument("--seed", type=int, default=20261128, help="root random seed")
+    parser.add_argument("--target", type=float, default=1.5,
+                        help="target wall-time ratio ours/COBA (issue tracker)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also collect per-code-object times (runtime: one extra "
+                             "profiled run per network; standalone: profiled binaries)")
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/network.json"))
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="keep the C++ projects here instead of a temporary folder")
+    args = parser.parse_args(argv)
+    if args.n < 10 or args.duration <= 0 or args.repeats < 1 or args.warmup < 0:
+        parser.error("need --n >= 10, --duration > 0, --repeats >= 1, --warmup >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark, print the table and write the JSON report.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    dict
+        The report written to ``--out``.
+    """
+    args = parse_args(argv)
+    started = time.perf_counter()
+    report: dict = {
+        "machine": machine_info(),
+        "arguments": {key: str(value) if isinstance(value, Path) else value
+                      for key, value in vars(args).items()},
+        "dt_ms": float(DT / ms),
+        "backends": {},
+    }
+    for backend in args.backends:
+        log(f"backend {backend}")
+        if is_standalone(backend):
+            if args.work_dir is not None:
+                args.work_dir.mkdir(parents=True, exist_ok=True)
+                networks = run_standalone_backend(args, args.work_dir.resolve())
+            else:
+                with tempfile.TemporaryDirectory(prefix="neuroplast-bench-") as work_dir:
+                    networks = run_standalone_backend(args, Path(work_dir))
+        else:
+            networks = run_runtime_backend(backend, args)
+        for entry in networks.values():
+            entry["summary"] = summarise(entry, args.duration)
+        report["backends"][backend] = {
+            "networks": networks,
+            "ratios": ratios({k: v["summary"] for k, v in networks.items()}, args.p_matched),
+        }
+    report["memory"] = {"peak_rss_mib_self": peak_rss_mib()}
+    report["total_seconds"] = time.perf_counter() - started
+
+    print()
+    print(f"N = {args.n}, dt = {float(DT / ms):g} ms, {args.duration:g} s simulated per run, "
+          f"best of {args.repeats} interleaved repeats; wall s/sim-s = simulation loop only")
+    print(format_table(report, args.target))
+    if args.profile:
+        print()
+        print(format_profiles(report))
+    print(f"total benchmark time: {report['total_seconds']:.0f} s")
+    write_json_atomically(args.out, report)
+    print(f"results written to {args.out}")
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Every config mistake ends in one clear message and exit status 2, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from neuroplast.cli import main
+
+
+@pytest.fixture
+def write_config(tmp_path):
+    def write(text: str):
+        path = tmp_path / "config.toml"
+        path.write_text(text)
+        return str(path)
+
+    return write
+
+
+def run_cli(capsys, *argv):
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_unknown_key_is_an_error(capsys, write_config):
+    path = write_config("[network]\nn_neurons = 100\n")
+    status, _, err = run_cli(capsys, "validate", path)
+    assert status == 2
+    assert "network.n_neurons: unknown key 'n_neurons'" in err
+    assert "Traceback" not in err
+
+
+def test_typo_gets_a_suggestion(capsys, write_config):
+    path = write_config('[receptors.nmda]\ntau_decy = "80 ms"\n')
+    status, _, err = run_cli(capsys, "validate", path)
+    assert status == 2
+    assert "receptors.nmda.tau_decy" in err
+    assert "did you mean 'tau_decay'?" in err
+
+
+def test_wrong_dimension_is_an_error(capsys, write_config):
+    path = write_config('[receptors.ampa]\ntau = "100 mV"\n')
+    status, _, err = run_cli(capsys, "validate", path)
+    assert status == 2
+    assert "receptors.ampa.tau = '100 mV'" in err
+    assert "wrong dimension" in err
+
+
+def test_negative_population_size_is_an_error(capsys, write_config):
+    path = write_config("[network]\nn_exc = -5\n")
+    status, _, err = run_cli(capsys, "validate", path)
+    assert status == 2
+    assert "network.n_exc = -5" in err
+    assert "greater than 0" in err
+
+
+def test_malformed_toml_is_an_error(capsys, write_config):
+    path = write_config("[network\nn_exc = 5\n")
+    status, _, err = run_cli(capsys, "validate", path)
+    assert status == 2
+    assert "not valid TOML" in err
+
+
+def test_set_on_missing_path_is_an_error(capsys, quick_config_path):
+    status, _, err = run_cli(capsys, "run", str(quick_config_path), "--set", "network.n_ecx=10")
+    assert status == 2
+    assert "network.n_ecx" in err
+    assert "did you mean 'n_exc'?" in err
+
+
+def test_set_without_equals_sign_is_an_error(capsys, quick_config_path):
+    status, _, err = run_cli(capsys, "validate", str(quick_config_path), "--set", "network.n_exc")
+    assert status == 2
+    assert "expected KEY=VALUE" in err
+
+
+def test_missing_config_file_is_an_error(capsys, tmp_path):
+    status, _, err = run_cli(capsys, "validate", str(tmp_path / "nope.toml"))
+    assert status == 2
+    assert "no such config file" in err
+
+
+def test_unknown_backend_lists_the_choices(capsys, quick_config_path):
+    status, _, err = run_cli(capsys, "validate", str(quick_config_path),
+                             "--set", "simulation.backend=gpu")
+    assert status == 2
+    assert "simulation.backend = 'gpu'" in err
+    assert "'cython', 'numpy' or 'cpp_standalone'" in err
