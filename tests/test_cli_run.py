@@ -1,0 +1,94 @@
+"""`neuroplast run` end to end on configs/quick.toml: every file there, readable by plain tools."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import h5py
+import numpy as np
+import pytest
+
+from neuroplast.cli import main
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory, quick_config_path):
+    out = tmp_path_factory.mktemp("cli") / "quick-run"
+    status = main(["run", str(quick_config_path), "--out", str(out), "--quiet",
+                   "--set", 'simulation.duration="1 s"'])
+    assert status == 0
+    return out
+
+
+def test_run_directory_has_every_file(run_dir):
+    names = {p.name for p in run_dir.iterdir()}
+    assert {"config.json", "data.h5", "measures.csv", "raster.png", "rates.png"} <= names
+    assert not [n for n in names if n.startswith(".")]  # no temporary files left behind
+
+
+def test_config_json_is_the_resolved_config(run_dir):
+    cfg = json.loads((run_dir / "config.json").read_text())
+    assert cfg["simulation"]["duration"] == "1 s"
+    assert cfg["network"]["n_exc"] == 400
+    assert cfg["seed"] == 1
+    assert cfg["receptors"]["nmda"]["tau_decay"] == "100 ms"  # defaults filled in
+
+
+def test_hdf5_is_readable_with_plain_h5py(run_dir):
+    with h5py.File(run_dir / "data.h5", "r") as h5:
+        assert json.loads(h5.attrs["config"])["name"] == "quick"
+        assert json.loads(h5.attrs["seeds"])["root"] == 1
+        versions = json.loads(h5.attrs["versions"])
+        assert {"neuroplast", "brian2", "numpy"} <= set(versions)
+        assert h5.attrs["backend"] == "numpy"
+        t_exc = h5["spikes/exc/t"][:]
+        i_exc = h5["spikes/exc/i"][:]
+        assert len(t_exc) == len(i_exc) > 0
+        assert i_exc.max() < 400 and h5["spikes/inh/i"][:].max() < 100
+        assert np.all((t_exc >= 0) & (t_exc <= 1.0))
+        assert len(h5["rates/exc"]) == len(h5["rates/t"]) == 1000  # 1 ms bins over 1 s
+        assert h5["traces/V"].shape[0] == 4  # 2 E + 2 I traced
+
+
+def test_measures_csv_is_tidy(run_dir):
+    with (run_dir / "measures.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert {"condition", "seed", "bio_time_days", "measure", "value"} <= set(rows[0])
+    measures = {r["measure"] for r in rows}
+    assert {"rate_exc_hz", "rate_inh_hz", "mean_rate_exc_hz", "cv_isi_exc"} <= measures
+    assert all(r["condition"] == "baseline" and r["seed"] == "1" for r in rows)
+
+
+def test_existing_run_directory_is_not_overwritten(run_dir, quick_config_path, capsys):
+    before = (run_dir / "data.h5").stat().st_mtime_ns
+    status = main(["run", str(quick_config_path), "--out", str(run_dir), "--quiet"])
+    assert status == 2
+    assert "exists already" in capsys.readouterr().err
+    assert (run_dir / "data.h5").stat().st_mtime_ns == before
+
+
+def test_plot_command_redraws_figures(run_dir, capsys):
+    (run_dir / "raster.png").unlink()
+    assert main(["plot", str(run_dir)]) == 0
+    assert (run_dir / "raster.png").stat().st_size > 10_000
+
+
+def test_same_seed_same_numbers_through_the_cli(run_dir, quick_config_path, tmp_path):
+    again = tmp_path / "again"
+    assert main(["run", str(quick_config_path), "--out", str(again), "--quiet",
+                 "--set", 'simulation.duration="1 s"', "--set", "output.figures=false"]) == 0
+    with h5py.File(run_dir / "data.h5") as a, h5py.File(again / "data.h5") as b:
+        np.testing.assert_array_equal(a["spikes/exc/t"][:], b["spikes/exc/t"][:])
+
+
+def test_params_lists_every_parameter_with_unit_and_source(capsys):
+    assert main(["params"]) == 0
+    out = capsys.readouterr().out
+    assert "receptors.nmda.tau_decay = 100 ms" in out
+    assert "Jahr & Stevens 1990" in out
+
+
+def test_validate_prints_resolved_json(capsys, quick_config_path):
+    assert main(["validate", str(quick_config_path), "--set", "network.n_exc=321"]) == 0
+    assert json.loads(capsys.readouterr().out)["network"]["n_exc"] == 321
