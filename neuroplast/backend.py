@@ -43,7 +43,7 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
         raise ValueError(f"simulation.backend = {backend!r}: expected one of {BACKENDS}")
     saved_target = brian2.prefs.codegen.target
     saved_dt = brian2.defaultclock.dt
-    saved_random_state = np.random.get_state()
+    saved_random_state = np.random.get_state()  # noqa: NPY002 (brian2 draws from it)
     saved_make_args = brian2.prefs.devices.cpp_standalone.extra_make_args_unix
     try:
         if is_standalone(backend):
@@ -51,9 +51,7 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
                 raise ValueError("cpp_standalone needs a project directory")
             # One make job per core: the default '-j' starts one per source file.
             brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-            brian2.set_device(
-                "cpp_standalone", directory=str(standalone_dir), build_on_run=False
-            )
+            brian2.set_device("cpp_standalone", directory=str(standalone_dir), build_on_run=False)
         else:
             brian2.prefs.codegen.target = backend
         brian2.defaultclock.dt = dt
@@ -65,4 +63,4 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
             brian2.prefs.devices.cpp_standalone.extra_make_args_unix = saved_make_args
         brian2.prefs.codegen.target = saved_target
         brian2.defaultclock.dt = saved_dt
-        np.random.set_state(saved_random_state)
+        np.random.set_state(saved_random_state)  # noqa: NPY002

@@ -28,9 +28,13 @@ EPILOG = """examples:
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("config", nargs="?", help="TOML config file (default: built-in defaults)")
     parser.add_argument(
-        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
         help='override one parameter by its dotted path, e.g. --set simulation.duration="5 s" '
-             "(repeatable)",
+        "(repeatable)",
     )
 
 
@@ -39,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuroplast",
         description="Spiking E/I network models of ketamine, BDNF, chronic stress and "
-                    "therapy-paired structural plasticity, built on brian2.",
+        "therapy-paired structural plasticity, built on brian2.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -47,10 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     run = sub.add_parser(
-        "run", help="simulate a config and write a run directory",
+        "run",
+        help="simulate a config and write a run directory",
         description="Simulate the network described by CONFIG and write a run directory: "
-                    "config.json (every value used), data.h5 (spikes, rates, traces, "
-                    "provenance), measures.csv (tidy table) and PNG figures.",
+        "config.json (every value used), data.h5 (spikes, rates, traces, "
+        "provenance), measures.csv (tidy table) and PNG figures.",
     )
     _add_config_args(run)
     run.add_argument("--out", type=Path, help="run directory (default: runs/<name>-<timestamp>)")
@@ -59,21 +64,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser(
-        "validate", help="check a config and print it with every default filled in",
+        "validate",
+        help="check a config and print it with every default filled in",
         description="Check CONFIG (and any --set overrides) and print the resolved "
-                    "configuration as JSON. Exits with status 2 if anything is wrong.",
+        "configuration as JSON. Exits with status 2 if anything is wrong.",
     )
     _add_config_args(validate)
 
     params = sub.add_parser(
-        "params", help="list every parameter with default, unit, description and source",
+        "params",
+        help="list every parameter with default, unit, description and source",
         description="List every configurable parameter: dotted path, default value, unit, "
-                    "description and literature source.",
+        "description and literature source.",
     )
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
 
     plot = sub.add_parser(
-        "plot", help="redraw the figures of a run directory",
+        "plot",
+        help="redraw the figures of a run directory",
         description="Read RUN_DIR/data.h5 and redraw raster.png and rates.png.",
     )
     plot.add_argument("run_dir", type=Path, help="a directory written by 'neuroplast run'")
@@ -95,15 +103,21 @@ def _cmd_run(args) -> int:
 
     cfg = _load(args)
     out = args.out if args.out is not None else new_run_dir(Path("runs"), cfg.name)
-    print(f"neuroplast: running '{cfg.name}' ({cfg.network.n_exc} E + {cfg.network.n_inh} I "
-          f"neurons, {cfg.simulation.duration} on {cfg.simulation.backend}) -> {out}")
+    print(
+        f"neuroplast: running '{cfg.name}' ({cfg.network.n_exc} E + {cfg.network.n_inh} I "
+        f"neurons, {cfg.simulation.duration} on {cfg.simulation.backend}) -> {out}"
+    )
     result = run_experiment(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
     s = result.summary
     print(f"  seed {result.seeds.root}; wall time {sum(result.recording.wall_time.values()):.1f} s")
-    print(f"  E {s['mean_rate_exc_hz']:.2f} Hz (CV {s['cv_isi_exc']:.2f}), "
-          f"I {s['mean_rate_inh_hz']:.2f} Hz (CV {s['cv_isi_inh']:.2f})")
-    print(f"  wrote {result.run_dir}/: config.json data.h5 measures.csv"
-          + (" raster.png rates.png" if cfg.output.figures else ""))
+    print(
+        f"  E {s['mean_rate_exc_hz']:.2f} Hz (CV {s['cv_isi_exc']:.2f}), "
+        f"I {s['mean_rate_inh_hz']:.2f} Hz (CV {s['cv_isi_inh']:.2f})"
+    )
+    print(
+        f"  wrote {result.run_dir}/: config.json data.h5 measures.csv"
+        + (" raster.png rates.png" if cfg.output.figures else "")
+    )
     return 0
 
 
@@ -123,7 +137,7 @@ def _cmd_params(args) -> int:
         for path, default, unit, desc, source in rows:
             print(f"| `{path}` | {default} | {unit} | {desc} | {source} |")
         return 0
-    for path, default, unit, desc, source in rows:
+    for path, default, _unit, desc, source in rows:
         print(f"{path} = {default}")
         print(f"    {desc}" + (f"  [{source}]" if source else ""))
     return 0
@@ -140,8 +154,9 @@ def _cmd_plot(args) -> int:
     import json
 
     cfg = config_from_dict(json.loads((args.run_dir / CONFIG_FILE).read_text()))
-    for path in plot_run(read_hdf5(data), args.run_dir,
-                         raster_window=float(cfg.output.raster_window)):
+    for path in plot_run(
+        read_hdf5(data), args.run_dir, raster_window=float(cfg.output.raster_window)
+    ):
         print(f"wrote {path}")
     return 0
 

@@ -29,8 +29,8 @@ from pydantic import (
     Field,
     PlainSerializer,
     ValidationError,
-    model_validator,
     WithJsonSchema,
+    model_validator,
 )
 
 from neuroplast.units import QuantityParseError, dimension_of, format_quantity, parse_quantity
@@ -82,10 +82,11 @@ def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:
                 quantity = parse_quantity(value)
             except QuantityParseError as err:
                 raise ValueError(f"{err}; expected a value in {unit}, e.g. '1 {unit}'") from None
-        if get_dimensions(quantity) != expected:
+        found = get_dimensions(quantity)
+        if found != expected:
             raise ValueError(
                 f"wrong dimension: {value!r} is not a value in {unit} "
-                f"(expected {_dimension_name(expected)}, got {_dimension_name(get_dimensions(quantity))})"
+                f"(expected {_dimension_name(expected)}, got {_dimension_name(found)})"
             )
         if positive and not float(quantity) > 0:
             raise ValueError(f"must be > 0 (got {value!r})")
@@ -112,7 +113,9 @@ class Section(BaseModel):
     """Base of every config table: unknown keys are errors, defaults are validated."""
 
     model_config = ConfigDict(
-        extra="forbid", validate_default=True, validate_assignment=True,
+        extra="forbid",
+        validate_default=True,
+        validate_assignment=True,
         arbitrary_types_allowed=True,
     )
 
@@ -129,7 +132,8 @@ class SimulationConfig(Section):
     backend: Literal["cython", "numpy", "cpp_standalone"] = param(
         "cython",
         "brian2 code generation: runtime 'cython' (fast after a one-off compile), runtime "
-        "'numpy' (no compiler, slower) or 'cpp_standalone' (one C++ program; fastest for long runs)",
+        "'numpy' (no compiler, slower) or 'cpp_standalone' (one C++ program; fastest for "
+        "long runs)",
     )
     dt: Qty("ms", positive=True) = param("0.1 ms", "integration time step", BW)
     duration: Qty("s", positive=True) = param("10 s", "simulated network time")
@@ -302,9 +306,7 @@ class RecordingConfig(Section):
     rate_bin: Qty("ms", positive=True) = param(
         "1 ms", "bin of the stored population rate (a multiple of dt)"
     )
-    n_traced: int = param(
-        2, "neurons per population whose V and conductances are traced", ge=0
-    )
+    n_traced: int = param(2, "neurons per population whose V and conductances are traced", ge=0)
     trace_dt: Qty("ms", positive=True) = param("0.5 ms", "sampling interval of traced variables")
     measure_window: Qty("s", positive=True) = param(
         "1 s", "window over which the time series in measures.csv are computed"

@@ -63,7 +63,10 @@ def derive_seeds(root_seed: int, condition: str = "baseline", repeat: int = 0) -
     key = (zlib.crc32(condition.encode()), repeat)
     children = np.random.SeedSequence(root_seed, spawn_key=key).spawn(len(SEED_STREAMS))
     # brian2's seed() accepts values below 2**32.
-    values = {name: int(child.generate_state(1)[0]) for name, child in zip(SEED_STREAMS, children)}
+    values = {
+        name: int(child.generate_state(1)[0])
+        for name, child in zip(SEED_STREAMS, children, strict=True)
+    }
     return RunSeeds(root=root_seed, condition=condition, repeat=repeat, **values)
 
 
@@ -89,8 +92,13 @@ def _progress_reporter(show: bool):
         return None, lambda: None
     from tqdm import tqdm
 
-    bar = tqdm(total=100, unit="%", desc="simulating", leave=False,
-               bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+    bar = tqdm(
+        total=100,
+        unit="%",
+        desc="simulating",
+        leave=False,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}<{remaining}",
+    )
 
     def report(elapsed, completed, start, duration):
         bar.n = int(round(100 * completed))
@@ -167,8 +175,9 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
         traces = mon["traces"]
         recording.trace_t = np.asarray(traces.t[:], dtype=float)
         recording.traced = model.traced
-        recording.traces = {name: np.asarray(getattr(traces, name)[:], dtype=float)
-                            for name in TRACED_VARIABLES}
+        recording.traces = {
+            name: np.asarray(getattr(traces, name)[:], dtype=float) for name in TRACED_VARIABLES
+        }
     return recording
 
 
@@ -182,8 +191,9 @@ class RunResult:
     summary: dict[str, float]
 
 
-def run_experiment(cfg: ExperimentConfig, out_dir: Path, *, overwrite: bool = False,
-                   progress: bool = False) -> RunResult:
+def run_experiment(
+    cfg: ExperimentConfig, out_dir: Path, *, overwrite: bool = False, progress: bool = False
+) -> RunResult:
     """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
 
     Parameters
@@ -206,7 +216,9 @@ def run_experiment(cfg: ExperimentConfig, out_dir: Path, *, overwrite: bool = Fa
     with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
         recording = simulate(cfg, seeds, progress=progress)
         rows = measure_rows(
-            recording, cfg.condition, cfg.seed,
+            recording,
+            cfg.condition,
+            cfg.seed,
             window=float(cfg.recording.measure_window),
             transient=float(cfg.recording.transient),
         )

@@ -1,10 +1,10 @@
 """Numbers computed from a recording: firing rates, ISI irregularity, time series.
 
 Measures follow the standard definitions for asynchronous irregular (AI) states
-(Brunel 2000 J Comput Neurosci 8:183; Kumar et al 2008 Neural Comput 20:1):
-the mean firing rate of a population, and the coefficient of variation (CV) of each
-neuron's inter-spike intervals, averaged over neurons with enough spikes (CV = 1 for
-a Poisson process).
+(Brunel 2000 J Comput Neurosci 8:183): the mean firing rate of a population; the
+coefficient of variation (CV) of each neuron's inter-spike intervals, averaged over
+neurons with enough spikes (CV = 1 for a Poisson process); and the synchrony measure
+chi (Golomb 2007), near 0 for asynchronous and 1 for synchronous firing.
 """
 
 from __future__ import annotations
@@ -13,7 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MeasureRow", "population_rate", "cv_isi", "measure_rows", "SECONDS_PER_DAY"]
+__all__ = [
+    "MeasureRow",
+    "population_rate",
+    "cv_isi",
+    "synchrony_chi",
+    "measure_rows",
+    "SECONDS_PER_DAY",
+]
 
 SECONDS_PER_DAY = 86400.0
 
@@ -63,8 +70,31 @@ def cv_isi(spike_i, spike_t, lo: int, hi: int, t_start: float = 0.0) -> float:
     return float(np.mean(cvs)) if cvs else float("nan")
 
 
-def measure_rows(recording, condition: str, seed: int, window: float, transient: float,
-                 time_rate: float = 1.0) -> list[MeasureRow]:
+def synchrony_chi(
+    spike_i, spike_t, lo: int, hi: int, t_start: float, t_stop: float, bin_width: float = 0.005
+) -> float:
+    """Synchrony measure chi of neurons ``lo <= i < hi`` (Golomb 2007, Scholarpedia 2:1347).
+
+    ``chi^2`` is the variance of the population-averaged spike count over the mean
+    variance of single-neuron counts (``bin_width`` bins).  ``chi`` is 1 for fully
+    synchronous firing and about ``1/sqrt(N)`` for N independent neurons.
+    """
+    n = hi - lo
+    edges = np.arange(t_start, t_stop + bin_width / 2, bin_width)
+    if n <= 0 or len(edges) < 3:
+        return float("nan")
+    sel = _population_mask(spike_i, lo, hi) & (spike_t >= t_start) & (spike_t < edges[-1])
+    counts = np.zeros((n, len(edges) - 1))
+    np.add.at(counts, (spike_i[sel] - lo, np.digitize(spike_t[sel], edges) - 1), 1)
+    single = counts.var(axis=1).mean()
+    if single == 0:
+        return float("nan")
+    return float(np.sqrt(counts.mean(axis=0).var() / single))
+
+
+def measure_rows(
+    recording, condition: str, seed: int, window: float, transient: float, time_rate: float = 1.0
+) -> list[MeasureRow]:
     """Tidy rows: rates per window over time, then whole-run summaries after the transient.
 
     Parameters
@@ -90,11 +120,12 @@ def measure_rows(recording, condition: str, seed: int, window: float, transient:
         rows.append(MeasureRow(condition, seed, bio_days, sim_time, name, float(value)))
 
     edges = np.arange(0.0, recording.duration + 1e-12, window)
-    for start, stop in zip(edges[:-1], edges[1:]):
+    for start, stop in zip(edges[:-1], edges[1:], strict=True):
         for pop, (lo, hi) in pops.items():
             row(stop, f"rate_{pop}_hz", population_rate(i, t, lo, hi, start, stop))
     end = recording.duration
     for pop, (lo, hi) in pops.items():
         row(end, f"mean_rate_{pop}_hz", population_rate(i, t, lo, hi, transient, end))
         row(end, f"cv_isi_{pop}", cv_isi(i, t, lo, hi, transient))
+        row(end, f"synchrony_{pop}", synchrony_chi(i, t, lo, hi, transient, end))
     return rows

@@ -37,8 +37,14 @@ def plot_raster(rec: Recording, path: Path, window: float = 2.0, max_neurons: in
     e = sel_t & (rec.spike_i < show_e)
     i = sel_t & (rec.spike_i >= ne) & (rec.spike_i < ne + show_i)
     ax.plot(rec.spike_t[e], rec.spike_i[e], ".", ms=1.5, color=EXC_COLOUR, label="excitatory")
-    ax.plot(rec.spike_t[i], rec.spike_i[i] - ne + show_e, ".", ms=1.5, color=INH_COLOUR,
-            label="inhibitory")
+    ax.plot(
+        rec.spike_t[i],
+        rec.spike_i[i] - ne + show_e,
+        ".",
+        ms=1.5,
+        color=INH_COLOUR,
+        label="inhibitory",
+    )
     ax.set_xlim(t0, rec.duration)
     ax.set_ylim(-1, show_e + show_i)
     ax.set_xlabel("network time (s)")
@@ -60,10 +66,20 @@ def plot_rates(rec: Recording, path: Path, smooth: float = 0.01) -> Path:
     bin_width = rec.rate_t[1] - rec.rate_t[0] if len(rec.rate_t) > 1 else rec.dt
     width = max(1, int(round(smooth / bin_width)))
     fig, ax = plt.subplots(figsize=(9, 3.5))
-    ax.plot(rec.rate_t, _smooth(rec.rate_exc, width), color=EXC_COLOUR, lw=0.8,
-            label=f"excitatory (mean {rec.rate_exc.mean():.1f} Hz)")
-    ax.plot(rec.rate_t, _smooth(rec.rate_inh, width), color=INH_COLOUR, lw=0.8,
-            label=f"inhibitory (mean {rec.rate_inh.mean():.1f} Hz)")
+    ax.plot(
+        rec.rate_t,
+        _smooth(rec.rate_exc, width),
+        color=EXC_COLOUR,
+        lw=0.8,
+        label=f"excitatory (mean {rec.rate_exc.mean():.1f} Hz)",
+    )
+    ax.plot(
+        rec.rate_t,
+        _smooth(rec.rate_inh, width),
+        color=INH_COLOUR,
+        lw=0.8,
+        label=f"inhibitory (mean {rec.rate_inh.mean():.1f} Hz)",
+    )
     ax.set_xlabel("network time (s)")
     ax.set_ylabel(f"population rate (Hz, {smooth * 1000:g} ms boxcar)")
     ax.set_xlim(0, rec.duration)

@@ -166,10 +166,15 @@ def read_hdf5(path: Path):
         spike_t = np.concatenate([h5["spikes/exc/t"][:], h5["spikes/inh/t"][:]])
         spike_i = np.concatenate([h5["spikes/exc/i"][:], h5["spikes/inh/i"][:] + ne])
         rec = Recording(
-            n_exc=ne, n_inh=ni,
-            duration=float(h5.attrs["duration_s"]), dt=float(h5.attrs["dt_s"]),
-            spike_i=spike_i.astype(np.int32), spike_t=spike_t,
-            rate_t=h5["rates/t"][:], rate_exc=h5["rates/exc"][:], rate_inh=h5["rates/inh"][:],
+            n_exc=ne,
+            n_inh=ni,
+            duration=float(h5.attrs["duration_s"]),
+            dt=float(h5.attrs["dt_s"]),
+            spike_i=spike_i.astype(np.int32),
+            spike_t=spike_t,
+            rate_t=h5["rates/t"][:],
+            rate_exc=h5["rates/exc"][:],
+            rate_inh=h5["rates/inh"][:],
             n_synapses=json.loads(h5.attrs["n_synapses"]),
             wall_time=json.loads(h5.attrs["wall_time"]),
         )

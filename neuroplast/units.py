@@ -50,7 +50,9 @@ UNIT_ALIASES: dict[str, Quantity] = {
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _QUANTITY_RE = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*(?P<unit>.*?)\s*$")
-_TOKEN_RE = re.compile(r"\s*(?:(?P<op>\*\*|\^|\*|/)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>[-+]?\d+))")
+_TOKEN_RE = re.compile(
+    r"\s*(?:(?P<op>\*\*|\^|\*|/)|(?P<name>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>[-+]?\d+))"
+)
 
 
 class QuantityParseError(ValueError):

@@ -7,12 +7,11 @@ Brunel 2000 calls a state irregular when CV is close to 1).
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-
 from conftest import load
+
 from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.measures import cv_isi, population_rate
+from neuroplast.measures import cv_isi, population_rate, synchrony_chi
 
 TRANSIENT = 0.5  # s
 
@@ -28,20 +27,6 @@ def summary(rec, t_start=TRANSIENT, t_stop=None):
     }
 
 
-def synchrony(rec, bin_width=0.005):
-    """Brunel-Hakim style synchrony: variance of the population rate over the mean of the
-    single-neuron variances (chi^2, Golomb 2007 Scholarpedia); ~1/N for asynchronous states."""
-    ne = rec.n_exc
-    sel = (rec.spike_i < ne) & (rec.spike_t >= TRANSIENT)
-    edges = np.arange(TRANSIENT, rec.duration + bin_width / 2, bin_width)
-    counts = np.zeros((ne, len(edges) - 1))
-    np.add.at(counts, (rec.spike_i[sel], np.digitize(rec.spike_t[sel], edges) - 1), 1)
-    counts = counts[:, : len(edges) - 1]
-    pop_var = counts.mean(axis=0).var()
-    single = counts.var(axis=1).mean()
-    return np.sqrt(pop_var / single)
-
-
 @pytest.mark.slow
 def test_default_network_is_asynchronous_irregular(default_cython_run):
     _, rec = default_cython_run
@@ -52,7 +37,7 @@ def test_default_network_is_asynchronous_irregular(default_cython_run):
     assert 0.7 <= s["cv_inh"] <= 1.5
     # asynchronous: chi well below 1 (1 = fully synchronous); 800 independent Poisson
     # neurons give about 1/sqrt(800) = 0.035
-    assert synchrony(rec) < 0.3
+    assert synchrony_chi(rec.spike_i, rec.spike_t, 0, rec.n_exc, TRANSIENT, rec.duration) < 0.3
 
 
 @pytest.mark.slow
@@ -64,8 +49,13 @@ def test_default_network_rates_are_stationary(default_cython_run):
 
 
 def _quick(backend: str, seed: int):
-    cfg = load("quick", f"simulation.backend={backend}", 'simulation.duration="2 s"',
-               f"seed={seed}", "recording.n_traced=0")
+    cfg = load(
+        "quick",
+        f"simulation.backend={backend}",
+        'simulation.duration="2 s"',
+        f"seed={seed}",
+        "recording.n_traced=0",
+    )
     return summary(simulate(cfg, derive_seeds(cfg.seed)))
 
 

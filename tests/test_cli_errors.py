@@ -82,8 +82,9 @@ def test_missing_config_file_is_an_error(capsys, tmp_path):
 
 
 def test_unknown_backend_lists_the_choices(capsys, quick_config_path):
-    status, _, err = run_cli(capsys, "validate", str(quick_config_path),
-                             "--set", "simulation.backend=gpu")
+    status, _, err = run_cli(
+        capsys, "validate", str(quick_config_path), "--set", "simulation.backend=gpu"
+    )
     assert status == 2
     assert "simulation.backend = 'gpu'" in err
     assert "'cython', 'numpy' or 'cpp_standalone'" in err

@@ -15,8 +15,17 @@ from neuroplast.cli import main
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory, quick_config_path):
     out = tmp_path_factory.mktemp("cli") / "quick-run"
-    status = main(["run", str(quick_config_path), "--out", str(out), "--quiet",
-                   "--set", 'simulation.duration="1 s"'])
+    status = main(
+        [
+            "run",
+            str(quick_config_path),
+            "--out",
+            str(out),
+            "--quiet",
+            "--set",
+            'simulation.duration="1 s"',
+        ]
+    )
     assert status == 0
     return out
 
@@ -76,8 +85,22 @@ def test_plot_command_redraws_figures(run_dir, capsys):
 
 def test_same_seed_same_numbers_through_the_cli(run_dir, quick_config_path, tmp_path):
     again = tmp_path / "again"
-    assert main(["run", str(quick_config_path), "--out", str(again), "--quiet",
-                 "--set", 'simulation.duration="1 s"', "--set", "output.figures=false"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(quick_config_path),
+                "--out",
+                str(again),
+                "--quiet",
+                "--set",
+                'simulation.duration="1 s"',
+                "--set",
+                "output.figures=false",
+            ]
+        )
+        == 0
+    )
     with h5py.File(run_dir / "data.h5") as a, h5py.File(again / "data.h5") as b:
         np.testing.assert_array_equal(a["spikes/exc/t"][:], b["spikes/exc/t"][:])
 

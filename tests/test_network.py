@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import load
+
 from neuroplast.config import load_config
 from neuroplast.experiment import derive_seeds, simulate
 from neuroplast.model.network import _scaled, random_projection
@@ -16,7 +16,7 @@ def test_projection_has_no_autapses_and_the_right_density():
     n, p = 400, 0.2
     i, j = random_projection(rng, n, n, p, same_population=True)
     assert not np.any(i == j)
-    assert len(set(zip(i.tolist(), j.tolist()))) == len(i)  # no duplicate synapses
+    assert len(set(zip(i.tolist(), j.tolist(), strict=True))) == len(i)  # no duplicate synapses
     expected = p * n * (n - 1)
     assert abs(len(i) - expected) < 4 * np.sqrt(expected * (1 - p))  # 4 binomial SDs
 
@@ -76,8 +76,13 @@ def test_removing_nmda_everywhere_lowers_both_rates():
     # NMDA is a recurrent excitatory conductance (and the slow one): taking it away
     # from every cell must lower the activity of both populations.
     with_nmda = _short_quick_run(3)
-    cfg = load("quick", 'simulation.duration="0.4 s"', "seed=3",
-               "synapses.to_exc.nmda_scale=0", "synapses.to_inh.nmda_scale=0")
+    cfg = load(
+        "quick",
+        'simulation.duration="0.4 s"',
+        "seed=3",
+        "synapses.to_exc.nmda_scale=0",
+        "synapses.to_inh.nmda_scale=0",
+    )
     without = simulate(cfg, derive_seeds(cfg.seed))
     ne = with_nmda.n_exc
     assert np.sum(without.spike_i < ne) < 0.7 * np.sum(with_nmda.spike_i < ne)

@@ -49,8 +49,10 @@ def test_parse_quantity_rejects_anything_else(text):
         parse_quantity(text)
 
 
-@given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
-       st.sampled_from(["ms", "mV", "nS", "Hz", "mM", "nF", "s"]))
+@given(
+    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False),
+    st.sampled_from(["ms", "mV", "nS", "Hz", "mM", "nF", "s"]),
+)
 def test_format_then_parse_round_trips(number, unit):
     value = parse_quantity(f"{number!r} {unit}")
     again = parse_quantity(format_quantity(value, unit))

@@ -103,9 +103,7 @@ def _traced_indices(n_exc: int, n_inh: int, per_population: int) -> np.ndarray:
     return np.concatenate([exc, inh]).astype(int)
 
 
-def build_network(
-    cfg: ExperimentConfig, connectivity_seed: int, initial_seed: int
-) -> NetworkModel:
+def build_network(cfg: ExperimentConfig, connectivity_seed: int, initial_seed: int) -> NetworkModel:
     """Create every brian2 object of the network described by ``cfg``.
 
     Must be called inside :func:`neuroplast.backend.brian_backend`.
@@ -152,19 +150,23 @@ def build_network(
     ii = random_projection(rng, n_inh, n_inh, p, same_population=True)
 
     exc_synapses = brian2.Synapses(
-        exc_cells, neurons, on_pre=ON_PRE_EXC, delay=cfg.synapses.delay,
-        namespace=namespace, name="exc_synapses",
+        exc_cells,
+        neurons,
+        on_pre=ON_PRE_EXC,
+        delay=cfg.synapses.delay,
+        namespace=namespace,
+        name="exc_synapses",
     )
-    exc_synapses.connect(
-        i=np.concatenate([ee[0], ei[0]]), j=np.concatenate([ee[1], ei[1] + n_exc])
-    )
+    exc_synapses.connect(i=np.concatenate([ee[0], ei[0]]), j=np.concatenate([ee[1], ei[1] + n_exc]))
     inh_synapses = brian2.Synapses(
-        inh_cells, neurons, on_pre=ON_PRE_INH, delay=cfg.synapses.delay,
-        namespace=namespace, name="inh_synapses",
+        inh_cells,
+        neurons,
+        on_pre=ON_PRE_INH,
+        delay=cfg.synapses.delay,
+        namespace=namespace,
+        name="inh_synapses",
     )
-    inh_synapses.connect(
-        i=np.concatenate([ie[0], ii[0]]), j=np.concatenate([ie[1], ii[1] + n_exc])
-    )
+    inh_synapses.connect(i=np.concatenate([ie[0], ii[0]]), j=np.concatenate([ie[1], ii[1] + n_exc]))
 
     objects: list = [neurons, exc_synapses, inh_synapses]
     ext = cfg.external
@@ -184,7 +186,10 @@ def build_network(
     traced = _traced_indices(n_exc, n_inh, cfg.recording.n_traced)
     if traced.size:
         monitors["traces"] = brian2.StateMonitor(
-            neurons, list(TRACED_VARIABLES), record=traced, dt=cfg.recording.trace_dt,
+            neurons,
+            list(TRACED_VARIABLES),
+            record=traced,
+            dt=cfg.recording.trace_dt,
             name="traces",
         )
     objects.extend(monitors.values())

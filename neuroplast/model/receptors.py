@@ -158,8 +158,9 @@ def nmda_release_fraction(alpha: float, tau_rise: float) -> float:
     return 1.0 - math.exp(-alpha * tau_rise)
 
 
-def mg_block(v_mV: np.ndarray | float, mg_mM: float = 1.0, mg_k_mM: float = 3.57,
-             slope_per_mV: float = 0.062) -> np.ndarray | float:
+def mg_block(
+    v_mV: np.ndarray | float, mg_mM: float = 1.0, mg_k_mM: float = 3.57, slope_per_mV: float = 0.062
+) -> np.ndarray | float:
     """Jahr & Stevens (1990) Mg2+ unblock, in plain numbers (mV, mM).
 
     Parameters

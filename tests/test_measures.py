@@ -1,0 +1,41 @@
+"""Measures against processes whose answer is known in closed form."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuroplast.measures import cv_isi, population_rate, synchrony_chi
+
+
+def poisson_trains(rng, n, rate, duration):
+    counts = rng.poisson(rate * duration, size=n)
+    i = np.repeat(np.arange(n), counts)
+    t = rng.uniform(0, duration, size=counts.sum())
+    return i, t
+
+
+def test_rate_of_poisson_population():
+    rng = np.random.default_rng(0)
+    i, t = poisson_trains(rng, 200, 8.0, 20.0)
+    assert population_rate(i, t, 0, 200, 0.0, 20.0) == pytest.approx(8.0, rel=0.02)
+
+
+def test_cv_of_poisson_is_one_and_of_a_clock_is_zero():
+    rng = np.random.default_rng(1)
+    i, t = poisson_trains(rng, 200, 10.0, 20.0)
+    assert cv_isi(i, t, 0, 200) == pytest.approx(1.0, abs=0.05)
+    regular_t = np.tile(np.arange(0, 10, 0.1), 5)
+    regular_i = np.repeat(np.arange(5), 100)
+    assert cv_isi(regular_i, regular_t, 0, 5) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_synchrony_is_small_for_independent_and_one_for_identical_trains():
+    rng = np.random.default_rng(2)
+    n = 400
+    i, t = poisson_trains(rng, n, 10.0, 10.0)
+    assert synchrony_chi(i, t, 0, n, 0.0, 10.0) == pytest.approx(1 / np.sqrt(n), rel=0.5)
+    shared = rng.uniform(0, 10.0, size=100)
+    i_sync = np.repeat(np.arange(n), len(shared))
+    t_sync = np.tile(shared, n)
+    assert synchrony_chi(i_sync, t_sync, 0, n, 0.0, 10.0) == pytest.approx(1.0, abs=1e-9)
