@@ -19,21 +19,12 @@ import json
 import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions, get_unit
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    ValidationError,
-    WithJsonSchema,
-    model_validator,
-)
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from neuroplast.units import QuantityParseError, dimension_of, format_quantity, parse_quantity
+from neuroplast.schema import ConfigError, Qty, Section, UnitMeta, param
+from neuroplast.units import format_quantity
 
 __all__ = [
     "ConfigError",
@@ -44,80 +35,6 @@ __all__ = [
     "iter_parameters",
     "Qty",
 ]
-
-
-class ConfigError(ValueError):
-    """A configuration could not be read or validated; the message says where and why."""
-
-
-# --------------------------------------------------------------------------- quantities
-
-
-class UnitMeta:
-    """Marker kept in a field's metadata so tools can find the field's unit."""
-
-    def __init__(self, unit: str):
-        self.unit = unit
-
-
-def _dimension_name(dim: Any) -> str:
-    if dim is DIMENSIONLESS:
-        return "a plain number"
-    return f"a value in {get_unit(dim)}"
-
-
-def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:  # noqa: N802
-    """Type of a config field holding a physical quantity in ``unit``.
-
-    The field accepts text such as ``"100 ms"`` (or a brian2 quantity) and stores a
-    brian2 ``Quantity``; it serialises back to text in ``unit``.
-    """
-    expected = dimension_of(unit)
-
-    def validate(value: Any) -> Quantity:
-        if isinstance(value, Quantity):
-            quantity = value
-        else:
-            try:
-                quantity = parse_quantity(value)
-            except QuantityParseError as err:
-                raise ValueError(f"{err}; expected a value in {unit}, e.g. '1 {unit}'") from None
-        found = get_dimensions(quantity)
-        if found != expected:
-            raise ValueError(
-                f"wrong dimension: {value!r} is not a value in {unit} "
-                f"(expected {_dimension_name(expected)}, got {_dimension_name(found)})"
-            )
-        if positive and not float(quantity) > 0:
-            raise ValueError(f"must be > 0 (got {value!r})")
-        if nonnegative and not float(quantity) >= 0:
-            raise ValueError(f"must be >= 0 (got {value!r})")
-        return quantity
-
-    return Annotated[
-        Quantity,
-        BeforeValidator(validate),
-        PlainSerializer(lambda q: format_quantity(q, unit), return_type=str),
-        WithJsonSchema({"type": "string", "unit": unit}),
-        UnitMeta(unit),
-    ]
-
-
-def param(default: Any, description: str, source: str | None = None, **kwargs: Any) -> Any:
-    """A config field with its default, one-line description and literature source."""
-    extra = {"source": source} if source else None
-    return Field(default, description=description, json_schema_extra=extra, **kwargs)
-
-
-class Section(BaseModel):
-    """Base of every config table: unknown keys are errors, defaults are validated."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        validate_default=True,
-        validate_assignment=True,
-        arbitrary_types_allowed=True,
-    )
 
 
 BW = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"

@@ -1,0 +1,83 @@
+"""Activity-dependent BDNF per pyramidal neuron, suppressed by stress, raised by ketamine.
+
+Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §3.2 [D])::
+
+    tau_B dB_i/dT = P_i(T) - B_i                               (B = 1: healthy baseline)
+    P_i = S_stress(T) * [1 + k_act (a_i/a_0 - 1) + k_dir f_E(C(T))]_+
+    tau_a da_i/dT = -a_i + tau_a * sum_spikes delta(T - T_s)    (activity trace, in Hz)
+
+* ``a_i`` estimates neuron i's firing rate over the last ``tau_a`` of biological time:
+  in network time each spike adds ``r(t)/tau_a`` and the trace decays at ``r(t)/tau_a``.
+  Its reference ``a_0`` is the homeostatic set point of the pyramidal cells.
+* ``k_act`` is the disinhibition route (more pyramidal firing -> glutamate burst ->
+  activity-dependent BDNF release; Hartmann, Heumann & Lessmann 2001; Homayoun &
+  Moghaddam 2007; Li et al 2010).
+* ``k_dir`` is the direct route: NMDA block at rest on pyramidal cells -> eEF2
+  dephosphorylation -> rapid BDNF translation (Autry et al 2011), proportional to the
+  pyramidal NMDA occupancy ``f_E``.  It is applied only when the pharmacology
+  mechanism is ``direct`` or ``both``.
+* ``S_stress = 1 - bdnf_suppression * S(T)`` (:mod:`neuroplast.model.stress`).
+
+============ ========= ===== ==================================================================
+parameter    default   unit  source
+============ ========= ===== ==================================================================
+tau          1         h     release ~30 min + translation (Solinas et al 2019; Autry 2011) [D]
+tau_activity 5         min   SCIENCE §3.2: 1-10 min [D]
+activity_ref 5         Hz    pyramidal set point (= MSP target rate, plasticity.py) [D]
+k_act        1         -     SCIENCE §3.2 [D]
+k_dir        2         -     SCIENCE §3.2 [D]
+============ ========= ===== ==================================================================
+
+Only the excitatory cells' B is used; interneurons carry the variable unused.
+"""
+
+from __future__ import annotations
+
+from neuroplast.schema import Qty, Section, param
+
+__all__ = ["BDNFConfig", "BDNF_EQUATIONS", "BDNF_ON_SPIKE", "bdnf_namespace"]
+
+
+class BDNFConfig(Section):
+    """Activity-dependent BDNF (per excitatory neuron)."""
+
+    tau: Qty("h", positive=True) = param(
+        "1 h", "BDNF time constant (release and translation)", "SCIENCE.md §3.2 [D]"
+    )
+    tau_activity: Qty("min", positive=True) = param(
+        "5 min", "time constant of the activity (firing-rate) trace", "SCIENCE.md §3.2 [D]"
+    )
+    activity_ref: Qty("Hz", positive=True) = param(
+        "5 Hz", "firing rate at which activity-driven BDNF production is at baseline"
+    )
+    k_act: float = param(
+        1.0, "gain of activity-driven BDNF production (disinhibition route)",
+        "SCIENCE.md §3.2 [D]", ge=0,
+    )
+    k_dir: float = param(
+        2.0, "gain of occupancy-driven BDNF synthesis (direct route, Autry et al 2011)",
+        "SCIENCE.md §3.2 [D]", ge=0,
+    )
+
+
+#: BDNF and its activity trace; ``time_rate``, ``stress_bdnf_factor`` and ``occupancy_exc``
+#: are TimedArrays of network time (timescale.py, stress.py, pharmacology.py).
+BDNF_EQUATIONS = """
+dbdnf/dt = time_rate(t) * (bdnf_production - bdnf) / tau_bdnf : 1
+bdnf_production = stress_bdnf_factor(t) * clip(1 + k_act * (activity / activity_ref - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
+dactivity/dt = -time_rate(t) * activity / tau_activity : Hz
+"""  # noqa: E501
+
+#: Added to the reset: each spike raises the activity trace by r(t)/tau_a.
+BDNF_ON_SPIKE = "activity += time_rate(t) / tau_activity"
+
+
+def bdnf_namespace(cfg: BDNFConfig, direct_route: bool) -> dict:
+    """Constants used by :data:`BDNF_EQUATIONS`."""
+    return {
+        "tau_bdnf": cfg.tau,
+        "tau_activity": cfg.tau_activity,
+        "activity_ref": cfg.activity_ref,
+        "k_act": cfg.k_act,
+        "k_dir_eff": cfg.k_dir if direct_route else 0.0,
+    }

@@ -1,0 +1,286 @@
+"""Structural plasticity of E->E synapses (MSP + BDNF + stress), STDP and inhibitory STDP.
+
+**Candidate pool.**  brian2 cannot create or delete synapses during a run, so the E->E
+projection is a pool of candidate synapses created once (``candidate_factor`` times
+the initial live ones; about 3x matches the cortical filling fraction 0.2-0.3,
+Stepanyants, Hof & Chklovskii 2002), each with an ``alive`` flag, a weight ``w`` and a
+``birth_day``.  Transmission is multiplied by ``alive``.
+
+**Spine elements (MSP, Butz & van Ooyen 2013, with BDNF and stress; SCIENCE.md §5.3).**
+Each pyramidal cell has a continuous number of dendritic spine elements z for E input::
+
+    dz/dT = nu G(Ca) (1 + gamma_B (B - 1)) + nu_B [B - 1]_+ - lambda_s S(T) z
+    G(Ca) = 2 exp(-((Ca - xi)/zeta)^2) - 1,  xi = (eta + eps)/2,  zeta = (eps - eta)/(2 sqrt(ln 2))
+    tau_Ca dCa/dT = -Ca + tau_Ca sum_spikes delta(T - T_s)          (Ca in Hz: a rate estimate)
+
+G is NEST's Gaussian growth curve (zero at Ca = eta and Ca = eps, ``growth_curve.cpp``;
+the zeta of the code, not of the header text: SCIENCE.md §5.1).  B is BDNF
+(:mod:`neuroplast.model.bdnf`), S the stress level (:mod:`neuroplast.model.stress`).
+Pre-synaptic (axonal) elements are not limiting here: pyramidal axons are long and
+bouton-rich, the spine is what stress removes and ketamine restores; so the rule is
+post-synaptic-element limited [D].
+
+**Rewiring** every ``update_interval`` of network time (all in brian2 code strings; a
+custom ``structural`` event of the pyramidal cells drives a synaptic pathway, so no
+``network_operation`` is needed and numpy, cython and C++ standalone agree):
+
+* excess ``n_alive - z > 0``: that many live synapses onto the cell are removed, each
+  with probability proportional to ``exp(-w/w_ref)`` (weakest first: strong, used
+  synapses survive; cf. Deger et al 2018, Fauth et al 2015) -- NEST deletes uniformly;
+* spontaneous turnover: live synapses are also removed at ``turnover`` per biological
+  day (weakness-weighted), and regrow through the vacancies this leaves (stable-spine
+  turnover 1-4 %/day, Grutzendler et al 2002; Attardo et al 2015);
+* vacancy ``z - n_alive > 0``: dead candidates onto the cell become alive with
+  probability ``vacancy / n_dead``, with weight ``w_new`` (new synapses start weak) and
+  ``birth_day`` = the biological day of formation.
+
+Per-neuron counts are kept by the rewiring pass itself (it adds born and subtracts
+removed synapses), so nothing sweeps the pool between updates.
+
+**STDP** (pair-based, all-to-all traces, hard bounds; Song, Miller & Abbott 2000; brian2
+example ``synapses/STDP.py``): ``w += A_plus x_pre`` at each post spike,
+``w -= A_minus x_post`` at each pre spike, ``0 <= w <= w_max``.  Traces are per neuron.
+The learning rate is optionally gated by NMDA availability, ``eta_eff = 1 - f_E(C)``
+(SCIENCE.md §6 [D]), so learning during a ketamine session is reduced.
+
+**Inhibitory STDP** on I->E (Vogels et al 2011 Science 334:1569): symmetric,
+``w += eta (x_post - alpha)`` at pre spikes, ``w += eta x_pre`` at post spikes,
+``alpha = 2 rho_0 tau``; it holds pyramidal rates near ``rho_0``.
+
+============================ ============ ============================================
+parameter                    default      source
+============================ ============ ============================================
+candidate_factor             3            Stepanyants et al 2002 (filling fraction) [M]
+update_interval              100 ms       network time; <= tau_Ca/10 (SCIENCE §5.2)
+target_rate (eps)            5 Hz         NEST example eps_E = 0.05 = 5 Hz (§5.2)
+eta                          0 Hz         NEST example (§5.2)
+tau_calcium                  1 day        10 s network time at 1 day = 10 s (§7)
+growth_rate nu               see config   calibrated (§10 C2-C4)
+gamma_bdnf, nu_bdnf          1, = nu      SCIENCE §5.3 [D]
+turnover                     0.02 /day    Grutzendler 2002; Attardo 2015 (1-4 %/day)
+w_new                        0.5          new spines are small (Moda-Sava 2019) [D]
+w_ref                        0.5          [D]
+tau_plus, tau_minus          20 ms        Song et al 2000
+A_plus, A_minus              0.01, 0.0105 Song et al 2000 (A_minus = 1.05 A_plus)
+istdp eta, rho_0, tau        1e-2, 3 Hz, 20 ms  Vogels et al 2011
+============================ ============ ============================================
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from neuroplast.schema import Qty, Section, param
+
+__all__ = [
+    "StructuralConfig",
+    "STDPConfig",
+    "ISTDPConfig",
+    "PlasticityConfig",
+    "SPINE_EQUATIONS",
+    "POOL_MODEL",
+    "POOL_ON_PRE",
+    "POOL_ON_POST",
+    "POOL_REWIRE",
+    "NEURON_REWIRE",
+    "ISTDP_MODEL",
+    "ISTDP_ON_PRE",
+    "ISTDP_ON_POST",
+    "plasticity_namespace",
+]
+
+S53 = "SCIENCE.md §5.3 [D]"
+
+
+class StructuralConfig(Section):
+    """Structural plasticity of E->E synapses: candidate pool, spine elements, rewiring."""
+
+    enabled: bool = param(False, "rewire E->E synapses (needs timescale.enabled)")
+    candidate_factor: float = param(
+        3.0, "candidate E->E synapses per initial live one",
+        "Stepanyants, Hof & Chklovskii 2002 (filling fraction 0.2-0.3) [M]", ge=1,
+    )
+    update_interval: Qty("ms", positive=True) = param(
+        "100 ms", "network time between rewiring steps (<= tau_calcium/10 in network time)",
+        "SCIENCE.md §5.2",
+    )
+    target_rate: Qty("Hz", positive=True) = param(
+        "5 Hz", "MSP set point eps of pyramidal cells", "NEST structural_plasticity.py example"
+    )
+    eta: Qty("Hz", nonnegative=True) = param(
+        "0 Hz", "lower zero of the Gaussian growth curve", "NEST structural_plasticity.py example"
+    )
+    tau_calcium: Qty("day", positive=True) = param(
+        "1 day", "time constant of the calcium (rate) sensor", "SCIENCE.md §7 [D]"
+    )
+    growth_rate: Qty("1/day", nonnegative=True) = param(
+        "10 /day", "homeostatic spine-element growth rate nu (elements per day at G = 1)",
+        "calibrated: SCIENCE.md §10 C2-C4",
+    )
+    gamma_bdnf: float = param(1.0, "how strongly BDNF scales homeostatic growth", S53, ge=0)
+    bdnf_growth_rate: Qty("1/day", nonnegative=True) = param(
+        "10 /day", "extra BDNF-driven spine formation nu_B (elements per day per unit B-1)", S53
+    )
+    turnover: Qty("1/day", nonnegative=True) = param(
+        "0.02 /day", "spontaneous removal of live synapses (regrown through vacancies)",
+        "Grutzendler et al 2002; Attardo et al 2015 (1-4 %/day)",
+    )
+    w_new: float = param(0.5, "weight of a newly formed synapse (relative; 1 = initial)", S53, ge=0)
+    w_ref: float = param(0.5, "weight scale of pruning preference exp(-w/w_ref)", S53, gt=0)
+
+
+class STDPConfig(Section):
+    """Pair-based STDP on E->E synapses (Song, Miller & Abbott 2000)."""
+
+    enabled: bool = param(False, "plastic E->E weights")
+    tau_plus: Qty("ms", positive=True) = param("20 ms", "pre trace time constant", "Song 2000")
+    tau_minus: Qty("ms", positive=True) = param("20 ms", "post trace time constant", "Song 2000")
+    A_plus: float = param(0.01, "potentiation per pair (relative weight)", "Song 2000", ge=0)
+    A_minus: float = param(
+        0.0105, "depression per pair (relative weight)", "Song 2000 (1.05 A_plus)", ge=0
+    )
+    w_max: float = param(2.0, "upper weight bound (relative; 1 = initial)", "[D]", gt=0)
+    gate_by_nmda: bool = param(
+        True, "scale learning by NMDA availability 1 - f_E(C)", "SCIENCE.md §6 [D]"
+    )
+
+
+class ISTDPConfig(Section):
+    """Inhibitory STDP on I->E synapses (Vogels et al 2011)."""
+
+    enabled: bool = param(False, "plastic I->E weights (fast homeostat)")
+    eta: float = param(1e-2, "learning rate", "Vogels et al 2011", ge=0)
+    target_rate: Qty("Hz", positive=True) = param(
+        "5 Hz", "pyramidal rate the rule maintains (rho_0)", "Vogels 2011 use 3 Hz; [D] 5 Hz"
+    )
+    tau: Qty("ms", positive=True) = param("20 ms", "trace time constant", "Vogels et al 2011")
+    w_max: float = param(10.0, "upper weight bound (relative; 1 = initial)", "[D]", gt=0)
+
+
+class PlasticityConfig(Section):
+    """Structural plasticity, STDP and inhibitory STDP."""
+
+    structural: StructuralConfig = Field(default_factory=StructuralConfig)
+    stdp: STDPConfig = Field(default_factory=STDPConfig)
+    istdp: ISTDPConfig = Field(default_factory=ISTDPConfig)
+
+
+#: Per-neuron variables of structural plasticity (added to every neuron; used for E).
+SPINE_EQUATIONS = """
+dz_spine/dt = time_rate(t) * (spine_growth - spine_loss) : 1
+spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (bdnf - 1)) + nu_bdnf * clip(bdnf - 1, 0, inf) : Hz
+spine_loss = stress_prune * stress_level(t) * z_spine : Hz
+growth_curve = 2 * exp(-((calcium - ca_xi) / ca_zeta)**2) - 1 : 1
+dcalcium/dt = -time_rate(t) * calcium / tau_calcium : Hz
+n_alive : 1
+n_alive_snap : 1
+n_candidates : 1 (constant)
+weak_acc : 1
+weak_total : 1
+w_sum : 1
+w_mean : 1
+formed : 1
+eliminated : 1
+"""  # noqa: E501
+
+SPINE_ON_SPIKE = "calcium += time_rate(t) / tau_calcium"
+
+#: Per-neuron STDP traces.
+STDP_TRACES = """
+dx_pre/dt = -x_pre / tau_plus : 1
+dx_post/dt = -x_post / tau_minus : 1
+"""
+STDP_ON_SPIKE = "x_pre += 1\nx_post += 1"
+
+POOL_MODEL = """
+w : 1
+alive : 1
+birth_day : 1
+"""
+
+#: Spike from a pyramidal cell through an E->E candidate (transmission, then LTD).
+POOL_ON_PRE = """
+g_ampa_post += alive * w * g_ampa_syn_post
+x_nmda_in_post += alive * w * nmda_release_pre * nmda_charge
+"""
+POOL_ON_PRE_STDP = "\nw = clip(w - alive * stdp_gate(t) * A_minus * x_post_post, 0, w_max)"
+POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * x_pre_pre, 0, w_max)"
+
+#: The rewiring pass over every candidate, run at each ``structural`` event.
+POOL_REWIRE = """
+weakness = exp(-w / w_ref)
+dt_bio = time_rate(t) * update_interval
+p_prune = (clip(n_alive_snap_post - z_spine_post, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
+die = alive * int(rand() < p_prune)
+p_form = clip(z_spine_post - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
+born = (1 - alive) * int(rand() < p_form)
+alive = alive - die + born
+w = w * (1 - die) * (1 - born) + born * w_new
+birth_day = birth_day * (1 - born) + born * bio_day(t)
+n_alive_post += born - die
+formed_post += born
+eliminated_post += die
+weak_acc_post += alive * exp(-w / w_ref)
+w_sum_post += alive * w
+"""  # noqa: E501
+
+#: After each rewiring pass: snapshot the counts for the next one.
+NEURON_REWIRE = """
+n_alive_snap = n_alive
+weak_total = weak_acc
+weak_acc = 0
+w_mean = w_sum / (n_alive + 1e-9)
+w_sum = 0
+z_spine = clip(z_spine, 0, inf)
+"""
+
+ISTDP_MODEL = "w : 1"
+ISTDP_ON_PRE = """
+g_gaba_post += w * g_gaba_syn_post
+w = clip(w + istdp_eta * (xi_post_post - istdp_alpha), 0, istdp_w_max)
+"""
+ISTDP_ON_POST = "w = clip(w + istdp_eta * xi_pre_pre, 0, istdp_w_max)"
+ISTDP_TRACES = """
+dxi_pre/dt = -xi_pre / tau_istdp : 1
+dxi_post/dt = -xi_post / tau_istdp : 1
+"""
+ISTDP_ON_SPIKE = "xi_pre += 1\nxi_post += 1"
+
+
+def growth_curve_parameters(eta: float, eps: float) -> tuple[float, float]:
+    """Centre xi and width zeta of NEST's Gaussian growth curve (zero at eta and eps)."""
+    xi = 0.5 * (eta + eps)
+    zeta = (eps - eta) / (2.0 * math.sqrt(math.log(2.0)))
+    return xi, zeta
+
+
+def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
+    """Constants used by the plasticity equations and code."""
+    sp, stdp, istdp = cfg.structural, cfg.stdp, cfg.istdp
+    xi, zeta = growth_curve_parameters(float(sp.eta), float(sp.target_rate))
+    import brian2
+
+    return {
+        "nu_grow": sp.growth_rate,
+        "nu_bdnf": sp.bdnf_growth_rate,
+        "gamma_bdnf": sp.gamma_bdnf,
+        "stress_prune": prune_rate,
+        "ca_xi": xi * brian2.Hz,
+        "ca_zeta": zeta * brian2.Hz,
+        "tau_calcium": sp.tau_calcium,
+        "turnover": sp.turnover,
+        "update_interval": sp.update_interval,
+        "w_new": sp.w_new,
+        "w_ref": sp.w_ref,
+        "tau_plus": stdp.tau_plus,
+        "tau_minus": stdp.tau_minus,
+        "A_plus": stdp.A_plus,
+        "A_minus": stdp.A_minus,
+        "w_max": stdp.w_max,
+        "istdp_eta": istdp.eta,
+        "istdp_alpha": float(2 * istdp.target_rate * istdp.tau),
+        "istdp_w_max": istdp.w_max,
+        "tau_istdp": istdp.tau,
+    }

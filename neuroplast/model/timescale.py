@@ -1,0 +1,180 @@
+"""Two clocks: biological time (hours to weeks) advanced at a time rate over network time.
+
+Spikes, synaptic currents and STDP traces live on milliseconds of *network time* t
+and are never rescaled.  Ketamine kinetics, BDNF, stress and structural plasticity
+live on hours to weeks of *biological time* T.  The time rate
+
+    r(t) = dT/dt      (biological seconds per simulated second)
+
+is a piecewise-constant schedule: high between sessions (default 8640: one biological
+day passes in 10 s of network time, SCIENCE.md §7) and low around drug sessions
+(default 360: one biological hour in 10 s), so that the hours after a dose get
+enough network time for activity to equilibrate and for STDP to act.  Every slow
+equation is written in biological time and multiplied by r(t)::
+
+    dX/dt = r(t) * f(X) / tau_bio
+
+and every structural-update probability uses the biological time that passed,
+``r(t) * update_interval``.  Configs speak biological time ("21 days", "40 min");
+outputs report it.  Inputs defined on biological time (drug concentration, stress
+level) are held constant over each schedule step (``resolution`` of network time):
+the quasi-static epochs of SCIENCE.md §7.
+
+The mapping is checked by tests/test_timescale.py: the same biological protocol at
+two different rates gives the same slow trajectories within seed-to-seed spread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import brian2
+import numpy as np
+
+from neuroplast.schema import Qty, Section, param
+
+__all__ = ["TimescaleConfig", "TimeMap", "build_time_map", "SECONDS_PER_DAY"]
+
+SECONDS_PER_DAY = 86400.0
+
+S7 = "SCIENCE.md §7 [D]"
+
+
+class TimescaleConfig(Section):
+    """How biological time is mapped onto simulated network time."""
+
+    enabled: bool = param(
+        False,
+        "run the slow (biological-time) processes; off = a plain network run of "
+        "simulation.duration",
+    )
+    bio_duration: Qty("day", positive=True) = param(
+        "7 days", "biological length of the run (when enabled); sets the network time"
+    )
+    rate: float = param(
+        8640.0, "biological seconds per simulated second between sessions (1 day = 10 s)", S7,
+        gt=0,
+    )
+    session_rate: float = param(
+        360.0, "biological seconds per simulated second around drug sessions (1 h = 10 s)", S7,
+        gt=0,
+    )
+    session_before: Qty("h", nonnegative=True) = param(
+        "0.5 h", "biological time before each dose that already runs at session_rate"
+    )
+    session_after: Qty("h", nonnegative=True) = param(
+        "6 h", "biological time after each dose start that runs at session_rate", S7
+    )
+    resolution: Qty("ms", positive=True) = param(
+        "10 ms", "network-time step of the schedules (time rate, concentration, stress)"
+    )
+
+
+@dataclass(frozen=True)
+class TimeMap:
+    """Piecewise-constant time rate: segment k covers biological [bio_edges[k], bio_edges[k+1]).
+
+    Attributes
+    ----------
+    bio_edges : ndarray
+        Segment boundaries in biological seconds (starts at 0).
+    rates : ndarray
+        Time rate of each segment (biological s per simulated s).
+    """
+
+    bio_edges: np.ndarray
+    rates: np.ndarray
+
+    @property
+    def sim_edges(self) -> np.ndarray:
+        """Segment boundaries in simulated (network) seconds."""
+        return np.concatenate([[0.0], np.cumsum(np.diff(self.bio_edges) / self.rates)])
+
+    @property
+    def sim_duration(self) -> float:
+        """Network time (s) needed for the whole biological span."""
+        return float(self.sim_edges[-1])
+
+    @property
+    def bio_duration(self) -> float:
+        """Biological span (s)."""
+        return float(self.bio_edges[-1])
+
+    def bio_at(self, sim_t: np.ndarray | float) -> np.ndarray:
+        """Biological time (s) reached at network time ``sim_t`` (s)."""
+        return np.interp(sim_t, self.sim_edges, self.bio_edges)
+
+    def sim_at(self, bio_t: np.ndarray | float) -> np.ndarray:
+        """Network time (s) at which biological time ``bio_t`` (s) is reached."""
+        return np.interp(bio_t, self.bio_edges, self.sim_edges)
+
+    def rate_at_sim(self, sim_t: np.ndarray | float) -> np.ndarray:
+        """Time rate in force at network time ``sim_t``."""
+        index = np.searchsorted(self.sim_edges, sim_t, side="right") - 1
+        return self.rates[np.clip(index, 0, len(self.rates) - 1)]
+
+    def grid(self, resolution: float) -> tuple[np.ndarray, np.ndarray]:
+        """Network-time grid of step ``resolution`` and the biological time at each step's middle.
+
+        Returns
+        -------
+        (sim_starts, bio_mid) : tuple of ndarray
+        """
+        n = int(np.ceil(self.sim_duration / resolution - 1e-9))
+        starts = np.arange(n) * resolution
+        return starts, self.bio_at(starts + 0.5 * resolution)
+
+    def timed_array(
+        self, name: str, values_at_bio: Callable[[np.ndarray], np.ndarray], resolution: float,
+        unit=None,
+    ) -> brian2.TimedArray:
+        """A brian2 ``TimedArray`` over network time sampling a function of biological time."""
+        _, bio_mid = self.grid(resolution)
+        values = np.asarray(values_at_bio(bio_mid), dtype=float)
+        if unit is not None:
+            values = values * unit
+        return brian2.TimedArray(values, dt=resolution * brian2.second, name=name)
+
+    def rate_timed_array(self, resolution: float) -> brian2.TimedArray:
+        """The time rate r(t) as a ``TimedArray`` named ``time_rate``."""
+        starts, _ = self.grid(resolution)
+        # the rate of the segment containing each step's middle
+        values = self.rate_at_sim(starts + 0.5 * resolution)
+        return brian2.TimedArray(values, dt=resolution * brian2.second, name="time_rate")
+
+
+def build_time_map(cfg: TimescaleConfig, session_times: Sequence[float] = ()) -> TimeMap:
+    """Build the time map: ``cfg.rate`` everywhere except around session (dose) times.
+
+    Parameters
+    ----------
+    cfg : TimescaleConfig
+    session_times : sequence of float
+        Biological times (s) of drug sessions; each gets ``session_rate`` from
+        ``session_before`` before to ``session_after`` after it.
+    """
+    total = float(cfg.bio_duration)
+    windows = sorted(
+        (max(0.0, t - float(cfg.session_before)), min(total, t + float(cfg.session_after)))
+        for t in session_times
+        if 0.0 <= t < total
+    )
+    merged: list[list[float]] = []
+    for start, stop in windows:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], stop)
+        else:
+            merged.append([start, stop])
+    edges, rates, cursor = [0.0], [], 0.0
+    for start, stop in merged:
+        if start > cursor:
+            edges.append(start)
+            rates.append(cfg.rate)
+        edges.append(stop)
+        rates.append(cfg.session_rate)
+        cursor = stop
+    if cursor < total:
+        edges.append(total)
+        rates.append(cfg.rate)
+    return TimeMap(bio_edges=np.asarray(edges), rates=np.asarray(rates, dtype=float))
