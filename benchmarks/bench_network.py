@@ -104,11 +104,17 @@ COBA_REFRACTORY = 5 * ms
 
 #: Interval between two reads of a standalone binary's peak memory.
 RSS_POLL_SECONDS = 0.005
-#: Initial conductances, mean and s.d. in nS: the Brian 1 benchmark script draws them
-#: from N(4, 1.5) and N(20, 12) in units of the leak conductance (10 nS), which starts
-#: the network in its self-sustained state.  Negative draws are clipped to 0 here.
+#: Initial conductances, mean and s.d. in nS: the Brian 1 benchmark script (R. Brette,
+#: "Brette_2007/COBA.py") draws them from N(4, 1.5) and N(20, 12) in units of the leak
+#: conductance (10 nS).  The draws are deliberately not clipped at 0: the ~5 % negative
+#: inhibitory conductances (which decay within ~10 ms) kick the network into its
+#: self-sustained state.  Clipped, activity died out within 0.25 s for 6 of 12 seeds in
+#: a test at N = 4000; unclipped, it survived for all 12.
 COBA_INITIAL_G_EXC = (40.0, 15.0)
 COBA_INITIAL_G_INH = (200.0, 120.0)
+
+#: Below this mean rate (Hz) a network counts as silent and the benchmark warns.
+SILENT_RATE_HZ = 0.5
 
 COBA_EQUATIONS = """
 dv/dt = (g_leak * (E_leak - v) + g_exc * (E_exc - v) + g_inh * (E_inh - v)) / C_m : volt (unless refractory)
@@ -298,6 +304,33 @@ def machine_info() -> dict:
     }
 
 
+def source_revision() -> dict:
+    """Git commit of the neuroplast checkout and whether its package files are modified.
+
+    Returns
+    -------
+    dict
+        ``commit`` (or None outside a git checkout) and ``neuroplast_modified`` (the
+        list of changed files under ``neuroplast/``).
+    """
+    repo = Path(__file__).resolve().parents[1]
+
+    def git(*arguments: str) -> str | None:
+        try:
+            completed = subprocess.run(
+                ["git", *arguments], cwd=repo, capture_output=True, text=True, check=True
+            )
+        except (OSError, subprocess.CalledProcessError):
+            return None
+        return completed.stdout.strip()
+
+    status = git("status", "--porcelain", "--", "neuroplast")
+    return {
+        "commit": git("rev-parse", "HEAD"),
+        "neuroplast_modified": [line[3:] for line in status.splitlines()] if status else [],
+    }
+
+
 def write_json_atomically(path: Path, data: dict) -> None:
     """Write ``data`` as indented JSON to ``path`` via a temporary file and ``os.replace``.
 
@@ -408,8 +441,8 @@ def build_coba(label: str, n_neurons: int, p_connect: float, root_seed: int) -> 
     rng = np.random.default_rng(seeds.initial)
     v_reset, v_th = float(par["V_reset"]), float(par["V_th"])
     neurons.v = (v_reset + rng.uniform(0, 1, n_neurons) * (v_th - v_reset)) * brian2.volt
-    neurons.g_exc = np.clip(rng.normal(*COBA_INITIAL_G_EXC, n_neurons), 0, None) * nS
-    neurons.g_inh = np.clip(rng.normal(*COBA_INITIAL_G_INH, n_neurons), 0, None) * nS
+    neurons.g_exc = rng.normal(*COBA_INITIAL_G_EXC, n_neurons) * nS
+    neurons.g_inh = rng.normal(*COBA_INITIAL_G_INH, n_neurons) * nS
 
     exc_synapses = Synapses(
         neurons[:n_exc], neurons, on_pre="g_exc_post += delta_g_exc",
@@ -430,27 +463,26 @@ def build_coba(label: str, n_neurons: int, p_connect: float, root_seed: int) -> 
 
 
 def compute_out_degree(built: BuiltNetwork) -> np.ndarray:
-    """Out-degree of every neuron of ``built`` from its two ``Synapses`` objects.
+    """Out-degree of every neuron of ``built``, summed over all its ``Synapses`` objects.
 
     Parameters
     ----------
     built : BuiltNetwork
-        A network whose excitatory and inhibitory synapses are the only ``Synapses``
-        objects, with the excitatory or inhibitory population as source.
+        A network whose ``Synapses`` objects all have (a subgroup of) the one neuron
+        group as their source.
 
     Returns
     -------
     numpy.ndarray of int
     """
-    synapses = [obj for obj in built.network.objects if isinstance(obj, Synapses)]
-    by_source = {}
-    for syn in synapses:
-        kind = "exc" if syn.source.stop <= built.n_exc else "inh"
-        by_source[kind] = syn
-    return np.concatenate([
-        out_degrees(by_source["exc"], built.n_exc),
-        out_degrees(by_source["inh"], built.n_inh),
-    ])
+    degree = np.zeros(built.n_neurons, dtype=np.int64)
+    for synapses in built.network.objects:
+        if isinstance(synapses, Synapses):
+            start = synapses.source.start  # 0 for a whole NeuronGroup
+            degree[start : synapses.source.stop] += out_degrees(
+                synapses, synapses.source.stop - start
+            )
+    return degree
 
 
 def spike_stats(built: BuiltNetwork, spike_indices: np.ndarray) -> tuple[int, int, int]:
@@ -986,10 +1018,12 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     report: dict = {
         "machine": machine_info(),
+        "source": source_revision(),
         "arguments": {key: str(value) if isinstance(value, Path) else value
                       for key, value in vars(args).items()},
         "dt_ms": float(DT / ms),
         "backends": {},
+        "warnings": [],
     }
     for backend in args.backends:
         log(f"backend {backend}")
@@ -1002,8 +1036,17 @@ def main(argv: list[str] | None = None) -> dict:
                     networks = run_standalone_backend(args, Path(work_dir))
         else:
             networks = run_runtime_backend(backend, args)
-        for entry in networks.values():
+        for label, entry in networks.items():
             entry["summary"] = summarise(entry, args.duration)
+            summary = entry["summary"]
+            mean_rate = (
+                summary["rate_exc_hz"] * entry["n_exc"] + summary["rate_inh_hz"] * entry["n_inh"]
+            ) / (entry["n_exc"] + entry["n_inh"])
+            if mean_rate < SILENT_RATE_HZ:
+                report["warnings"].append(
+                    f"{backend} {label}: mean rate {mean_rate:.2g} Hz, the network is (nearly) "
+                    "silent, so its timing and cost per event are not representative"
+                )
         report["backends"][backend] = {
             "networks": networks,
             "ratios": ratios({k: v["summary"] for k, v in networks.items()}, args.p_matched),
@@ -1015,6 +1058,8 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"N = {args.n}, dt = {float(DT / ms):g} ms, {args.duration:g} s simulated per run, "
           f"best of {args.repeats} interleaved repeats; wall s/sim-s = simulation loop only")
     print(format_table(report, args.target))
+    for warning in report["warnings"]:
+        print(f"WARNING: {warning}")
     if args.profile:
         print()
         print(format_profiles(report))

@@ -23,6 +23,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from neuroplast.model.bdnf import BDNFConfig
+from neuroplast.model.pharmacology import PharmacologyConfig
+from neuroplast.model.plasticity import PlasticityConfig
+from neuroplast.model.setpoint import SetPointConfig
+from neuroplast.model.stress import StressConfig
+from neuroplast.model.timescale import TimescaleConfig
 from neuroplast.schema import ConfigError, Qty, Section, UnitMeta, param
 from neuroplast.units import format_quantity
 
@@ -231,6 +237,11 @@ class RecordingConfig(Section):
     transient: Qty("s", nonnegative=True) = param(
         "0.5 s", "initial time excluded from summary measures (rates, CV)"
     )
+    slow_interval: Qty("s", positive=True) = param(
+        "1 s",
+        "network-time interval at which BDNF, synapse counts and weights of every pyramidal "
+        "cell are recorded (when the slow mechanisms run)",
+    )
 
 
 class OutputConfig(Section):
@@ -260,6 +271,12 @@ class ExperimentConfig(Section):
     receptors: ReceptorsConfig = Field(default_factory=ReceptorsConfig)
     synapses: SynapsesConfig = Field(default_factory=SynapsesConfig)
     external: ExternalConfig = Field(default_factory=ExternalConfig)
+    timescale: TimescaleConfig = Field(default_factory=TimescaleConfig)
+    set_point: SetPointConfig = Field(default_factory=SetPointConfig)
+    pharmacology: PharmacologyConfig = Field(default_factory=PharmacologyConfig)
+    stress: StressConfig = Field(default_factory=StressConfig)
+    bdnf: BDNFConfig = Field(default_factory=BDNFConfig)
+    plasticity: PlasticityConfig = Field(default_factory=PlasticityConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
 
@@ -283,6 +300,29 @@ class ExperimentConfig(Section):
                 raise ValueError(
                     f"recording.{name} = '{format_quantity(value, 'ms')}': expected at least "
                     f"simulation.dt ({format_quantity(dt, 'ms')})"
+                )
+        plastic = [
+            name
+            for name in ("structural", "stdp", "istdp")
+            if getattr(self.plasticity, name).enabled
+        ]
+        if self.pharmacology.schedule() and not self.timescale.enabled:
+            raise ValueError(
+                "pharmacology doses need timescale.enabled = true (drug kinetics run on "
+                "biological time)"
+            )
+        if plastic and not self.timescale.enabled:
+            raise ValueError(
+                f"plasticity.{plastic[0]}.enabled = true needs timescale.enabled = true "
+                "(plasticity runs on biological time)"
+            )
+        if self.plasticity.structural.enabled:
+            interval = self.plasticity.structural.update_interval
+            steps = float(interval / dt)
+            if abs(steps - round(steps)) > 1e-6:
+                raise ValueError(
+                    f"plasticity.structural.update_interval = "
+                    f"'{format_quantity(interval, 'ms')}': expected a multiple of simulation.dt"
                 )
         for pop in ("exc", "inh"):
             p = getattr(self.neurons, pop)
@@ -455,6 +495,9 @@ def iter_parameters(
             yield from iter_parameters(value, prefix=path + ".")
             continue
         unit = next((m.unit for m in info.metadata if isinstance(m, UnitMeta)), "")
-        shown = format_quantity(value, unit) if unit else json.dumps(value)
+        if unit:
+            shown = format_quantity(value, unit)
+        else:
+            shown = json.dumps(model.model_dump(mode="json", include={name})[name])
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         yield path, shown, unit, info.description or "", str(extra.get("source", ""))

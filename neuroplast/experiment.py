@@ -22,6 +22,8 @@ import numpy as np
 from neuroplast.backend import brian_backend, is_standalone
 from neuroplast.config import ExperimentConfig
 from neuroplast.model.network import TRACED_VARIABLES, build_network
+from neuroplast.model.pharmacology import pharmacology_timecourse
+from neuroplast.model.schedules import DrugCurves, build_schedules
 from neuroplast.recording import Recording
 
 __all__ = ["RunResult", "RunSeeds", "derive_seeds", "resolve_seed", "run_experiment", "simulate"]
@@ -129,23 +131,50 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
     wall: dict[str, float] = {}
     with brian_backend(sim.backend, sim.dt, standalone_dir=project):
         start = time.perf_counter()
-        model = build_network(cfg, seeds.connectivity, seeds.initial)
+        schedules = build_schedules(cfg, drug_curves(cfg)) if cfg.timescale.enabled else None
+        duration = sim.duration
+        if schedules is not None:
+            # whole schedule steps, so that the TimedArrays cover the run
+            steps = len(schedules.sampled["time_rate"])
+            duration = steps * schedules.resolution * brian2.second
+        model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
         brian2.seed(seeds.brian)
         wall["setup_s"] = time.perf_counter() - start
         start = time.perf_counter()
         if standalone:
-            model.network.run(sim.duration, report="text" if progress else None)
+            model.network.run(duration, report="text" if progress else None)
             brian2.device.build(directory=str(project), compile=True, run=True)
         else:
             report, close = _progress_reporter(progress)
             try:
-                model.network.run(sim.duration, report=report, report_period=1 * brian2.second)
+                model.network.run(duration, report=report, report_period=1 * brian2.second)
             finally:
                 close()
         wall["run_s"] = time.perf_counter() - start
         recording = _collect(cfg, model)
     recording.wall_time = wall
     return recording
+
+
+def drug_curves(cfg: ExperimentConfig) -> DrugCurves:
+    """Concentration and occupancy curves of the config's dose schedule (none without one)."""
+    pharmacology = cfg.pharmacology
+    schedule = pharmacology.schedule()
+    if not schedule:
+        return DrugCurves()
+
+    def timecourse(bio_seconds):
+        return pharmacology_timecourse(np.asarray(bio_seconds, dtype=float), pharmacology)
+
+    def total_concentration(bio_seconds):
+        return sum(timecourse(bio_seconds).brain_concentration.values())
+
+    return DrugCurves(
+        session_times=[float(dose.time) for dose in schedule],
+        concentration_uM=total_concentration,
+        occupancy_exc=lambda bio: timecourse(bio).occupancy["exc"],
+        occupancy_inh=lambda bio: timecourse(bio).occupancy["inh"],
+    )
 
 
 def _collect(cfg: ExperimentConfig, model) -> Recording:
@@ -162,7 +191,7 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
     recording = Recording(
         n_exc=model.n_exc,
         n_inh=model.n_inh,
-        duration=float(cfg.simulation.duration),
+        duration=float(model.network.t),
         dt=dt,
         spike_i=spike_i,
         spike_t=spike_t,
@@ -178,7 +207,31 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
         recording.traces = {
             name: np.asarray(getattr(traces, name)[:], dtype=float) for name in TRACED_VARIABLES
         }
+    if model.schedules is not None:
+        _collect_slow(recording, model)
     return recording
+
+
+def _collect_slow(recording: Recording, model) -> None:
+    schedules = model.schedules
+    time_map = schedules.time_map
+    grid = np.arange(len(schedules.sampled["time_rate"])) * schedules.resolution
+    recording.schedules = {"t": grid, "bio_days": time_map.bio_at(grid) / 86400.0}
+    recording.schedules.update({k: np.asarray(v) for k, v in schedules.sampled.items()})
+    slow = model.monitors["slow"]
+    t = np.asarray(slow.t[:], dtype=float)
+    recording.slow = {"t": t, "bio_days": time_map.bio_at(t) / 86400.0}
+    for name in slow.record_variables:
+        recording.slow[name] = np.asarray(getattr(slow, name)[:], dtype=float)
+    if model.ee_pool is not None:
+        pool = model.ee_pool
+        recording.ee_pool = {
+            "i": np.asarray(pool.i[:], dtype=np.int32),
+            "j": np.asarray(pool.j[:], dtype=np.int32),
+            "w": np.asarray(pool.w[:], dtype=np.float32),
+            "alive": np.asarray(pool.alive[:], dtype=np.int8),
+            "birth_day": np.asarray(pool.birth_day[:], dtype=np.float32),
+        }
 
 
 @dataclass

@@ -27,3 +27,11 @@ class Recording:
     traces: dict[str, np.ndarray] = field(default_factory=dict)
     n_synapses: dict[str, int] = field(default_factory=dict)
     wall_time: dict[str, float] = field(default_factory=dict)
+    #: slow mechanisms: ``t`` (network s), ``bio_days``, then per-pyramidal-cell arrays
+    #: (cells x samples) such as ``bdnf``, ``n_alive``, ``formed``, ``eliminated``
+    slow: dict[str, np.ndarray] = field(default_factory=dict)
+    #: schedules on their grid: ``t``, ``bio_days``, ``time_rate``, ``stress_level``,
+    #: ``concentration_uM``, ``occupancy_exc``, ``occupancy_inh``
+    schedules: dict[str, np.ndarray] = field(default_factory=dict)
+    #: final E->E candidate pool: ``i``, ``j``, ``w``, ``alive``, ``birth_day``
+    ee_pool: dict[str, np.ndarray] = field(default_factory=dict)

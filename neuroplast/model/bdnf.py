@@ -5,10 +5,11 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
     tau_B dB_i/dT = P_i(T) - B_i                               (B = 1: healthy baseline)
     P_i = S_stress(T) * [1 + k_act (a_i/a_0 - 1) + k_dir f_E(C(T))]_+
     tau_a da_i/dT = -a_i + tau_a * sum_spikes delta(T - T_s)    (activity trace, in Hz)
+    tau_m dm_i/dT = B_i - m_i                                  (TrkB-mTOR synaptogenic signal)
 
 * ``a_i`` estimates neuron i's firing rate over the last ``tau_a`` of biological time:
   in network time each spike adds ``r(t)/tau_a`` and the trace decays at ``r(t)/tau_a``.
-  Its reference ``a_0`` is the homeostatic set point of the pyramidal cells.
+  Its reference ``a_0`` is the cell's firing-rate set point (:mod:`neuroplast.model.setpoint`).
 * ``k_act`` is the disinhibition route (more pyramidal firing -> glutamate burst ->
   activity-dependent BDNF release; Hartmann, Heumann & Lessmann 2001; Homayoun &
   Moghaddam 2007; Li et al 2010).
@@ -17,13 +18,19 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
   pyramidal NMDA occupancy ``f_E``.  It is applied only when the pharmacology
   mechanism is ``direct`` or ``both``.
 * ``S_stress = 1 - bdnf_suppression * S(T)`` (:mod:`neuroplast.model.stress`).
+* ``m`` (``trkb_signal``) is the slower TrkB -> mTORC1 -> synaptic-protein signal that
+  structural plasticity reads: ketamine activates mTOR within an hour, synaptic
+  proteins rise from 2 h and spine density at 24 h (Li et al 2010 [M timecourse]); it
+  also averages out the spike noise of a single cell's BDNF under time compression.
+* While the set point is measured (:mod:`neuroplast.model.setpoint`), production is 1.
 
 ============ ========= ===== ==================================================================
 parameter    default   unit  source
 ============ ========= ===== ==================================================================
 tau          1         h     release ~30 min + translation (Solinas et al 2019; Autry 2011) [D]
+tau_m        6         h     Li et al 2010 timecourse [M]; [D]
 tau_activity 5         min   SCIENCE §3.2: 1-10 min [D]
-activity_ref 5         Hz    pyramidal set point (= MSP target rate, plasticity.py) [D]
+a_0          own rate  Hz    the cell's set point (setpoint.py)
 k_act        1         -     SCIENCE §3.2 [D]
 k_dir        2         -     SCIENCE §3.2 [D]
 ============ ========= ===== ==================================================================
@@ -44,19 +51,26 @@ class BDNFConfig(Section):
     tau: Qty("h", positive=True) = param(
         "1 h", "BDNF time constant (release and translation)", "SCIENCE.md §3.2 [D]"
     )
+    tau_synaptogenesis: Qty("h", positive=True) = param(
+        "6 h",
+        "time constant of the TrkB-mTOR synaptogenic signal that integrates BDNF "
+        "(synaptic proteins up from 2 h, spine density up at 24 h: Li et al 2010)",
+        "Li et al 2010 Science 329:959 [M timecourse]; Moda-Sava et al 2019 [D]",
+    )
     tau_activity: Qty("min", positive=True) = param(
         "5 min", "time constant of the activity (firing-rate) trace", "SCIENCE.md §3.2 [D]"
     )
-    activity_ref: Qty("Hz", positive=True) = param(
-        "5 Hz", "firing rate at which activity-driven BDNF production is at baseline"
-    )
     k_act: float = param(
-        1.0, "gain of activity-driven BDNF production (disinhibition route)",
-        "SCIENCE.md §3.2 [D]", ge=0,
+        1.0,
+        "gain of activity-driven BDNF production (disinhibition route)",
+        "SCIENCE.md §3.2 [D]",
+        ge=0,
     )
     k_dir: float = param(
-        2.0, "gain of occupancy-driven BDNF synthesis (direct route, Autry et al 2011)",
-        "SCIENCE.md §3.2 [D]", ge=0,
+        2.0,
+        "gain of occupancy-driven BDNF synthesis (direct route, Autry et al 2011)",
+        "SCIENCE.md §3.2 [D]",
+        ge=0,
     )
 
 
@@ -64,7 +78,8 @@ class BDNFConfig(Section):
 #: are TimedArrays of network time (timescale.py, stress.py, pharmacology.py).
 BDNF_EQUATIONS = """
 dbdnf/dt = time_rate(t) * (bdnf_production - bdnf) / tau_bdnf : 1
-bdnf_production = stress_bdnf_factor(t) * clip(1 + k_act * (activity / activity_ref - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
+bdnf_production = measuring + (1 - measuring) * stress_bdnf_factor(t) * clip(1 + k_act * (activity / set_point - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
+dtrkb_signal/dt = time_rate(t) * (bdnf - trkb_signal) / tau_trkb : 1
 dactivity/dt = -time_rate(t) * activity / tau_activity : Hz
 """  # noqa: E501
 
@@ -76,8 +91,8 @@ def bdnf_namespace(cfg: BDNFConfig, direct_route: bool) -> dict:
     """Constants used by :data:`BDNF_EQUATIONS`."""
     return {
         "tau_bdnf": cfg.tau,
+        "tau_trkb": cfg.tau_synaptogenesis,
         "tau_activity": cfg.tau_activity,
-        "activity_ref": cfg.activity_ref,
         "k_act": cfg.k_act,
         "k_dir_eff": cfg.k_dir if direct_route else 0.0,
     }

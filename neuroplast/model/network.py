@@ -25,13 +25,27 @@ import brian2
 import numpy as np
 
 from neuroplast.config import ExperimentConfig, TargetConductances
+from neuroplast.model import bdnf as bdnf_model
+from neuroplast.model import plasticity as plast
+from neuroplast.model import setpoint
 from neuroplast.model.neurons import RESET, THRESHOLD, neuron_equations, population_values
-from neuroplast.model.receptors import ON_PRE_EXC, ON_PRE_INH, receptor_namespace
+from neuroplast.model.receptors import (
+    NMDA_SCALE_DRUG,
+    NMDA_SCALE_FIXED,
+    ON_PRE_EXC,
+    ON_PRE_INH,
+    receptor_namespace,
+)
+from neuroplast.model.schedules import Schedules
 
 __all__ = ["NetworkModel", "build_network", "random_projection", "TRACED_VARIABLES"]
 
 #: Variables recorded for the traced neurons.
 TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
+
+#: Per-pyramidal-cell variables of the slow mechanisms, recorded every slow_interval.
+SLOW_VARIABLES = ("bdnf", "trkb_signal", "activity")
+STRUCTURAL_VARIABLES = ("n_alive", "formed", "eliminated", "w_mean", "z_spine", "calcium")
 
 
 @dataclass
@@ -45,6 +59,8 @@ class NetworkModel:
     monitors: dict[str, object] = field(default_factory=dict)
     traced: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     n_synapses: dict[str, int] = field(default_factory=dict)
+    ee_pool: brian2.Synapses | None = None
+    schedules: Schedules | None = None
 
 
 def random_projection(
@@ -103,7 +119,128 @@ def _traced_indices(n_exc: int, n_inh: int, per_population: int) -> np.ndarray:
     return np.concatenate([exc, inh]).astype(int)
 
 
-def build_network(cfg: ExperimentConfig, connectivity_seed: int, initial_seed: int) -> NetworkModel:
+@dataclass(frozen=True)
+class _Mechanisms:
+    """Which optional mechanisms a config switches on."""
+
+    slow: bool
+    structural: bool
+    stdp: bool
+    istdp: bool
+
+    @property
+    def ee_pool(self) -> bool:
+        return self.structural or self.stdp
+
+    @classmethod
+    def of(cls, cfg: ExperimentConfig, schedules: Schedules | None) -> _Mechanisms:
+        slow = schedules is not None
+        p = cfg.plasticity
+        return cls(
+            slow=slow,
+            structural=slow and p.structural.enabled,
+            stdp=slow and p.stdp.enabled,
+            istdp=slow and p.istdp.enabled,
+        )
+
+
+def _neuron_code(mech: _Mechanisms) -> tuple[str, str]:
+    """Equations and reset code for the mechanisms switched on."""
+    parts, reset = [], [RESET]
+    parts.append(NMDA_SCALE_DRUG if mech.slow else NMDA_SCALE_FIXED)
+    if mech.slow:
+        parts += [setpoint.SET_POINT_EQUATIONS, bdnf_model.BDNF_EQUATIONS]
+        reset += [setpoint.SET_POINT_ON_SPIKE, bdnf_model.BDNF_ON_SPIKE]
+    if mech.structural:
+        parts.append(plast.SPINE_EQUATIONS)
+        reset.append(plast.SPINE_ON_SPIKE)
+    if mech.stdp:
+        parts.append(plast.STDP_TRACES)
+        reset.append(plast.STDP_ON_SPIKE)
+    if mech.istdp:
+        parts.append(plast.ISTDP_TRACES)
+        reset.append(plast.ISTDP_ON_SPIKE)
+    return neuron_equations(*parts), "\n".join(reset)
+
+
+def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | None) -> dict:
+    namespace = receptor_namespace(cfg.receptors)
+    if mech.slow:
+        namespace.update(schedules.namespace)
+        namespace.update(bdnf_model.bdnf_namespace(cfg.bdnf, direct_route=_direct_route(cfg)))
+        namespace.update(plast.plasticity_namespace(cfg.plasticity, cfg.stress.prune_rate))
+        steps = int(round(float(cfg.plasticity.structural.update_interval / cfg.simulation.dt)))
+        namespace["structural_steps"] = max(1, steps)
+        window = cfg.set_point.window
+        namespace["set_point_window"] = window
+        namespace["set_point_steps"] = int(round(float(window / cfg.simulation.dt)))
+    return namespace
+
+
+def _direct_route(cfg: ExperimentConfig) -> bool:
+    return cfg.pharmacology.block_coupled
+
+
+def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init, n_exc: int) -> None:
+    v_l = np.asarray(neurons.V_L[:])
+    v_th = np.asarray(neurons.V_th[:])
+    neurons.V = (v_l + rng_init.uniform(0, 1, len(neurons)) * (v_th - v_l)) * brian2.volt
+    if mech.slow:
+        neurons.bdnf = 1.0
+        neurons.trkb_signal = 1.0
+        neurons.set_point = cfg.set_point.target_rate
+        neurons.activity = cfg.set_point.target_rate
+    if mech.structural:
+        neurons.calcium = cfg.set_point.target_rate
+
+
+def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
+    """The E->E candidate pool: live synapses drawn with p, dead candidates around them."""
+    p = cfg.network.p_connect
+    factor = cfg.plasticity.structural.candidate_factor if mech.structural else 1.0
+    p_pool = min(1.0, factor * p)
+    i, j = random_projection(rng, n_exc, n_exc, p_pool, same_population=True)
+    alive = (rng.random(len(i)) < p / p_pool).astype(float)
+    on_pre = {"pre": plast.POOL_ON_PRE + (plast.POOL_ON_PRE_STDP if mech.stdp else "")}
+    on_event = {"pre": "spike"}
+    delay = {"pre": cfg.synapses.delay}
+    if mech.structural:
+        on_pre["rewire"] = plast.POOL_REWIRE
+        on_event["rewire"] = "structural"
+        delay["rewire"] = 0 * brian2.ms
+    pool = brian2.Synapses(
+        exc_cells,
+        exc_cells,
+        model=plast.POOL_MODEL,
+        on_pre=on_pre,
+        on_event=on_event,
+        on_post=plast.POOL_ON_POST if mech.stdp else None,
+        delay=delay,
+        namespace=namespace,
+        name="ee_pool",
+    )
+    pool.connect(i=i, j=j)
+    pool.alive = alive
+    pool.w = alive
+    pool.birth_day = -1.0
+    if mech.structural:
+        n_alive = np.bincount(j, weights=alive, minlength=n_exc)
+        w_ref = cfg.plasticity.structural.w_ref
+        exc_cells.n_alive = n_alive
+        exc_cells.n_alive_snap = n_alive
+        exc_cells.z_spine = n_alive
+        exc_cells.n_candidates = np.bincount(j, minlength=n_exc).astype(float)
+        exc_cells.weak_total = n_alive * np.exp(-1.0 / w_ref)
+        exc_cells.w_mean = 1.0
+    return pool, int(alive.sum()), len(i)
+
+
+def build_network(
+    cfg: ExperimentConfig,
+    connectivity_seed: int,
+    initial_seed: int,
+    schedules: Schedules | None = None,
+) -> NetworkModel:
     """Create every brian2 object of the network described by ``cfg``.
 
     Must be called inside :func:`neuroplast.backend.brian_backend`.
@@ -113,19 +250,30 @@ def build_network(cfg: ExperimentConfig, connectivity_seed: int, initial_seed: i
     cfg : ExperimentConfig
     connectivity_seed, initial_seed : int
         Seeds of the connectivity graph and of the initial membrane potentials.
+    schedules : Schedules, optional
+        Biological-time schedules; without them the slow mechanisms are off and the
+        network is the plain E/I network of the foundation.
 
     Returns
     -------
     NetworkModel
     """
     n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh
-    namespace = receptor_namespace(cfg.receptors)
+    mech = _Mechanisms.of(cfg, schedules)
+    namespace = _namespace(cfg, mech, schedules)
+    equations, reset = _neuron_code(mech)
+    events = {}
+    if mech.slow:
+        events["set_point"] = "timestep(t, dt) == set_point_steps"
+    if mech.structural:
+        events["structural"] = "timestep(t, dt) % structural_steps == 0"
     neurons = brian2.NeuronGroup(
         n_exc + n_inh,
-        neuron_equations(),
+        equations,
         threshold=THRESHOLD,
-        reset=RESET,
+        reset=reset,
         refractory="t_ref",
+        events=events or None,
         method=cfg.simulation.method,
         namespace=namespace,
         name="neurons",
@@ -133,42 +281,101 @@ def build_network(cfg: ExperimentConfig, connectivity_seed: int, initial_seed: i
     for name, values in population_values(cfg.neurons, n_exc, n_inh).items():
         setattr(neurons, name, values)
     exc_cells, inh_cells = neurons[:n_exc], neurons[n_exc:]
-    for cells, target in ((exc_cells, cfg.synapses.to_exc), (inh_cells, cfg.synapses.to_inh)):
+    for cells, target, is_exc in (
+        (exc_cells, cfg.synapses.to_exc, 1.0),
+        (inh_cells, cfg.synapses.to_inh, 0.0),
+    ):
         for name, value in _scaled(cfg, target).items():
-            setattr(cells, name, value)
-
-    rng_init = np.random.default_rng(initial_seed)
-    v_l = np.asarray(neurons.V_L[:])
-    v_th = np.asarray(neurons.V_th[:])
-    neurons.V = (v_l + rng_init.uniform(0, 1, len(neurons)) * (v_th - v_l)) * brian2.volt
+            setattr(cells, "nmda_base" if (name == "nmda_scale" and mech.slow) else name, value)
+        if mech.slow:
+            cells.is_exc = is_exc
+    _set_initial_state(cfg, neurons, mech, np.random.default_rng(initial_seed), n_exc)
+    if mech.slow:
+        code = setpoint.SET_POINT_CODE if cfg.set_point.mode == "baseline" else ""
+        if mech.structural:
+            code += "\n" + plast.SPINE_SET_POINT_CODE
+        if code.strip():
+            neurons.run_on_event("set_point", code, when="after_synapses")
 
     rng = np.random.default_rng(connectivity_seed)
     p = cfg.network.p_connect
-    ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
-    ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
+    objects: list = [neurons]
+    n_synapses: dict[str, int] = {}
+    pool = None
+    if mech.ee_pool:
+        pool, n_live, n_candidates = _ee_pool(cfg, exc_cells, rng, namespace, mech, n_exc)
+        n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
+        ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
+        ei_synapses = brian2.Synapses(
+            exc_cells,
+            inh_cells,
+            on_pre=ON_PRE_EXC,
+            delay=cfg.synapses.delay,
+            namespace=namespace,
+            name="ei_synapses",
+        )
+        ei_synapses.connect(i=ei[0], j=ei[1])
+        objects += [pool, ei_synapses]
+        if mech.structural:
+            neurons.run_on_event("structural", plast.NEURON_REWIRE, when="after_synapses")
+    else:
+        ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
+        ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
+        n_synapses["EE"] = len(ee[0])
+        exc_synapses = brian2.Synapses(
+            exc_cells,
+            neurons,
+            on_pre=ON_PRE_EXC,
+            delay=cfg.synapses.delay,
+            namespace=namespace,
+            name="exc_synapses",
+        )
+        exc_synapses.connect(
+            i=np.concatenate([ee[0], ei[0]]), j=np.concatenate([ee[1], ei[1] + n_exc])
+        )
+        objects.append(exc_synapses)
+    n_synapses["EI"] = len(ei[0])
+
     ie = random_projection(rng, n_inh, n_exc, p, same_population=False)
     ii = random_projection(rng, n_inh, n_inh, p, same_population=True)
+    n_synapses.update({"IE": len(ie[0]), "II": len(ii[0])})
+    if mech.istdp:
+        ie_synapses = brian2.Synapses(
+            inh_cells,
+            exc_cells,
+            model=plast.ISTDP_MODEL,
+            on_pre=plast.ISTDP_ON_PRE,
+            on_post=plast.ISTDP_ON_POST,
+            delay=cfg.synapses.delay,
+            namespace=namespace,
+            name="ie_synapses",
+        )
+        ie_synapses.connect(i=ie[0], j=ie[1])
+        ie_synapses.w = 1.0
+        ii_synapses = brian2.Synapses(
+            inh_cells,
+            inh_cells,
+            on_pre=ON_PRE_INH,
+            delay=cfg.synapses.delay,
+            namespace=namespace,
+            name="ii_synapses",
+        )
+        ii_synapses.connect(i=ii[0], j=ii[1])
+        objects += [ie_synapses, ii_synapses]
+    else:
+        inh_synapses = brian2.Synapses(
+            inh_cells,
+            neurons,
+            on_pre=ON_PRE_INH,
+            delay=cfg.synapses.delay,
+            namespace=namespace,
+            name="inh_synapses",
+        )
+        inh_synapses.connect(
+            i=np.concatenate([ie[0], ii[0]]), j=np.concatenate([ie[1], ii[1] + n_exc])
+        )
+        objects.append(inh_synapses)
 
-    exc_synapses = brian2.Synapses(
-        exc_cells,
-        neurons,
-        on_pre=ON_PRE_EXC,
-        delay=cfg.synapses.delay,
-        namespace=namespace,
-        name="exc_synapses",
-    )
-    exc_synapses.connect(i=np.concatenate([ee[0], ei[0]]), j=np.concatenate([ee[1], ei[1] + n_exc]))
-    inh_synapses = brian2.Synapses(
-        inh_cells,
-        neurons,
-        on_pre=ON_PRE_INH,
-        delay=cfg.synapses.delay,
-        namespace=namespace,
-        name="inh_synapses",
-    )
-    inh_synapses.connect(i=np.concatenate([ie[0], ii[0]]), j=np.concatenate([ie[1], ii[1] + n_exc]))
-
-    objects: list = [neurons, exc_synapses, inh_synapses]
     ext = cfg.external
     if ext.n_inputs > 0 and float(ext.rate) > 0:
         objects.append(
@@ -177,13 +384,29 @@ def build_network(cfg: ExperimentConfig, connectivity_seed: int, initial_seed: i
             )
         )
 
+    monitors = _monitors(cfg, neurons, exc_cells, inh_cells, mech)
+    objects.extend(monitors.values())
+    return NetworkModel(
+        network=brian2.Network(*objects, name="network"),
+        neurons=neurons,
+        n_exc=n_exc,
+        n_inh=n_inh,
+        monitors=monitors,
+        traced=_traced_indices(n_exc, n_inh, cfg.recording.n_traced),
+        n_synapses=n_synapses,
+        ee_pool=pool,
+        schedules=schedules,
+    )
+
+
+def _monitors(cfg, neurons, exc_cells, inh_cells, mech: _Mechanisms) -> dict[str, object]:
     monitors: dict[str, object] = {
         "rate_exc": brian2.PopulationRateMonitor(exc_cells, name="rate_exc"),
         "rate_inh": brian2.PopulationRateMonitor(inh_cells, name="rate_inh"),
     }
     if cfg.recording.spikes:
         monitors["spikes"] = brian2.SpikeMonitor(neurons, name="spikes")
-    traced = _traced_indices(n_exc, n_inh, cfg.recording.n_traced)
+    traced = _traced_indices(cfg.network.n_exc, cfg.network.n_inh, cfg.recording.n_traced)
     if traced.size:
         monitors["traces"] = brian2.StateMonitor(
             neurons,
@@ -192,14 +415,13 @@ def build_network(cfg: ExperimentConfig, connectivity_seed: int, initial_seed: i
             dt=cfg.recording.trace_dt,
             name="traces",
         )
-    objects.extend(monitors.values())
-
-    return NetworkModel(
-        network=brian2.Network(*objects, name="network"),
-        neurons=neurons,
-        n_exc=n_exc,
-        n_inh=n_inh,
-        monitors=monitors,
-        traced=traced,
-        n_synapses={"EE": len(ee[0]), "EI": len(ei[0]), "IE": len(ie[0]), "II": len(ii[0])},
-    )
+    if mech.slow:
+        variables = list(SLOW_VARIABLES) + (list(STRUCTURAL_VARIABLES) if mech.structural else [])
+        monitors["slow"] = brian2.StateMonitor(
+            exc_cells,
+            variables,
+            record=True,
+            dt=cfg.recording.slow_interval,
+            name="slow",
+        )
+    return monitors

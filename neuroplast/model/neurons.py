@@ -55,9 +55,9 @@ THRESHOLD = "V > V_th"
 RESET = "V = V_reset" + RESET_NMDA
 
 
-def neuron_equations() -> str:
-    """The full equation string of one neuron: membrane plus receptor currents."""
-    return MEMBRANE_EQUATIONS + RECEPTOR_EQUATIONS
+def neuron_equations(*extra: str) -> str:
+    """The full equation string of one neuron: membrane, receptor currents, ``extra`` parts."""
+    return MEMBRANE_EQUATIONS + RECEPTOR_EQUATIONS + "".join(extra)
 
 
 def population_values(cfg: NeuronsConfig, n_exc: int, n_inh: int) -> dict[str, np.ndarray]:

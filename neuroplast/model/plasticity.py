@@ -9,13 +9,20 @@ Stepanyants, Hof & Chklovskii 2002), each with an ``alive`` flag, a weight ``w``
 **Spine elements (MSP, Butz & van Ooyen 2013, with BDNF and stress; SCIENCE.md §5.3).**
 Each pyramidal cell has a continuous number of dendritic spine elements z for E input::
 
-    dz/dT = nu G(Ca) (1 + gamma_B (B - 1)) + nu_B [B - 1]_+ - lambda_s S(T) z
+    dz/dT = nu G(Ca) (1 + gamma_B (m - 1)) + nu_B (m - 1) - lambda_s S(T) z
     G(Ca) = 2 exp(-((Ca - xi)/zeta)^2) - 1,  xi = (eta + eps)/2,  zeta = (eps - eta)/(2 sqrt(ln 2))
     tau_Ca dCa/dT = -Ca + tau_Ca sum_spikes delta(T - T_s)          (Ca in Hz: a rate estimate)
 
-G is NEST's Gaussian growth curve (zero at Ca = eta and Ca = eps, ``growth_curve.cpp``;
-the zeta of the code, not of the header text: SCIENCE.md §5.1).  B is BDNF
-(:mod:`neuroplast.model.bdnf`), S the stress level (:mod:`neuroplast.model.stress`).
+SCIENCE.md §5.3 writes ``nu_B [B - 1]_+``; the rectification is dropped here [D]: per-cell
+BDNF is noisy under time compression and rectified noise is a net growth drive
+(it made the baseline network gain synapses), and less BDNF than baseline should
+mean less formation.  G is NEST's Gaussian growth curve (zero at Ca = eta and Ca = eps, ``growth_curve.cpp``;
+the zeta of the code, not of the header text: SCIENCE.md §5.1).  Each cell's set
+point eps comes from :mod:`neuroplast.model.setpoint` (by default its own baseline
+rate); no rewiring happens while it is measured.  As in NEST, synapses are removed when the connected count exceeds
+``floor(z)`` and vacancies are ``floor(z) - n_alive``: the integer dead band stops
+rounding noise from turning synapses over.  B is BDNF
+through its slower TrkB-mTOR signal m (:mod:`neuroplast.model.bdnf`), S the stress level (:mod:`neuroplast.model.stress`).
 Pre-synaptic (axonal) elements are not limiting here: pyramidal axons are long and
 bouton-rich, the spine is what stress removes and ketamine restores; so the rule is
 post-synaptic-element limited [D].
@@ -52,7 +59,7 @@ parameter                    default      source
 ============================ ============ ============================================
 candidate_factor             3            Stepanyants et al 2002 (filling fraction) [M]
 update_interval              100 ms       network time; <= tau_Ca/10 (SCIENCE §5.2)
-target_rate (eps)            5 Hz         NEST example eps_E = 0.05 = 5 Hz (§5.2)
+set point (eps)              own rate     setpoint.py (Hengen et al 2016)
 eta                          0 Hz         NEST example (§5.2)
 tau_calcium                  1 day        10 s network time at 1 day = 10 s (§7)
 growth_rate nu               see config   calibrated (§10 C2-C4)
@@ -83,6 +90,7 @@ __all__ = [
     "POOL_MODEL",
     "POOL_ON_PRE",
     "POOL_ON_POST",
+    "SPINE_SET_POINT_CODE",
     "POOL_REWIRE",
     "NEURON_REWIRE",
     "ISTDP_MODEL",
@@ -99,15 +107,15 @@ class StructuralConfig(Section):
 
     enabled: bool = param(False, "rewire E->E synapses (needs timescale.enabled)")
     candidate_factor: float = param(
-        3.0, "candidate E->E synapses per initial live one",
-        "Stepanyants, Hof & Chklovskii 2002 (filling fraction 0.2-0.3) [M]", ge=1,
+        3.0,
+        "candidate E->E synapses per initial live one",
+        "Stepanyants, Hof & Chklovskii 2002 (filling fraction 0.2-0.3) [M]",
+        ge=1,
     )
     update_interval: Qty("ms", positive=True) = param(
-        "100 ms", "network time between rewiring steps (<= tau_calcium/10 in network time)",
+        "100 ms",
+        "network time between rewiring steps (<= tau_calcium/10 in network time)",
         "SCIENCE.md §5.2",
-    )
-    target_rate: Qty("Hz", positive=True) = param(
-        "5 Hz", "MSP set point eps of pyramidal cells", "NEST structural_plasticity.py example"
     )
     eta: Qty("Hz", nonnegative=True) = param(
         "0 Hz", "lower zero of the Gaussian growth curve", "NEST structural_plasticity.py example"
@@ -116,15 +124,17 @@ class StructuralConfig(Section):
         "1 day", "time constant of the calcium (rate) sensor", "SCIENCE.md §7 [D]"
     )
     growth_rate: Qty("1/day", nonnegative=True) = param(
-        "10 /day", "homeostatic spine-element growth rate nu (elements per day at G = 1)",
+        "5 /day",
+        "homeostatic spine-element growth rate nu (elements per day at G = 1)",
         "calibrated: SCIENCE.md §10 C2-C4",
     )
     gamma_bdnf: float = param(1.0, "how strongly BDNF scales homeostatic growth", S53, ge=0)
     bdnf_growth_rate: Qty("1/day", nonnegative=True) = param(
-        "10 /day", "extra BDNF-driven spine formation nu_B (elements per day per unit B-1)", S53
+        "5 /day", "extra BDNF-driven spine formation nu_B (elements per day per unit B-1)", S53
     )
     turnover: Qty("1/day", nonnegative=True) = param(
-        "0.02 /day", "spontaneous removal of live synapses (regrown through vacancies)",
+        "0.02 /day",
+        "spontaneous removal of live synapses (regrown through vacancies)",
         "Grutzendler et al 2002; Attardo et al 2015 (1-4 %/day)",
     )
     w_new: float = param(0.5, "weight of a newly formed synapse (relative; 1 = initial)", S53, ge=0)
@@ -169,11 +179,12 @@ class PlasticityConfig(Section):
 
 #: Per-neuron variables of structural plasticity (added to every neuron; used for E).
 SPINE_EQUATIONS = """
-dz_spine/dt = time_rate(t) * (spine_growth - spine_loss) : 1
-spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (bdnf - 1)) + nu_bdnf * clip(bdnf - 1, 0, inf) : Hz
+dz_spine/dt = rewiring_on * time_rate(t) * (spine_growth - spine_loss) : 1
+spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (trkb_signal - 1)) + nu_bdnf * (trkb_signal - 1) : Hz
 spine_loss = stress_prune * stress_level(t) * z_spine : Hz
-growth_curve = 2 * exp(-((calcium - ca_xi) / ca_zeta)**2) - 1 : 1
+growth_curve = 2 * exp(-((calcium - 0.5 * (ca_eta + set_point)) / ((set_point - ca_eta) * ca_width))**2) - 1 : 1
 dcalcium/dt = -time_rate(t) * calcium / tau_calcium : Hz
+rewiring_on = 1 - measuring : 1
 n_alive : 1
 n_alive_snap : 1
 n_candidates : 1 (constant)
@@ -186,6 +197,9 @@ eliminated : 1
 """  # noqa: E501
 
 SPINE_ON_SPIKE = "calcium += time_rate(t) / tau_calcium"
+
+#: When the set-point window ends, the calcium sensor starts from the set point.
+SPINE_SET_POINT_CODE = "calcium = set_point"
 
 #: Per-neuron STDP traces.
 STDP_TRACES = """
@@ -212,9 +226,9 @@ POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * x_pre_pre, 0, w_max
 POOL_REWIRE = """
 weakness = exp(-w / w_ref)
 dt_bio = time_rate(t) * update_interval
-p_prune = (clip(n_alive_snap_post - z_spine_post, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
+p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post), 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
 die = alive * int(rand() < p_prune)
-p_form = clip(z_spine_post - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
+p_form = rewiring_on_post * clip(floor(z_spine_post) - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
 born = (1 - alive) * int(rand() < p_form)
 alive = alive - die + born
 w = w * (1 - die) * (1 - born) + born * w_new
@@ -249,26 +263,17 @@ dxi_post/dt = -xi_post / tau_istdp : 1
 ISTDP_ON_SPIKE = "xi_pre += 1\nxi_post += 1"
 
 
-def growth_curve_parameters(eta: float, eps: float) -> tuple[float, float]:
-    """Centre xi and width zeta of NEST's Gaussian growth curve (zero at eta and eps)."""
-    xi = 0.5 * (eta + eps)
-    zeta = (eps - eta) / (2.0 * math.sqrt(math.log(2.0)))
-    return xi, zeta
-
-
 def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
     """Constants used by the plasticity equations and code."""
     sp, stdp, istdp = cfg.structural, cfg.stdp, cfg.istdp
-    xi, zeta = growth_curve_parameters(float(sp.eta), float(sp.target_rate))
-    import brian2
-
     return {
         "nu_grow": sp.growth_rate,
         "nu_bdnf": sp.bdnf_growth_rate,
         "gamma_bdnf": sp.gamma_bdnf,
         "stress_prune": prune_rate,
-        "ca_xi": xi * brian2.Hz,
-        "ca_zeta": zeta * brian2.Hz,
+        "ca_eta": sp.eta,
+        # zeta = (eps - eta) / (2 sqrt(ln 2)): the curve is zero at eta and at eps
+        "ca_width": 1.0 / (2.0 * math.sqrt(math.log(2.0))),
         "tau_calcium": sp.tau_calcium,
         "turnover": sp.turnover,
         "update_interval": sp.update_interval,

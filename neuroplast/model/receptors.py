@@ -71,6 +71,8 @@ __all__ = [
     "RESET_NMDA",
     "ON_PRE_EXC",
     "ON_PRE_INH",
+    "NMDA_SCALE_FIXED",
+    "NMDA_SCALE_DRUG",
     "mg_block",
     "nmda_jump_coefficients",
     "nmda_release_fraction",
@@ -96,7 +98,16 @@ g_ampa_syn : siemens (constant)
 g_nmda_syn : siemens (constant)
 g_gaba_syn : siemens (constant)
 g_ampa_ext : siemens (constant)
-nmda_scale : 1
+"""
+
+#: NMDA availability fixed per neuron (no drug).
+NMDA_SCALE_FIXED = "nmda_scale : 1\n"
+
+#: NMDA availability lowered by the drug's occupancy on each cell type (pharmacology.py).
+NMDA_SCALE_DRUG = """
+nmda_scale = nmda_base * (1 - is_exc * occupancy_exc(t) - (1 - is_exc) * occupancy_inh(t)) : 1
+nmda_base : 1 (constant)
+is_exc : 1 (constant)
 """
 
 #: Reset-time update of the presynaptic NMDA gating (saturating jump, see module doc).

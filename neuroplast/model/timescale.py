@@ -53,11 +53,15 @@ class TimescaleConfig(Section):
         "7 days", "biological length of the run (when enabled); sets the network time"
     )
     rate: float = param(
-        8640.0, "biological seconds per simulated second between sessions (1 day = 10 s)", S7,
+        8640.0,
+        "biological seconds per simulated second between sessions (1 day = 10 s)",
+        S7,
         gt=0,
     )
     session_rate: float = param(
-        360.0, "biological seconds per simulated second around drug sessions (1 h = 10 s)", S7,
+        360.0,
+        "biological seconds per simulated second around drug sessions (1 h = 10 s)",
+        S7,
         gt=0,
     )
     session_before: Qty("h", nonnegative=True) = param(
@@ -126,7 +130,10 @@ class TimeMap:
         return starts, self.bio_at(starts + 0.5 * resolution)
 
     def timed_array(
-        self, name: str, values_at_bio: Callable[[np.ndarray], np.ndarray], resolution: float,
+        self,
+        name: str,
+        values_at_bio: Callable[[np.ndarray], np.ndarray],
+        resolution: float,
         unit=None,
     ) -> brian2.TimedArray:
         """A brian2 ``TimedArray`` over network time sampling a function of biological time."""

@@ -1,0 +1,93 @@
+"""Schedules of biological time as brian2 TimedArrays over network time.
+
+Everything the slow mechanisms read from the protocol is turned here into
+TimedArrays with names the equations use:
+
+============================ ======================================================
+name                         meaning
+============================ ======================================================
+``time_rate(t)``             biological s per network s (timescale.py)
+``bio_day(t)``               biological time in days (for synapse birth times)
+``stress_level(t)``          S(T) in [0, 1] (stress.py)
+``stress_bdnf_factor(t)``    1 - bdnf_suppression * S(T) (stress.py)
+``occupancy_exc(t)``         NMDA occupancy by the drug on pyramidal cells (pharmacology.py)
+``occupancy_inh(t)``         ... on interneurons
+``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated)
+============================ ======================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import brian2
+import numpy as np
+
+from neuroplast.model.stress import stress_level
+from neuroplast.model.timescale import SECONDS_PER_DAY, TimeMap, build_time_map
+
+__all__ = ["Schedules", "build_schedules", "DrugCurves"]
+
+
+@dataclass
+class DrugCurves:
+    """Drug concentration and NMDA occupancy as functions of biological time (s)."""
+
+    session_times: list[float] = field(default_factory=list)
+    concentration_uM: object = None  # callable: bio seconds -> uM
+    occupancy_exc: object = None
+    occupancy_inh: object = None
+
+    def evaluate(self, bio_seconds: np.ndarray) -> dict[str, np.ndarray]:
+        """Concentration (uM) and occupancies at ``bio_seconds``; zeros without a drug."""
+        zeros = np.zeros_like(np.asarray(bio_seconds, dtype=float))
+        if self.concentration_uM is None:
+            return {"concentration_uM": zeros, "occupancy_exc": zeros, "occupancy_inh": zeros}
+        return {
+            "concentration_uM": np.asarray(self.concentration_uM(bio_seconds)),
+            "occupancy_exc": np.asarray(self.occupancy_exc(bio_seconds)),
+            "occupancy_inh": np.asarray(self.occupancy_inh(bio_seconds)),
+        }
+
+
+@dataclass
+class Schedules:
+    """The time map and every TimedArray the slow equations read."""
+
+    time_map: TimeMap
+    resolution: float
+    arrays: dict[str, brian2.TimedArray]
+    sampled: dict[str, np.ndarray]
+
+    @property
+    def namespace(self) -> dict[str, brian2.TimedArray]:
+        """Names the equations use, mapped to their TimedArrays."""
+        return dict(self.arrays)
+
+
+def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
+    """Build every schedule of ``cfg`` (an ExperimentConfig with the clock enabled)."""
+    drug = drug or DrugCurves()
+    time_map = build_time_map(cfg.timescale, drug.session_times)
+    resolution = float(cfg.timescale.resolution)
+    starts, bio_mid = time_map.grid(resolution)
+    stress = stress_level(cfg.stress, bio_mid)
+    drug_values = drug.evaluate(bio_mid)
+    gate = cfg.plasticity.stdp.gate_by_nmda
+    sampled = {
+        "time_rate": time_map.rate_at_sim(starts + 0.5 * resolution),
+        "bio_day": bio_mid / SECONDS_PER_DAY,
+        "stress_level": stress,
+        "stress_bdnf_factor": 1.0 - cfg.stress.bdnf_suppression * stress,
+        "occupancy_exc": drug_values["occupancy_exc"],
+        "occupancy_inh": drug_values["occupancy_inh"],
+        "stdp_gate": 1.0 - drug_values["occupancy_exc"] if gate else np.ones_like(bio_mid),
+        "concentration_uM": drug_values["concentration_uM"],
+    }
+    dt = resolution * brian2.second
+    arrays = {
+        name: brian2.TimedArray(values, dt=dt, name=name)
+        for name, values in sampled.items()
+        if name != "concentration_uM"
+    }
+    return Schedules(time_map=time_map, resolution=resolution, arrays=arrays, sampled=sampled)
