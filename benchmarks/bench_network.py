@@ -45,6 +45,17 @@ its last run (``results/last_run_info.txt``, processor time of the run loop; the
 is single-threaded).  The wall time of the whole binary (loading arrays, synapse
 creation, writing results) is reported alongside.
 
+Caveats
+-------
+* Our network is driven by ``external.n_inputs`` independent Poisson inputs per neuron
+  (brian2 ``PoissonInput``: one binomial draw per neuron and time step); COBA has no
+  external input at all.  External events are not counted as synaptic events.
+* ``--profile`` in ``cpp_standalone`` builds binaries that call ``std::clock()`` twice
+  per code object and time step; on this kind of machine that roughly doubles the time
+  of COBA, so timings of a ``--profile`` run are not comparable with a normal run (the
+  per-code-object split is still informative).  In runtime mode the profiled run is an
+  extra run after the timed ones.
+
 Usage::
 
     python benchmarks/bench_network.py [--n 4000] [--duration 2] [--repeats 3]
@@ -183,7 +194,7 @@ class RunStats:
     ----------
     loop_seconds : float
         Time of the simulation loop only (see module docstring).
-    process_seconds : float
+    process_seconds : float or None
         Wall time of the whole timed call (``Network.run`` in runtime mode, or the whole
         binary in standalone mode).
     n_spikes_exc, n_spikes_inh : int
@@ -195,7 +206,7 @@ class RunStats:
     """
 
     loop_seconds: float
-    process_seconds: float
+    process_seconds: float | None
     n_spikes_exc: int
     n_spikes_inh: int
     synaptic_events: int
@@ -331,6 +342,29 @@ def source_revision() -> dict:
     }
 
 
+def json_ready(value):
+    """``value`` with every non-finite float (NaN, inf) replaced by None, for strict JSON.
+
+    Parameters
+    ----------
+    value : object
+        Nested dicts, lists and scalars.
+
+    Returns
+    -------
+    object
+    """
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(item) for item in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
 def write_json_atomically(path: Path, data: dict) -> None:
     """Write ``data`` as indented JSON to ``path`` via a temporary file and ``os.replace``.
 
@@ -339,7 +373,7 @@ def write_json_atomically(path: Path, data: dict) -> None:
     path : Path
         Destination; its folder is created if needed.
     data : dict
-        JSON-serialisable content.
+        JSON-serialisable content (non-finite floats are written as null).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = tempfile.NamedTemporaryFile(
@@ -347,8 +381,11 @@ def write_json_atomically(path: Path, data: dict) -> None:
     )
     try:
         with handle:
-            json.dump(data, handle, indent=2)
+            json.dump(json_ready(data), handle, indent=2, allow_nan=False)
             handle.write("\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)  # NamedTemporaryFile creates it 0600
         os.replace(handle.name, path)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
@@ -358,9 +395,7 @@ def write_json_atomically(path: Path, data: dict) -> None:
 # --------------------------------------------------------------------------- networks
 
 
-def build_ours(
-    label: str, n_neurons: int, p_connect: float | None, root_seed: int
-) -> BuiltNetwork:
+def build_ours(label: str, n_neurons: int, p_connect: float | None, root_seed: int) -> BuiltNetwork:
     """Build neuroplast's network (must be called inside :func:`brian_backend`).
 
     Parameters
@@ -445,20 +480,30 @@ def build_coba(label: str, n_neurons: int, p_connect: float, root_seed: int) -> 
     neurons.g_inh = rng.normal(*COBA_INITIAL_G_INH, n_neurons) * nS
 
     exc_synapses = Synapses(
-        neurons[:n_exc], neurons, on_pre="g_exc_post += delta_g_exc",
-        namespace=par, name="coba_exc_synapses",
+        neurons[:n_exc],
+        neurons,
+        on_pre="g_exc_post += delta_g_exc",
+        namespace=par,
+        name="coba_exc_synapses",
     )
     exc_synapses.connect(p=p_connect)
     inh_synapses = Synapses(
-        neurons[n_exc:], neurons, on_pre="g_inh_post += delta_g_inh",
-        namespace=par, name="coba_inh_synapses",
+        neurons[n_exc:],
+        neurons,
+        on_pre="g_inh_post += delta_g_inh",
+        namespace=par,
+        name="coba_inh_synapses",
     )
     inh_synapses.connect(p=p_connect)
     spikes = SpikeMonitor(neurons, name="coba_spikes")
     network = Network(neurons, exc_synapses, inh_synapses, spikes, name="coba_network")
     return BuiltNetwork(
-        label=label, network=network, spike_monitor=spikes,
-        n_exc=n_exc, n_inh=n_inh, p_connect=p_connect,
+        label=label,
+        network=network,
+        spike_monitor=spikes,
+        n_exc=n_exc,
+        n_inh=n_inh,
+        p_connect=p_connect,
     )
 
 
@@ -566,8 +611,10 @@ def run_runtime_backend(backend: str, args: argparse.Namespace) -> dict:
                 "rss_increase_mib": current_rss_mib() - rss_before,
                 "runs": [],
             }
-            log(f"  [{backend}] built {label}: {built.n_synapses} synapses, "
-                f"build {build_seconds:.1f} s, warm-up incl. compilation {warmup_seconds:.1f} s")
+            log(
+                f"  [{backend}] built {label}: {built.n_synapses} synapses, "
+                f"build {build_seconds:.1f} s, warm-up incl. compilation {warmup_seconds:.1f} s"
+            )
 
         for repeat in range(args.repeats):
             for built in networks:
@@ -584,8 +631,9 @@ def run_runtime_backend(backend: str, args: argparse.Namespace) -> dict:
         if args.profile:
             for built in networks:
                 built.network.run(duration, profile=True)
-                results[built.label]["profile"] = {
-                    name: float(seconds) for name, seconds in built.network.profiling_info
+                results[built.label]["profile_s_per_sim_s"] = {
+                    name: float(seconds) / args.duration
+                    for name, seconds in built.network.profiling_info
                 }
     return results
 
@@ -594,7 +642,11 @@ def run_runtime_backend(backend: str, args: argparse.Namespace) -> dict:
 
 
 def build_standalone_project(
-    label: str, builder, p_connect: float | None, project_dir: Path, args: argparse.Namespace
+    label: str,
+    builder: Callable,
+    p_connect: float | None,
+    project_dir: Path,
+    args: argparse.Namespace,
 ) -> tuple[BuiltNetwork, RunStats, dict]:
     """Generate, compile and run once (as warm-up) one network's C++ standalone project.
 
@@ -618,9 +670,7 @@ def build_standalone_project(
         built = builder(label, args.n, p_connect, args.seed)
         built.network.run(args.warmup * brian2.second, profile=args.profile)
         built.network.run(args.duration * brian2.second, profile=args.profile)
-        brian2.device.build(
-            directory=str(project_dir), compile=True, run=True, with_output=False
-        )
+        brian2.device.build(directory=str(project_dir), compile=True, run=True, with_output=False)
         build_seconds = time.perf_counter() - start
         built.out_degree = compute_out_degree(built)
         device = brian2.get_device()
@@ -632,7 +682,7 @@ def build_standalone_project(
         built.spike_t_file = results_dir / device.get_array_filename(t_var)
         built.spike_dtypes = (np.dtype(i_var.dtype), np.dtype(t_var.dtype))
         first_run = RunStats(
-            float(device._last_run_time), float("nan"), *standalone_spike_stats(built, args)
+            float(device._last_run_time), None, *standalone_spike_stats(built, args)
         )
         built.network = None  # the standalone objects are invalid after reinit
         built.spike_monitor = None
@@ -691,7 +741,10 @@ def rerun_binary(built: BuiltNetwork, args: argparse.Namespace) -> RunStats:
         start = time.perf_counter()
         process = subprocess.Popen(
             command + ["--results_dir", str(results_dir) + os.sep],
-            cwd=project_dir, env=env, stdout=stdout, stderr=subprocess.STDOUT,
+            cwd=project_dir,
+            env=env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
         )
         # The child's ru_maxrss would include this (forking) process's memory, so the
         # binary's own high-water mark (VmHWM) is polled while it runs.
@@ -706,29 +759,38 @@ def rerun_binary(built: BuiltNetwork, args: argparse.Namespace) -> RunStats:
         )
     loop_seconds = float((results_dir / "last_run_info.txt").read_text().split()[0])
     return RunStats(
-        loop_seconds, process_seconds, *standalone_spike_stats(built, args),
+        loop_seconds,
+        process_seconds,
+        *standalone_spike_stats(built, args),
         peak_rss_mib=peak_rss_kib / 1024 if peak_rss_kib else None,
     )
 
 
-def read_standalone_profile(built: BuiltNetwork) -> dict[str, float]:
+def read_standalone_profile(built: BuiltNetwork, args: argparse.Namespace) -> dict[str, float]:
     """Per-code-object times of the last run of a binary built with profiling on.
+
+    The warm-up and the timed run have separate code objects (``..._codeobject`` and
+    ``..._codeobject_1``); their times are added up under the object's name.
 
     Parameters
     ----------
     built : BuiltNetwork
+    args : argparse.Namespace
+        Command-line arguments (warm-up and duration).
 
     Returns
     -------
     dict of str to float
-        Seconds spent in every code object (all runs of the binary: warm-up included).
+        Seconds per simulated second spent in every code object.
     """
     path = built.spike_i_file.parent / "profiling_info.txt"
-    profile = {}
+    simulated = args.warmup + args.duration
+    profile: dict[str, float] = {}
     for line in path.read_text().splitlines():
         name, _, seconds = line.partition("\t")
-        if name:
-            profile[name.strip()] = float(seconds)
+        if name.strip():
+            key = name.strip().rsplit("_codeobject", 1)[0]
+            profile[key] = profile.get(key, 0.0) + float(seconds) / simulated
     return profile
 
 
@@ -758,13 +820,19 @@ def run_standalone_backend(args: argparse.Namespace, work_dir: Path) -> dict:
             label, builder, p_connect, project_dir, args
         )
         networks.append(built)
-        results[label] = network_metadata(built) | meta | {
-            "project_dir": str(project_dir),
-            "first_run_untimed": first_run.__dict__,
-            "runs": [],
-        }
-        log(f"  [cpp_standalone] built {label}: {built.n_synapses} synapses, "
-            f"generation + compilation + first run {meta['build_seconds_incl_compilation']:.1f} s")
+        results[label] = (
+            network_metadata(built)
+            | meta
+            | {
+                "project_dir": str(project_dir) if args.work_dir is not None else None,
+                "first_run_untimed": first_run.__dict__,
+                "runs": [],
+            }
+        )
+        log(
+            f"  [cpp_standalone] built {label}: {built.n_synapses} synapses, "
+            f"generation + compilation + first run {meta['build_seconds_incl_compilation']:.1f} s"
+        )
 
     for repeat in range(args.repeats):
         for built in networks:
@@ -780,7 +848,7 @@ def run_standalone_backend(args: argparse.Namespace, work_dir: Path) -> dict:
             (first["n_spikes_exc"], first["n_spikes_inh"])
         }
         if args.profile:
-            results[built.label]["profile"] = read_standalone_profile(built)
+            results[built.label]["profile_s_per_sim_s"] = read_standalone_profile(built, args)
     return results
 
 
@@ -794,9 +862,11 @@ def log(message: str) -> None:
 
 def log_run(backend: str, label: str, repeat: int, stats: RunStats, duration: float) -> None:
     """Print one timed run as a progress line."""
-    log(f"  [{backend}] repeat {repeat + 1} {label:<12} "
+    log(
+        f"  [{backend}] repeat {repeat + 1} {label:<12} "
         f"{stats.loop_seconds / duration:7.3f} s/sim-s  "
-        f"({stats.n_spikes_exc + stats.n_spikes_inh} spikes)")
+        f"({stats.n_spikes_exc + stats.n_spikes_inh} spikes)"
+    )
 
 
 def network_metadata(built: BuiltNetwork) -> dict:
@@ -933,11 +1003,15 @@ def format_table(report: dict, target: float) -> str:
     for backend, per_backend in report["backends"].items():
         for label, entry in per_backend["networks"].items():
             if "binary_peak_rss_mib" in entry["summary"]:
-                lines.append(f"peak RSS of the {backend} binary of {label}: "
-                             f"{entry['summary']['binary_peak_rss_mib']:.0f} MiB")
+                lines.append(
+                    f"peak RSS of the {backend} binary of {label}: "
+                    f"{entry['summary']['binary_peak_rss_mib']:.0f} MiB"
+                )
             elif "rss_increase_mib" in entry:
-                lines.append(f"RSS increase when building + warming up {label} ({backend}): "
-                             f"{entry['rss_increase_mib']:.0f} MiB")
+                lines.append(
+                    f"RSS increase when building + warming up {label} ({backend}): "
+                    f"{entry['rss_increase_mib']:.0f} MiB"
+                )
     return "\n".join(lines)
 
 
@@ -958,13 +1032,15 @@ def format_profiles(report: dict, top: int = 8) -> str:
     lines = []
     for backend, per_backend in report["backends"].items():
         for label, entry in per_backend["networks"].items():
-            profile = entry.get("profile")
+            profile = entry.get("profile_s_per_sim_s")
             if not profile:
                 continue
             total = sum(profile.values())
-            lines.append(f"profile {backend} {label} (total {total:.2f} s in code objects):")
+            lines.append(
+                f"profile {backend} {label}: {total:.3f} s per simulated second in code objects"
+            )
             for name, seconds in sorted(profile.items(), key=lambda kv: -kv[1])[:top]:
-                lines.append(f"    {name:<55}{seconds:8.3f} s {100 * seconds / total:5.1f} %")
+                lines.append(f"    {name:<40}{seconds:8.3f} s/sim-s {100 * seconds / total:5.1f} %")
     return "\n".join(lines)
 
 
@@ -977,24 +1053,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Time neuroplast's network against the brian2 COBA benchmark network."
     )
     parser.add_argument("--n", type=int, default=4000, help="neurons per network (80%% E)")
-    parser.add_argument("--duration", type=float, default=2.0,
-                        help="simulated seconds per timed run")
+    parser.add_argument(
+        "--duration", type=float, default=2.0, help="simulated seconds per timed run"
+    )
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per network")
-    parser.add_argument("--warmup", type=float, default=0.05,
-                        help="untimed simulated seconds before timing (compilation, transient)")
-    parser.add_argument("--backends", nargs="+", default=["cython", "cpp_standalone"],
-                        choices=BACKENDS)
-    parser.add_argument("--p-matched", type=float, default=0.02,
-                        help="connection probability of COBA and of the matched comparison")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=0.05,
+        help="untimed simulated seconds before timing (compilation, transient)",
+    )
+    parser.add_argument(
+        "--backends", nargs="+", default=["cython", "cpp_standalone"], choices=BACKENDS
+    )
+    parser.add_argument(
+        "--p-matched",
+        type=float,
+        default=0.02,
+        help="connection probability of COBA and of the matched comparison",
+    )
     parser.add_argument("--seed", type=int, default=20261128, help="root random seed")
-    parser.add_argument("--target", type=float, default=1.5,
-                        help="target wall-time ratio ours/COBA (issue tracker)")
-    parser.add_argument("--profile", action="store_true",
-                        help="also collect per-code-object times (runtime: one extra "
-                             "profiled run per network; standalone: profiled binaries)")
+    parser.add_argument(
+        "--target", type=float, default=1.5, help="target wall-time ratio ours/COBA (issue tracker)"
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also collect per-code-object times (runtime: one extra "
+        "profiled run per network; standalone: profiled binaries, "
+        "which makes the timed runs slower)",
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/network.json"))
-    parser.add_argument("--work-dir", type=Path, default=None,
-                        help="keep the C++ projects here instead of a temporary folder")
+    parser.add_argument(
+        "--work-dir",
+        type=Path,
+        default=None,
+        help="keep the C++ projects here instead of a temporary folder",
+    )
     args = parser.parse_args(argv)
     if args.n < 10 or args.duration <= 0 or args.repeats < 1 or args.warmup < 0:
         parser.error("need --n >= 10, --duration > 0, --repeats >= 1, --warmup >= 0")
@@ -1019,8 +1114,10 @@ def main(argv: list[str] | None = None) -> dict:
     report: dict = {
         "machine": machine_info(),
         "source": source_revision(),
-        "arguments": {key: str(value) if isinstance(value, Path) else value
-                      for key, value in vars(args).items()},
+        "arguments": {
+            key: str(value) if isinstance(value, Path) else value
+            for key, value in vars(args).items()
+        },
         "dt_ms": float(DT / ms),
         "backends": {},
         "warnings": [],
@@ -1055,8 +1152,10 @@ def main(argv: list[str] | None = None) -> dict:
     report["total_seconds"] = time.perf_counter() - started
 
     print()
-    print(f"N = {args.n}, dt = {float(DT / ms):g} ms, {args.duration:g} s simulated per run, "
-          f"best of {args.repeats} interleaved repeats; wall s/sim-s = simulation loop only")
+    print(
+        f"N = {args.n}, dt = {float(DT / ms):g} ms, {args.duration:g} s simulated per run, "
+        f"best of {args.repeats} interleaved repeats; wall s/sim-s = simulation loop only"
+    )
     print(format_table(report, args.target))
     for warning in report["warnings"]:
         print(f"WARNING: {warning}")

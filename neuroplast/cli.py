@@ -1,4 +1,4 @@
-"""Command-line interface: ``neuroplast run | validate | params | plot``.
+"""Command-line interface: ``neuroplast run | validate | params | plot | calibrate``.
 
 Every command reads a TOML config (see ``configs/``); ``--set dotted.key=value``
 changes any parameter without editing the file.  Problems with a config are
@@ -22,6 +22,7 @@ EPILOG = """examples:
   neuroplast validate configs/default.toml
   neuroplast params | grep nmda
   neuroplast plot runs/default-20261128-120000
+  neuroplast calibrate configs/default.toml --quick
 """
 
 
@@ -78,6 +79,22 @@ def build_parser() -> argparse.ArgumentParser:
         "description and literature source.",
     )
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
+
+    calibrate = sub.add_parser(
+        "calibrate",
+        help="check the model against the calibration targets of SCIENCE.md §10",
+        description="Run the calibration targets (PK peak and half-life; baseline turnover "
+        "and drift; synapse loss under 21 days of stress; recovery after it) on "
+        "CONFIG and print, per target, the model's figure, the published range, "
+        "pass/fail and the source. The full protocol simulates 42 biological "
+        "days (minutes of CPU); --quick runs a short smoke version.",
+    )
+    _add_config_args(calibrate)
+    calibrate.add_argument(
+        "--quick",
+        action="store_true",
+        help="short protocol (2+4+3 days); network targets not judged",
+    )
 
     plot = sub.add_parser(
         "plot",
@@ -161,7 +178,22 @@ def _cmd_plot(args) -> int:
     return 0
 
 
-COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "params": _cmd_params, "plot": _cmd_plot}
+def _cmd_calibrate(args) -> int:
+    from neuroplast.calibrate import calibrate, format_table
+
+    cfg = _load(args)
+    targets = calibrate(cfg, quick=args.quick, progress=True)
+    print(format_table(targets))
+    return 0 if all(t.passed is not False for t in targets) else 1
+
+
+COMMANDS = {
+    "run": _cmd_run,
+    "validate": _cmd_validate,
+    "params": _cmd_params,
+    "plot": _cmd_plot,
+    "calibrate": _cmd_calibrate,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

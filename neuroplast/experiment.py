@@ -232,6 +232,9 @@ def _collect_slow(recording: Recording, model) -> None:
             "alive": np.asarray(pool.alive[:], dtype=np.int8),
             "birth_day": np.asarray(pool.birth_day[:], dtype=np.float32),
         }
+        if "n_alive" in model.neurons.variables:
+            # per-cell live counts kept by the rewiring pass (must equal the pool's)
+            recording.ee_pool["n_alive"] = np.asarray(model.neurons.n_alive[: model.n_exc])
 
 
 @dataclass

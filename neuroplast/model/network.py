@@ -144,7 +144,7 @@ class _Mechanisms:
         )
 
 
-def _neuron_code(mech: _Mechanisms) -> tuple[str, str]:
+def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
     """Equations and reset code for the mechanisms switched on."""
     parts, reset = [], [RESET]
     parts.append(NMDA_SCALE_DRUG if mech.slow else NMDA_SCALE_FIXED)
@@ -152,7 +152,8 @@ def _neuron_code(mech: _Mechanisms) -> tuple[str, str]:
         parts += [setpoint.SET_POINT_EQUATIONS, bdnf_model.BDNF_EQUATIONS]
         reset += [setpoint.SET_POINT_ON_SPIKE, bdnf_model.BDNF_ON_SPIKE]
     if mech.structural:
-        parts.append(plast.SPINE_EQUATIONS)
+        curve = plast.GROWTH_CURVES[cfg.plasticity.structural.growth_curve]
+        parts.append(plast.SPINE_EQUATIONS.replace("{growth_curve}", curve))
         reset.append(plast.SPINE_ON_SPIKE)
     if mech.stdp:
         parts.append(plast.STDP_TRACES)
@@ -261,7 +262,7 @@ def build_network(
     n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh
     mech = _Mechanisms.of(cfg, schedules)
     namespace = _namespace(cfg, mech, schedules)
-    equations, reset = _neuron_code(mech)
+    equations, reset = _neuron_code(cfg, mech)
     events = {}
     if mech.slow:
         events["set_point"] = "timestep(t, dt) == set_point_steps"

@@ -10,13 +10,26 @@ Stepanyants, Hof & Chklovskii 2002), each with an ``alive`` flag, a weight ``w``
 Each pyramidal cell has a continuous number of dendritic spine elements z for E input::
 
     dz/dT = nu G(Ca) (1 + gamma_B (m - 1)) + nu_B (m - 1) - lambda_s S(T) z
+    G(Ca) = 1 - Ca/eps                                        (linear, default)
     G(Ca) = 2 exp(-((Ca - xi)/zeta)^2) - 1,  xi = (eta + eps)/2,  zeta = (eps - eta)/(2 sqrt(ln 2))
     tau_Ca dCa/dT = -Ca + tau_Ca sum_spikes delta(T - T_s)          (Ca in Hz: a rate estimate)
 
-SCIENCE.md §5.3 writes ``nu_B [B - 1]_+``; the rectification is dropped here [D]: per-cell
+Both growth curves are NEST's.  The linear one is the default [D]: with a noisy
+per-cell calcium sensor (spikes are few per biological hour under time compression)
+the Gaussian's curvature turns noise into a net loss of spines (Jensen's
+inequality), which made the baseline network drift.  SCIENCE.md §5.3 writes
+``nu_B [B - 1]_+``; the rectification is dropped here [D]: per-cell
 BDNF is noisy under time compression and rectified noise is a net growth drive
 (it made the baseline network gain synapses), and less BDNF than baseline should
-mean less formation.  G is NEST's Gaussian growth curve (zero at Ca = eta and Ca = eps, ``growth_curve.cpp``;
+mean less formation.  With the linear curve and ``k_act = 1`` (bdnf.py), the BDNF
+term pushes the same way as activity (less activity -> less BDNF -> fewer spines)
+with gain ``nu_B`` while homeostasis pulls back with gain ``nu``; the baseline is
+stable only if ``nu_B < nu``.  At SCIENCE's ``nu_B = nu`` it is marginal and the
+baseline drifted down, so the default is ``nu_B = nu/2`` [D].  The multiplicative
+term ``gamma_B (m - 1)`` adds a second, low fixed point: below the set point by
+``(1 - nu_B/nu)/(gamma_B k)`` (k ~ 1.4 = how far m falls per unit of activity deficit,
+measured), about 20 % for gamma_B = 1; the baseline network slid into it within days
+(7 % fewer synapses, rates 25 % lower).  The default is therefore ``gamma_B = 0``.  G is NEST's Gaussian growth curve (zero at Ca = eta and Ca = eps, ``growth_curve.cpp``;
 the zeta of the code, not of the header text: SCIENCE.md §5.1).  Each cell's set
 point eps comes from :mod:`neuroplast.model.setpoint` (by default its own baseline
 rate); no rewiring happens while it is measured.  As in NEST, synapses are removed when the connected count exceeds
@@ -31,15 +44,18 @@ post-synaptic-element limited [D].
 custom ``structural`` event of the pyramidal cells drives a synaptic pathway, so no
 ``network_operation`` is needed and numpy, cython and C++ standalone agree):
 
-* excess ``n_alive - z > 0``: that many live synapses onto the cell are removed, each
+* excess ``n_alive - floor(z) - tol > 0``: that many live synapses onto the cell are removed, each
   with probability proportional to ``exp(-w/w_ref)`` (weakest first: strong, used
   synapses survive; cf. Deger et al 2018, Fauth et al 2015) -- NEST deletes uniformly;
 * spontaneous turnover: live synapses are also removed at ``turnover`` per biological
   day (weakness-weighted), and regrow through the vacancies this leaves (stable-spine
   turnover 1-4 %/day, Grutzendler et al 2002; Attardo et al 2015);
-* vacancy ``z - n_alive > 0``: dead candidates onto the cell become alive with
+* vacancy ``floor(z) - tol - n_alive > 0``: dead candidates onto the cell become alive with
   probability ``vacancy / n_dead``, with weight ``w_new`` (new synapses start weak) and
-  ``birth_day`` = the biological day of formation.
+  ``birth_day`` = the biological day of formation;
+* maturation: synapses weaker than 1 grow toward 1 with ``tau_mature`` (new spines
+  acquire synapses and enlarge over a day or more; Knott et al 2006 [M]); without it,
+  turnover alone would replace strong synapses by weak ones and silence the network.
 
 Per-neuron counts are kept by the rewiring pass itself (it adds born and subtracts
 removed synapses), so nothing sweeps the pool between updates.
@@ -63,8 +79,9 @@ set point (eps)              own rate     setpoint.py (Hengen et al 2016)
 eta                          0 Hz         NEST example (§5.2)
 tau_calcium                  1 day        10 s network time at 1 day = 10 s (§7)
 growth_rate nu               see config   calibrated (§10 C2-C4)
-gamma_bdnf, nu_bdnf          1, = nu      SCIENCE §5.3 [D]
-turnover                     0.02 /day    Grutzendler 2002; Attardo 2015 (1-4 %/day)
+gamma_bdnf, nu_bdnf          0, nu/2      SCIENCE §5.3: 1 and nu; see below [D]
+rewire_tolerance             1 element    dead band against sensor noise [D]
+turnover                     0.01 /day    Grutzendler 2002; Attardo 2015 (1-4 %/day)
 w_new                        0.5          new spines are small (Moda-Sava 2019) [D]
 w_ref                        0.5          [D]
 tau_plus, tau_minus          20 ms        Song et al 2000
@@ -76,6 +93,8 @@ istdp eta, rho_0, tau        1e-2, 3 Hz, 20 ms  Vogels et al 2011
 from __future__ import annotations
 
 import math
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -117,6 +136,12 @@ class StructuralConfig(Section):
         "network time between rewiring steps (<= tau_calcium/10 in network time)",
         "SCIENCE.md §5.2",
     )
+    growth_curve: Literal["linear", "gaussian"] = param(
+        "linear",
+        "homeostatic growth curve G(Ca): 'linear' 1 - Ca/eps, or NEST's 'gaussian' (zero "
+        "at eta and eps)",
+        "NEST growth_curve.cpp; SCIENCE.md §5.1",
+    )
     eta: Qty("Hz", nonnegative=True) = param(
         "0 Hz", "lower zero of the Gaussian growth curve", "NEST structural_plasticity.py example"
     )
@@ -124,11 +149,25 @@ class StructuralConfig(Section):
         "1 day", "time constant of the calcium (rate) sensor", "SCIENCE.md §7 [D]"
     )
     growth_rate: Qty("1/day", nonnegative=True) = param(
-        "5 /day",
+        "10 /day",
         "homeostatic spine-element growth rate nu (elements per day at G = 1)",
         "calibrated: SCIENCE.md §10 C2-C4",
     )
-    gamma_bdnf: float = param(1.0, "how strongly BDNF scales homeostatic growth", S53, ge=0)
+    gamma_bdnf: float = param(
+        0.0,
+        "how strongly BDNF scales homeostatic growth (SCIENCE.md §5.3 proposes 1; see the "
+        "module doc for why the default is 0)",
+        S53,
+        ge=0,
+    )
+    rewire_tolerance: float = param(
+        1.0,
+        "dead band (elements): synapses are removed only when n_alive > floor(z) + this "
+        "and added only when n_alive < floor(z) - this, so sensor noise does not turn "
+        "synapses over",
+        "[D]",
+        ge=0,
+    )
     bdnf_growth_rate: Qty("1/day", nonnegative=True) = param(
         "5 /day", "extra BDNF-driven spine formation nu_B (elements per day per unit B-1)", S53
     )
@@ -138,6 +177,12 @@ class StructuralConfig(Section):
         "Grutzendler et al 2002; Attardo et al 2015 (1-4 %/day)",
     )
     w_new: float = param(0.5, "weight of a newly formed synapse (relative; 1 = initial)", S53, ge=0)
+    tau_mature: Qty("day", positive=True) = param(
+        "2 days",
+        "new (weak) synapses grow toward the initial weight 1 with this time constant; "
+        "stronger ones are left to STDP",
+        "Knott et al 2006 Nat Neurosci 9:1117; Holtmaat et al 2005 Neuron 45:279 [M]; [D]",
+    )
     w_ref: float = param(0.5, "weight scale of pruning preference exp(-w/w_ref)", S53, gt=0)
 
 
@@ -182,7 +227,7 @@ SPINE_EQUATIONS = """
 dz_spine/dt = rewiring_on * time_rate(t) * (spine_growth - spine_loss) : 1
 spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (trkb_signal - 1)) + nu_bdnf * (trkb_signal - 1) : Hz
 spine_loss = stress_prune * stress_level(t) * z_spine : Hz
-growth_curve = 2 * exp(-((calcium - 0.5 * (ca_eta + set_point)) / ((set_point - ca_eta) * ca_width))**2) - 1 : 1
+growth_curve = {growth_curve} : 1
 dcalcium/dt = -time_rate(t) * calcium / tau_calcium : Hz
 rewiring_on = 1 - measuring : 1
 n_alive : 1
@@ -195,6 +240,12 @@ w_mean : 1
 formed : 1
 eliminated : 1
 """  # noqa: E501
+
+#: Growth curves G(Ca) (NEST ``growth_curve.cpp``): zero at the set point.
+GROWTH_CURVES = {
+    "linear": "1 - calcium / set_point",
+    "gaussian": "2 * exp(-((calcium - 0.5 * (ca_eta + set_point)) / ((set_point - ca_eta) * ca_width))**2) - 1",
+}
 
 SPINE_ON_SPIKE = "calcium += time_rate(t) / tau_calcium"
 
@@ -226,12 +277,13 @@ POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * x_pre_pre, 0, w_max
 POOL_REWIRE = """
 weakness = exp(-w / w_ref)
 dt_bio = time_rate(t) * update_interval
-p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post), 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
+p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post) - rewire_tolerance, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
 die = alive * int(rand() < p_prune)
-p_form = rewiring_on_post * clip(floor(z_spine_post) - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
+p_form = rewiring_on_post * clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
 born = (1 - alive) * int(rand() < p_form)
 alive = alive - die + born
 w = w * (1 - die) * (1 - born) + born * w_new
+w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))
 birth_day = birth_day * (1 - born) + born * bio_day(t)
 n_alive_post += born - die
 formed_post += born
@@ -279,6 +331,8 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "update_interval": sp.update_interval,
         "w_new": sp.w_new,
         "w_ref": sp.w_ref,
+        "rewire_tolerance": sp.rewire_tolerance,
+        "tau_mature": sp.tau_mature,
         "tau_plus": stdp.tau_plus,
         "tau_minus": stdp.tau_minus,
         "A_plus": stdp.A_plus,

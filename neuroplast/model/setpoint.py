@@ -29,7 +29,9 @@ class SetPointConfig(Section):
         "'fixed': target_rate for every cell (NEST example)",
     )
     window: Qty("s", positive=True) = param(
-        "5 s", "network time at the start over which baseline rates are measured (no rewiring)"
+        "10 s",
+        "network time at the start over which baseline rates are measured (no rewiring); "
+        "~50 spikes per cell at 5 Hz, a set point within ~15 %",
     )
     target_rate: Qty("Hz", positive=True) = param(
         "5 Hz",

@@ -1,0 +1,159 @@
+"""Mechanisms inside the network: NMDA block by cell type, exact off-switch, BDNF, stress.
+
+Network-level claims checked here (SCIENCE.md §2.3 [C], §3-§5):
+* preferential interneuron NMDA block (ketamine at 0.8 uM: f_E 0.14, f_I 0.35) raises
+  pyramidal firing (disinhibition), pyramidal-only block lowers it;
+* with the slow clock on but every mechanism neutral, the network is the foundation
+  network spike for spike;
+* ketamine raises BDNF and synapse formation; chronic stress lowers the E->E count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import load
+from neuroplast.config import config_from_dict
+from neuroplast.experiment import derive_seeds, simulate
+from neuroplast.measures import population_rate
+
+
+def _rates(cfg):
+    rec = simulate(cfg, derive_seeds(cfg.seed))
+    ne, n = rec.n_exc, rec.n_exc + rec.n_inh
+    return (
+        population_rate(rec.spike_i, rec.spike_t, 0, ne, 0.5, rec.duration),
+        population_rate(rec.spike_i, rec.spike_t, ne, n, 0.5, rec.duration),
+    )
+
+
+def _blocked(f_exc: float, f_inh: float):
+    return load(
+        "default",
+        'simulation.duration="3 s"',
+        "recording.n_traced=0",
+        f"synapses.to_exc.nmda_scale={1 - f_exc}",
+        f"synapses.to_inh.nmda_scale={1 - f_inh}",
+    )
+
+
+@pytest.fixture(scope="module")
+def control_rates():
+    return _rates(_blocked(0.0, 0.0))
+
+
+@pytest.mark.slow
+def test_preferential_interneuron_block_raises_pyramidal_rate(control_rates):
+    # occupancies of ketamine at 0.8 uM with IC50_E 5 uM, IC50_I 1.5 uM (SCIENCE §2.1)
+    exc, _ = _rates(_blocked(0.14, 0.35))
+    assert exc > 1.5 * control_rates[0]
+
+
+@pytest.mark.slow
+def test_pyramidal_only_block_lowers_pyramidal_rate(control_rates):
+    exc, _ = _rates(_blocked(0.14, 0.0))
+    assert exc < 0.85 * control_rates[0]
+
+
+def test_slow_clock_with_neutral_mechanisms_reproduces_the_foundation_exactly():
+    plain = load("quick", 'simulation.duration="0.3 s"', "recording.n_traced=0")
+    slow = load(
+        "quick",
+        "recording.n_traced=0",
+        "timescale.enabled=true",
+        "timescale.rate=1",
+        'timescale.bio_duration="0.3 s"',
+        'timescale.resolution="10 ms"',
+    )
+    a = simulate(plain, derive_seeds(plain.seed))
+    b = simulate(slow, derive_seeds(slow.seed))
+    assert a.duration == pytest.approx(b.duration)
+    assert len(a.spike_t) > 50
+    np.testing.assert_array_equal(a.spike_i, b.spike_i)
+    np.testing.assert_array_equal(a.spike_t, b.spike_t)
+
+
+def _protocol(*extra: str, dose: bool = False, stress: bool = False):
+    """Default network, 2.5 biological days, set points over the first 2 s (0.2 day)."""
+    data = {
+        "seed": 5,
+        "simulation": {"backend": "cython"},
+        "recording": {"n_traced": 0, "spikes": False},
+        "timescale": {"enabled": True, "bio_duration": "2.5 days"},
+        "set_point": {"window": "2 s"},
+        "plasticity": {"structural": {"enabled": True}},
+    }
+    if dose:
+        data["pharmacology"] = {
+            "doses": [{"time": "0.5 days", "dose": "0.5 mg/kg", "duration": "40 min"}]
+        }
+    if stress:
+        data["stress"] = {
+            "episodes": [{"onset": "0.25 days", "duration": "2 days"}],
+            "prune_rate": "0.1 /day",
+        }
+    cfg = config_from_dict(data)
+    return cfg, simulate(cfg, derive_seeds(cfg.seed))
+
+
+@pytest.fixture(scope="module")
+def control_protocol():
+    return _protocol()
+
+
+def _window(rec, name, start_day, stop_day):
+    days = rec.slow["bio_days"]
+    sel = (days >= start_day) & (days < stop_day)
+    return rec.slow[name][:, sel]
+
+
+@pytest.mark.slow
+def test_ketamine_raises_bdnf_and_synapse_formation(control_protocol):
+    _, control = control_protocol
+    _, ketamine = _protocol(dose=True)
+    # BDNF over the 6 h after the dose (disinhibition: activity-driven production)
+    assert (
+        _window(ketamine, "bdnf", 0.5, 0.75).mean()
+        > 1.2 * _window(control, "bdnf", 0.5, 0.75).mean()
+    )
+
+    def formed(rec):
+        counts = rec.slow["formed"].sum(axis=0)
+        days = rec.slow["bio_days"]
+        return np.interp(2.0, days, counts) - np.interp(0.5, days, counts)
+
+    assert formed(ketamine) > formed(control)
+
+
+@pytest.mark.slow
+def test_stress_lowers_the_ee_synapse_count(control_protocol):
+    _, control = control_protocol
+    _, stressed = _protocol(stress=True)
+    final_control = control.slow["n_alive"][:, -1].sum()
+    final_stressed = stressed.slow["n_alive"][:, -1].sum()
+    assert final_stressed < 0.97 * final_control
+    assert stressed.ee_pool["alive"].sum() == final_stressed
+
+
+@pytest.mark.parametrize("backend", ["numpy", "cython"])
+def test_rewiring_keeps_per_neuron_counts_equal_to_the_pool(backend):
+    cfg = load(
+        "quick",
+        f"simulation.backend={backend}",
+        "recording.n_traced=0",
+        "timescale.enabled=true",
+        'timescale.bio_duration="0.6 days"',
+        'set_point.window="1 s"',
+        "plasticity.structural.enabled=true",
+        'plasticity.structural.turnover="0.5 /day"',
+    )
+    rec = simulate(cfg, derive_seeds(cfg.seed))
+    pool = rec.ee_pool
+    assert rec.slow["formed"][:, -1].sum() > 50  # rewiring happened
+    counts = np.bincount(pool["j"], weights=pool["alive"], minlength=rec.n_exc)
+    np.testing.assert_array_equal(pool["n_alive"], counts)
+    # every synapse alive now and born during the run carries its birth day
+    born = pool["birth_day"] >= 0
+    assert born.sum() > 0
+    assert np.all(pool["birth_day"][born] <= 0.6 + 1e-6)
