@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import load
+
 from neuroplast.config import config_from_dict
 from neuroplast.experiment import derive_seeds, simulate
 from neuroplast.measures import population_rate

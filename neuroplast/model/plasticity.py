@@ -93,7 +93,6 @@ istdp eta, rho_0, tau        1e-2, 3 Hz, 20 ms  Vogels et al 2011
 from __future__ import annotations
 
 import math
-
 from typing import Literal
 
 from pydantic import Field
