@@ -19,6 +19,7 @@ __all__ = [
     "cv_isi",
     "synchrony_chi",
     "measure_rows",
+    "slow_rows",
     "SECONDS_PER_DAY",
 ]
 
@@ -92,6 +93,46 @@ def synchrony_chi(
     return float(np.sqrt(counts.mean(axis=0).var() / single))
 
 
+#: Population summaries of the slow per-cell variables: (measure name, variable, reduction).
+SLOW_MEASURES = (
+    ("ee_synapses", "n_alive", "sum"),
+    ("ee_formed_total", "formed", "sum"),
+    ("ee_eliminated_total", "eliminated", "sum"),
+    ("ee_mean_weight", "w_mean", "mean"),
+    ("bdnf_mean", "bdnf", "mean"),
+    ("trkb_signal_mean", "trkb_signal", "mean"),
+    ("calcium_mean_hz", "calcium", "mean"),
+    ("spine_elements_mean", "z_spine", "mean"),
+)
+
+
+def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
+    """Time series of the slow mechanisms: synapse counts, formation, BDNF, drug, stress."""
+    slow, rows = recording.slow, []
+    for k, (t, day) in enumerate(zip(slow["t"], slow["bio_days"], strict=True)):
+        for name, variable, how in SLOW_MEASURES:
+            if variable in slow:
+                column = slow[variable][:, k]
+                value = column.sum() if how == "sum" else column.mean()
+                rows.append(MeasureRow(condition, seed, float(day), float(t), name, float(value)))
+        sched = recording.schedules
+        if sched:
+            j = min(np.searchsorted(sched["t"], t, side="right") - 1, len(sched["t"]) - 1)
+            for name in (
+                "concentration_uM",
+                "occupancy_exc",
+                "occupancy_inh",
+                "stress_level",
+                "time_rate",
+            ):
+                rows.append(
+                    MeasureRow(
+                        condition, seed, float(day), float(t), name, float(sched[name][max(j, 0)])
+                    )
+                )
+    return rows
+
+
 def measure_rows(
     recording, condition: str, seed: int, window: float, transient: float, time_rate: float = 1.0
 ) -> list[MeasureRow]:
@@ -115,14 +156,22 @@ def measure_rows(
     i, t = recording.spike_i, recording.spike_t
     rows: list[MeasureRow] = []
 
+    def bio_days_at(sim_time: float) -> float:
+        sched = recording.schedules
+        if sched:  # the slow clock maps network time to biological time
+            return float(np.interp(sim_time, sched["t"], sched["bio_days"]))
+        return sim_time * time_rate / SECONDS_PER_DAY
+
     def row(sim_time: float, name: str, value: float) -> None:
-        bio_days = sim_time * time_rate / SECONDS_PER_DAY
+        bio_days = bio_days_at(sim_time)
         rows.append(MeasureRow(condition, seed, bio_days, sim_time, name, float(value)))
 
     edges = np.arange(0.0, recording.duration + 1e-12, window)
     for start, stop in zip(edges[:-1], edges[1:], strict=True):
         for pop, (lo, hi) in pops.items():
             row(stop, f"rate_{pop}_hz", population_rate(i, t, lo, hi, start, stop))
+    if recording.slow:
+        rows.extend(slow_rows(recording, condition, seed))
     end = recording.duration
     for pop, (lo, hi) in pops.items():
         row(end, f"mean_rate_{pop}_hz", population_rate(i, t, lo, hi, transient, end))

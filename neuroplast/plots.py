@@ -89,10 +89,68 @@ def plot_rates(rec: Recording, path: Path, smooth: float = 0.01) -> Path:
     return _save(fig, path)
 
 
+def _per_day(days: np.ndarray, cumulative: np.ndarray, width: float = 0.25):
+    """Events per day in fixed biological bins of ``width`` days (samples are uneven)."""
+    edges = np.arange(days[0], days[-1] + 1e-9, width)
+    if len(edges) < 2:
+        return np.zeros(0), np.zeros(0)
+    counts = np.interp(edges, days, cumulative)
+    return 0.5 * (edges[1:] + edges[:-1]), np.diff(counts) / width
+
+
+def plot_slow(rec: Recording, path: Path) -> Path:
+    """Slow mechanisms over biological time: drug, BDNF, E->E synapses, turnover."""
+    slow, sched = rec.slow, rec.schedules
+    days = slow["bio_days"]
+    has_structure = "n_alive" in slow
+    fig, axes = plt.subplots(
+        4 if has_structure else 2, 1, figsize=(9, 10 if has_structure else 5), sharex=True
+    )
+    ax = axes[0]
+    ax.plot(sched["bio_days"], sched["concentration_uM"], color="k", lw=1, label="brain conc.")
+    ax.set_ylabel("ketamine (uM)")
+    twin = ax.twinx()
+    twin.plot(sched["bio_days"], sched["occupancy_exc"], color=EXC_COLOUR, lw=1, label="f_E")
+    twin.plot(sched["bio_days"], sched["occupancy_inh"], color=INH_COLOUR, lw=1, label="f_I")
+    twin.fill_between(
+        sched["bio_days"], 0, sched["stress_level"], color="0.85", step="mid", label="stress level"
+    )
+    twin.set_ylim(0, 1.05)
+    twin.set_ylabel("NMDA occupancy / stress")
+    twin.legend(loc="upper right", fontsize=8)
+    ax.set_title("Drug, receptor occupancy and stress")
+    ax = axes[1]
+    ax.plot(days, slow["bdnf"].mean(axis=0), color="#7d3c98", lw=1, label="BDNF")
+    ax.plot(
+        days, slow["trkb_signal"].mean(axis=0), color="#1e8449", lw=1.5, label="TrkB-mTOR signal"
+    )
+    ax.axhline(1, color="k", lw=0.6, ls=":")
+    ax.set_ylabel("mean over E cells\n(1 = baseline)")
+    ax.legend(loc="upper right", fontsize=8)
+    if has_structure:
+        count = slow["n_alive"].sum(axis=0)
+        axes[2].plot(days, count, color=EXC_COLOUR)
+        axes[2].set_ylabel("E->E synapses")
+        for name, colour, label in (
+            ("formed", "#1e8449", "formed"),
+            ("eliminated", "#922b21", "eliminated"),
+        ):
+            mid, per_day = _per_day(days, slow[name].sum(axis=0))
+            axes[3].plot(mid, 100 * per_day / count.mean(), color=colour, lw=1, label=label)
+        axes[3].set_ylabel("% of synapses per day\n(6 h bins)")
+        axes[3].legend(loc="upper right", fontsize=8)
+    axes[-1].set_xlabel("biological time (days)")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
 def plot_run(rec: Recording, out_dir: Path, raster_window: float = 2.0) -> list[Path]:
     """Draw every figure of one run into ``out_dir``; return the paths written."""
     out_dir = Path(out_dir)
-    return [
+    paths = [
         plot_raster(rec, out_dir / "raster.png", window=raster_window),
         plot_rates(rec, out_dir / "rates.png"),
     ]
+    if rec.slow:
+        paths.append(plot_slow(rec, out_dir / "slow.png"))
+    return paths

@@ -149,6 +149,26 @@ def write_hdf5(path: Path, recording, attrs: dict[str, Any]) -> None:
                 traces.create_dataset("neuron", data=recording.traced)
                 for name, values in recording.traces.items():
                     traces.create_dataset(name, data=values, compression="gzip")
+            _write_group(
+                h5,
+                "slow",
+                recording.slow,
+                "per-pyramidal-cell slow variables (cells x samples); t in network s, "
+                "bio_days in biological days",
+            )
+            _write_group(
+                h5,
+                "schedules",
+                recording.schedules,
+                "schedules on their network-time grid: time rate, stress, drug",
+            )
+            _write_group(
+                h5,
+                "ee_pool",
+                recording.ee_pool,
+                "final E->E candidate pool: pre i, post j, weight w, alive, birth_day "
+                "(biological day; -1 = present at the start)",
+            )
             h5.attrs["n_exc"] = recording.n_exc
             h5.attrs["n_inh"] = recording.n_inh
             h5.attrs["duration_s"] = recording.duration
@@ -157,6 +177,15 @@ def write_hdf5(path: Path, recording, attrs: dict[str, Any]) -> None:
             h5.attrs["wall_time"] = json.dumps(recording.wall_time)
 
     atomic_write(path, write)
+
+
+def _write_group(h5, name: str, arrays: dict, description: str) -> None:
+    if not arrays:
+        return
+    group = h5.create_group(name)
+    group.attrs["description"] = description
+    for key, values in arrays.items():
+        group.create_dataset(key, data=np.asarray(values), compression="gzip")
 
 
 def read_hdf5(path: Path):
@@ -178,6 +207,9 @@ def read_hdf5(path: Path):
             n_synapses=json.loads(h5.attrs["n_synapses"]),
             wall_time=json.loads(h5.attrs["wall_time"]),
         )
+        for name in ("slow", "schedules", "ee_pool"):
+            if name in h5:
+                setattr(rec, name, {k: h5[name][k][:] for k in h5[name]})
         if "traces" in h5:
             rec.trace_t = h5["traces/t"][:]
             rec.traced = h5["traces/neuron"][:]
