@@ -80,6 +80,16 @@ def _bin_rate(rate: np.ndarray, dt: float, bin_width: float) -> tuple[np.ndarray
     return centres, binned
 
 
+def _rates_from_spikes(spike_i, spike_t, n_exc, n_inh, duration, bin_width):
+    """Population rates (Hz) in bins of ``bin_width`` from recorded spikes."""
+    n_bins = max(1, int(round(duration / bin_width)))
+    edges = np.arange(n_bins + 1) * bin_width
+    exc = spike_i < n_exc
+    rate_exc = np.histogram(spike_t[exc], edges)[0] / (n_exc * bin_width)
+    rate_inh = np.histogram(spike_t[~exc], edges)[0] / (n_inh * bin_width)
+    return 0.5 * (edges[1:] + edges[:-1]), rate_exc, rate_inh
+
+
 def default_standalone_dir(cfg: ExperimentConfig) -> Path:
     """A per-config C++ project folder, reused so that an unchanged model is not recompiled."""
     if cfg.simulation.standalone_dir:
@@ -186,12 +196,18 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
     else:
         spike_i, spike_t = np.zeros(0, dtype=np.int32), np.zeros(0)
     bin_width = float(cfg.recording.rate_bin)
-    rate_t, rate_exc = _bin_rate(np.asarray(mon["rate_exc"].rate[:]), dt, bin_width)
-    _, rate_inh = _bin_rate(np.asarray(mon["rate_inh"].rate[:]), dt, bin_width)
+    duration = float(model.network.t)
+    if "spikes" in mon:
+        rate_t, rate_exc, rate_inh = _rates_from_spikes(
+            spike_i, spike_t, model.n_exc, model.n_inh, duration, bin_width
+        )
+    else:
+        rate_t, rate_exc = _bin_rate(np.asarray(mon["rate_exc"].rate[:]), dt, bin_width)
+        _, rate_inh = _bin_rate(np.asarray(mon["rate_inh"].rate[:]), dt, bin_width)
     recording = Recording(
         n_exc=model.n_exc,
         n_inh=model.n_inh,
-        duration=float(model.network.t),
+        duration=duration,
         dt=dt,
         spike_i=spike_i,
         spike_t=spike_t,

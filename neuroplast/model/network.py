@@ -401,12 +401,13 @@ def build_network(
 
 
 def _monitors(cfg, neurons, exc_cells, inh_cells, mech: _Mechanisms) -> dict[str, object]:
-    monitors: dict[str, object] = {
-        "rate_exc": brian2.PopulationRateMonitor(exc_cells, name="rate_exc"),
-        "rate_inh": brian2.PopulationRateMonitor(inh_cells, name="rate_inh"),
-    }
+    monitors: dict[str, object] = {}
     if cfg.recording.spikes:
+        # population rates are binned from the spikes afterwards (cheaper than monitors)
         monitors["spikes"] = brian2.SpikeMonitor(neurons, name="spikes")
+    else:
+        monitors["rate_exc"] = brian2.PopulationRateMonitor(exc_cells, name="rate_exc")
+        monitors["rate_inh"] = brian2.PopulationRateMonitor(inh_cells, name="rate_inh")
     traced = _traced_indices(cfg.network.n_exc, cfg.network.n_inh, cfg.recording.n_traced)
     if traced.size:
         monitors["traces"] = brian2.StateMonitor(

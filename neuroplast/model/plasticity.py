@@ -252,11 +252,12 @@ SPINE_ON_SPIKE = "calcium += time_rate(t) / tau_calcium"
 SPINE_SET_POINT_CODE = "calcium = set_point"
 
 #: Per-neuron STDP traces.
+#: (``trace_plus`` is read when the cell is presynaptic, ``trace_minus`` when postsynaptic.)
 STDP_TRACES = """
-dx_pre/dt = -x_pre / tau_plus : 1
-dx_post/dt = -x_post / tau_minus : 1
+dtrace_plus/dt = -trace_plus / tau_plus : 1
+dtrace_minus/dt = -trace_minus / tau_minus : 1
 """
-STDP_ON_SPIKE = "x_pre += 1\nx_post += 1"
+STDP_ON_SPIKE = "trace_plus += 1\ntrace_minus += 1"
 
 POOL_MODEL = """
 w : 1
@@ -269,8 +270,8 @@ POOL_ON_PRE = """
 g_ampa_post += alive * w * g_ampa_syn_post
 x_nmda_in_post += alive * w * nmda_release_pre * nmda_charge
 """
-POOL_ON_PRE_STDP = "\nw = clip(w - alive * stdp_gate(t) * A_minus * x_post_post, 0, w_max)"
-POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * x_pre_pre, 0, w_max)"
+POOL_ON_PRE_STDP = "\nw = clip(w - alive * stdp_gate(t) * A_minus * trace_minus_post, 0, w_max)"
+POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * trace_plus_pre, 0, w_max)"
 
 #: The rewiring pass over every candidate, run at each ``structural`` event.
 POOL_REWIRE = """
@@ -304,14 +305,14 @@ z_spine = clip(z_spine, 0, inf)
 ISTDP_MODEL = "w : 1"
 ISTDP_ON_PRE = """
 g_gaba_post += w * g_gaba_syn_post
-w = clip(w + istdp_eta * (xi_post_post - istdp_alpha), 0, istdp_w_max)
+w = clip(w + istdp_eta * (istdp_trace_post - istdp_alpha), 0, istdp_w_max)
 """
-ISTDP_ON_POST = "w = clip(w + istdp_eta * xi_pre_pre, 0, istdp_w_max)"
+ISTDP_ON_POST = "w = clip(w + istdp_eta * istdp_trace_pre, 0, istdp_w_max)"
+#: One symmetric trace per cell serves both roles (Vogels et al 2011).
 ISTDP_TRACES = """
-dxi_pre/dt = -xi_pre / tau_istdp : 1
-dxi_post/dt = -xi_post / tau_istdp : 1
+distdp_trace/dt = -istdp_trace / tau_istdp : 1
 """
-ISTDP_ON_SPIKE = "xi_pre += 1\nxi_post += 1"
+ISTDP_ON_SPIKE = "istdp_trace += 1"
 
 
 def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
