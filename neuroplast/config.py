@@ -311,6 +311,11 @@ class ExperimentConfig(Section):
                 "pharmacology doses need timescale.enabled = true (drug kinetics run on "
                 "biological time)"
             )
+        if self.set_point.settle >= self.set_point.window:
+            raise ValueError(
+                f"set_point.settle = '{format_quantity(self.set_point.settle, 's')}': expected "
+                f"less than set_point.window ('{format_quantity(self.set_point.window, 's')}')"
+            )
         if plastic and not self.timescale.enabled:
             raise ValueError(
                 f"plasticity.{plastic[0]}.enabled = true needs timescale.enabled = true "

@@ -26,12 +26,16 @@ def run_pair(pre_time, post_time, on_pre, on_post, traces, on_spike, model, w0=1
     namespace["g_gaba_syn_post"] = 0 * brian2.nS
     with brian_backend("numpy", 0.1 * MS):
         cells = brian2.NeuronGroup(
-            2, traces + "t_spike : second\ng_gaba : siemens\ng_gaba_syn : siemens",
-            threshold="abs(t - t_spike) < 0.05*ms", reset=on_spike, namespace=namespace,
+            2,
+            traces + "t_spike : second\ng_gaba : siemens\ng_gaba_syn : siemens",
+            threshold="abs(t - t_spike) < 0.05*ms",
+            reset=on_spike,
+            namespace=namespace,
         )
         cells.t_spike = [pre_time, post_time]
-        syn = brian2.Synapses(cells, cells, model=model, on_pre=on_pre, on_post=on_post,
-                              namespace=namespace)
+        syn = brian2.Synapses(
+            cells, cells, model=model, on_pre=on_pre, on_post=on_post, namespace=namespace
+        )
         syn.connect(i=0, j=1)
         syn.w = w0
         if "alive" in model:
@@ -41,8 +45,15 @@ def run_pair(pre_time, post_time, on_pre, on_post, traces, on_spike, model, w0=1
 
 
 def stdp(pre, post):
-    return run_pair(pre, post, plast.POOL_ON_PRE_STDP.strip(), plast.POOL_ON_POST,
-                    plast.STDP_TRACES, plast.STDP_ON_SPIKE, plast.POOL_MODEL)
+    return run_pair(
+        pre,
+        post,
+        plast.POOL_ON_PRE_STDP.strip(),
+        plast.POOL_ON_POST,
+        plast.STDP_TRACES,
+        plast.STDP_ON_SPIKE,
+        plast.POOL_MODEL,
+    )
 
 
 @pytest.mark.parametrize("lag_ms", [2.0, 10.0, 40.0])
@@ -71,10 +82,24 @@ def test_inhibitory_stdp_follows_vogels_rule(lag_ms):
     eta, tau = cfg.eta, float(cfg.tau) * 1000
     alpha = 2 * float(cfg.target_rate) * float(cfg.tau)
     # pre first: depression by alpha at the pre spike, then eta*x_pre at the post spike
-    w = run_pair(10 * MS, (10 + lag_ms) * MS, plast.ISTDP_ON_PRE, plast.ISTDP_ON_POST,
-                 plast.ISTDP_TRACES, plast.ISTDP_ON_SPIKE, plast.ISTDP_MODEL)
+    w = run_pair(
+        10 * MS,
+        (10 + lag_ms) * MS,
+        plast.ISTDP_ON_PRE,
+        plast.ISTDP_ON_POST,
+        plast.ISTDP_TRACES,
+        plast.ISTDP_ON_SPIKE,
+        plast.ISTDP_MODEL,
+    )
     assert w - 1.0 == pytest.approx(eta * (np.exp(-lag_ms / tau) - alpha), rel=0.01)
     # symmetric window: post first gives the same potentiation term
-    w = run_pair((10 + lag_ms) * MS, 10 * MS, plast.ISTDP_ON_PRE, plast.ISTDP_ON_POST,
-                 plast.ISTDP_TRACES, plast.ISTDP_ON_SPIKE, plast.ISTDP_MODEL)
+    w = run_pair(
+        (10 + lag_ms) * MS,
+        10 * MS,
+        plast.ISTDP_ON_PRE,
+        plast.ISTDP_ON_POST,
+        plast.ISTDP_TRACES,
+        plast.ISTDP_ON_SPIKE,
+        plast.ISTDP_MODEL,
+    )
     assert w - 1.0 == pytest.approx(eta * (np.exp(-lag_ms / tau) - alpha), rel=0.01)

@@ -17,9 +17,15 @@ from neuroplast.experiment import derive_seeds, simulate
 
 def stressed_run(rate: float, seed: int):
     cfg = load(
-        "quick", "simulation.backend=cython", f"seed={seed}", "recording.n_traced=0",
-        "recording.spikes=false", "timescale.enabled=true", f"timescale.rate={rate}",
-        'timescale.bio_duration="3 days"', 'set_point.window="2 s"',
+        "quick",
+        "simulation.backend=cython",
+        f"seed={seed}",
+        "recording.n_traced=0",
+        "recording.spikes=false",
+        "timescale.enabled=true",
+        f"timescale.rate={rate}",
+        'timescale.bio_duration="3 days"',
+        'set_point.window="2 s"',
         "plasticity.structural.enabled=true",
         'stress.episodes=[{onset = "0.6 days", duration = "3 days"}]',
         'stress.prune_rate="0.1 /day"',
@@ -38,8 +44,11 @@ def test_synapse_loss_is_the_same_at_two_time_rates():
     fast = stressed_run(17280, 1)
     # the schedules are a function of biological time only
     np.testing.assert_allclose(
-        np.interp(fast.schedules["bio_days"], slow_a.schedules["bio_days"],
-                  slow_a.schedules["stress_level"])[5:-5],
+        np.interp(
+            fast.schedules["bio_days"],
+            slow_a.schedules["bio_days"],
+            slow_a.schedules["stress_level"],
+        )[5:-5],
         fast.schedules["stress_level"][5:-5],
     )
     losses = [loss_at(r, 3.0) for r in (slow_a, slow_b, fast)]

@@ -174,6 +174,7 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
         namespace["structural_steps"] = max(1, steps)
         window = cfg.set_point.window
         namespace["set_point_window"] = window
+        namespace["set_point_settle"] = cfg.set_point.settle
         namespace["set_point_steps"] = int(round(float(window / cfg.simulation.dt)))
     return namespace
 
