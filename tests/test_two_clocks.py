@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import load
+
 from neuroplast.experiment import derive_seeds, simulate
 
 
