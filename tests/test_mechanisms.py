@@ -152,3 +152,31 @@ def test_rewiring_keeps_per_neuron_counts_equal_to_the_pool(backend):
     born = pool["birth_day"] >= 0
     assert born.sum() > 0
     assert np.all(pool["birth_day"][born] <= 0.6 + 1e-6)
+
+
+def test_ablation_removes_every_synapse_born_after_the_given_day():
+    cfg = load(
+        "quick",
+        "simulation.backend=cython",
+        "recording.n_traced=0",
+        "timescale.enabled=true",
+        'timescale.bio_duration="1 day"',
+        'set_point.window="1 s"',
+        'set_point.settle="0.2 s"',
+        "plasticity.structural.enabled=true",
+        'plasticity.structural.turnover="0.5 /day"',
+        'plasticity.structural.ablate_at="0.8 days"',
+        'plasticity.structural.ablate_born_after="0.3 days"',
+    )
+    rec = simulate(cfg, derive_seeds(cfg.seed))
+    pool, days = rec.ee_pool, rec.slow["bio_days"]
+    alive = pool["alive"] == 1
+    # synapses born in (0.3, 0.8) days were removed; newer ones may form after 0.8 days
+    born = pool["birth_day"]
+    assert not np.any(alive & (born >= 0.3) & (born < 0.79))
+    assert np.any(alive & (born >= 0) & (born < 0.3))  # older new synapses kept
+    # the elements went with them: no burst of regrowth right after the ablation
+    formed = rec.slow["formed"].sum(axis=0)
+    after = np.interp(0.9, days, formed) - np.interp(0.8, days, formed)
+    before = np.interp(0.8, days, formed) - np.interp(0.7, days, formed)
+    assert after < 2 * before + 50

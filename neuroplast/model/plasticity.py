@@ -53,6 +53,10 @@ custom ``structural`` event of the pyramidal cells drives a synaptic pathway, so
 * vacancy ``floor(z) - tol - n_alive > 0``: dead candidates onto the cell become alive with
   probability ``vacancy / n_dead``, with weight ``w_new`` (new synapses start weak) and
   ``birth_day`` = the biological day of formation;
+* ablation (optional, ``ablate_at``): in the rewiring pass at that biological time, live
+  synapses born on or after ``ablate_born_after`` are removed together with their
+  spine elements, so they are not regrown as vacancies (the optical ablation of
+  ketamine-induced spines, Moda-Sava et al 2019);
 * maturation: synapses weaker than 1 grow toward 1 with ``tau_mature`` (new spines
   acquire synapses and enlarge over a day or more; Knott et al 2006 [M]); without it,
   turnover alone would replace strong synapses by weak ones and silence the network.
@@ -108,6 +112,7 @@ from __future__ import annotations
 import math
 from typing import Literal
 
+import brian2
 from pydantic import Field
 
 from neuroplast.schema import Qty, Section, param
@@ -194,6 +199,15 @@ class StructuralConfig(Section):
         "new (weak) synapses grow toward the initial weight 1 with this time constant; "
         "stronger ones are left to STDP",
         "Knott et al 2006 Nat Neurosci 9:1117; Holtmaat et al 2005 Neuron 45:279 [M]; [D]",
+    )
+    ablate_at: Qty("day", nonnegative=True) | None = param(
+        None,
+        "biological time at which live synapses born on or after ablate_born_after are "
+        "removed together with their spine elements (spine-ablation experiment, "
+        "Moda-Sava et al 2019); none by default",
+    )
+    ablate_born_after: Qty("day") = param(
+        "0 days", "birth day from which synapses are ablated at ablate_at (-1 = initial ones)"
     )
     w_ref: float = param(0.5, "weight scale of pruning preference exp(-w/w_ref)", S53, gt=0)
 
@@ -291,7 +305,8 @@ POOL_REWIRE = """
 weakness = exp(-w / w_ref)
 dt_bio = time_rate(t) * update_interval
 p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post) - rewire_tolerance, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
-die = alive * int(rand() < p_prune)
+ablated = alive * ablation_now(t) * int(birth_day >= ablate_born_after)
+die = alive * clip(int(rand() < p_prune) + ablated, 0, 1)
 p_form = rewiring_on_post * clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
 born = (1 - alive) * int(rand() < p_form)
 alive = alive - die + born
@@ -299,6 +314,7 @@ w = w * (1 - die) * (1 - born) + born * w_new
 w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))
 birth_day = birth_day * (1 - born) + born * bio_day(t)
 n_alive_post += born - die
+z_spine_post -= ablated
 formed_post += born
 eliminated_post += die
 weak_acc_post += alive * exp(-w / w_ref)
@@ -344,6 +360,7 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "update_interval": sp.update_interval,
         "w_new": sp.w_new,
         "w_ref": sp.w_ref,
+        "ablate_born_after": float(sp.ablate_born_after / brian2.second) / 86400.0,
         "rewire_tolerance": sp.rewire_tolerance,
         "tau_mature": sp.tau_mature,
         "tau_plus": stdp.tau_plus,

@@ -13,6 +13,7 @@ name                         meaning
 ``occupancy_exc(t)``         NMDA occupancy by the drug on pyramidal cells (pharmacology.py)
 ``occupancy_inh(t)``         ... on interneurons
 ``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated)
+``ablation_now(t)``          1 during the rewiring interval of a spine ablation, else 0
 ============================ ======================================================
 """
 
@@ -65,6 +66,18 @@ class Schedules:
         return dict(self.arrays)
 
 
+def _ablation_steps(cfg, time_map: TimeMap, starts: np.ndarray, resolution: float) -> np.ndarray:
+    """1 on the schedule steps of the one rewiring interval that starts at ``ablate_at``."""
+    flags = np.zeros_like(starts)
+    structural = cfg.plasticity.structural
+    if structural.ablate_at is None:
+        return flags
+    begin = float(time_map.sim_at(float(structural.ablate_at)))
+    end = begin + float(structural.update_interval)
+    flags[(starts + resolution > begin) & (starts < end)] = 1.0
+    return flags
+
+
 def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
     """Build every schedule of ``cfg`` (an ExperimentConfig with the clock enabled)."""
     drug = drug or DrugCurves()
@@ -84,6 +97,7 @@ def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
         "stdp_gate": 1.0 - drug_values["occupancy_exc"] if gate else np.ones_like(bio_mid),
         "concentration_uM": drug_values["concentration_uM"],
     }
+    sampled["ablation_now"] = _ablation_steps(cfg, time_map, starts, resolution)
     dt = resolution * brian2.second
     arrays = {
         name: brian2.TimedArray(values, dt=dt, name=name)
