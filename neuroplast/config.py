@@ -306,6 +306,12 @@ class ExperimentConfig(Section):
             for name in ("structural", "stdp", "istdp")
             if getattr(self.plasticity, name).enabled
         ]
+        if self.pharmacology.trapping:
+            raise ValueError(
+                "pharmacology.trapping = true: the network does not simulate trapping block "
+                "yet (it uses the equilibrium occupancy; the kinetics are in "
+                "neuroplast.model.pharmacology.TRAPPING_EQUATIONS); set it to false"
+            )
         if self.pharmacology.schedule() and not self.timescale.enabled:
             raise ValueError(
                 "pharmacology doses need timescale.enabled = true (drug kinetics run on "

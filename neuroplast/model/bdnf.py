@@ -15,8 +15,8 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
   Moghaddam 2007; Li et al 2010).
 * ``k_dir`` is the direct route: NMDA block at rest on pyramidal cells -> eEF2
   dephosphorylation -> rapid BDNF translation (Autry et al 2011), proportional to the
-  pyramidal NMDA occupancy ``f_E``.  It is applied only when the pharmacology
-  mechanism is ``direct`` or ``both``.
+  pyramidal NMDA occupancy ``f_E``.  The pharmacology ``mechanism`` switches the
+  routes: ``disinhibition`` uses k_act only, ``direct`` k_dir only, ``both`` both.
 * ``S_stress = 1 - bdnf_suppression * S(T)`` (:mod:`neuroplast.model.stress`).
 * ``m`` (``trkb_signal``) is the slower TrkB -> mTORC1 -> synaptic-protein signal that
   structural plasticity reads: ketamine activates mTOR within an hour, synaptic
@@ -78,7 +78,7 @@ class BDNFConfig(Section):
 #: are TimedArrays of network time (timescale.py, stress.py, pharmacology.py).
 BDNF_EQUATIONS = """
 dbdnf/dt = time_rate(t) * (bdnf_production - bdnf) / tau_bdnf : 1
-bdnf_production = measuring + (1 - measuring) * stress_bdnf_factor(t) * clip(1 + k_act * (activity / set_point - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
+bdnf_production = measuring + (1 - measuring) * stress_bdnf_factor(t) * clip(1 + k_act_eff * (activity / set_point - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
 dtrkb_signal/dt = time_rate(t) * (bdnf - trkb_signal) / tau_trkb : 1
 dactivity/dt = -time_rate(t) * activity / tau_activity : Hz
 """  # noqa: E501
@@ -87,12 +87,12 @@ dactivity/dt = -time_rate(t) * activity / tau_activity : Hz
 BDNF_ON_SPIKE = "activity += time_rate(t) / tau_activity"
 
 
-def bdnf_namespace(cfg: BDNFConfig, direct_route: bool) -> dict:
-    """Constants used by :data:`BDNF_EQUATIONS`."""
+def bdnf_namespace(cfg: BDNFConfig, direct_route: bool, activity_route: bool = True) -> dict:
+    """Constants used by :data:`BDNF_EQUATIONS`; each route's gain is 0 when it is off."""
     return {
         "tau_bdnf": cfg.tau,
         "tau_trkb": cfg.tau_synaptogenesis,
         "tau_activity": cfg.tau_activity,
-        "k_act": cfg.k_act,
+        "k_act_eff": cfg.k_act if activity_route else 0.0,
         "k_dir_eff": cfg.k_dir if direct_route else 0.0,
     }

@@ -168,7 +168,13 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
     namespace = receptor_namespace(cfg.receptors)
     if mech.slow:
         namespace.update(schedules.namespace)
-        namespace.update(bdnf_model.bdnf_namespace(cfg.bdnf, direct_route=_direct_route(cfg)))
+        namespace.update(
+            bdnf_model.bdnf_namespace(
+                cfg.bdnf,
+                direct_route=cfg.pharmacology.block_coupled,
+                activity_route=cfg.pharmacology.activity_coupled,
+            )
+        )
         namespace.update(plast.plasticity_namespace(cfg.plasticity, cfg.stress.prune_rate))
         steps = int(round(float(cfg.plasticity.structural.update_interval / cfg.simulation.dt)))
         namespace["structural_steps"] = max(1, steps)
@@ -177,10 +183,6 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
         namespace["set_point_settle"] = cfg.set_point.settle
         namespace["set_point_steps"] = int(round(float(window / cfg.simulation.dt)))
     return namespace
-
-
-def _direct_route(cfg: ExperimentConfig) -> bool:
-    return cfg.pharmacology.block_coupled
 
 
 def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init, n_exc: int) -> None:
