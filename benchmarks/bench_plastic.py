@@ -20,9 +20,12 @@ and reduced to the best of ``--repeats``:
     the plain brian2 COBA network of Vogels & Abbott (2005) / Brette et al. (2007), built
     by ``bench_network.build_coba`` (p = 2 %, self-sustained).
 
-Optional kinds (``--networks``): ``full_1s`` (``full`` with a 1000 ms rewiring interval,
-NEST's older example default, SCIENCE.md §5.2), ``structural`` (rewiring only, no STDP
-or iSTDP) and ``stdp`` (STDP and iSTDP on a pool of live synapses only, no rewiring).
+``full_1s``
+    ``full`` with a 1000 ms rewiring interval (NEST's older example default, SCIENCE.md
+    §5.2; still <= tau_Ca/10), to compare with NEST at equal interval.
+
+Optional kinds (``--networks``): ``structural`` (rewiring only, no STDP or iSTDP) and
+``stdp`` (STDP and iSTDP on a pool of live synapses only, no rewiring).
 ``--set-full KEY=VALUE`` adds config overrides to every ``full*`` network, e.g. to time
 ``plasticity.structural.candidate_factor=2``.
 
@@ -74,7 +77,7 @@ ours/NEST measures model cost plus simulator cost.
 Usage::
 
     python benchmarks/bench_plastic.py [--n 1000] [--duration 2] [--repeats 3]
-        [--backends cython cpp_standalone] [--networks plain slow full coba]
+        [--backends cython cpp_standalone] [--networks plain slow full full_1s coba]
         [--set-full KEY=VALUE ...] [--profile] [--nest/--no-nest]
         [--out benchmarks/results/plastic.json]
 """
@@ -158,7 +161,7 @@ KINDS: dict[str, list[str] | None] = {
     "stdp": SLOW_OVERRIDES + STDP_OVERRIDES,
     "coba": None,
 }
-DEFAULT_KINDS = ["plain", "slow", "full", "coba"]
+DEFAULT_KINDS = ["plain", "slow", "full", "full_1s", "coba"]
 
 #: Issue-tracker targets.
 TARGET_FULL_OVER_PLAIN = {"cpp_standalone": 4.0, "cython": 6.0}
@@ -332,7 +335,9 @@ def pool_summary(pool: Synapses | None) -> dict:
         if values.ndim != 1 or values.shape[0] != n_candidates:
             continue  # per-neuron counts (N_incoming, N_outgoing)
         seen.add(id(variable))
-        arrays[name] = int(values.nbytes)
+        # the declared dtype is what the generated code stores (standalone read-backs
+        # may come back widened)
+        arrays[name] = np.dtype(variable.dtype).itemsize * n_candidates
     array_bytes = sum(arrays.values())
     n_pathways = len(pool._pathways)
     # every candidate sits once in each pathway's per-source list, and the rewiring
@@ -348,6 +353,27 @@ def pool_summary(pool: Synapses | None) -> dict:
         "queue_bytes_per_candidate_estimate": queue_bytes / n_candidates,
         "bytes_per_candidate_arrays_and_queues": (array_bytes + queue_bytes) / n_candidates,
     }
+
+
+def init_array_bytes(project_dir: Path, pool: Synapses | None) -> float | None:
+    """Bytes per candidate of the pool's initial-value arrays that a standalone binary keeps.
+
+    ``connect(i=..., j=...)`` and array assignments (``pool.alive = ...``) become static
+    arrays loaded from ``static_arrays/`` at start-up and kept for the whole run; the
+    source and target indices are held twice (the static array and its working copy).
+
+    Returns
+    -------
+    float or None
+        None without a pool.
+    """
+    if pool is None:
+        return None
+    total = 0
+    for path in (project_dir / "static_arrays").glob(f"*{pool.name}*"):
+        copies = 2 if path.name.endswith(("_sources", "_targets")) else 1
+        total += copies * path.stat().st_size
+    return total / len(pool)
 
 
 def network_metadata(built: BuiltNetwork, pool: Synapses | None) -> dict:
@@ -478,6 +504,7 @@ def build_standalone(kind: str, args: argparse.Namespace, project_dir: Path):
             float(device._last_run_time), None, *standalone_spike_stats(built, args)
         )
         meta = network_metadata(built, pool) | {
+            "pool_init_array_bytes_per_candidate": init_array_bytes(project_dir, pool),
             "kind": kind,
             "n_ee_live_end": count_ee_live(built, pool),
             "build_seconds_incl_compilation": build_seconds,
@@ -671,6 +698,9 @@ def memory_per_candidate(networks: dict[str, dict]) -> dict:
             "bytes_per_candidate_arrays_and_queues_estimate": pool[
                 "bytes_per_candidate_arrays_and_queues"
             ],
+            "bytes_per_candidate_standalone_init_arrays": entry.get(
+                "pool_init_array_bytes_per_candidate"
+            ),
         }
     return out
 
@@ -768,6 +798,12 @@ def format_table(report: dict) -> str:
                 f"vs slow {fmt(m['bytes_per_candidate_vs_slow'], '.1f')}; brian2 arrays "
                 f"{m['bytes_per_candidate_arrays']:.1f}, arrays + spike queues (est.) "
                 f"{m['bytes_per_candidate_arrays_and_queues_estimate']:.1f}"
+                + (
+                    f", + initial-value arrays kept by the binary "
+                    f"{m['bytes_per_candidate_standalone_init_arrays']:.1f}"
+                    if m.get("bytes_per_candidate_standalone_init_arrays") is not None
+                    else ""
+                )
             )
         lines.append("")
     return "\n".join(lines)
