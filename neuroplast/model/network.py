@@ -304,81 +304,66 @@ def build_network(
     rng = np.random.default_rng(connectivity_seed)
     p = cfg.network.p_connect
     objects: list = [neurons]
+
+    def make(source, target, name, i, j, **code):
+        """A static (or iSTDP) projection with the shared delay and namespace, connected i->j."""
+        synapses = brian2.Synapses(
+            source, target, delay=cfg.synapses.delay, namespace=namespace, name=name, **code
+        )
+        synapses.connect(i=i, j=j)
+        return synapses
+
     n_synapses: dict[str, int] = {}
     pool = None
     if mech.ee_pool:
         pool, n_live, n_candidates = _ee_pool(cfg, exc_cells, rng, namespace, mech, n_exc)
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
-        ei_synapses = brian2.Synapses(
-            exc_cells,
-            inh_cells,
-            on_pre=ON_PRE_EXC,
-            delay=cfg.synapses.delay,
-            namespace=namespace,
-            name="ei_synapses",
-        )
-        ei_synapses.connect(i=ei[0], j=ei[1])
-        objects += [pool, ei_synapses]
+        objects += [pool, make(exc_cells, inh_cells, "ei_synapses", *ei, on_pre=ON_PRE_EXC)]
         if mech.structural:
             neurons.run_on_event("structural", plast.NEURON_REWIRE, when="after_synapses")
     else:
         ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
         n_synapses["EE"] = len(ee[0])
-        exc_synapses = brian2.Synapses(
-            exc_cells,
-            neurons,
-            on_pre=ON_PRE_EXC,
-            delay=cfg.synapses.delay,
-            namespace=namespace,
-            name="exc_synapses",
+        objects.append(
+            make(
+                exc_cells,
+                neurons,
+                "exc_synapses",
+                np.concatenate([ee[0], ei[0]]),
+                np.concatenate([ee[1], ei[1] + n_exc]),
+                on_pre=ON_PRE_EXC,
+            )
         )
-        exc_synapses.connect(
-            i=np.concatenate([ee[0], ei[0]]), j=np.concatenate([ee[1], ei[1] + n_exc])
-        )
-        objects.append(exc_synapses)
     n_synapses["EI"] = len(ei[0])
 
     ie = random_projection(rng, n_inh, n_exc, p, same_population=False)
     ii = random_projection(rng, n_inh, n_inh, p, same_population=True)
     n_synapses.update({"IE": len(ie[0]), "II": len(ii[0])})
     if mech.istdp:
-        ie_synapses = brian2.Synapses(
+        ie_synapses = make(
             inh_cells,
             exc_cells,
+            "ie_synapses",
+            *ie,
             model=plast.ISTDP_MODEL,
             on_pre=plast.ISTDP_ON_PRE,
             on_post=plast.ISTDP_ON_POST,
-            delay=cfg.synapses.delay,
-            namespace=namespace,
-            name="ie_synapses",
         )
-        ie_synapses.connect(i=ie[0], j=ie[1])
         ie_synapses.w = 1.0
-        ii_synapses = brian2.Synapses(
-            inh_cells,
-            inh_cells,
-            on_pre=ON_PRE_INH,
-            delay=cfg.synapses.delay,
-            namespace=namespace,
-            name="ii_synapses",
-        )
-        ii_synapses.connect(i=ii[0], j=ii[1])
-        objects += [ie_synapses, ii_synapses]
+        objects += [ie_synapses, make(inh_cells, inh_cells, "ii_synapses", *ii, on_pre=ON_PRE_INH)]
     else:
-        inh_synapses = brian2.Synapses(
-            inh_cells,
-            neurons,
-            on_pre=ON_PRE_INH,
-            delay=cfg.synapses.delay,
-            namespace=namespace,
-            name="inh_synapses",
+        objects.append(
+            make(
+                inh_cells,
+                neurons,
+                "inh_synapses",
+                np.concatenate([ie[0], ii[0]]),
+                np.concatenate([ie[1], ii[1] + n_exc]),
+                on_pre=ON_PRE_INH,
+            )
         )
-        inh_synapses.connect(
-            i=np.concatenate([ie[0], ii[0]]), j=np.concatenate([ie[1], ii[1] + n_exc])
-        )
-        objects.append(inh_synapses)
 
     ext = cfg.external
     if ext.n_inputs > 0 and float(ext.rate) > 0:
