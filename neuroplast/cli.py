@@ -120,9 +120,13 @@ def _cmd_run(args) -> int:
 
     cfg = _load(args)
     out = args.out if args.out is not None else new_run_dir(Path("runs"), cfg.name)
+    if cfg.timescale.enabled:
+        span = f"{float(cfg.timescale.bio_duration) / 86400:g} biological days"
+    else:
+        span = f"{float(cfg.simulation.duration):g} s"
     print(
         f"neuroplast: running '{cfg.name}' ({cfg.network.n_exc} E + {cfg.network.n_inh} I "
-        f"neurons, {cfg.simulation.duration} on {cfg.simulation.backend}) -> {out}"
+        f"neurons, {span} on {cfg.simulation.backend}) -> {out}"
     )
     result = run_experiment(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
     s = result.summary
@@ -131,10 +135,8 @@ def _cmd_run(args) -> int:
         f"  E {s['mean_rate_exc_hz']:.2f} Hz (CV {s['cv_isi_exc']:.2f}), "
         f"I {s['mean_rate_inh_hz']:.2f} Hz (CV {s['cv_isi_inh']:.2f})"
     )
-    print(
-        f"  wrote {result.run_dir}/: config.json data.h5 measures.csv"
-        + (" raster.png rates.png" if cfg.output.figures else "")
-    )
+    figures = " ".join(sorted(p.name for p in Path(result.run_dir).glob("*.png")))
+    print(f"  wrote {result.run_dir}/: config.json data.h5 measures.csv {figures}".rstrip())
     return 0
 
 
