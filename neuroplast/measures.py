@@ -152,6 +152,8 @@ def measure_rows(
         Biological seconds per simulated second (1 when no slow process runs).
     """
     ne, ni = recording.n_exc, recording.n_inh
+    # a run shorter than twice the transient keeps its second half for the summaries
+    transient = min(transient, 0.5 * recording.duration)
     pops = {"exc": (0, ne), "inh": (ne, ne + ni)}
     i, t = recording.spike_i, recording.spike_t
     rows: list[MeasureRow] = []
