@@ -237,6 +237,11 @@ class RecordingConfig(Section):
     transient: Qty("s", nonnegative=True) = param(
         "0.5 s", "initial time excluded from summary measures (rates, CV)"
     )
+    snapshots: list[Qty("day", nonnegative=True)] = param(
+        [],
+        "biological times at which every live E->E synapse (pre, post, weight, birth day) "
+        "is stored in data.h5 (runtime backends; the final pool is always stored)",
+    )
     slow_interval: Qty("s", positive=True) = param(
         "1 s",
         "network-time interval at which BDNF, synapse counts and weights of every pyramidal "
@@ -306,6 +311,25 @@ class ExperimentConfig(Section):
             for name in ("structural", "stdp", "istdp")
             if getattr(self.plasticity, name).enabled
         ]
+        if self.recording.snapshots:
+            if self.simulation.backend == "cpp_standalone":
+                raise ValueError(
+                    "recording.snapshots needs a runtime backend (cython or numpy): "
+                    "cpp_standalone cannot stop mid-run to read the pool; it stores the "
+                    "final pool only"
+                )
+            if not self.plasticity.structural.enabled and not self.plasticity.stdp.enabled:
+                raise ValueError(
+                    "recording.snapshots: there is no E->E pool to store without "
+                    "plasticity.structural or plasticity.stdp enabled"
+                )
+            late = [d for d in self.recording.snapshots if d > self.timescale.bio_duration]
+            if late:
+                raise ValueError(
+                    f"recording.snapshots: '{format_quantity(late[0], 'day')}' is after the "
+                    f"end of the run (timescale.bio_duration = "
+                    f"'{format_quantity(self.timescale.bio_duration, 'day')}')"
+                )
         if self.pharmacology.trapping:
             raise ValueError(
                 "pharmacology.trapping = true: the network does not simulate trapping block "

@@ -157,13 +157,48 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
         else:
             report, close = _progress_reporter(progress)
             try:
-                model.network.run(duration, report=report, report_period=1 * brian2.second)
+                snapshots = _run_with_snapshots(cfg, model, duration, report)
             finally:
                 close()
         wall["run_s"] = time.perf_counter() - start
         recording = _collect(cfg, model)
+        if not standalone:
+            recording.snapshots = snapshots
     recording.wall_time = wall
     return recording
+
+
+def _pool_state(pool) -> dict[str, np.ndarray]:
+    """Live synapses of the E->E pool: pre i, post j, weight w, birth_day."""
+    alive = np.asarray(pool.alive[:]) > 0
+    return {
+        "i": np.asarray(pool.i[:], dtype=np.int32)[alive],
+        "j": np.asarray(pool.j[:], dtype=np.int32)[alive],
+        "w": np.asarray(pool.w[:], dtype=np.float32)[alive],
+        "birth_day": np.asarray(pool.birth_day[:], dtype=np.float32)[alive],
+    }
+
+
+def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report) -> dict:
+    """Run in chunks that end at each requested snapshot (runtime backends only)."""
+    days = sorted(float(d) / 86400.0 for d in cfg.recording.snapshots)
+    snapshots: dict[str, dict[str, np.ndarray]] = {}
+    done = 0.0
+    for day in days:
+        if model.ee_pool is None or model.schedules is None:
+            break
+        until = float(model.schedules.time_map.sim_at(day * 86400.0))
+        steps = int(round((until - done) / float(cfg.simulation.dt)))
+        if steps > 0:
+            model.network.run(
+                steps * cfg.simulation.dt, report=report, report_period=1 * brian2.second
+            )
+            done += steps * float(cfg.simulation.dt)
+        snapshots[f"day_{day:g}"] = _pool_state(model.ee_pool)
+    rest = float(duration) - done
+    if rest > 0.5 * float(cfg.simulation.dt):
+        model.network.run(rest * brian2.second, report=report, report_period=1 * brian2.second)
+    return snapshots
 
 
 def drug_curves(cfg: ExperimentConfig) -> DrugCurves:

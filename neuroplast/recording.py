@@ -35,3 +35,5 @@ class Recording:
     schedules: dict[str, np.ndarray] = field(default_factory=dict)
     #: final E->E candidate pool: ``i``, ``j``, ``w``, ``alive``, ``birth_day``
     ee_pool: dict[str, np.ndarray] = field(default_factory=dict)
+    #: live E->E synapses at requested biological days: {"day_7": {i, j, w, birth_day}}
+    snapshots: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)

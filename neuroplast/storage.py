@@ -169,6 +169,14 @@ def write_hdf5(path: Path, recording, attrs: dict[str, Any]) -> None:
                 "final E->E candidate pool: pre i, post j, weight w, alive, birth_day "
                 "(biological day; -1 = present at the start)",
             )
+            if recording.snapshots:
+                group = h5.create_group("snapshots")
+                group.attrs["description"] = (
+                    "live E->E synapses at requested biological days: pre i, post j, weight w, "
+                    "birth_day"
+                )
+                for name, arrays in recording.snapshots.items():
+                    _write_group(group, name, arrays, f"connectivity at {name}")
             h5.attrs["n_exc"] = recording.n_exc
             h5.attrs["n_inh"] = recording.n_inh
             h5.attrs["duration_s"] = recording.duration
@@ -210,6 +218,10 @@ def read_hdf5(path: Path):
         for name in ("slow", "schedules", "ee_pool"):
             if name in h5:
                 setattr(rec, name, {k: h5[name][k][:] for k in h5[name]})
+        if "snapshots" in h5:
+            rec.snapshots = {
+                day: {k: group[k][:] for k in group} for day, group in h5["snapshots"].items()
+            }
         if "traces" in h5:
             rec.trace_t = h5["traces/t"][:]
             rec.traced = h5["traces/neuron"][:]

@@ -208,6 +208,7 @@ def test_ablation_removes_every_synapse_born_after_the_given_day():
         'plasticity.structural.turnover="0.5 /day"',
         'plasticity.structural.ablate_at="0.8 days"',
         'plasticity.structural.ablate_born_after="0.3 days"',
+        'recording.snapshots=["0.7 days", "0.9 days"]',
     )
     rec = simulate(cfg, derive_seeds(cfg.seed))
     pool, days = rec.ee_pool, rec.slow["bio_days"]
@@ -216,6 +217,11 @@ def test_ablation_removes_every_synapse_born_after_the_given_day():
     born = pool["birth_day"]
     assert not np.any(alive & (born >= 0.3) & (born < 0.79))
     assert np.any(alive & (born >= 0) & (born < 0.3))  # older new synapses kept
+    # the snapshots bracket the ablation: synapses born after day 0.3 exist before it ...
+    before_ablation, after_ablation = rec.snapshots["day_0.7"], rec.snapshots["day_0.9"]
+    assert np.any((before_ablation["birth_day"] >= 0.3) & (before_ablation["birth_day"] < 0.7))
+    # ... and not after it, except the ones formed since
+    assert not np.any((after_ablation["birth_day"] >= 0.3) & (after_ablation["birth_day"] < 0.79))
     # the elements went with them: no burst of regrowth right after the ablation
     formed = rec.slow["formed"].sum(axis=0)
     after = np.interp(0.9, days, formed) - np.interp(0.8, days, formed)
