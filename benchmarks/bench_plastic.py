@@ -382,15 +382,16 @@ def pool_summary(pool: Synapses | None) -> dict:
         # may come back widened)
         arrays[name] = np.dtype(variable.dtype).itemsize * n_candidates
     array_bytes = sum(arrays.values())
-    n_pathways = len(pool._pathways)
+    pathways = [pathway.name for pathway in pool._pathways]
     # every candidate sits once in each pathway's per-source list, and the rewiring
     # pathway's delivery buffer receives every candidate at once (all cells fire the
     # 'structural' event in the same step)
-    queue_bytes = QUEUE_BYTES_PER_SYNAPSE_AND_PATHWAY * n_candidates * (n_pathways + 1)
+    buffers = sum(1 for pathway in pool._pathways if pathway.event == "structural")
+    queue_bytes = QUEUE_BYTES_PER_SYNAPSE_AND_PATHWAY * n_candidates * (len(pathways) + buffers)
     return {
         "n_candidates": n_candidates,
         "n_live": int(np.asarray(pool.alive[:]).sum()),
-        "pathways": [pathway.name for pathway in pool._pathways],
+        "pathways": pathways,
         "array_bytes": arrays,
         "array_bytes_per_candidate": array_bytes / n_candidates,
         "queue_bytes_per_candidate_estimate": queue_bytes / n_candidates,
@@ -495,6 +496,7 @@ def run_runtime_backend(backend: str, kinds: list[str], args: argparse.Namespace
                 "n_ee_live": count_ee_live(built, pool),
                 "build_seconds": build_seconds,
                 "warmup_seconds_incl_compilation": warm_seconds,
+                "rss_before_build_mib": rss_before,
                 "rss_build_increase_mib": rss_built - rss_before,
                 "rss_increase_incl_warmup_mib": current_rss_mib() - rss_before,
                 "peak_rss_increase_mib": peak - rss_before if peak_reset else None,
