@@ -353,6 +353,15 @@ class ExperimentConfig(Section):
             )
         if self.plasticity.structural.enabled:
             interval = self.plasticity.structural.update_interval
+            fastest = max(self.timescale.rate, self.timescale.session_rate)
+            tau_network = float(self.plasticity.structural.tau_calcium) / fastest
+            if float(interval) > tau_network / 10 * (1 + 1e-9):
+                raise ValueError(
+                    f"plasticity.structural.update_interval = "
+                    f"'{format_quantity(interval, 'ms')}': expected at most tau_calcium/10 "
+                    f"in network time at the fastest time rate ({tau_network / 10 * 1000:g} "
+                    "ms); rewiring slower than that makes MSP overshoot (SCIENCE.md §5.2)"
+                )
             steps = float(interval / dt)
             if abs(steps - round(steps)) > 1e-6:
                 raise ValueError(

@@ -162,6 +162,7 @@ def rewiring_runs():
             'set_point.settle="0.1 s"',
             "plasticity.structural.enabled=true",
             'plasticity.structural.turnover="2 /day"',
+            'plasticity.structural.update_interval="100 ms"',
         )
         runs[backend] = simulate(cfg, derive_seeds(cfg.seed))
     return runs

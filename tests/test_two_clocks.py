@@ -27,6 +27,7 @@ def stressed_run(rate: float, seed: int):
         'timescale.bio_duration="2 days"',
         'set_point.window="2 s"',
         "plasticity.structural.enabled=true",
+        'plasticity.structural.update_interval="0.5 s"',
         'stress.episodes=[{onset = "0.6 days", duration = "3 days"}]',
         'stress.prune_rate="0.1 /day"',
     )
