@@ -209,17 +209,15 @@ def drug_curves(cfg: ExperimentConfig) -> DrugCurves:
         return DrugCurves()
 
     def timecourse(bio_seconds):
-        return pharmacology_timecourse(np.asarray(bio_seconds, dtype=float), pharmacology)
+        # one PK/PD evaluation gives concentration and both occupancies
+        course = pharmacology_timecourse(np.asarray(bio_seconds, dtype=float), pharmacology)
+        return {
+            "concentration_uM": sum(course.brain_concentration.values()),
+            "occupancy_exc": course.occupancy["exc"],
+            "occupancy_inh": course.occupancy["inh"],
+        }
 
-    def total_concentration(bio_seconds):
-        return sum(timecourse(bio_seconds).brain_concentration.values())
-
-    return DrugCurves(
-        session_times=[float(dose.time) for dose in schedule],
-        concentration_uM=total_concentration,
-        occupancy_exc=lambda bio: timecourse(bio).occupancy["exc"],
-        occupancy_inh=lambda bio: timecourse(bio).occupancy["inh"],
-    )
+    return DrugCurves(session_times=[float(dose.time) for dose in schedule], timecourse=timecourse)
 
 
 def _collect(cfg: ExperimentConfig, model) -> Recording:

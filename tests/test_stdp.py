@@ -56,6 +56,18 @@ def stdp(pre, post):
     )
 
 
+def istdp(pre, post):
+    return run_pair(
+        pre,
+        post,
+        plast.ISTDP_ON_PRE,
+        plast.ISTDP_ON_POST,
+        plast.ISTDP_TRACES,
+        plast.ISTDP_ON_SPIKE,
+        plast.ISTDP_MODEL,
+    )
+
+
 @pytest.mark.parametrize("lag_ms", [2.0, 10.0, 40.0])
 def test_pre_before_post_potentiates_by_the_song_window(lag_ms):
     cfg = PlasticityConfig().stdp
@@ -82,24 +94,8 @@ def test_inhibitory_stdp_follows_vogels_rule(lag_ms):
     eta, tau = cfg.eta, float(cfg.tau) * 1000
     alpha = 2 * float(cfg.target_rate) * float(cfg.tau)
     # pre first: depression by alpha at the pre spike, then eta*x_pre at the post spike
-    w = run_pair(
-        10 * MS,
-        (10 + lag_ms) * MS,
-        plast.ISTDP_ON_PRE,
-        plast.ISTDP_ON_POST,
-        plast.ISTDP_TRACES,
-        plast.ISTDP_ON_SPIKE,
-        plast.ISTDP_MODEL,
-    )
+    w = istdp(10 * MS, (10 + lag_ms) * MS)
     assert w - 1.0 == pytest.approx(eta * (np.exp(-lag_ms / tau) - alpha), rel=0.01)
     # symmetric window: post first gives the same potentiation term
-    w = run_pair(
-        (10 + lag_ms) * MS,
-        10 * MS,
-        plast.ISTDP_ON_PRE,
-        plast.ISTDP_ON_POST,
-        plast.ISTDP_TRACES,
-        plast.ISTDP_ON_SPIKE,
-        plast.ISTDP_MODEL,
-    )
+    w = istdp((10 + lag_ms) * MS, 10 * MS)
     assert w - 1.0 == pytest.approx(eta * (np.exp(-lag_ms / tau) - alpha), rel=0.01)

@@ -185,7 +185,7 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
     return namespace
 
 
-def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init, n_exc: int) -> None:
+def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init) -> None:
     v_l = np.asarray(neurons.V_L[:])
     v_th = np.asarray(neurons.V_th[:])
     neurons.V = (v_l + rng_init.uniform(0, 1, len(neurons)) * (v_th - v_l)) * brian2.volt
@@ -293,7 +293,7 @@ def build_network(
             setattr(cells, "nmda_base" if (name == "nmda_scale" and mech.slow) else name, value)
         if mech.slow:
             cells.is_exc = is_exc
-    _set_initial_state(cfg, neurons, mech, np.random.default_rng(initial_seed), n_exc)
+    _set_initial_state(cfg, neurons, mech, np.random.default_rng(initial_seed))
     if mech.slow:
         code = setpoint.SET_POINT_CODE if cfg.set_point.mode == "baseline" else ""
         if mech.structural:
@@ -373,7 +373,8 @@ def build_network(
             )
         )
 
-    monitors = _monitors(cfg, neurons, exc_cells, inh_cells, mech)
+    traced = _traced_indices(n_exc, n_inh, cfg.recording.n_traced)
+    monitors = _monitors(cfg, neurons, exc_cells, inh_cells, mech, traced)
     objects.extend(monitors.values())
     return NetworkModel(
         network=brian2.Network(*objects, name="network"),
@@ -381,14 +382,16 @@ def build_network(
         n_exc=n_exc,
         n_inh=n_inh,
         monitors=monitors,
-        traced=_traced_indices(n_exc, n_inh, cfg.recording.n_traced),
+        traced=traced,
         n_synapses=n_synapses,
         ee_pool=pool,
         schedules=schedules,
     )
 
 
-def _monitors(cfg, neurons, exc_cells, inh_cells, mech: _Mechanisms) -> dict[str, object]:
+def _monitors(
+    cfg, neurons, exc_cells, inh_cells, mech: _Mechanisms, traced: np.ndarray
+) -> dict[str, object]:
     monitors: dict[str, object] = {}
     if cfg.recording.spikes:
         # population rates are binned from the spikes afterwards (cheaper than monitors)
@@ -396,7 +399,6 @@ def _monitors(cfg, neurons, exc_cells, inh_cells, mech: _Mechanisms) -> dict[str
     else:
         monitors["rate_exc"] = brian2.PopulationRateMonitor(exc_cells, name="rate_exc")
         monitors["rate_inh"] = brian2.PopulationRateMonitor(inh_cells, name="rate_inh")
-    traced = _traced_indices(cfg.network.n_exc, cfg.network.n_inh, cfg.recording.n_traced)
     if traced.size:
         monitors["traces"] = brian2.StateMonitor(
             neurons,

@@ -35,20 +35,15 @@ class DrugCurves:
     """Drug concentration and NMDA occupancy as functions of biological time (s)."""
 
     session_times: list[float] = field(default_factory=list)
-    concentration_uM: object = None  # callable: bio seconds -> uM
-    occupancy_exc: object = None
-    occupancy_inh: object = None
+    #: callable: bio seconds -> {"concentration_uM", "occupancy_exc", "occupancy_inh"}
+    timecourse: object = None
 
     def evaluate(self, bio_seconds: np.ndarray) -> dict[str, np.ndarray]:
         """Concentration (uM) and occupancies at ``bio_seconds``; zeros without a drug."""
-        zeros = np.zeros_like(np.asarray(bio_seconds, dtype=float))
-        if self.concentration_uM is None:
+        if self.timecourse is None:
+            zeros = np.zeros_like(np.asarray(bio_seconds, dtype=float))
             return {"concentration_uM": zeros, "occupancy_exc": zeros, "occupancy_inh": zeros}
-        return {
-            "concentration_uM": np.asarray(self.concentration_uM(bio_seconds)),
-            "occupancy_exc": np.asarray(self.occupancy_exc(bio_seconds)),
-            "occupancy_inh": np.asarray(self.occupancy_inh(bio_seconds)),
-        }
+        return {k: np.asarray(v) for k, v in self.timecourse(bio_seconds).items()}
 
 
 @dataclass
