@@ -3,6 +3,8 @@
 === ====================================================================== ======================
 id  target                                                                 source
 === ====================================================================== ======================
+C1  MSP sanity: NEST example grown from no synapses, mean Ca/eps 0.9-1.1   SCIENCE §5.2; NEST example
+    over 150-200 s (1 s rewiring); 10 s rewiring overshoots (info only)    structural_plasticity.py
 C2  baseline: E->E turnover 1-4 %/day and net drift within +-5 % over 7 d  Grutzendler 2002; Attardo 2015
 C3  21 d chronic stress removes 15-35 % of E->E synapses                   Liston 2006; Radley 2006
 C4  after stress, recovery index 0.5-1 within 10-21 d (partial, slow)      Moench & Wellman 2017; Bloss 2010
@@ -14,19 +16,33 @@ C2-C4 come from one protocol run of the given config: baseline, 21 days of stres
 ``R = (N_post - N_stress) / (N_baseline - N_stress)`` (SCIENCE.md §8).  ``--quick``
 shortens the protocol (2 + 4 + 3 days) for a smoke test; its C3/C4 numbers are then
 not comparable with the published ranges and are reported without pass/fail.
-(C1, the NEST-example MSP sanity check, needs a network grown from zero
-connectivity and is not part of this command yet.)
+
+C1 does not use the config's network: it builds NEST's example network
+(:mod:`neuroplast.msp_check`; 1000 ``iaf_psc_alpha`` cells, no initial synapses) and
+grows it for 200 s of network time with a 1 s rewiring interval, always on brian2's
+cython target (its rewiring passes are sequential loops that brian2's numpy target
+cannot run); only the config's seed is used.  A second 200 s run with NEST's current
+10 s interval is reported, unjudged, to show the overshoot SCIENCE.md §5.2 describes.
+Cost: about 2 x 3 min of CPU.  ``--quick`` runs 30 s of the 1 s variant, unjudged.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from neuroplast.config import ExperimentConfig, config_from_dict
 
-__all__ = ["Target", "pk_targets", "protocol_targets", "calibrate", "format_table"]
+__all__ = [
+    "Target",
+    "pk_targets",
+    "msp_targets",
+    "protocol_targets",
+    "calibrate",
+    "format_table",
+]
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,79 @@ def pk_targets(cfg: ExperimentConfig) -> list[Target]:
             source,
         ),
     ]
+
+
+C1_SOURCE = "SCIENCE.md §5.2; NEST example structural_plasticity.py"
+
+
+def msp_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = False):
+    """C1: NEST's structural-plasticity example grown in brian2 (neuroplast.msp_check)."""
+    import sys
+
+    from neuroplast.experiment import derive_seeds, resolve_seed
+    from neuroplast.msp_check import C1_WINDOW, MSPParams, c1_figures, simulate_msp
+
+    seed = derive_seeds(resolve_seed(cfg).seed, "calibration_c1").brian
+    lo, hi = C1_WINDOW
+    if quick:
+        runs = [("1 s", MSPParams(t_sim_s=30.0, seed=seed), False)]
+    else:
+        runs = [
+            ("1 s", MSPParams(seed=seed), True),
+            ("10 s", MSPParams(update_interval_s=10.0, seed=seed), False),
+        ]
+    targets = []
+    for label, params, judged in runs:
+        if progress:
+            print(
+                f"C1: growing NEST's example network for {params.t_sim_s:g} s "
+                f"({label} rewiring interval)...",
+                file=sys.stderr,
+            )
+        result = simulate_msp(params, backend="cython")
+        fig = c1_figures(result)
+        if quick:
+            span = f"{fig['window'][0]:g}-{fig['window'][1]:g} s"
+        else:
+            span = f"{lo:g}-{hi:g} s"
+        if label == "1 s":
+            targets += [
+                Target(
+                    "C1",
+                    f"MSP mean Ca_E/eps_E, {span}",
+                    fig["ca_e_rel"],
+                    0.9,
+                    1.1,
+                    "",
+                    C1_SOURCE,
+                    judged,
+                ),
+                Target(
+                    "C1",
+                    f"MSP mean Ca_I/eps_I, {span}",
+                    fig["ca_i_rel"],
+                    0.9,
+                    1.1,
+                    "",
+                    C1_SOURCE,
+                    judged,
+                ),
+            ]
+        else:
+            # Informational: NEST 3.10 overshoots to 1.66 (E) / 1.96 (I) (SCIENCE §5.2).
+            targets.append(
+                Target(
+                    "C1",
+                    f"10 s interval: Ca_I/eps_I, {span}",
+                    fig["ca_i_rel"],
+                    1.1,
+                    math.inf,
+                    "",
+                    C1_SOURCE + " (10 s interval)",
+                    judged,
+                )
+            )
+    return targets
 
 
 def _protocol_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConfig, tuple]:
@@ -176,7 +265,11 @@ def protocol_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool 
 
 def calibrate(cfg: ExperimentConfig, quick: bool = False, progress: bool = False) -> list[Target]:
     """Every calibration target this command checks."""
-    return pk_targets(cfg) + protocol_targets(cfg, quick=quick, progress=progress)
+    return (
+        pk_targets(cfg)
+        + msp_targets(cfg, quick=quick, progress=progress)
+        + protocol_targets(cfg, quick=quick, progress=progress)
+    )
 
 
 def format_table(targets: list[Target]) -> str:

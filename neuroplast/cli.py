@@ -56,11 +56,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="simulate a config and write a run directory",
         description="Simulate the network described by CONFIG and write a run directory: "
         "config.json (every value used), data.h5 (spikes, rates, traces, "
-        "provenance), measures.csv (tidy table) and PNG figures.",
+        "provenance), measures.csv (tidy table) and PNG figures. A config with a "
+        "[protocol], [conditions] or repeats > 1 runs every condition x seed into "
+        "OUT/runs/ (resuming an interrupted experiment: finished runs are kept) and "
+        "writes measures.csv, summary.csv, comparisons.csv, figures/ and report.md.",
     )
     _add_config_args(run)
     run.add_argument("--out", type=Path, help="run directory (default: runs/<name>-<timestamp>)")
-    run.add_argument("--overwrite", action="store_true", help="replace --out if it exists")
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace --out if it exists (an experiment directory is otherwise resumed)",
+    )
     run.add_argument("--seed", type=int, help="root random seed (overrides the config's seed)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -98,8 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser(
         "plot",
-        help="redraw the figures of a run directory",
-        description="Read RUN_DIR/data.h5 and redraw raster.png and rates.png.",
+        help="redraw the figures of a run or experiment directory",
+        description="Read RUN_DIR/data.h5 and redraw its figures; for an experiment "
+        "directory (with runs/), recompute the tables, figures and report.md from the "
+        "runs' saved data, without re-running anything.",
     )
     plot.add_argument("run_dir", type=Path, help="a directory written by 'neuroplast run'")
     return parser
@@ -120,6 +129,10 @@ def _cmd_run(args) -> int:
 
     cfg = _load(args)
     out = args.out if args.out is not None else new_run_dir(Path("runs"), cfg.name)
+    from neuroplast.comparison import is_comparison
+
+    if is_comparison(cfg):
+        return _run_comparison(cfg, out, args)
     if cfg.timescale.enabled:
         span = f"{float(cfg.timescale.bio_duration) / 86400:g} biological days"
     else:
@@ -137,6 +150,21 @@ def _cmd_run(args) -> int:
     )
     figures = " ".join(sorted(p.name for p in Path(result.run_dir).glob("*.png")))
     print(f"  wrote {result.run_dir}/: config.json data.h5 measures.csv {figures}".rstrip())
+    return 0
+
+
+def _run_comparison(cfg, out: Path, args) -> int:
+    from neuroplast.comparison import run_comparison
+    from neuroplast.protocol import condition_names
+
+    names = condition_names(cfg)
+    print(
+        f"neuroplast: experiment '{cfg.name}': {len(names)} condition(s) ({', '.join(names)}) "
+        f"x {cfg.repeats} seed(s), {cfg.network.n_exc} E + {cfg.network.n_inh} I neurons on "
+        f"{cfg.simulation.backend} -> {out}"
+    )
+    result = run_comparison(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
+    print(f"  ran {len(result.ran)}, kept {len(result.skipped)}; report: {result.report}")
     return 0
 
 
@@ -167,6 +195,11 @@ def _cmd_plot(args) -> int:
     from neuroplast.plots import plot_run
     from neuroplast.storage import CONFIG_FILE, DATA_FILE, read_hdf5
 
+    if (args.run_dir / "runs").is_dir():
+        from neuroplast.comparison import analyse
+
+        print(f"wrote {analyse(args.run_dir)}")
+        return 0
     data = args.run_dir / DATA_FILE
     if not data.exists():
         raise FileNotFoundError(f"{data}: not found; is {args.run_dir} a run directory?")

@@ -28,7 +28,10 @@ from neuroplast.model.pharmacology import PharmacologyConfig
 from neuroplast.model.plasticity import PlasticityConfig
 from neuroplast.model.setpoint import SetPointConfig
 from neuroplast.model.stress import StressConfig
+from neuroplast.model.therapy import AssemblyConfig, TherapyConfig
 from neuroplast.model.timescale import TimescaleConfig
+from neuroplast.protocol import ConditionConfig, ProtocolConfig
+from neuroplast.recall import RecallConfig
 from neuroplast.schema import ConfigError, Qty, Section, UnitMeta, param
 from neuroplast.units import format_quantity
 
@@ -284,6 +287,97 @@ class ExperimentConfig(Section):
     plasticity: PlasticityConfig = Field(default_factory=PlasticityConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    assemblies: dict[str, AssemblyConfig] = param(
+        {}, "named sets of pyramidal cells ([assemblies.NAME]; therapy.py)"
+    )
+    therapy: TherapyConfig = Field(default_factory=TherapyConfig)
+    recall: RecallConfig = Field(default_factory=RecallConfig)
+    protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
+    conditions: dict[str, ConditionConfig] = param(
+        {}, "named variations of the protocol ([conditions.NAME]; protocol.py)"
+    )
+    repeats: int = param(
+        1, "seeds (repeats) per condition; repeat k runs with root seed seed + k", ge=1
+    )
+    paired_conditions: bool = param(
+        True,
+        "conditions of a repeat share the network and noise seeds (common random numbers: "
+        "runs differ only after their schedules do, and comparisons are paired by seed)",
+    )
+    from_protocol: bool = param(
+        False,
+        "set by the protocol compiler (protocol.py): stress, doses, therapy sessions and "
+        "snapshots of this run were filled from [protocol] for its condition",
+    )
+
+    @model_validator(mode="after")
+    def _check_assemblies_and_protocol(self) -> ExperimentConfig:
+        names = list(self.assemblies)
+        for k, (name, spec) in enumerate(self.assemblies.items()):
+            if spec.overlap_with is not None and spec.overlap_with not in names[:k]:
+                raise ValueError(
+                    f"assemblies.{name}.overlap_with = {spec.overlap_with!r}: expected an "
+                    f"assembly listed before it ({names[:k] or 'none'})"
+                )
+        need = sum(
+            spec.size - (round(spec.overlap * spec.size) if spec.overlap_with else 0)
+            for spec in self.assemblies.values()
+        )
+        if need > self.network.n_exc:
+            raise ValueError(
+                f"assemblies: {need} distinct pyramidal cells needed, the network has "
+                f"network.n_exc = {self.network.n_exc}"
+            )
+        used = [("therapy.sessions", k, s.assembly) for k, s in enumerate(self.therapy.sessions)]
+        used += [
+            ("therapy.sessions", k, s.competitor)
+            for k, s in enumerate(self.therapy.sessions)
+            if s.competitor is not None
+        ]
+        used += [("protocol.therapy", k, e.assembly) for k, e in enumerate(self.protocol.therapy)]
+        used += [
+            ("protocol.therapy", k, e.competitor)
+            for k, e in enumerate(self.protocol.therapy)
+            if e.competitor is not None
+        ]
+        used += [("protocol.replay", k, e.assembly) for k, e in enumerate(self.protocol.replay)]
+        for where, k, name in used:
+            if name not in self.assemblies:
+                raise ValueError(
+                    f"{where}[{k}] names assembly {name!r}: expected one of "
+                    f"{names or '(none defined: add [assemblies.' + name + '])'}"
+                )
+        if self.therapy.sessions and not self.timescale.enabled:
+            raise ValueError(
+                "therapy.sessions need the biological clock: set timescale.enabled = true"
+            )
+        if self.protocol.enabled:
+            direct = [
+                key
+                for key, given in (
+                    ("stress.episodes", self.stress.episodes),
+                    ("pharmacology.doses", self.pharmacology.doses),
+                    ("pharmacology.escalation", self.pharmacology.escalation),
+                    ("therapy.sessions", self.therapy.sessions),
+                )
+                if given
+            ]
+            if direct and not self.from_protocol:
+                raise ValueError(
+                    f"{', '.join(direct)} given together with [protocol]: expected the events "
+                    "in the protocol ([[protocol.stress]], [[protocol.doses]], "
+                    "[[protocol.therapy]]) so that conditions can vary them"
+                )
+            known = set(self.conditions)
+            for kind in ("stress", "doses", "therapy", "replay", "probes"):
+                for k, event in enumerate(getattr(self.protocol, kind)):
+                    for name in event.conditions or []:
+                        if name not in known:
+                            raise ValueError(
+                                f"protocol.{kind}[{k}].conditions names {name!r}: expected "
+                                f"one of the conditions {sorted(known) or '(none defined)'}"
+                            )
+        return self
 
     @model_validator(mode="after")
     def _check_consistency(self) -> ExperimentConfig:
@@ -330,12 +424,6 @@ class ExperimentConfig(Section):
                     f"end of the run (timescale.bio_duration = "
                     f"'{format_quantity(self.timescale.bio_duration, 'day')}')"
                 )
-        if self.pharmacology.trapping:
-            raise ValueError(
-                "pharmacology.trapping = true: the network does not simulate trapping block "
-                "yet (it uses the equilibrium occupancy; the kinetics are in "
-                "neuroplast.model.pharmacology.TRAPPING_EQUATIONS); set it to false"
-            )
         if self.pharmacology.schedule() and not self.timescale.enabled:
             raise ValueError(
                 "pharmacology doses need timescale.enabled = true (drug kinetics run on "
@@ -346,7 +434,7 @@ class ExperimentConfig(Section):
                 f"set_point.settle = '{format_quantity(self.set_point.settle, 's')}': expected "
                 f"less than set_point.window ('{format_quantity(self.set_point.window, 's')}')"
             )
-        if plastic and not self.timescale.enabled:
+        if plastic and not (self.timescale.enabled or self.protocol.enabled):
             raise ValueError(
                 f"plasticity.{plastic[0]}.enabled = true needs timescale.enabled = true "
                 "(plasticity runs on biological time)"
@@ -442,6 +530,9 @@ def _explain(err: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if not loc:  # a check across several fields; the message names them
             lines.append(message)
+            continue
+        if isinstance(item.get("input"), dict):  # a check across a table's fields
+            lines.append(f"{dotted}: {message}")
             continue
         lines.append(f"{dotted} = {_format_value(item.get('input'))}: {message}")
     return "\n".join(lines)

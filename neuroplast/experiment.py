@@ -26,7 +26,15 @@ from neuroplast.model.pharmacology import pharmacology_timecourse
 from neuroplast.model.schedules import DrugCurves, build_schedules
 from neuroplast.recording import Recording
 
-__all__ = ["RunResult", "RunSeeds", "derive_seeds", "resolve_seed", "run_experiment", "simulate"]
+__all__ = [
+    "RunResult",
+    "RunSeeds",
+    "derive_seeds",
+    "resolve_seed",
+    "run_experiment",
+    "run_seeds",
+    "simulate",
+]
 
 #: Names of the independent random streams of one run.
 SEED_STREAMS = ("connectivity", "initial", "brian")
@@ -70,6 +78,16 @@ def derive_seeds(root_seed: int, condition: str = "baseline", repeat: int = 0) -
         for name, child in zip(SEED_STREAMS, children, strict=True)
     }
     return RunSeeds(root=root_seed, condition=condition, repeat=repeat, **values)
+
+
+def run_seeds(cfg: ExperimentConfig) -> RunSeeds:
+    """The seeds of the run ``cfg`` describes (root seed drawn beforehand).
+
+    With ``paired_conditions`` (default) every condition uses the streams of condition
+    'baseline', so the conditions of one root seed share network and noise.
+    """
+    key = "baseline" if cfg.paired_conditions else cfg.condition
+    return derive_seeds(cfg.seed, key)
 
 
 def _bin_rate(rate: np.ndarray, dt: float, bin_width: float) -> tuple[np.ndarray, np.ndarray]:
@@ -248,6 +266,7 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
         rate_exc=rate_exc,
         rate_inh=rate_inh,
         n_synapses=dict(model.n_synapses),
+        assemblies={k: np.asarray(v) for k, v in model.assemblies.items()},
     )
     if "traces" in mon:
         traces = mon["traces"]
@@ -272,6 +291,17 @@ def _collect_slow(recording: Recording, model) -> None:
     recording.slow = {"t": t, "bio_days": time_map.bio_at(t) / 86400.0}
     for name in slow.record_variables:
         recording.slow[name] = np.asarray(getattr(slow, name)[:], dtype=float)
+    if "surge" in model.monitors:
+        # the network's BDNF-surge compartment (one value per sample)
+        surge = model.monitors["surge"]
+        for name in surge.record_variables:
+            recording.slow[name] = np.asarray(getattr(surge, name)[0], dtype=float)
+    if "block" in model.monitors:
+        # trapping: the simulated NMDA block, mean per population, replaces the schedule's
+        # equilibrium occupancy under the same names (measures.slow_rows)
+        block = np.asarray(model.monitors["block"].nmda_block[:], dtype=float)
+        recording.slow["occupancy_exc"] = block[: model.n_exc].mean(axis=0)
+        recording.slow["occupancy_inh"] = block[model.n_exc :].mean(axis=0)
     if model.ee_pool is not None:
         pool = model.ee_pool
         recording.ee_pool = {
@@ -317,7 +347,7 @@ def run_experiment(
     from neuroplast.plots import plot_run
 
     cfg = resolve_seed(cfg)
-    seeds = derive_seeds(cfg.seed, cfg.condition)
+    seeds = run_seeds(cfg)
     with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
         recording = simulate(cfg, seeds, progress=progress)
         rows = measure_rows(

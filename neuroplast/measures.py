@@ -106,6 +106,10 @@ SLOW_MEASURES = (
 )
 
 
+#: Series of the network's BDNF-surge compartment (one value per sample; bdnf.py).
+SURGE_MEASURES = ("pool_ratio", "bdnf_surge", "synaptogenic")
+
+
 def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
     """Time series of the slow mechanisms: synapse counts, formation, BDNF, drug, stress."""
     slow, rows = recording.slow, []
@@ -118,6 +122,11 @@ def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
         sched = recording.schedules
         if sched:
             j = min(np.searchsorted(sched["t"], t, side="right") - 1, len(sched["t"]) - 1)
+        for name in SURGE_MEASURES:
+            if name in slow:
+                value = float(slow[name][k])
+                rows.append(MeasureRow(condition, seed, float(day), float(t), name, value))
+        if sched:
             for name in (
                 "concentration_uM",
                 "occupancy_exc",
@@ -125,11 +134,9 @@ def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
                 "stress_level",
                 "time_rate",
             ):
-                rows.append(
-                    MeasureRow(
-                        condition, seed, float(day), float(t), name, float(sched[name][max(j, 0)])
-                    )
-                )
+                # trapping records the simulated block; otherwise the schedule is the block
+                value = slow[name][k] if name in slow else sched[name][max(j, 0)]
+                rows.append(MeasureRow(condition, seed, float(day), float(t), name, float(value)))
     return rows
 
 

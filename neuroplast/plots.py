@@ -110,8 +110,10 @@ def plot_slow(rec: Recording, path: Path) -> Path:
     ax.plot(sched["bio_days"], sched["concentration_uM"], color="k", lw=1, label="brain conc.")
     ax.set_ylabel("ketamine (uM)")
     twin = ax.twinx()
-    twin.plot(sched["bio_days"], sched["occupancy_exc"], color=EXC_COLOUR, lw=1, label="f_E")
-    twin.plot(sched["bio_days"], sched["occupancy_inh"], color=INH_COLOUR, lw=1, label="f_I")
+    # the simulated block when trapping is on, else the equilibrium occupancy schedule
+    block = slow if "occupancy_exc" in slow else sched
+    twin.plot(block["bio_days"], block["occupancy_exc"], color=EXC_COLOUR, lw=1, label="f_E")
+    twin.plot(block["bio_days"], block["occupancy_inh"], color=INH_COLOUR, lw=1, label="f_I")
     twin.fill_between(
         sched["bio_days"], 0, sched["stress_level"], color="0.85", step="mid", label="stress level"
     )

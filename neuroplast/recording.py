@@ -28,7 +28,9 @@ class Recording:
     n_synapses: dict[str, int] = field(default_factory=dict)
     wall_time: dict[str, float] = field(default_factory=dict)
     #: slow mechanisms: ``t`` (network s), ``bio_days``, then per-pyramidal-cell arrays
-    #: (cells x samples) such as ``bdnf``, ``n_alive``, ``formed``, ``eliminated``
+    #: (cells x samples) such as ``bdnf``, ``n_alive``, ``formed``, ``eliminated``; with
+    #: ``pharmacology.trapping`` also ``occupancy_exc`` / ``occupancy_inh`` (samples), the
+    #: simulated NMDA block averaged over each population
     slow: dict[str, np.ndarray] = field(default_factory=dict)
     #: schedules on their grid: ``t``, ``bio_days``, ``time_rate``, ``stress_level``,
     #: ``concentration_uM``, ``occupancy_exc``, ``occupancy_inh``
@@ -37,3 +39,5 @@ class Recording:
     ee_pool: dict[str, np.ndarray] = field(default_factory=dict)
     #: live E->E synapses at requested biological days: {"day_7": {i, j, w, birth_day}}
     snapshots: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: named assemblies: pyramidal-cell indices (therapy.py)
+    assemblies: dict[str, np.ndarray] = field(default_factory=dict)

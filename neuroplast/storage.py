@@ -154,7 +154,8 @@ def write_hdf5(path: Path, recording, attrs: dict[str, Any]) -> None:
                 "slow",
                 recording.slow,
                 "per-pyramidal-cell slow variables (cells x samples); t in network s, "
-                "bio_days in biological days",
+                "bio_days in biological days; occupancy_exc/occupancy_inh (trapping only): "
+                "mean simulated NMDA block per population",
             )
             _write_group(
                 h5,
@@ -177,6 +178,12 @@ def write_hdf5(path: Path, recording, attrs: dict[str, Any]) -> None:
                 )
                 for name, arrays in recording.snapshots.items():
                     _write_group(group, name, arrays, f"connectivity at {name}")
+            _write_group(
+                h5,
+                "assemblies",
+                recording.assemblies,
+                "named assemblies: pyramidal-cell indices of each",
+            )
             h5.attrs["n_exc"] = recording.n_exc
             h5.attrs["n_inh"] = recording.n_inh
             h5.attrs["duration_s"] = recording.duration
@@ -215,7 +222,7 @@ def read_hdf5(path: Path):
             n_synapses=json.loads(h5.attrs["n_synapses"]),
             wall_time=json.loads(h5.attrs["wall_time"]),
         )
-        for name in ("slow", "schedules", "ee_pool"):
+        for name in ("slow", "schedules", "ee_pool", "assemblies"):
             if name in h5:
                 setattr(rec, name, {k: h5[name][k][:] for k in h5[name]})
         if "snapshots" in h5:

@@ -346,7 +346,11 @@ def run_trapping(drug: str, cell_type: str, conc_uM: float, open_fraction: float
             1,
             TRAPPING_EQUATIONS + "nmda_open : 1\ndrug_conc : mmolar",
             method="euler",
-            namespace=trapping_namespace(drug, cell_type),
+            # time rate 1: biological = network time (the kinetics run in biological time)
+            namespace={
+                **trapping_namespace(drug, cell_type),
+                "time_rate": brian2.TimedArray([1.0], dt=1 * brian2.second),
+            },
         )
         group.drug_conc = conc_uM * brian2.umolar
         group.nmda_open = open_fraction

@@ -24,6 +24,38 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
   also averages out the spike noise of a single cell's BDNF under time compression.
 * While the set point is measured (:mod:`neuroplast.model.setpoint`), production is 1.
 
+**The BDNF surge (tissue compartment) and why it is thresholded.**  BDNF release needs
+high-frequency firing and postsynaptic Ca2+ influx (Hartmann, Heumann & Lessmann 2001;
+Balkowiec & Katz 2002 [M]); low-frequency activity releases little.  The synaptogenic
+effect of ketamine is the surge of release during the glutamate burst (Li et al 2010;
+Autry et al 2011), which acts on TrkB -> mTORC1 of the surrounding pyramidal cells::
+
+    tau_B dU/dT = S_stress(T) [k_act [A(T)/A_0 - theta]_+ + k_dir f_E(C(T))] - U
+    tau_m dD/dT = U - D                      (synaptogenic drive, read by plasticity.py)
+
+with A/A_0 the pyramidal population's firing (sum of the activity traces) relative to
+its set point (sum of the set points), smoothed over ``surge_smoothing`` (1 s) of
+*network* time, theta the release threshold (default 1.5 [D]),
+and the same route gains and switches as B.  U and D are one compartment for the
+network: released BDNF is extracellular and acts on the cells around (paracrine), and
+its per-cell version would be dominated by spike-count noise under time compression
+(measured: per-cell m has a heavy upper tail, 99th percentile 2.6 at baseline, from
+cells with low set points, so any threshold on it fires on noise).  Even the population
+ratio is noisy at the default compression (the 5-min trace is 35 ms of network time at
+1 day = 10 s: its peaks crossed theta = 1.5 without any drug, measured), hence the 1 s
+network-time smoothing: 6 min of biological time during a drug session (rate 360),
+longer between sessions, where there is no surge to resolve.
+
+Why a threshold at all: with linear couplings only, the baseline is stable only if the
+BDNF route to spine growth is weaker than calcium homeostasis (plasticity.py:
+``nu_B k_act < nu``), and a linear system's net response to any transient rise of firing
+is then the integral of (nu_B k_act - nu) times the rate excess -- a net *loss* of
+spines, whatever the time constants.  Measured with the linear route alone (default
+network, 0.5 mg/kg IV): E activity 4.7 -> 11 Hz at the peak, m +0.3, spine elements
++0.01 %.  A release threshold leaves the baseline loop untouched (no gain below theta)
+and lets a surge drive synaptogenesis.  The threshold is a modelling choice; the dose
+above which the model responds is an output to report, not a target.
+
 ============ ========= ===== ==================================================================
 parameter    default   unit  source
 ============ ========= ===== ==================================================================
@@ -33,6 +65,7 @@ tau_activity 5         min   SCIENCE §3.2: 1-10 min [D]
 a_0          own rate  Hz    the cell's set point (setpoint.py)
 k_act        1         -     SCIENCE §3.2 [D]
 k_dir        2         -     SCIENCE §3.2 [D]
+theta        1.5       -     release threshold (population rate / set point) [D]
 ============ ========= ===== ==================================================================
 
 Only the excitatory cells' B is used; interneurons carry the variable unused.
@@ -42,7 +75,15 @@ from __future__ import annotations
 
 from neuroplast.schema import Qty, Section, param
 
-__all__ = ["BDNFConfig", "BDNF_EQUATIONS", "BDNF_ON_SPIKE", "bdnf_namespace"]
+__all__ = [
+    "BDNFConfig",
+    "BDNF_EQUATIONS",
+    "BDNF_ON_SPIKE",
+    "SURGE_EQUATIONS",
+    "SURGE_FROM_CELLS",
+    "SURGE_TO_CELLS",
+    "bdnf_namespace",
+]
 
 
 class BDNFConfig(Section):
@@ -72,6 +113,19 @@ class BDNFConfig(Section):
         "SCIENCE.md §3.2 [D]",
         ge=0,
     )
+    release_threshold: float = param(
+        1.5,
+        "population firing (relative to its set point) above which activity releases the "
+        "BDNF surge that switches on synaptogenesis (release needs high-frequency firing)",
+        "Hartmann, Heumann & Lessmann 2001; Balkowiec & Katz 2002 [M]; value [D]",
+        ge=1,
+    )
+    surge_smoothing: Qty("s", positive=True) = param(
+        "1 s",
+        "network-time smoothing of the population firing ratio before the release "
+        "threshold (a guard against spike-count noise of the compressed simulation)",
+        "[D] numerical",
+    )
 
 
 #: BDNF and its activity trace; ``time_rate``, ``stress_bdnf_factor`` and ``occupancy_exc``
@@ -95,4 +149,30 @@ def bdnf_namespace(cfg: BDNFConfig, direct_route: bool, activity_route: bool = T
         "tau_activity": cfg.tau_activity,
         "k_act_eff": cfg.k_act if activity_route else 0.0,
         "k_dir_eff": cfg.k_dir if direct_route else 0.0,
+        "release_threshold": cfg.release_threshold,
+        "surge_smoothing": cfg.surge_smoothing,
     }
+
+
+#: The tissue BDNF surge and the synaptogenic TrkB-mTOR drive it causes: one compartment
+#: for the network (a one-cell group).  ``pool_activity`` and ``pool_set_point`` are the
+#: pyramidal cells' activity traces and set points summed through :data:`SURGE_FROM_CELLS`,
+#: so their ratio is the population's firing relative to its set point.
+SURGE_EQUATIONS = """
+pool_activity : Hz
+pool_set_point : Hz
+measuring = int(t < set_point_window) : 1
+dpool_ratio/dt = (pool_activity / (pool_set_point + 1e-9 * Hz) - pool_ratio) / surge_smoothing : 1
+surge_release = (1 - measuring) * stress_bdnf_factor(t) * (k_act_eff * clip(pool_ratio - release_threshold, 0, inf) + k_dir_eff * occupancy_exc(t)) : 1
+dbdnf_surge/dt = time_rate(t) * (surge_release - bdnf_surge) / tau_bdnf : 1
+dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
+"""  # noqa: E501
+
+#: Synapses pyramidal cells -> surge compartment (all to one).
+SURGE_FROM_CELLS = """
+pool_activity_post = activity_pre : Hz (summed)
+pool_set_point_post = set_point_pre : Hz (summed)
+"""
+
+#: Synapses surge compartment -> pyramidal cells (one to all): each cell reads the drive.
+SURGE_TO_CELLS = "synaptogenic_drive_post = synaptogenic_pre : 1 (summed)"

@@ -28,10 +28,13 @@ from neuroplast.config import ExperimentConfig, TargetConductances
 from neuroplast.model import bdnf as bdnf_model
 from neuroplast.model import plasticity as plast
 from neuroplast.model import setpoint
+from neuroplast.model import therapy as therapy_model
 from neuroplast.model.neurons import RESET, THRESHOLD, neuron_equations, population_values
+from neuroplast.model.pharmacology import trapping_initial_state, trapping_namespace
 from neuroplast.model.receptors import (
     NMDA_SCALE_DRUG,
     NMDA_SCALE_FIXED,
+    NMDA_SCALE_TRAPPING,
     ON_PRE_EXC,
     ON_PRE_INH,
     receptor_namespace,
@@ -45,6 +48,12 @@ TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
 
 #: Per-pyramidal-cell variables of the slow mechanisms, recorded every slow_interval.
 SLOW_VARIABLES = ("bdnf", "trkb_signal", "activity")
+#: Streams (with the connectivity seed) of the assemblies and of the therapy input spikes.
+ASSEMBLY_STREAM = 1
+INPUT_STREAM = 2
+
+#: Variables of the network's BDNF-surge compartment (bdnf.py), recorded every slow_interval.
+SURGE_VARIABLES = ("pool_ratio", "bdnf_surge", "synaptogenic")
 STRUCTURAL_VARIABLES = ("n_alive", "formed", "eliminated", "w_mean", "z_spine", "calcium")
 
 
@@ -61,6 +70,7 @@ class NetworkModel:
     n_synapses: dict[str, int] = field(default_factory=dict)
     ee_pool: brian2.Synapses | None = None
     schedules: Schedules | None = None
+    assemblies: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def random_projection(
@@ -127,6 +137,7 @@ class _Mechanisms:
     structural: bool
     stdp: bool
     istdp: bool
+    trapping: bool = False
 
     @property
     def ee_pool(self) -> bool:
@@ -141,13 +152,17 @@ class _Mechanisms:
             structural=slow and p.structural.enabled,
             stdp=slow and p.stdp.enabled,
             istdp=slow and p.istdp.enabled,
+            trapping=slow and cfg.pharmacology.trapping_drug() is not None,
         )
 
 
 def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
     """Equations and reset code for the mechanisms switched on."""
     parts, reset = [], [RESET]
-    parts.append(NMDA_SCALE_DRUG if mech.slow else NMDA_SCALE_FIXED)
+    if mech.trapping:
+        parts.append(NMDA_SCALE_TRAPPING)
+    else:
+        parts.append(NMDA_SCALE_DRUG if mech.slow else NMDA_SCALE_FIXED)
     if mech.slow:
         parts += [setpoint.SET_POINT_EQUATIONS, bdnf_model.BDNF_EQUATIONS]
         reset += [setpoint.SET_POINT_ON_SPIKE, bdnf_model.BDNF_ON_SPIKE]
@@ -198,8 +213,93 @@ def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init) -> None:
         neurons.calcium = cfg.set_point.target_rate
 
 
+def _set_trapping(cfg, schedules: Schedules, populations: dict, in_degrees: dict) -> None:
+    """Per-neuron trapping rates, NMDA input count and start block of each cell type.
+
+    The rate constants come from :func:`~neuroplast.model.pharmacology.trapping_namespace`
+    (k_off = k_on IC50 differs between pyramidal cells and interneurons); the block starts at
+    the equilibrium of the concentration at t = 0
+    (:func:`~neuroplast.model.pharmacology.trapping_initial_state`, usually 0 before a dose).
+    ``nmda_inputs`` is the cell's number of excitatory synapses at the start (at least 1),
+    which turns the summed gating ``s_nmda_in`` into a mean open fraction (receptors.py).
+    """
+    drug = cfg.pharmacology.trapping_drug()
+    start = float(schedules.sampled["concentration_uM"][0])
+    for cell_type, cells in populations.items():
+        for name, value in trapping_namespace(drug, cell_type).items():
+            setattr(cells, name, value)
+        for name, value in trapping_initial_state(start, drug, cell_type).items():
+            setattr(cells, name, value)
+        cells.nmda_inputs = np.maximum(in_degrees[cell_type], 1).astype(float)
+
+
+def _input_generator(cfg, exc_cells, assemblies, schedules: Schedules, connectivity_seed: int):
+    """Therapy and replay input (therapy.py) as a spike generator onto the pyramidal cells."""
+    ext = cfg.external
+    spikes = therapy_model.input_spikes(
+        cfg.therapy,
+        assemblies,
+        schedules.time_map.sim_at,
+        background_rate=float(ext.n_inputs * ext.rate),
+        n_exc=cfg.network.n_exc,
+        dt=float(cfg.simulation.dt),
+        rng=np.random.default_rng([connectivity_seed, INPUT_STREAM]),
+    )
+    generator = brian2.SpikeGeneratorGroup(
+        spikes.n_channels,
+        spikes.channels,
+        spikes.times * brian2.second,
+        dt=cfg.simulation.dt,
+        name="therapy_input",
+    )
+    synapses = brian2.Synapses(
+        generator, exc_cells, on_pre=therapy_model.THERAPY_ON_PRE, name="therapy_synapses"
+    )
+    channels = np.arange(spikes.n_channels)
+    synapses.connect(i=channels, j=channels % cfg.network.n_exc)
+    return [generator, synapses]
+
+
+def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int):
+    """The network's BDNF-surge compartment (bdnf.py) and the synapses that feed and read it.
+
+    One cell sums the pyramidal cells' activity traces and set points (all-to-one summed
+    variables); with structural plasticity every pyramidal cell reads its synaptogenic
+    drive back (one-to-all).  Costs two sums over the pyramidal cells per time step.
+    """
+    surge = brian2.NeuronGroup(
+        1, bdnf_model.SURGE_EQUATIONS, method="euler", namespace=namespace, name="bdnf_surge"
+    )
+    surge.pool_ratio = 1.0
+    cells = np.arange(n_exc)
+    source = brian2.Synapses(
+        exc_cells,
+        surge,
+        model=bdnf_model.SURGE_FROM_CELLS,
+        namespace=namespace,
+        name="surge_from_cells",
+    )
+    source.connect(i=cells, j=np.zeros(n_exc, dtype=int))
+    objects = [surge, source]
+    if mech.structural:
+        sink = brian2.Synapses(
+            surge,
+            exc_cells,
+            model=bdnf_model.SURGE_TO_CELLS,
+            namespace=namespace,
+            name="surge_to_cells",
+        )
+        sink.connect(i=np.zeros(n_exc, dtype=int), j=cells)
+        objects.append(sink)
+    return surge, objects
+
+
 def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
-    """The E->E candidate pool: live synapses drawn with p, dead candidates around them."""
+    """The E->E candidate pool: live synapses drawn with p, dead candidates around them.
+
+    Returns the pool, the numbers of live synapses and of candidates, and the live E->E
+    in-degree of each pyramidal cell.
+    """
     p = cfg.network.p_connect
     factor = cfg.plasticity.structural.candidate_factor if mech.structural else 1.0
     p_pool = min(1.0, factor * p)
@@ -236,7 +336,7 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
         exc_cells.n_candidates = np.bincount(j, minlength=n_exc).astype(float)
         exc_cells.weak_total = n_alive * np.exp(-1.0 / w_ref)
         exc_cells.w_mean = 1.0
-    return pool, int(alive.sum()), len(i)
+    return pool, int(alive.sum()), len(i), np.bincount(j, weights=alive, minlength=n_exc)
 
 
 def build_network(
@@ -316,7 +416,7 @@ def build_network(
     n_synapses: dict[str, int] = {}
     pool = None
     if mech.ee_pool:
-        pool, n_live, n_candidates = _ee_pool(cfg, exc_cells, rng, namespace, mech, n_exc)
+        pool, n_live, n_candidates, ee_in = _ee_pool(cfg, exc_cells, rng, namespace, mech, n_exc)
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
         objects += [pool, make(exc_cells, inh_cells, "ei_synapses", *ei, on_pre=ON_PRE_EXC)]
@@ -326,6 +426,7 @@ def build_network(
         ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
         n_synapses["EE"] = len(ee[0])
+        ee_in = np.bincount(ee[1], minlength=n_exc)
         objects.append(
             make(
                 exc_cells,
@@ -337,6 +438,9 @@ def build_network(
             )
         )
     n_synapses["EI"] = len(ei[0])
+    if mech.trapping:
+        in_degrees = {"exc": ee_in, "inh": np.bincount(ei[1], minlength=n_inh)}
+        _set_trapping(cfg, schedules, {"exc": exc_cells, "inh": inh_cells}, in_degrees)
 
     ie = random_projection(rng, n_inh, n_exc, p, same_population=False)
     ii = random_projection(rng, n_inh, n_inh, p, same_population=True)
@@ -373,8 +477,30 @@ def build_network(
             )
         )
 
+    assemblies: dict[str, np.ndarray] = {}
+    if cfg.assemblies:
+        # drawn from their own stream of the connectivity seed: the same cells in every
+        # condition of a repeat, whatever else the condition changes
+        rng_assemblies = np.random.default_rng([connectivity_seed, ASSEMBLY_STREAM])
+        assemblies = therapy_model.choose_assemblies(cfg.assemblies, n_exc, rng_assemblies)
+    if mech.slow and cfg.therapy.sessions:
+        objects += _input_generator(cfg, exc_cells, assemblies, schedules, connectivity_seed)
+
+    surge = None
+    if mech.slow:
+        surge, surge_objects = _surge_compartment(cfg, exc_cells, namespace, mech, n_exc)
+        objects += surge_objects
+
     traced = _traced_indices(n_exc, n_inh, cfg.recording.n_traced)
     monitors = _monitors(cfg, neurons, exc_cells, inh_cells, mech, traced)
+    if surge is not None:
+        monitors["surge"] = brian2.StateMonitor(
+            surge,
+            list(SURGE_VARIABLES),
+            record=True,
+            dt=cfg.recording.slow_interval,
+            name="surge_monitor",
+        )
     objects.extend(monitors.values())
     return NetworkModel(
         network=brian2.Network(*objects, name="network"),
@@ -386,6 +512,7 @@ def build_network(
         n_synapses=n_synapses,
         ee_pool=pool,
         schedules=schedules,
+        assemblies=assemblies,
     )
 
 
@@ -415,5 +542,10 @@ def _monitors(
             record=True,
             dt=cfg.recording.slow_interval,
             name="slow",
+        )
+    if mech.trapping:
+        # every cell's block, averaged per population into the occupancy series afterwards
+        monitors["block"] = brian2.StateMonitor(
+            neurons, "nmda_block", record=True, dt=cfg.recording.slow_interval, name="block"
         )
     return monitors

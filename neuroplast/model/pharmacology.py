@@ -50,7 +50,8 @@ to IC50_exc.  Several drugs at the same pore site combine competitively
 
 Optional trapping kinetics [D] (SCIENCE.md §2.1; brian2 string :data:`TRAPPING_EQUATIONS`).
 Block B = B_trap + B_esc; the drug binds and unbinds only while channels are open
-(open fraction o(t), defined by the network, e.g. from s_NMDA); a fraction phi of the block
+(open fraction o(t), defined by the network from the neuron's NMDA gating and Mg2+ unblock,
+:mod:`neuroplast.model.receptors`); a fraction phi of the block
 is trapped by channel closure, the rest escapes from closed channels at rate k_untrap
 (two-site picture of partial trapping, Kotermanski, Wood & Johnson 2009)::
 
@@ -62,6 +63,18 @@ B_inf = C / (C + k_off / k_on), the Hill n = 1 occupancy; k_off is therefore der
 type as k_off,k = k_on IC50_k, so the kinetic and the equilibrium model agree.  In general
 B_inf = c' / (1 + c') with c' = (C k_on / k_off) (phi + (1 - phi) g),
 g = o k_off / (o k_off + (1 - o) k_untrap)  (:func:`trapping_equilibrium`).
+
+In the network (``pharmacology.trapping = true``; receptors.py ``NMDA_SCALE_TRAPPING``) every
+neuron integrates these equations in biological time (rates times ``time_rate(t)``; the open
+fraction o comes from its channels, which open and close in network time), with
+per-neuron constants of its cell type (:func:`trapping_namespace`: k_off differs between
+pyramidal cells and interneurons) and C from the ``drug_concentration`` TimedArray of network
+time (schedules.py).  Its NMDA conductance is scaled by 1 - B instead of 1 - f_k(C); B starts
+at the equilibrium of the concentration at t = 0 (:func:`trapping_initial_state`).  The run
+records the mean B per population as ``occupancy_exc`` / ``occupancy_inh`` (measures.py).
+Trapping follows one blocker: a schedule with doses of two drugs is rejected.  The BDNF
+"direct" route (bdnf.py) and the STDP gate (plasticity.py) still read the equilibrium
+occupancy schedule f_exc(C).
 
 Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
 ------------------------------------------------------------
@@ -120,8 +133,18 @@ Caveats
   ketamine's interneuron receptors it matches (0.225 /s).
 * Active metabolites (norketamine ~1/3 potency, hydroxynorketamines) are out of scope; oral
   and sublingual routes make much norketamine (Chong 2006), so their effect is understated.
-* Trapping rates are in real (network) time, the PK in biological time; with quasi-static
-  epochs start B at :func:`trapping_equilibrium` of the epoch's concentration.
+* Trapping is a slow process in biological time: the block relaxes at rate
+  o (k_on C + k_off), and with the open fraction o ~ 0.017 of the default network that is
+  tau ~ 65 s (exc) and ~ 160 s (inh) at C ~ 1 µM -- minutes, like the PK.  The kinetics
+  are therefore advanced in biological time (``time_rate(t)`` times the rates, DESIGN.md
+  "Two clocks"), with o sampled from the network's own channel gating in network time; in
+  compressed time each network second stands for r(t) biological seconds with the same
+  gating statistics.  Integrated in network time instead, the block could not follow a
+  40-min infusion compressed into 6.7 s of network time [C] (quick network, session rate
+  360: B_exc 0.013 and B_inh 0.014 at 1 h against peaks f_exc 0.14, f_inh 0.36), and far
+  from equilibrium both cell types block at the same rate o k_on C, so the interneuron
+  preference (a smaller k_off) and the disinhibition it causes would vanish as an artefact
+  of the time compression.
 """
 
 from __future__ import annotations
@@ -179,6 +202,7 @@ __all__ = [
     "potency",
     "terminal_half_life",
     "trapping_equilibrium",
+    "trapping_initial_state",
     "trapping_namespace",
     "trapping_rates",
 ]
@@ -804,8 +828,9 @@ class PharmacologyConfig(Section):
     )
     trapping: bool = param(
         False,
-        "use the trapping-block kinetics (block changes only while channels are open) "
-        "instead of the equilibrium occupancy; needs Hill n = 1",
+        "use the trapping-block kinetics (block changes only while channels are open, "
+        "integrated per neuron in biological time) instead of the equilibrium occupancy; needs "
+        "Hill n = 1 and doses of a single drug",
         "Autry et al 2011; SCIENCE.md §2.1 optional trapping kinetics [D]",
     )
     drugs: dict[str, DrugOverride] = Field(
@@ -843,6 +868,15 @@ class PharmacologyConfig(Section):
                 raise ValueError(
                     f"drugs.{name}.hill = {drug.hill:g}: trapping = true implies Hill n = 1 "
                     "(its equilibrium is C / (C + k_off/k_on)); set hill = 1 or trapping = false"
+                )
+        if self.trapping:
+            given = sorted({dose.drug for dose in self.schedule()})
+            if len(given) > 1:
+                raise ValueError(
+                    f"trapping = true with doses of {len(given)} drugs ({', '.join(given)}): "
+                    "expected doses of a single drug (the trapping kinetics follow one blocker; "
+                    "competing blockers are modelled only at equilibrium); give one drug or set "
+                    "trapping = false"
                 )
         self._check_iv_line()
         return self
@@ -883,6 +917,20 @@ class PharmacologyConfig(Section):
                 drug, ic50_inh=drug.ic50_exc, sources=MappingProxyType(sources)
             )
         return drug
+
+    def trapping_drug(self) -> Drug | None:
+        """The drug whose trapping kinetics the network integrates (``trapping = true``).
+
+        Returns
+        -------
+        Drug or None
+            The single dosed drug with this config's overrides; ``None`` when trapping is
+            off or nothing is dosed (then there is no block to integrate).
+        """
+        given = sorted({dose.drug for dose in self.schedule()})
+        if not self.trapping or not given:
+            return None
+        return self.drug(given[0])
 
     @property
     def activity_coupled(self) -> bool:
@@ -1371,17 +1419,18 @@ def pharmacology_timecourse(times: Any, cfg: PharmacologyConfig) -> Pharmacology
 
 # --------------------------------------------------------------------------- trapping
 
-#: Trapping block of NMDA channels (module doc), per neuron, in network (real) time.
-#: The network defines ``nmda_open`` (open fraction o in [0, 1], e.g. from s_NMDA) and
+#: Trapping block of NMDA channels (module doc), per neuron, advanced in biological time (``time_rate``).
+#: The network defines ``nmda_open`` (open fraction o in [0, 1], receptors.py) and
 #: ``drug_conc`` (brain concentration, a concentration unit such as mmolar), and uses
-#: ``nmda_scale = 1 - nmda_block``.  Constants: :func:`trapping_namespace`.  (Equation lines
-#: are kept whole, longer than the line limit, because brian2 reads one equation per line.)
+#: ``nmda_scale = 1 - nmda_block``.  Constants: :func:`trapping_namespace` (the network
+#: declares them as per-neuron parameters).  (Equation lines are kept whole, longer than
+#: the line limit, because brian2 reads one equation per line.)
 TRAPPING_EQUATIONS = """
 nmda_block = nmda_block_trapped + nmda_block_escapable : 1
 block_binding = nmda_open * block_k_on * drug_conc * (1 - nmda_block) : Hz
 block_release = nmda_open * block_k_off + (1 - nmda_open) * block_k_untrap : Hz
-dnmda_block_trapped/dt = block_trapped_fraction * block_binding - nmda_open * block_k_off * nmda_block_trapped : 1
-dnmda_block_escapable/dt = (1 - block_trapped_fraction) * block_binding - block_release * nmda_block_escapable : 1
+dnmda_block_trapped/dt = time_rate(t) * (block_trapped_fraction * block_binding - nmda_open * block_k_off * nmda_block_trapped) : 1
+dnmda_block_escapable/dt = time_rate(t) * ((1 - block_trapped_fraction) * block_binding - block_release * nmda_block_escapable) : 1
 """  # noqa: E501
 
 
@@ -1480,3 +1529,34 @@ def trapping_equilibrium(
     escape = open_fraction * off / (open_fraction * off + (1 - open_fraction) * untrap)
     effective = c * on / off * (trapped_fraction + (1 - trapped_fraction) * escape)
     return effective / (1 + effective)
+
+
+def trapping_initial_state(
+    concentration: Any, drug: str | Drug, cell_type: str
+) -> dict[str, float]:
+    """Start values of the trapping block on one cell type (equilibrium at ``concentration``).
+
+    The open fraction before a run is unknown, so the block starts at the o = 1 steady state,
+    ``B0 = C / (C + k_off/k_on)`` (the Hill n = 1 occupancy of :func:`occupancy`), split
+    phi : (1 - phi) into trapped and escapable block as at o = 1.  For a fully trapping drug
+    (phi = 1, ketamine) B0 is also the steady state at any o > 0.  Runs usually start before
+    the first dose (C = 0, B0 = 0).
+
+    Parameters
+    ----------
+    concentration : float or brian2.Quantity
+        Brain concentration at the start (plain: µM).
+    drug : str or Drug
+        Table name or a resolved :class:`Drug`.
+    cell_type : str
+        'exc' or 'inh'.
+
+    Returns
+    -------
+    dict
+        ``nmda_block_trapped`` and ``nmda_block_escapable`` (floats).
+    """
+    rates = trapping_rates(drug, cell_type)
+    block = float(trapping_equilibrium(concentration, rates["k_on"], rates["k_off"]))
+    phi = rates["trapped_fraction"]
+    return {"nmda_block_trapped": phi * block, "nmda_block_escapable": (1 - phi) * block}

@@ -9,7 +9,7 @@ Stepanyants, Hof & Chklovskii 2002), each with an ``alive`` flag, a weight ``w``
 **Spine elements (MSP, Butz & van Ooyen 2013, with BDNF and stress; SCIENCE.md §5.3).**
 Each pyramidal cell has a continuous number of dendritic spine elements z for E input::
 
-    dz/dT = nu G(Ca) (1 + gamma_B (m - 1)) + nu_B (m - 1) - lambda_s S(T) z
+    dz/dT = nu G(Ca) (1 + gamma_B (m - 1)) + nu_B (m - 1) + kappa_D D(T) z - lambda_s S(T) z
     G(Ca) = 1 - Ca/eps                                        (linear, default)
     G(Ca) = 2 exp(-((Ca - xi)/zeta)^2) - 1,  xi = (eta + eps)/2,  zeta = (eps - eta)/(2 sqrt(ln 2))
     tau_Ca dCa/dT = -Ca + tau_Ca sum_spikes delta(T - T_s)          (Ca in Hz: a rate estimate)
@@ -36,6 +36,13 @@ rate); no rewiring happens while it is measured.  As in NEST, synapses are remov
 ``floor(z)`` and vacancies are ``floor(z) - n_alive``: the integer dead band stops
 rounding noise from turning synapses over.  B is BDNF
 through its slower TrkB-mTOR signal m (:mod:`neuroplast.model.bdnf`), S the stress level (:mod:`neuroplast.model.stress`).
+D is the synaptogenic drive of the BDNF surge (:mod:`neuroplast.model.bdnf`: release
+above a firing threshold, shared by the network), zero at baseline and under stress;
+``kappa_D`` (``surge_growth_rate``) makes its growth proportional to the cell's spines,
+as BDNF effects on spine density are reported (relative changes).  It is what lets a
+glutamate surge (ketamine, disinhibition) or the direct route build spines; the linear
+``nu_B`` term alone cannot (bdnf.py: with a stable baseline its net response to any
+transient firing increase is a loss).
 Pre-synaptic (axonal) elements are not limiting here: pyramidal axons are long and
 bouton-rich, the spine is what stress removes and ketamine restores; so the rule is
 post-synaptic-element limited [D].
@@ -48,8 +55,12 @@ custom ``structural`` event of the pyramidal cells drives a synaptic pathway, so
   with probability proportional to ``exp(-w/w_ref)`` (weakest first: strong, used
   synapses survive; cf. Deger et al 2018, Fauth et al 2015) -- NEST deletes uniformly;
 * spontaneous turnover: live synapses are also removed at ``turnover`` per biological
-  day (weakness-weighted), and regrow through the vacancies this leaves (stable-spine
-  turnover 1-4 %/day, Grutzendler et al 2002; Attardo et al 2015);
+  day (weakness-weighted), and as many dead candidates are expected to form in the same
+  pass (stable-spine turnover 1-4 %/day, Grutzendler et al 2002; Attardo et al 2015).
+  Refilling in the same pass matters: refilled one pass later, the removed synapses
+  were a standing deficit of turnover x interval (0.2 % of E->E at 1 day = 10 s) that
+  changed with the time rate, so slowing the clock for a session formed ~250 synapses
+  at once (measured, default network) -- a two-clocks artefact;
 * vacancy ``floor(z) - tol - n_alive > 0``: dead candidates onto the cell become alive with
   probability ``vacancy / n_dead``, with weight ``w_new`` (new synapses start weak) and
   ``birth_day`` = the biological day of formation;
@@ -98,6 +109,7 @@ eta                          0 Hz         NEST example (§5.2)
 tau_calcium                  1 day        10 s network time at 1 day = 10 s (§7)
 growth_rate nu               5 /day       calibrated to §10 C2-C4 (below)
 gamma_bdnf, nu_bdnf          0, nu/2      SCIENCE §5.3: 1 and nu; see below [D]
+surge_growth_rate kappa_D    0.3 /day     Tyler & Pozzo-Miller 2001; Alonso 2004 [M]; [D]
 rewire_tolerance             1 element    dead band against sensor noise [D]
 turnover                     0.02 /day    Grutzendler 2002; Attardo 2015 (1-4 %/day)
 w_new                        0.5          new spines are small (Moda-Sava 2019) [D]
@@ -191,6 +203,13 @@ class StructuralConfig(Section):
     bdnf_growth_rate: Qty("1/day", nonnegative=True) = param(
         "2.5 /day", "extra BDNF-driven spine formation nu_B (elements per day per unit B-1)", S53
     )
+    surge_growth_rate: Qty("1/day", nonnegative=True) = param(
+        "0.3 /day",
+        "spine growth per unit of the synaptogenic drive of the BDNF surge, relative to the "
+        "cell's spine elements (0.3 /day: +30 % in a day at drive 1)",
+        "BDNF for 24 h raises CA1 spine density by tens of % (Tyler & Pozzo-Miller 2001; "
+        "Alonso, Medina & Pozzo-Miller 2004 [V abstract]; magnitude [M]); [D]",
+    )
     turnover: Qty("1/day", nonnegative=True) = param(
         "0.02 /day",
         "spontaneous removal of live synapses (regrown through vacancies)",
@@ -254,11 +273,12 @@ class PlasticityConfig(Section):
 #: Per-neuron variables of structural plasticity (added to every neuron; used for E).
 SPINE_EQUATIONS = """
 dz_spine/dt = rewiring_on * time_rate(t) * (spine_growth - spine_loss) : 1
-spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (trkb_signal - 1)) + nu_bdnf * (trkb_signal - 1) : Hz
+spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (trkb_signal - 1)) + nu_bdnf * (trkb_signal - 1) + nu_surge * synaptogenic_drive * z_spine : Hz
 spine_loss = stress_prune * stress_level(t) * z_spine : Hz
 growth_curve = {growth_curve} : 1
 dcalcium/dt = -time_rate(t) * calcium / tau_calcium : Hz
 rewiring_on = 1 - measuring : 1
+synaptogenic_drive : 1
 n_alive : 1
 n_alive_snap : 1
 n_candidates : 1 (constant)
@@ -310,7 +330,7 @@ dt_bio = time_rate(t) * update_interval
 p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post) - rewire_tolerance, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
 ablated = alive * ablation_now(t) * int(birth_day >= ablate_born_after)
 die = alive * clip(int(rand() < p_prune) + ablated, 0, 1)
-p_form = rewiring_on_post * clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) / (n_candidates_post - n_alive_snap_post + 1e-9)
+p_form = rewiring_on_post * (clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) + turnover * dt_bio * n_alive_snap_post) / (n_candidates_post - n_alive_snap_post + 1e-9)
 born = (1 - alive) * int(rand() < p_form)
 alive = alive - die + born
 w = w * (1 - die) * (1 - born) + born * w_new
@@ -353,6 +373,7 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
     return {
         "nu_grow": sp.growth_rate,
         "nu_bdnf": sp.bdnf_growth_rate,
+        "nu_surge": sp.surge_growth_rate,
         "gamma_bdnf": sp.gamma_bdnf,
         "stress_prune": prune_rate,
         "ca_eta": sp.eta,

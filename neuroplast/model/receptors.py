@@ -40,6 +40,42 @@ presynaptically at spike time (nest-simulator PR #2979).  ``nmda_scale`` is the
 fraction of NMDA conductance available on the postsynaptic cell type; the ketamine
 model lowers it.
 
+Drug block of the NMDA conductance
+----------------------------------
+Equilibrium (default, ``NMDA_SCALE_DRUG``): ``nmda_scale = nmda_base (1 - f_k(t))`` with the
+occupancy f_k of cell type k from a TimedArray (``occupancy_exc`` / ``occupancy_inh``,
+pharmacology.py, schedules.py).
+
+Trapping (``pharmacology.trapping = true``, ``NMDA_SCALE_TRAPPING``) [D]: every neuron
+integrates its own block B = B_trap + B_esc with the kinetics of
+:data:`neuroplast.model.pharmacology.TRAPPING_EQUATIONS` in biological time (rates times ``time_rate(t)``), and
+``nmda_scale = nmda_base (1 - B)``.  The drug binds and unbinds only while the neuron's NMDA
+channels are open; their open fraction is taken as::
+
+    o = clip(s_nmda_in / nmda_inputs, 0, 1) * B_Mg(V)
+
+* ``s_nmda_in / nmda_inputs`` is the mean gating variable per excitatory synapse of the
+  cell (``nmda_inputs`` = its number of E synapses at the start, at least 1).  In Wang (2002)
+  the gating s_j of a synapse is the fraction of its NMDA channels that are open, in [0, 1],
+  and ``s_nmda_in`` approximates sum_j s_j (see above), so the ratio is the open fraction of
+  the cell's synaptic NMDA channels.  SCIENCE.md §2.1 takes o proportional to s_NMDA.
+* ``B_Mg(V)`` (Jahr & Stevens 1990) removes the channels occupied by Mg2+: Mg2+ and the
+  channel blockers share the pore site, and Mg2+ lowers the potency of ketamine and
+  memantine at GluN2A/B receptors (Kotermanski & Johnson 2009 J Neurosci 29:2774 [M]), so
+  a Mg2+-blocked channel is not counted as open to the drug.  Our choice [D].
+* With synaptic weights (STDP) or rewired synapses the normalisation stays at the starting
+  count; the clip keeps o <= 1.
+
+With the default network o is about 0.015-0.02 (E ~ 7 Hz: mean s per synapse ~ 0.18,
+B_Mg ~ 0.085 near -55 mV).  For full trapping (ketamine) the steady state does not depend on
+o, only the speed does: the block relaxes at rate o (k_on C + k_off), i.e. with
+tau = 1 / (0.017 * (0.15 /µM/s * C + 0.75 /s)) ~ 65 s on pyramidal cells and ~ 160 s on
+interneurons at C ~ 1 µM of biological time (pharmacology.py, caveats), which is why the
+block is advanced at the time rate like every slow process.  Cells whose NMDA channels never open
+(no glutamate, or V so low that Mg2+ blocks every channel) are never blocked: the block is
+use-dependent.  The initial block is the equilibrium at the concentration at t = 0
+(:func:`neuroplast.model.pharmacology.trapping_initial_state`, usually 0).
+
 Parameters (defaults in :mod:`neuroplast.config`, SCIENCE.md §1.2)
 
 =========== ========== ======================================================
@@ -64,6 +100,7 @@ import math
 import numpy as np
 
 from neuroplast.config import ReceptorsConfig
+from neuroplast.model.pharmacology import TRAPPING_EQUATIONS
 
 __all__ = [
     "MG_BLOCK",
@@ -73,6 +110,7 @@ __all__ = [
     "ON_PRE_INH",
     "NMDA_SCALE_FIXED",
     "NMDA_SCALE_DRUG",
+    "NMDA_SCALE_TRAPPING",
     "mg_block",
     "nmda_jump_coefficients",
     "nmda_release_fraction",
@@ -109,6 +147,27 @@ nmda_scale = nmda_base * (1 - is_exc * occupancy_exc(t) - (1 - is_exc) * occupan
 nmda_base : 1 (constant)
 is_exc : 1 (constant)
 """
+
+#: NMDA availability lowered by each neuron's own trapping block (``pharmacology.trapping``):
+#: the kinetics of :data:`neuroplast.model.pharmacology.TRAPPING_EQUATIONS` with per-neuron
+#: rate constants (set per cell type by the network) and the open fraction of the neuron's
+#: NMDA channels, ``nmda_open`` (module doc, "Trapping block").  ``drug_concentration`` is
+#: the TimedArray of the brain concentration over network time (schedules.py).
+NMDA_SCALE_TRAPPING = (
+    """
+nmda_scale = nmda_base * (1 - nmda_block) : 1
+nmda_open = clip(s_nmda_in / nmda_inputs, 0, 1) * mg_unblock : 1
+drug_conc = drug_concentration(t) : mmolar
+nmda_base : 1 (constant)
+is_exc : 1 (constant)
+nmda_inputs : 1 (constant)
+block_k_on : metre**3 / mole / second (constant)
+block_k_off : hertz (constant)
+block_k_untrap : hertz (constant)
+block_trapped_fraction : 1 (constant)
+"""
+    + TRAPPING_EQUATIONS
+)
 
 #: Reset-time update of the presynaptic NMDA gating (saturating jump, see module doc).
 RESET_NMDA = """

@@ -12,8 +12,11 @@ name                         meaning
 ``stress_bdnf_factor(t)``    1 - bdnf_suppression * S(T) (stress.py)
 ``occupancy_exc(t)``         NMDA occupancy by the drug on pyramidal cells (pharmacology.py)
 ``occupancy_inh(t)``         ... on interneurons
+``drug_concentration(t)``    brain concentration (µM, as a brian2 concentration) that drives
+                             the trapping block (``pharmacology.trapping``; receptors.py)
 ``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated)
 ``ablation_now(t)``          1 during the rewiring interval of a spine ablation, else 0
+(``therapy``, ``replay``)    1 while a therapy / replay session runs (outputs only)
 ============================ ======================================================
 """
 
@@ -25,6 +28,7 @@ import brian2
 import numpy as np
 
 from neuroplast.model.stress import stress_level
+from neuroplast.model.therapy import slow_windows
 from neuroplast.model.timescale import SECONDS_PER_DAY, TimeMap, build_time_map
 
 __all__ = ["Schedules", "build_schedules", "DrugCurves"]
@@ -73,10 +77,24 @@ def _ablation_steps(cfg, time_map: TimeMap, starts: np.ndarray, resolution: floa
     return flags
 
 
+#: Sampled schedules kept for the outputs only (no TimedArray of their own).
+RECORD_ONLY = ("concentration_uM", "therapy", "replay")
+
+
+def _session_flags(sessions, kind: str, bio_mid: np.ndarray) -> np.ndarray:
+    """1 where an input session of ``kind`` (therapy or replay) is running, else 0."""
+    flags = np.zeros_like(bio_mid)
+    for s in sessions:
+        if s.kind == kind:
+            start = float(s.start)
+            flags[(bio_mid >= start) & (bio_mid < start + float(s.duration))] = 1.0
+    return flags
+
+
 def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
     """Build every schedule of ``cfg`` (an ExperimentConfig with the clock enabled)."""
     drug = drug or DrugCurves()
-    time_map = build_time_map(cfg.timescale, drug.session_times)
+    time_map = build_time_map(cfg.timescale, drug.session_times, slow_windows(cfg.therapy))
     resolution = float(cfg.timescale.resolution)
     starts, bio_mid = time_map.grid(resolution)
     stress = stress_level(cfg.stress, bio_mid)
@@ -93,10 +111,16 @@ def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
         "concentration_uM": drug_values["concentration_uM"],
     }
     sampled["ablation_now"] = _ablation_steps(cfg, time_map, starts, resolution)
+    for kind in ("therapy", "replay"):
+        sampled[kind] = _session_flags(cfg.therapy.sessions, kind, bio_mid)
     dt = resolution * brian2.second
     arrays = {
         name: brian2.TimedArray(values, dt=dt, name=name)
         for name, values in sampled.items()
-        if name != "concentration_uM"
+        if name not in RECORD_ONLY
     }
+    # with its unit, so the trapping equations check k_on * C (1/(µM s) * µM = Hz)
+    arrays["drug_concentration"] = brian2.TimedArray(
+        sampled["concentration_uM"] * brian2.umolar, dt=dt, name="drug_concentration"
+    )
     return Schedules(time_map=time_map, resolution=resolution, arrays=arrays, sampled=sampled)

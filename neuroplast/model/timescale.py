@@ -151,8 +151,12 @@ class TimeMap:
         return brian2.TimedArray(values, dt=resolution * brian2.second, name="time_rate")
 
 
-def build_time_map(cfg: TimescaleConfig, session_times: Sequence[float] = ()) -> TimeMap:
-    """Build the time map: ``cfg.rate`` everywhere except around session (dose) times.
+def build_time_map(
+    cfg: TimescaleConfig,
+    session_times: Sequence[float] = (),
+    windows: Sequence[tuple[float, float, float]] = (),
+) -> TimeMap:
+    """Build the time map: ``cfg.rate`` everywhere except around sessions.
 
     Parameters
     ----------
@@ -160,28 +164,35 @@ def build_time_map(cfg: TimescaleConfig, session_times: Sequence[float] = ()) ->
     session_times : sequence of float
         Biological times (s) of drug sessions; each gets ``session_rate`` from
         ``session_before`` before to ``session_after`` after it.
+    windows : sequence of (start, stop, rate)
+        Further biological-time windows (s) with their own rate, e.g. therapy sessions.
+        Where windows overlap, the slowest rate wins (the finest resolution asked for).
     """
     total = float(cfg.bio_duration)
-    windows = sorted(
-        (max(0.0, t - float(cfg.session_before)), min(total, t + float(cfg.session_after)))
+    spans = [
+        (
+            max(0.0, t - float(cfg.session_before)),
+            min(total, t + float(cfg.session_after)),
+            float(cfg.session_rate),
+        )
         for t in session_times
         if 0.0 <= t < total
-    )
-    merged: list[list[float]] = []
-    for start, stop in windows:
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], stop)
+    ]
+    spans += [
+        (max(0.0, float(a)), min(total, float(b)), float(r))
+        for a, b, r in windows
+        if float(b) > 0.0 and float(a) < total and float(b) > float(a)
+    ]
+    cuts = sorted({0.0, total, *(a for a, _, _ in spans), *(b for _, b, _ in spans)})
+    edges, rates = [0.0], []
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
+        if hi <= lo:
+            continue
+        mid = 0.5 * (lo + hi)
+        rate = min([cfg.rate] + [r for a, b, r in spans if a <= mid < b])
+        if rates and rates[-1] == rate:
+            edges[-1] = hi
         else:
-            merged.append([start, stop])
-    edges, rates, cursor = [0.0], [], 0.0
-    for start, stop in merged:
-        if start > cursor:
-            edges.append(start)
-            rates.append(cfg.rate)
-        edges.append(stop)
-        rates.append(cfg.session_rate)
-        cursor = stop
-    if cursor < total:
-        edges.append(total)
-        rates.append(cfg.rate)
+            edges.append(hi)
+            rates.append(rate)
     return TimeMap(bio_edges=np.asarray(edges), rates=np.asarray(rates, dtype=float))

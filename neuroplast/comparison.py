@@ -1,0 +1,353 @@
+"""Run every (condition, seed) of an experiment and compare the conditions.
+
+``neuroplast run CONFIG`` comes here when the config has a ``[protocol]``,
+``[conditions]`` or ``repeats > 1``.  The experiment directory::
+
+    OUT/
+      config.json           the experiment config as given (resolved)
+      runs/CONDITION/seed_S/  one run directory per (condition, seed): config.json of
+                            the compiled run, data.h5, measures.csv, figures
+                            (+ connectivity.csv, derived from its snapshots)
+      measures.csv          every run's rows (tidy: condition, seed, bio_time_days,
+                            sim_time_s, measure, value), plus recovery indices
+      summary.csv           mean, sd, 95 % bootstrap CI per condition x measure x day
+      comparisons.csv       differences between conditions with CIs and Hedges' g
+      figures/*.png         recovery curves, comparisons, connectivity
+      report.md             protocol, conditions, comparisons, figures
+
+Runs are independent and each is written atomically (storage.py), so an interrupted
+experiment resumes: run directories that exist are complete and are not run again.
+Repeat k of every condition uses root seed ``seed + k``; with ``paired_conditions``
+(default) the conditions of a repeat share network and noise (experiment.py
+:func:`~neuroplast.experiment.run_seeds`).  The statistics treat conditions as
+independent groups (stats.py), which is conservative for paired runs.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from neuroplast import storage
+from neuroplast.config import ExperimentConfig
+from neuroplast.protocol import condition_names, dose_sessions, resolve_condition
+
+__all__ = ["ComparisonResult", "run_comparison", "analyse", "is_comparison", "run_directory"]
+
+SECONDS_PER_DAY = 86400.0
+CONNECTIVITY_FILE = "connectivity.csv"
+RECALL_FILE = "recall.csv"
+
+#: Measures summarised and drawn (when present), in this order.
+HEADLINE = (
+    "ee_synapses",
+    "recovery_index_ee_synapses",
+    "ee_mean_weight",
+    "bdnf_mean",
+    "synaptogenic",
+    "calcium_mean_hz",
+)
+
+
+def is_comparison(cfg: ExperimentConfig) -> bool:
+    """Whether ``cfg`` describes several runs (protocol, conditions or repeats)."""
+    return cfg.protocol.enabled or bool(cfg.conditions) or cfg.repeats > 1
+
+
+def run_directory(out: Path, condition: str, seed: int) -> Path:
+    """Where the run of (condition, seed) is written."""
+    return Path(out) / "runs" / condition / f"seed_{seed}"
+
+
+@dataclass
+class ComparisonResult:
+    """Where the experiment was written and what ran."""
+
+    out_dir: Path
+    ran: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    report: Path | None = None
+
+
+def _jobs(cfg: ExperimentConfig) -> list[tuple[str, int]]:
+    return [(name, cfg.seed + k) for k in range(cfg.repeats) for name in condition_names(cfg)]
+
+
+def run_comparison(
+    cfg: ExperimentConfig,
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    log=print,
+) -> ComparisonResult:
+    """Run (or resume) every condition x seed of ``cfg``, then :func:`analyse` them.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        The experiment (root seed drawn and recorded if absent).
+    out_dir : Path
+        Experiment directory; an existing one is resumed (finished runs are kept) unless
+        ``overwrite``, which starts it afresh.
+    progress : bool
+        Progress bar per run.
+    log : callable
+        Receives one line per run.
+    """
+    from neuroplast.experiment import resolve_seed, run_experiment  # noqa: PLC0415
+
+    cfg = resolve_seed(cfg)
+    out_dir = Path(out_dir)
+    if overwrite and out_dir.exists():
+        import shutil  # noqa: PLC0415
+
+        shutil.rmtree(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    storage.write_json(out_dir / storage.CONFIG_FILE, cfg.resolved())
+    # every run's config first, so that a bad condition fails before anything runs
+    runs = []
+    for condition, seed in _jobs(cfg):
+        run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
+        runs.append((condition, seed, run_cfg))
+    result = ComparisonResult(out_dir=out_dir)
+    for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
+        run_dir = run_directory(out_dir, condition, seed)
+        if (run_dir / storage.MEASURES_FILE).exists():
+            result.skipped.append(run_dir)
+            log(f"  [{k}/{len(runs)}] {condition} seed {seed}: done before, kept")
+            continue
+        run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
+        wall = sum(run.recording.wall_time.values())
+        log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
+        result.ran.append(run_dir)
+    for condition, seed, run_cfg in runs:
+        _recall(run_directory(out_dir, condition, seed), run_cfg, condition, seed, log)
+    result.report = analyse(out_dir, cfg)
+    return result
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _connectivity_rows(run_dir: Path, run_cfg: dict, condition: str, seed: int) -> list:
+    """Connectivity read-outs of a run's snapshots (cached in its connectivity.csv)."""
+    from neuroplast.connectivity import snapshot_rows  # noqa: PLC0415
+    from neuroplast.stats import read_measures  # noqa: PLC0415
+
+    cached = run_dir / CONNECTIVITY_FILE
+    if cached.exists():
+        return read_measures(cached)
+    rec = storage.read_hdf5(run_dir / storage.DATA_FILE)
+    rows = []
+    for name, snap in sorted(rec.snapshots.items(), key=lambda kv: float(kv[0][4:])):
+        rows += snapshot_rows(
+            snap,
+            rec.n_exc,
+            rec.assemblies,
+            condition,
+            seed,
+            float(name[4:]),
+            graph_metrics=run_cfg["output"].get("graph_metrics", True),
+        )
+    storage.write_measures(cached, rows)
+    return rows
+
+
+def _recall(run_dir: Path, run_cfg, condition: str, seed: int, log) -> None:
+    """Recall probes of a finished run (recall.py), cached in its recall.csv."""
+    from neuroplast.recall import recall_rows  # noqa: PLC0415
+
+    target = run_dir / RECALL_FILE
+    if target.exists() or not (run_dir / storage.DATA_FILE).exists():
+        return
+    if not run_cfg.recall.enabled or not run_cfg.assemblies:
+        return
+    snapshots = storage.read_hdf5(run_dir / storage.DATA_FILE).snapshots
+    rows = recall_rows(run_cfg, snapshots, condition, seed)
+    storage.write_measures(target, rows)
+    log(f"  recall probes: {condition} seed {seed} ({len(snapshots)} snapshots)")
+
+
+def _phases(cfg: ExperimentConfig) -> list[tuple[str, float, float]]:
+    bounds = cfg.protocol.phase_bounds()
+    return [(name, lo / SECONDS_PER_DAY, hi / SECONDS_PER_DAY) for name, (lo, hi) in bounds.items()]
+
+
+def _events(cfg: ExperimentConfig) -> list[tuple[str, float, str | None]]:
+    events = []
+    for name in condition_names(cfg):
+        run_cfg = resolve_condition(cfg, name)
+        for dose in run_cfg.pharmacology.schedule():
+            events.append(("dose", float(dose.time) / SECONDS_PER_DAY, name))
+        for s in run_cfg.therapy.sessions:
+            events.append((s.kind, float(s.start) / SECONDS_PER_DAY, name))
+    return events
+
+
+def _stress_phase(cfg: ExperimentConfig) -> tuple[float, float] | None:
+    """Biological days (start, end) of the stress: the span of all stress episodes."""
+    bounds = cfg.protocol.phase_bounds()
+    spans = []
+    for e in cfg.protocol.stress:
+        lo, hi = bounds[e.phase]
+        start = lo + float(e.start)
+        stop = hi if e.duration is None else start + float(e.duration)
+        spans.append((start, stop))
+    if not spans:
+        return None
+    return min(a for a, _ in spans) / SECONDS_PER_DAY, max(b for _, b in spans) / SECONDS_PER_DAY
+
+
+def _protocol_text(cfg: ExperimentConfig) -> str:
+    lines = []
+    if cfg.protocol.enabled:
+        lines.append("Phases (biological time):")
+        for name, lo, hi in _phases(cfg):
+            lines.append(f"- {name}: day {lo:g} to {hi:g}")
+        for d in dose_sessions(cfg.protocol, condition=None):
+            day = float(d["time"].split()[0]) / 24.0
+            lines.append(f"- dose: {d['drug']} {d['dose']} {d['route']} on day {day:g}")
+        for e in cfg.protocol.stress:
+            lines.append(f"- stress: phase {e.phase}, severity {e.severity:g}")
+        for e in cfg.protocol.therapy:
+            when = (
+                f"{float(e.after_dose) / 3600:g} h after each dose"
+                if e.after_dose is not None
+                else f"{float(e.start) / 3600:g} h into {e.phase}"
+            )
+            lines.append(
+                f"- therapy: {e.pattern} to assembly {e.assembly}, {float(e.duration) / 3600:g} h, "
+                f"{when}; conditions {e.conditions or 'all'}"
+            )
+    lines.append(
+        f"Network: {cfg.network.n_exc} E + {cfg.network.n_inh} I; {cfg.repeats} seeds per "
+        f"condition from {cfg.seed}; backend {cfg.simulation.backend}."
+    )
+    return "\n".join(lines)
+
+
+def _comparison_pairs(names: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    if "control" in names:
+        pairs += [("control", b) for b in names if b != "control"]
+    for a, b in (("ketamine", "ketamine_therapy"), ("therapy", "ketamine_therapy")):
+        if a in names and b in names:
+            pairs.append((a, b))
+    if not pairs and len(names) > 1:
+        pairs = [(names[0], b) for b in names[1:]]
+    return pairs
+
+
+def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
+    """Aggregate the runs under ``out_dir``: tables, statistics, figures and report.md.
+
+    Reads only what the runs wrote, so ``neuroplast plot OUT`` redraws without
+    re-running.  Returns the report's path.
+    """
+    from neuroplast import experiment_plots as eplots  # noqa: PLC0415
+    from neuroplast.config import config_from_dict  # noqa: PLC0415
+    from neuroplast.report import write_report  # noqa: PLC0415
+    from neuroplast.stats import compare, read_measures, recovery_rows, summarize  # noqa: PLC0415
+
+    out_dir = Path(out_dir)
+    if cfg is None:
+        import json  # noqa: PLC0415
+
+        cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))
+    names = condition_names(cfg)
+    rows = []
+    for condition, seed in _jobs(cfg):
+        run_dir = run_directory(out_dir, condition, seed)
+        if not (run_dir / storage.MEASURES_FILE).exists():
+            continue
+        rows += read_measures(run_dir / storage.MEASURES_FILE)
+        import json  # noqa: PLC0415
+
+        run_cfg = json.loads((run_dir / storage.CONFIG_FILE).read_text())
+        if (run_dir / storage.DATA_FILE).exists():
+            rows += _connectivity_rows(run_dir, run_cfg, condition, seed)
+        if (run_dir / RECALL_FILE).exists():
+            rows += read_measures(run_dir / RECALL_FILE)
+    if not rows:
+        raise FileNotFoundError(f"{out_dir}: no finished runs to analyse")
+    total_days = cfg.protocol.total / SECONDS_PER_DAY if cfg.protocol.enabled else None
+    stress = _stress_phase(cfg) if cfg.protocol.enabled else None
+    if stress is not None:
+        first_end = _phases(cfg)[0][2]
+        rows += recovery_rows(
+            rows,
+            "ee_synapses",
+            baseline=(max(0.0, first_end - 1.0), first_end),
+            stress=(max(stress[0], stress[1] - 1.0), stress[1]),
+            post_days=np.linspace(stress[1], total_days, 25),
+        )
+    storage.write_measures(out_dir / storage.MEASURES_FILE, rows)
+    measures_present = sorted({r.measure for r in rows})
+    if total_days is None:
+        days = sorted({r.bio_time_days for r in rows})
+        total_days = max(days) if days else 0.0
+    grid = np.linspace(0.0, total_days, 201)
+    headline = [m for m in HEADLINE if m in measures_present]
+    assembly = [m for m in measures_present if m.startswith("assembly_") and m.endswith("_p_in")]
+    assembly += [m for m in measures_present if m.startswith("recall_") and m.endswith("_index")]
+    summary = summarize(rows, headline, grid, conditions=names)
+    probe_days = sorted({r.bio_time_days for r in rows if r.measure in assembly})
+    if assembly and probe_days:
+        summary += summarize(rows, assembly, probe_days, conditions=names)
+    comparisons = []
+    phases = _phases(cfg) if cfg.protocol.enabled else []
+    points = []
+    if len(phases) >= 2:
+        for name, lo, hi in phases[-2:]:
+            points.append((f"end of {name}", (max(lo, hi - 1.0), hi)))
+    elif total_days:
+        points.append(("end", (max(0.0, total_days - 1.0), total_days)))
+    targets = [m for m in ("ee_synapses", "recovery_index_ee_synapses") if m in measures_present]
+    for a, b in _comparison_pairs(names):
+        for measure in targets:
+            for label, window in points:
+                comparisons.append(compare(rows, measure, a, b, window, label=label))
+        for measure in assembly:
+            if probe_days:
+                comparisons.append(compare(rows, measure, a, b, probe_days[-1], label="last probe"))
+    figures_dir = out_dir / "figures"
+    figures_dir.mkdir(exist_ok=True)
+    events = _events(cfg) if cfg.protocol.enabled else []
+    figures = []
+    for measure in headline:
+        path = eplots.plot_recovery_curves(
+            summary, measure, phases, events, figures_dir / f"{measure}.png", conditions=names
+        )
+        figures.append((eplots.measure_label(measure), path))
+    if assembly:
+        path = eplots.plot_measure_grid(
+            summary, assembly, figures_dir / "assemblies.png", phases=phases, conditions=names
+        )
+        figures.append(("Within-assembly connectivity p_in at the probes", path))
+    if comparisons:
+        path = eplots.plot_comparisons(
+            comparisons, figures_dir / "comparisons.png", conditions=names
+        )
+        figures.append(("Differences between conditions (95 % bootstrap CI)", path))
+    described = {
+        name: (cfg.conditions[name].description if name in cfg.conditions else "") for name in names
+    }
+    return write_report(
+        out_dir,
+        _protocol_text(cfg),
+        described,
+        summary,
+        comparisons,
+        figures,
+        title=f"{cfg.name}: {cfg.description}".rstrip(": "),
+    )
+
+
+def read_table(path: Path) -> list[dict]:
+    """A CSV written here, as dicts (for scripts)."""
+    with Path(path).open(newline="") as handle:
+        return list(csv.DictReader(handle))

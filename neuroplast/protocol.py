@@ -1,0 +1,481 @@
+"""Protocols in biological time, and the conditions that vary them.
+
+A protocol is a list of **phases** (any names, any number; each a biological duration)
+and **events** placed on them:
+
+* ``[[protocol.stress]]``: a stress level over a phase or part of it (chronic or acute);
+* ``[[protocol.doses]]``: drug sessions (drug, route, dose, infusion time), optionally
+  repeated (``every``, ``count``) or escalated (``step``, ``cap``: session k gives
+  ``min(dose + k step, cap)``);
+* ``[[protocol.therapy]]``: therapy sessions -- patterned extra drive to a named assembly
+  (:mod:`neuroplast.model.therapy`) -- at a time in a phase or relative to each dose
+  (``after_dose``: "0 h" pairs therapy with the dosing session, "1 day" puts it in the
+  post-dose window; SCIENCE.md §10b "When to do therapy");
+* ``[[protocol.replay]]``: replay of an assembly (e.g. a "maladaptive" one during stress),
+  the same input without slowing the clock;
+* ``[[protocol.probes]]``: times at which the E->E connectivity is stored (snapshots) for
+  the connectivity and recall read-outs.
+
+Every event has ``conditions``: the names of the conditions it belongs to (all when
+omitted).  A condition is a name under ``[conditions]`` with an optional description and
+parameter overrides (``set = {"pharmacology.mechanism" = "direct"}``); conditions differ
+only in which events they get and in those overrides (DESIGN.md "Therapy-paired
+learning").  :func:`compile_protocol` turns the protocol and one condition into the
+flat sections the mechanisms read: ``stress.episodes``, ``pharmacology.doses``,
+``therapy.sessions``, ``recording.snapshots`` and ``timescale.bio_duration``.
+
+Times inside a phase are counted from the phase's start (``start = "2 days"``).
+Validation, before anything runs: unknown phases, assemblies or conditions, events
+outside their phase or the protocol, overlapping stress episodes, overlapping infusions
+that one line cannot deliver (pharmacology.py), therapy sessions relative to a dose when
+the protocol has no dose, and sessions that overlap each other.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+
+from neuroplast.model.pharmacology import DoseAmount, RouteName
+from neuroplast.schema import Qty, Section, param
+from neuroplast.units import format_quantity
+
+__all__ = [
+    "Phase",
+    "StressEvent",
+    "DoseEvent",
+    "TherapyEvent",
+    "ReplayEvent",
+    "ProbeEvent",
+    "ProtocolConfig",
+    "ConditionConfig",
+]
+
+SECONDS_PER_DAY = 86400.0
+
+
+def _days(q) -> str:
+    return format_quantity(q, "day")
+
+
+def _fmt(seconds: float) -> str:
+    """Biological seconds as text in days."""
+    return f"{seconds / SECONDS_PER_DAY:g} days"
+
+
+class Phase(Section):
+    """A named stretch of biological time."""
+
+    name: str = param("baseline", "phase name (used by events and figures)")
+    duration: Qty("day", positive=True) = param("7 days", "biological length of the phase")
+
+
+class _Event(Section):
+    """Common fields: where the event sits and which conditions get it."""
+
+    phase: str = param("baseline", "phase the event belongs to")
+    conditions: list[str] | None = param(None, "conditions that get this event (all when omitted)")
+
+
+class StressEvent(_Event):
+    """A stress episode inside a phase (``start``/``duration`` default to the whole phase)."""
+
+    start: Qty("day", nonnegative=True) = param("0 days", "start, from the phase start")
+    duration: Qty("day", positive=True) | None = param(
+        None, "length (default: to the end of the phase)"
+    )
+    severity: float = param(1.0, "stress level (0 none, 1 full chronic)", ge=0, le=1)
+    kind: Literal["chronic", "acute"] = param("chronic", "label: chronic or acute")
+
+
+class DoseEvent(_Event):
+    """A drug session, optionally repeated and escalated."""
+
+    start: Qty("h", nonnegative=True) = param(
+        "0 h", "time of the (first) dose, from the phase start"
+    )
+    drug: str = param("ketamine", "drug name (a key of the drug table)")
+    route: RouteName = param("iv", "route of administration")
+    dose: DoseAmount = param("0.5 mg/kg", "dose of the (first) session", "Zarate et al 2006")
+    duration: Qty("min", nonnegative=True) | None = param(
+        "40 min", "administration time (required > 0 for iv)", "Zarate et al 2006"
+    )
+    count: int = param(1, "number of sessions", ge=1)
+    every: Qty("h", positive=True) | None = param(
+        None, "time between session starts (needed when count > 1)"
+    )
+    step: DoseAmount | None = param(
+        None, "dose increase per session (escalation; > 0)", "KAP practice (Dore et al 2019)"
+    )
+    cap: DoseAmount | None = param(None, "ceiling of an escalation")
+
+    @model_validator(mode="after")
+    def _repeats(self) -> DoseEvent:
+        if self.count > 1 and self.every is None:
+            raise ValueError(f"count = {self.count}: expected 'every' (time between sessions)")
+        if self.step is not None and not float(self.step) > 0:
+            raise ValueError("step: expected a dose increase > 0 (omit it for a fixed dose)")
+        if self.cap is not None and self.step is None:
+            raise ValueError("cap without step: expected step (the increase per session)")
+        return self
+
+
+class TherapyEvent(_Event):
+    """Therapy sessions: patterned drive to an assembly, with STDP (SCIENCE.md §6)."""
+
+    start: Qty("h", nonnegative=True) | None = param(
+        None, "time of the (first) session from the phase start (or use after_dose)"
+    )
+    after_dose: Qty("h") | None = param(
+        None,
+        "time of a session after the start of every dose of the protocol ('0 h': during "
+        "the dosing session; '1 day': in the post-dose window)",
+        "SCIENCE.md §10b (Dore 2019 vs Wilkinson 2021)",
+    )
+    duration: Qty("h", positive=True) = param("1 h", "session length", "SCIENCE.md §6")
+    count: int = param(1, "sessions (after start, or after each dose)", ge=1)
+    every: Qty("h", positive=True) | None = param(None, "time between sessions (count > 1)")
+    assembly: str = param("adaptive", "target assembly")
+    pattern: Literal["pulses", "sham"] = param(
+        "pulses",
+        "'pulses': the assembly is driven in pulses; 'sham': the same pulses, each to a "
+        "fresh random set of pyramidal cells of the same size (same input, no pattern)",
+    )
+    competitor: str | None = param(
+        None, "an assembly driven in antiphase during the session (competition)"
+    )
+
+    @model_validator(mode="after")
+    def _when(self) -> TherapyEvent:
+        if (self.start is None) == (self.after_dose is None):
+            raise ValueError("expected exactly one of 'start' and 'after_dose'")
+        if self.count > 1 and self.every is None:
+            raise ValueError(f"count = {self.count}: expected 'every' (time between sessions)")
+        if self.competitor is not None and self.competitor == self.assembly:
+            raise ValueError(f"competitor = {self.competitor!r}: expected another assembly")
+        return self
+
+
+class ReplayEvent(_Event):
+    """Replay of an assembly (patterned drive, no slowing of the clock), e.g. during stress."""
+
+    start: Qty("day", nonnegative=True) = param("0 days", "start, from the phase start")
+    duration: Qty("day", positive=True) | None = param(
+        None, "length (default: to the end of the phase)"
+    )
+    assembly: str = param("maladaptive", "replayed assembly")
+
+
+class ProbeEvent(_Event):
+    """A connectivity snapshot (and recall probe) at a time in a phase (default: its end)."""
+
+    at: Qty("day", nonnegative=True) | None = param(
+        None, "time from the phase start (default: the end of the phase)"
+    )
+
+
+class ConditionConfig(Section):
+    """One condition: a name, a description and parameter overrides."""
+
+    description: str = param("", "what this condition is")
+    set: dict[str, str | float | int | bool] = param(
+        {}, "parameter overrides, dotted path -> value (as --set)"
+    )
+
+
+class ProtocolConfig(Section):
+    """Phases and the events on them (module doc)."""
+
+    phases: list[Phase] = param([], "phases in order (none: no protocol)")
+    stress: list[StressEvent] = param([], "stress episodes")
+    doses: list[DoseEvent] = param([], "drug sessions")
+    therapy: list[TherapyEvent] = param([], "therapy sessions")
+    replay: list[ReplayEvent] = param([], "assembly replay")
+    probes: list[ProbeEvent] = param([], "connectivity snapshots / recall probes")
+    probe_phase_ends: bool = param(
+        True, "also probe at the end of every phase (and at the start of the protocol)"
+    )
+
+    @field_validator("phases")
+    @classmethod
+    def _unique_phases(cls, phases: list[Phase]) -> list[Phase]:
+        names = [p.name for p in phases]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"phase names {twice}: expected each name once")
+        return phases
+
+    # ------------------------------------------------------------------ geometry
+    @property
+    def enabled(self) -> bool:
+        """Whether there is a protocol (any phase)."""
+        return bool(self.phases)
+
+    def phase_bounds(self) -> dict[str, tuple[float, float]]:
+        """Start and end (biological s) of every phase."""
+        bounds, cursor = {}, 0.0
+        for phase in self.phases:
+            end = cursor + float(phase.duration)
+            bounds[phase.name] = (cursor, end)
+            cursor = end
+        return bounds
+
+    @property
+    def total(self) -> float:
+        """Biological length (s)."""
+        return sum(float(p.duration) for p in self.phases)
+
+    @model_validator(mode="after")
+    def _check_events(self) -> ProtocolConfig:
+        if not self.phases:
+            events = self.stress or self.doses or self.therapy or self.replay or self.probes
+            if events:
+                raise ValueError("events without phases: expected protocol.phases")
+            return self
+        bounds = self.phase_bounds()
+        for kind in ("stress", "doses", "therapy", "replay", "probes"):
+            for k, event in enumerate(getattr(self, kind)):
+                if event.phase not in bounds:
+                    raise ValueError(
+                        f"{kind}[{k}].phase = {event.phase!r}: expected one of {list(bounds)}"
+                    )
+        for k, event in enumerate(self.stress):
+            lo, hi = bounds[event.phase]
+            start = lo + float(event.start)
+            stop = hi if event.duration is None else start + float(event.duration)
+            if start >= hi or stop > hi + 1e-6:
+                raise ValueError(
+                    f"stress[{k}]: start '{_days(event.start)}' and duration run past the end of "
+                    f"phase {event.phase!r} ({_fmt(hi - lo)} long)"
+                )
+        for k, event in enumerate(self.doses):
+            lo, hi = bounds[event.phase]
+            last = lo + float(event.start) + (event.count - 1) * float(event.every or 0)
+            if last >= hi:
+                raise ValueError(
+                    f"doses[{k}]: session {event.count} at {_fmt(last - lo)} into "
+                    f"phase {event.phase!r} falls outside it ({_fmt(hi - lo)} long)"
+                )
+        for k, event in enumerate(self.therapy):
+            if event.after_dose is not None and not self.doses:
+                raise ValueError(
+                    f"therapy[{k}].after_dose: the protocol has no doses to time it from; use start"
+                )
+        for k, event in enumerate(self.replay):
+            lo, hi = bounds[event.phase]
+            if lo + float(event.start) >= hi:
+                raise ValueError(f"replay[{k}].start: outside phase {event.phase!r}")
+        for k, event in enumerate(self.probes):
+            lo, hi = bounds[event.phase]
+            if event.at is not None and float(event.at) > hi - lo + 1e-6:
+                raise ValueError(
+                    f"probes[{k}].at = '{_days(event.at)}': phase {event.phase!r} is only "
+                    f"{_fmt(hi - lo)} long"
+                )
+        return self
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+def _days_text(seconds: float) -> str:
+    return f"{seconds / SECONDS_PER_DAY!r} day"
+
+
+def _hours_text(seconds: float) -> str:
+    return f"{seconds / 3600.0!r} h"
+
+
+def _gets(event: _Event, condition: str) -> bool:
+    return event.conditions is None or condition in event.conditions
+
+
+def dose_sessions(protocol: ProtocolConfig, condition: str | None = None) -> list[dict]:
+    """Every drug session as a ``pharmacology.doses`` entry (absolute time), in time order.
+
+    ``condition = None`` lists the sessions of every condition (therapy ``after_dose``
+    is timed from these, so a therapy-only arm gets its sessions when the dosed arms do).
+    """
+    from neuroplast.model.pharmacology import _format_amount  # noqa: PLC0415
+
+    bounds = protocol.phase_bounds()
+    sessions = []
+    for event in protocol.doses:
+        if condition is not None and not _gets(event, condition):
+            continue
+        lo, _ = bounds[event.phase]
+        for k in range(event.count):
+            amount = event.dose if event.step is None else event.dose + k * event.step
+            if event.cap is not None and amount > event.cap:
+                amount = event.cap
+            entry = {
+                "drug": event.drug,
+                "route": event.route,
+                "time": _hours_text(lo + float(event.start) + k * float(event.every or 0)),
+                "dose": _format_amount(amount),
+            }
+            if event.duration is not None:
+                entry["duration"] = f"{float(event.duration) / 60.0!r} min"
+            sessions.append(entry)
+    return sorted(sessions, key=lambda d: float(d["time"].split()[0]))
+
+
+def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
+    """Therapy and replay sessions of ``condition`` as ``therapy.sessions`` entries."""
+    bounds = protocol.phase_bounds()
+    dose_times = sorted(
+        float(d["time"].split()[0]) * 3600.0 for d in dose_sessions(protocol, condition=None)
+    )
+    sessions = []
+    for event in protocol.therapy:
+        if not _gets(event, condition):
+            continue
+        lo, _ = bounds[event.phase]
+        firsts = (
+            [t + float(event.after_dose) for t in dose_times]
+            if event.after_dose is not None
+            else [lo + float(event.start)]
+        )
+        starts = [t + k * float(event.every or 0) for t in firsts for k in range(event.count)]
+        for start in starts:
+            sessions.append(
+                {
+                    "start": _days_text(start),
+                    "duration": _hours_text(float(event.duration)),
+                    "assembly": event.assembly,
+                    "pattern": event.pattern,
+                    "competitor": event.competitor,
+                    "kind": "therapy",
+                }
+            )
+    for event in protocol.replay:
+        if not _gets(event, condition):
+            continue
+        lo, hi = bounds[event.phase]
+        start = lo + float(event.start)
+        stop = hi if event.duration is None else min(hi, start + float(event.duration))
+        sessions.append(
+            {
+                "start": _days_text(start),
+                "duration": _hours_text(stop - start),
+                "assembly": event.assembly,
+                "pattern": "pulses",
+                "competitor": None,
+                "kind": "replay",
+            }
+        )
+    return sorted(sessions, key=lambda s: float(s["start"].split()[0]))
+
+
+def _check_sessions(sessions: list[dict], total: float, condition: str) -> None:
+    spans = sorted(
+        (
+            float(s["start"].split()[0]) * SECONDS_PER_DAY,
+            float(s["start"].split()[0]) * SECONDS_PER_DAY + float(s["duration"].split()[0]) * 3600,
+        )
+        for s in sessions
+        if s["kind"] == "therapy"
+    )
+    for start, stop in spans:
+        if start < 0 or stop > total + 1e-6:
+            raise ValueError(
+                f"condition {condition!r}: a therapy session from {_fmt(start)} to {_fmt(stop)} "
+                f"lies outside the protocol (0 to {_fmt(total)}); check after_dose/start"
+            )
+    for (a0, a1), (b0, _) in zip(spans, spans[1:], strict=False):
+        if b0 < a1 - 1e-6:
+            raise ValueError(
+                f"condition {condition!r}: therapy sessions at {_fmt(a0)} and {_fmt(b0)} "
+                "overlap; expected one session at a time"
+            )
+
+
+def probe_days(protocol: ProtocolConfig, condition: str) -> list[float]:
+    """Biological days of the connectivity snapshots of ``condition``."""
+    bounds = protocol.phase_bounds()
+    days = set()
+    if protocol.probe_phase_ends:
+        days.add(0.0)
+        days.update(hi / SECONDS_PER_DAY for _, hi in bounds.values())
+    for event in protocol.probes:
+        if _gets(event, condition):
+            lo, hi = bounds[event.phase]
+            at = hi if event.at is None else lo + float(event.at)
+            days.add(at / SECONDS_PER_DAY)
+    return sorted(days)
+
+
+def condition_names(cfg) -> list[str]:
+    """The conditions an experiment runs: those of ``[conditions]``, else the config's own."""
+    return list(cfg.conditions) or [cfg.condition]
+
+
+def resolve_condition(cfg, condition: str):
+    """The flat config of one condition: overrides applied, the protocol compiled.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        The experiment config (protocol, conditions).
+    condition : str
+        One of :func:`condition_names`.
+
+    Returns
+    -------
+    ExperimentConfig
+        With ``condition`` set, the condition's ``set`` overrides applied and, when there
+        is a protocol, ``stress.episodes``, ``pharmacology.doses``, ``therapy.sessions``,
+        ``recording.snapshots`` and ``timescale.bio_duration`` filled from it.
+    """
+    import json  # noqa: PLC0415
+
+    from neuroplast.config import ConfigError, apply_overrides, config_from_dict  # noqa: PLC0415
+
+    names = condition_names(cfg)
+    if condition not in names:
+        raise ConfigError(f"condition {condition!r}: expected one of {names}")
+    data = cfg.resolved()
+    spec = cfg.conditions.get(condition)
+    if spec is not None and spec.set:
+        overrides = [f"{key}={json.dumps(value)}" for key, value in spec.set.items()]
+        try:
+            data = apply_overrides(data, overrides)
+        except ConfigError as err:
+            raise ConfigError(f"conditions.{condition}.set: {err}") from None
+    data["condition"] = condition
+    protocol = cfg.protocol
+    if protocol.enabled:
+        total = protocol.total
+        sessions = therapy_sessions(protocol, condition)
+        try:
+            _check_sessions(sessions, total, condition)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        data["stress"]["episodes"] = [
+            {
+                "onset": _days_text(bounds_lo + float(e.start)),
+                "duration": _days_text(
+                    (bounds_hi - bounds_lo - float(e.start))
+                    if e.duration is None
+                    else float(e.duration)
+                ),
+                "severity": e.severity,
+                "kind": e.kind,
+            }
+            for e in protocol.stress
+            if _gets(e, condition)
+            for bounds_lo, bounds_hi in [protocol.phase_bounds()[e.phase]]
+        ]
+        data["pharmacology"]["doses"] = dose_sessions(protocol, condition)
+        data["pharmacology"]["escalation"] = None
+        data["therapy"]["sessions"] = sessions
+        data["timescale"]["enabled"] = True
+        data["timescale"]["bio_duration"] = _days_text(total)
+        pool = data["plasticity"]["structural"]["enabled"] or data["plasticity"]["stdp"]["enabled"]
+        runtime = data["simulation"]["backend"] != "cpp_standalone"
+        data["recording"]["snapshots"] = (
+            [f"{d!r} day" for d in probe_days(protocol, condition)] if pool and runtime else []
+        )
+        data["from_protocol"] = True
+    return config_from_dict(data)

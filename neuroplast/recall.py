@@ -1,0 +1,169 @@
+"""Recall probe: cue part of an assembly in the frozen network and measure completion.
+
+The behavioural proxy of SCIENCE.md §8 / DESIGN.md: memory recall as pattern
+completion.  For a connectivity snapshot of a run (a biological day), the run's
+network is rebuilt with the same seeds -- the same candidate pool, the same E->I, I->E
+and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses and
+weights.  Plasticity is frozen: no rewiring, no STDP, no inhibitory STDP, no drug, no
+stress.  After ``settle`` of spontaneous activity, ``pulses`` input pulses (the
+therapy pulse shape and intensity, therapy.py) drive the first ``cue_fraction`` of the
+assembly's cells.  Read-outs, as firing-rate changes from the pre-cue baseline
+(the ``settle`` window after its first half):
+
+* ``recall_<A>_completion_hz``: non-cued cells of assembly A -- the completed pattern;
+* ``recall_<A>_other_hz``: pyramidal cells outside A (the other assemblies and the
+  rest) -- spill-over;
+* ``recall_<A>_index``: ``completion - other``; positive when the cue recruits its own
+  assembly more than the rest of the network, which needs stronger connectivity within
+  A than to the rest.
+
+Cells are exchangeable in the random network, so before any learning the index is
+about 0 (a cued cell's input reaches members and non-members alike), and it grows with
+within-assembly connectivity (tests/test_recall.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from neuroplast.measures import MeasureRow
+from neuroplast.schema import Qty, Section, param
+
+__all__ = ["RecallConfig", "probe_config", "recall_rows"]
+
+
+class RecallConfig(Section):
+    """The recall probe (run after each run on its snapshots)."""
+
+    enabled: bool = param(True, "probe recall at every snapshot of an experiment run")
+    cue_fraction: float = param(0.5, "fraction of the assembly cued", gt=0, lt=1)
+    settle: Qty("s", positive=True) = param("1 s", "spontaneous activity before the cue")
+    pulses: int = param(5, "cue pulses (therapy pulse shape and intensity)", ge=1)
+
+
+def probe_config(run_cfg, assembly: str):
+    """The frozen-network config of a probe of ``assembly`` (module doc)."""
+    from neuroplast.config import config_from_dict  # noqa: PLC0415
+
+    rc = run_cfg.recall
+    data = run_cfg.resolved()
+    length = float(rc.settle) + rc.pulses * float(run_cfg.therapy.period)
+    data.update(
+        {
+            "condition": f"{run_cfg.condition}-recall",
+            "from_protocol": True,
+        }
+    )
+    data["timescale"].update(
+        {"enabled": True, "rate": 1.0, "session_rate": 1.0, "bio_duration": f"{length!r} s"}
+    )
+    data["set_point"].update({"mode": "fixed", "window": "0.1 s", "settle": "0 s"})
+    data["stress"]["episodes"] = []
+    data["pharmacology"]["doses"] = []
+    data["pharmacology"]["escalation"] = None
+    data["recording"].update({"spikes": True, "n_traced": 0, "snapshots": []})
+    data["output"]["figures"] = False
+    sp = data["plasticity"]["structural"]
+    sp.update({"turnover": "0 /day", "rewire_tolerance": 1e12, "tau_mature": "1e12 day"})
+    sp["ablate_at"] = None
+    data["plasticity"]["stdp"].update({"A_plus": 0.0, "A_minus": 0.0})
+    data["plasticity"]["istdp"].update({"eta": 0.0})
+    data["therapy"]["sessions"] = [
+        {
+            "start": f"{float(rc.settle)!r} s",
+            "duration": f"{rc.pulses * float(run_cfg.therapy.period)!r} s",
+            "assembly": assembly,
+            "fraction": rc.cue_fraction,
+            "kind": "replay",
+        }
+    ]
+    data["protocol"] = {}
+    data["conditions"] = {}
+    return config_from_dict(data)
+
+
+def _load_snapshot(model, snapshot: dict) -> None:
+    """Set the rebuilt pool's alive flags and weights to the snapshot's live synapses."""
+    pool = model.ee_pool
+    n = model.n_exc
+    keys = np.asarray(pool.i[:], dtype=np.int64) * n + np.asarray(pool.j[:], dtype=np.int64)
+    order = np.argsort(keys)
+    wanted = np.asarray(snapshot["i"], dtype=np.int64) * n + np.asarray(snapshot["j"], np.int64)
+    where = np.searchsorted(keys[order], wanted)
+    if np.any(where >= len(keys)) or np.any(
+        keys[order][np.minimum(where, len(keys) - 1)] != wanted
+    ):
+        raise ValueError("snapshot synapses are not in the rebuilt candidate pool (wrong seed?)")
+    index = order[where]
+    alive = np.zeros(len(keys))
+    alive[index] = 1.0
+    w = np.asarray(pool.w[:], dtype=float)
+    w[index] = np.asarray(snapshot["w"], dtype=float)
+    pool.alive = alive
+    pool.w = w
+
+
+def _rate(i: np.ndarray, t: np.ndarray, cells: np.ndarray, windows) -> float:
+    """Mean rate (Hz) of ``cells`` over the windows [(start, stop), ...] of network time."""
+    mask = np.isin(i, cells)
+    count = sum(np.count_nonzero(mask & (t >= a) & (t < b)) for a, b in windows)
+    span = sum(b - a for a, b in windows)
+    return count / (len(cells) * span) if len(cells) and span > 0 else float("nan")
+
+
+def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[MeasureRow]:
+    """Probe every assembly at every snapshot of a run; tidy rows (module doc)."""
+    import brian2  # noqa: PLC0415
+
+    from neuroplast.backend import brian_backend  # noqa: PLC0415
+    from neuroplast.experiment import drug_curves, run_seeds  # noqa: PLC0415
+    from neuroplast.model.network import build_network  # noqa: PLC0415
+    from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
+
+    rows: list[MeasureRow] = []
+    if not run_cfg.recall.enabled or not run_cfg.assemblies or not snapshots:
+        return rows
+    seeds = run_seeds(run_cfg)
+    for assembly in run_cfg.assemblies:
+        cfg = probe_config(run_cfg, assembly)
+        settle = float(cfg.recall.settle)
+        period, pulse = float(cfg.therapy.period), float(cfg.therapy.pulse)
+        for name, snap in sorted(snapshots.items(), key=lambda kv: float(kv[0][4:])):
+            day = float(name[4:])
+            with brian_backend(cfg.simulation.backend, cfg.simulation.dt):
+                schedules = build_schedules(cfg, drug_curves(cfg))
+                model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
+                _load_snapshot(model, snap)
+                brian2.seed(seeds.brian)
+                duration = len(schedules.sampled["time_rate"]) * schedules.resolution
+                model.network.run(duration * brian2.second)
+                spikes = model.monitors["spikes"]
+                i = np.asarray(spikes.i[:])
+                t = np.asarray(spikes.t[:], dtype=float)
+                members = model.assemblies[assembly]
+            n_cue = max(1, int(round(cfg.recall.cue_fraction * len(members))))
+            rest_of_a = members[n_cue:]
+            outside = np.setdiff1d(np.arange(model.n_exc), members)
+            pulses = [
+                (settle + k * period, settle + k * period + pulse) for k in range(cfg.recall.pulses)
+            ]
+            base = (0.5 * settle, settle)
+
+            completion = _rate(i, t, rest_of_a, pulses) - _rate(i, t, rest_of_a, [base])
+            other = _rate(i, t, outside, pulses) - _rate(i, t, outside, [base])
+            for measure, value in (
+                ("completion_hz", completion),
+                ("other_hz", other),
+                ("index", completion - other),
+            ):
+                rows.append(
+                    MeasureRow(
+                        condition,
+                        seed,
+                        day,
+                        float("nan"),
+                        f"recall_{assembly}_{measure}",
+                        float(value),
+                    )
+                )
+    return rows
