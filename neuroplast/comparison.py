@@ -40,6 +40,8 @@ __all__ = ["ComparisonResult", "run_comparison", "analyse", "is_comparison", "ru
 SECONDS_PER_DAY = 86400.0
 CONNECTIVITY_FILE = "connectivity.csv"
 RECALL_FILE = "recall.csv"
+#: Comparison windows end this far (days) before a phase end: runs sample up to just before.
+END_MARGIN_DAYS = 0.05
 
 #: Measures summarised and drawn (when present), in this order.
 HEADLINE = (
@@ -142,6 +144,9 @@ def _connectivity_rows(run_dir: Path, run_cfg: dict, condition: str, seed: int) 
     if cached.exists():
         return read_measures(cached)
     rec = storage.read_hdf5(run_dir / storage.DATA_FILE)
+    # the share of synapses born after the first dose of the protocol (any condition)
+    doses = dose_sessions_of(run_cfg)
+    born_after = [round(min(doses), 2)] if doses else []
     rows = []
     for name, snap in sorted(rec.snapshots.items(), key=lambda kv: float(kv[0][4:])):
         rows += snapshot_rows(
@@ -152,6 +157,7 @@ def _connectivity_rows(run_dir: Path, run_cfg: dict, condition: str, seed: int) 
             seed,
             float(name[4:]),
             graph_metrics=run_cfg["output"].get("graph_metrics", True),
+            born_after=born_after,
         )
     storage.write_measures(cached, rows)
     return rows
@@ -170,6 +176,18 @@ def _recall(run_dir: Path, run_cfg, condition: str, seed: int, log) -> None:
     rows = recall_rows(run_cfg, snapshots, condition, seed)
     storage.write_measures(target, rows)
     log(f"  recall probes: {condition} seed {seed} ({len(snapshots)} snapshots)")
+
+
+def dose_sessions_of(run_cfg: dict) -> list[float]:
+    """Biological days of the drug sessions on the shared clock of a run (config dict)."""
+    days = []
+    for w in run_cfg["timescale"].get("windows", []):
+        if float(w["rate"]) == float(run_cfg["timescale"]["session_rate"]):
+            start = float(w["start"].split()[0])
+            days.append(start + float(run_cfg["timescale"]["session_before"].split()[0]) / 24.0)
+    for d in run_cfg["pharmacology"]["doses"]:
+        days.append(float(d["time"].split()[0]) / 24.0)
+    return sorted(set(days))
 
 
 def _phases(cfg: ExperimentConfig) -> list[tuple[str, float, float]]:
@@ -303,9 +321,12 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     points = []
     if len(phases) >= 2:
         for name, lo, hi in phases[-2:]:
-            points.append((f"end of {name}", (max(lo, hi - 1.0), hi)))
+            # the last day of the phase; the runs' last sample lies just before its end
+            end = hi - END_MARGIN_DAYS
+            points.append((f"end of {name}", (max(lo, end - 1.0), end)))
     elif total_days:
-        points.append(("end", (max(0.0, total_days - 1.0), total_days)))
+        end = total_days - END_MARGIN_DAYS
+        points.append(("end", (max(0.0, end - 1.0), end)))
     targets = [m for m in ("ee_synapses", "recovery_index_ee_synapses") if m in measures_present]
     for a, b in _comparison_pairs(names):
         for measure in targets:

@@ -170,7 +170,7 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
         wall["setup_s"] = time.perf_counter() - start
         start = time.perf_counter()
         if standalone:
-            model.network.run(duration, report="text" if progress else None)
+            model.network.run(duration, report="text" if progress else None, namespace={})
             brian2.device.build(directory=str(project), compile=True, run=True)
         else:
             report, close = _progress_reporter(progress)
@@ -209,13 +209,18 @@ def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report) -> dict:
         steps = int(round((until - done) / float(cfg.simulation.dt)))
         if steps > 0:
             model.network.run(
-                steps * cfg.simulation.dt, report=report, report_period=1 * brian2.second
+                steps * cfg.simulation.dt,
+                report=report,
+                report_period=1 * brian2.second,
+                namespace={},
             )
             done += steps * float(cfg.simulation.dt)
         snapshots[f"day_{day:g}"] = _pool_state(model.ee_pool)
     rest = float(duration) - done
     if rest > 0.5 * float(cfg.simulation.dt):
-        model.network.run(rest * brian2.second, report=report, report_period=1 * brian2.second)
+        model.network.run(
+            rest * brian2.second, report=report, report_period=1 * brian2.second, namespace={}
+        )
     return snapshots
 
 

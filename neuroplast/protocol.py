@@ -406,6 +406,42 @@ def probe_days(protocol: ProtocolConfig, condition: str) -> list[float]:
     return sorted(days)
 
 
+def shared_clock(cfg) -> list[dict]:
+    """Clock windows of every condition's sessions (``timescale.windows``).
+
+    Every drug session of the protocol runs at ``timescale.session_rate`` and every
+    therapy session at ``therapy.session_rate`` in *all* conditions, with or without the
+    drug or the input: the conditions then share one clock, so their slow variables are
+    sampled at the same biological times and the comparison between them is not blurred
+    by clock changes (a paired design, with ``paired_conditions``).
+    """
+    ts = cfg.timescale
+    before, after = float(ts.session_before), float(ts.session_after)
+    windows = []
+    for dose in dose_sessions(cfg.protocol, condition=None):
+        t = float(dose["time"].split()[0]) * 3600.0
+        start = max(0.0, t - before)
+        windows.append(
+            {
+                "start": _days_text(start),
+                "duration": _hours_text(t + after - start),
+                "rate": ts.session_rate,
+            }
+        )
+    for name in condition_names(cfg):
+        for s in therapy_sessions(cfg.protocol, name):
+            if s["kind"] == "therapy":
+                windows.append(
+                    {
+                        "start": s["start"],
+                        "duration": s["duration"],
+                        "rate": cfg.therapy.session_rate,
+                    }
+                )
+    unique = {(w["start"], w["duration"], w["rate"]): w for w in windows}
+    return list(unique.values())
+
+
 def condition_names(cfg) -> list[str]:
     """The conditions an experiment runs: those of ``[conditions]``, else the config's own."""
     return list(cfg.conditions) or [cfg.condition]
@@ -471,6 +507,7 @@ def resolve_condition(cfg, condition: str):
         data["pharmacology"]["escalation"] = None
         data["therapy"]["sessions"] = sessions
         data["timescale"]["enabled"] = True
+        data["timescale"]["windows"] = shared_clock(cfg)
         data["timescale"]["bio_duration"] = _days_text(total)
         pool = data["plasticity"]["structural"]["enabled"] or data["plasticity"]["stdp"]["enabled"]
         runtime = data["simulation"]["backend"] != "cpp_standalone"

@@ -7,8 +7,9 @@ and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses 
 weights.  Plasticity is frozen: no rewiring, no STDP, no inhibitory STDP, no drug, no
 stress.  After ``settle`` of spontaneous activity, ``pulses`` input pulses (the
 therapy pulse shape and intensity, therapy.py) drive the first ``cue_fraction`` of the
-assembly's cells.  Read-outs, as firing-rate changes from the pre-cue baseline
-(the ``settle`` window after its first half):
+assembly's cells.  Read-outs, as firing-rate changes during the pulses from the
+gaps between them (from 100 ms after a pulse to the next one; the first ``settle``
+is left out as the start-up transient):
 
 * ``recall_<A>_completion_hz``: non-cued cells of assembly A -- the completed pattern;
 * ``recall_<A>_other_hz``: pyramidal cells outside A (the other assemblies and the
@@ -136,7 +137,8 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
                 _load_snapshot(model, snap)
                 brian2.seed(seeds.brian)
                 duration = len(schedules.sampled["time_rate"]) * schedules.resolution
-                model.network.run(duration * brian2.second)
+                # an empty run namespace: every name lives in the groups' own namespaces
+                model.network.run(duration * brian2.second, namespace={})
                 spikes = model.monitors["spikes"]
                 i = np.asarray(spikes.i[:])
                 t = np.asarray(spikes.t[:], dtype=float)
@@ -144,13 +146,14 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
             n_cue = max(1, int(round(cfg.recall.cue_fraction * len(members))))
             rest_of_a = members[n_cue:]
             outside = np.setdiff1d(np.arange(model.n_exc), members)
-            pulses = [
-                (settle + k * period, settle + k * period + pulse) for k in range(cfg.recall.pulses)
-            ]
-            base = (0.5 * settle, settle)
+            starts = [settle + k * period for k in range(cfg.recall.pulses)]
+            pulses = [(a, a + pulse) for a in starts]
+            # baseline: the quiet part of each gap between pulses (from 100 ms after a
+            # pulse ends to the next start), the same network state without the cue
+            gaps = [(a + pulse + 0.1, a + period) for a in starts if a + pulse + 0.1 < a + period]
 
-            completion = _rate(i, t, rest_of_a, pulses) - _rate(i, t, rest_of_a, [base])
-            other = _rate(i, t, outside, pulses) - _rate(i, t, outside, [base])
+            completion = _rate(i, t, rest_of_a, pulses) - _rate(i, t, rest_of_a, gaps)
+            other = _rate(i, t, outside, pulses) - _rate(i, t, outside, gaps)
             for measure, value in (
                 ("completion_hz", completion),
                 ("other_hz", other),

@@ -146,9 +146,10 @@ def _methods_lines(comparisons) -> list[str]:
         "Runs that do not cover a day are left out of it; n counts the runs used.",
         "",
         f"Intervals are {level} percentile bootstrap intervals ({boot}; Efron & Tibshirani "
-        "1993). For a difference, the seeds of each condition are resampled independently "
-        "(runs of different conditions share no random stream, so comparisons are "
-        "unpaired). Hedges' g is the difference over the pooled standard deviation times "
+        "1993). For a difference, the seeds of each condition are resampled independently. "
+        "With paired_conditions (the default) the conditions of one seed share network and "
+        "noise, so treating them as independent groups makes these intervals conservative. "
+        "Hedges' g is the difference over the pooled standard deviation times "
         "J = 1 − 3/(4(n_a + n_b) − 9) (Hedges 1981); its interval comes from the same "
         f"resamples. With fewer than {MIN_SEEDS_FOR_CI} seeds in a group no interval is "
         "given (n/a). With few seeds the percentile interval is narrower than nominal "

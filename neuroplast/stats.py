@@ -8,9 +8,9 @@ every statistic here first puts each run's series on a common grid of biological
 linear interpolation (:func:`resample`), or averages it over a window of days.
 
 The unit of replication is the run (one seed): a statistic across seeds treats each
-run's value as one independent observation.  Seeds are derived per (condition, repeat)
-(:func:`neuroplast.experiment.derive_seeds`), so runs of different conditions share no
-random stream and comparisons are unpaired.
+run's value as one independent observation.  Conditions are compared as independent
+groups; with ``paired_conditions`` (default) the conditions of one seed share network and
+noise (:func:`neuroplast.experiment.run_seeds`), which makes these intervals conservative.
 
 Intervals are percentile bootstrap intervals of the mean (Efron & Tibshirani 1993,
 *An Introduction to the Bootstrap*, Chapman & Hall, ch. 13); effect sizes are Hedges' g
@@ -561,9 +561,8 @@ def compare(
     no g and are dropped from its percentiles.  Intervals are NaN when either group has
     fewer than 3 seeds.
 
-    Unpaired by design: neuroplast derives each run's seeds from (root, condition,
-    repeat) (:func:`neuroplast.experiment.derive_seeds`), so run *k* of ``a`` and run *k*
-    of ``b`` share no random stream and there is nothing to pair.
+    Unpaired: the groups are resampled independently, which is conservative when the
+    conditions of a seed share network and noise (``paired_conditions``, the default).
 
     No p-value is computed; the interval and effect size are the result.
 

@@ -75,18 +75,24 @@ def test_slow_clock_with_neutral_mechanisms_reproduces_the_foundation_exactly():
 
 
 def _protocol(*, dose: bool = False):
-    """Default network, 0.8 biological days, optional dose at 0.4 day, no rewiring."""
+    """Default network with rewiring, 1.2 biological days, optional dose at 0.4 day."""
     data = {
         "seed": 5,
         "simulation": {"backend": "cython"},
         "recording": {"n_traced": 0, "spikes": False},
-        "timescale": {"enabled": True, "bio_duration": "0.8 days", "session_after": "1.5 h"},
+        "timescale": {"enabled": True, "bio_duration": "1.2 days", "session_after": "6 h"},
         "set_point": {"window": "3 s"},
+        "plasticity": {"structural": {"enabled": True}},
     }
     if dose:
         data["pharmacology"] = {
             "doses": [{"time": "0.4 days", "dose": "0.5 mg/kg", "duration": "40 min"}]
         }
+    else:
+        # the same clock as the dosed run (its session, 0.5 h before to 6 h after the dose)
+        data["timescale"]["windows"] = [
+            {"start": f"{0.4 - 0.5 / 24!r} days", "duration": "6.5 h", "rate": 360}
+        ]
     return data
 
 
@@ -98,13 +104,17 @@ def _run(data):
 def _window(rec, name, start_day, stop_day):
     days = rec.slow["bio_days"]
     sel = (days >= start_day) & (days < stop_day)
-    return rec.slow[name][:, sel]
+    return rec.slow[name][..., sel]
+
+
+@pytest.fixture(scope="module")
+def dose_runs():
+    return _run(_protocol()), _run(_protocol(dose=True))
 
 
 @pytest.mark.slow
-def test_ketamine_raises_bdnf_and_the_trkb_signal():
-    control = _run(_protocol())
-    ketamine = _run(_protocol(dose=True))
+def test_ketamine_raises_bdnf_and_the_trkb_signal(dose_runs):
+    control, ketamine = dose_runs
     # BDNF over the 4 h after the dose (disinhibition: activity-driven production) ...
     bdnf = _window(ketamine, "bdnf", 0.4, 0.57).mean() / _window(control, "bdnf", 0.4, 0.57).mean()
     assert bdnf > 1.2
@@ -114,6 +124,24 @@ def test_ketamine_raises_bdnf_and_the_trkb_signal():
         / _window(control, "trkb_signal", 0.5, 0.9).mean()
     )
     assert trkb > 1.1
+
+
+@pytest.mark.slow
+def test_ketamine_releases_a_bdnf_surge_and_raises_formation(dose_runs):
+    # Disinhibition configuration (the default mechanism): the glutamate burst lifts the
+    # pyramidal population above the release threshold (bdnf.py); without a drug the
+    # smoothed population firing stays below it, so the surge is exactly zero.
+    control, ketamine = dose_runs
+    assert control.slow["bdnf_surge"].max() == 0.0
+    assert ketamine.slow["pool_ratio"].max() > 1.5
+    assert ketamine.slow["synaptogenic"].max() > 0.01
+    # Paired runs (same seeds, same clock): identical until the dose at 0.4 d, so the
+    # difference in total formations is what the dose added.  The surge adds spine
+    # elements, which are filled by new synapses: more formations, more elements.
+    formed = [rec.slow["formed"][:, -1].sum() for rec in (control, ketamine)]
+    spines = [rec.slow["z_spine"][:, -1].sum() for rec in (control, ketamine)]
+    assert formed[1] > formed[0]
+    assert spines[1] > spines[0]
 
 
 def _stress_run(stressed: bool):

@@ -258,3 +258,18 @@ def test_sham_moves_between_cells_and_competitor_is_in_antiphase():
     target = comp.channels % 800
     phase_b = np.mod(comp.times[np.isin(target, cells["b"])], 1.0)
     assert phase_b.min() >= 0.5 - 1e-9 and phase_b.max() < 0.7 + 1e-9
+
+
+def test_all_conditions_share_one_clock():
+    from neuroplast.experiment import drug_curves
+    from neuroplast.model.schedules import build_schedules
+
+    cfg = config_from_dict(_experiment())
+    maps = []
+    for name in condition_names(cfg):
+        run = resolve_condition(cfg, name)
+        maps.append(build_schedules(run, drug_curves(run)).time_map)
+    for other in maps[1:]:
+        np.testing.assert_allclose(other.bio_edges, maps[0].bio_edges)
+        np.testing.assert_array_equal(other.rates, maps[0].rates)
+    assert 60.0 in maps[0].rates and 360.0 in maps[0].rates

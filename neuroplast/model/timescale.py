@@ -34,11 +34,19 @@ import numpy as np
 
 from neuroplast.schema import Qty, Section, param
 
-__all__ = ["TimescaleConfig", "TimeMap", "build_time_map", "SECONDS_PER_DAY"]
+__all__ = ["ClockWindow", "TimescaleConfig", "TimeMap", "build_time_map", "SECONDS_PER_DAY"]
 
 SECONDS_PER_DAY = 86400.0
 
 S7 = "SCIENCE.md §7 [D]"
+
+
+class ClockWindow(Section):
+    """A biological-time window run at its own time rate."""
+
+    start: Qty("day", nonnegative=True) = param("0 days", "biological start")
+    duration: Qty("h", positive=True) = param("1 h", "biological length")
+    rate: float = param(360.0, "biological s per network s in the window", gt=0)
 
 
 class TimescaleConfig(Section):
@@ -69,6 +77,11 @@ class TimescaleConfig(Section):
     )
     session_after: Qty("h", nonnegative=True) = param(
         "6 h", "biological time after each dose start that runs at session_rate", S7
+    )
+    windows: list[ClockWindow] = param(
+        [],
+        "further windows with their own rate; the protocol puts every condition's sessions "
+        "here, so that all conditions of an experiment share one clock",
     )
     resolution: Qty("ms", positive=True) = param(
         "10 ms", "network-time step of the schedules (time rate, concentration, stress)"
@@ -177,6 +190,9 @@ def build_time_map(
         )
         for t in session_times
         if 0.0 <= t < total
+    ]
+    windows = list(windows) + [
+        (float(w.start), float(w.start) + float(w.duration), w.rate) for w in cfg.windows
     ]
     spans += [
         (max(0.0, float(a)), min(total, float(b)), float(r))

@@ -1,0 +1,59 @@
+"""Shared driver of the named experiments: run (or resume) a config, draw its figure.
+
+Each ``experiments/<name>.py`` calls :func:`main` with the measures its question needs.
+The experiment runs with ``neuroplast run``'s machinery (resumable: finished runs are
+kept), its report is written by the package, and the figure goes to
+``docs/figures/<name>.png``: one panel per measure, mean across seeds with a 95 %
+bootstrap band per condition, phases shaded, doses and therapy sessions marked.
+
+    python experiments/<name>.py [OUT_DIR] [--set KEY=VALUE ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from neuroplast import experiment_plots as eplots
+from neuroplast.comparison import _events, _phases, run_comparison
+from neuroplast.config import load_config
+from neuroplast.protocol import condition_names
+from neuroplast.stats import read_measures, summarize
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path:
+    """Run configs/<name>.toml into OUT (default runs/<name>) and draw its figure."""
+    parser = argparse.ArgumentParser(description=f"Run the {name} experiment and draw its figure.")
+    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / name)
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "figures" / f"{name}.png")
+    args = parser.parse_args()
+    cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
+    result = run_comparison(cfg, args.out)
+    rows = read_measures(args.out / "measures.csv")
+    names = condition_names(cfg)
+    total = cfg.protocol.total / 86400.0
+    grid = np.linspace(0.0, total, 201)
+    present = {r.measure for r in rows}
+    series = [m for m in measures if m in present]
+    summary = summarize(rows, series, grid, conditions=names)
+    probes = [m for m in probe_measures if m in present]
+    if probes:
+        days = sorted({r.bio_time_days for r in rows if r.measure in probes})
+        summary += summarize(rows, probes, days, conditions=names)
+    args.figure.parent.mkdir(parents=True, exist_ok=True)
+    path = eplots.plot_measure_grid(
+        summary,
+        series + probes,
+        args.figure,
+        phases=_phases(cfg),
+        events=_events(cfg),
+        conditions=names,
+        title=f"{name}: {cfg.description} ({cfg.repeats} seeds, 95 % bootstrap CI)",
+    )
+    print(f"report: {result.report}\nfigure: {path}")
+    return path
