@@ -31,9 +31,10 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / name)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "figures" / f"{name}.png")
+    parser.add_argument("--workers", type=int, default=1, help="runs at once (processes)")
     args = parser.parse_args()
     cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
-    result = run_comparison(cfg, args.out)
+    result = run_comparison(cfg, args.out, workers=args.workers)
     rows = read_measures(args.out / "measures.csv")
     names = condition_names(cfg)
     total = cfg.protocol.total / 86400.0

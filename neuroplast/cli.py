@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, help="root random seed (overrides the config's seed)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="experiments: runs at once, one process each (default 1)",
+    )
 
     validate = sub.add_parser(
         "validate",
@@ -155,6 +161,7 @@ def _cmd_run(args) -> int:
 
 def _run_comparison(cfg, out: Path, args) -> int:
     from neuroplast.comparison import run_comparison
+    from neuroplast.config import ConfigError
     from neuroplast.protocol import condition_names
 
     names = condition_names(cfg)
@@ -163,7 +170,15 @@ def _run_comparison(cfg, out: Path, args) -> int:
         f"x {cfg.repeats} seed(s), {cfg.network.n_exc} E + {cfg.network.n_inh} I neurons on "
         f"{cfg.simulation.backend} -> {out}"
     )
-    result = run_comparison(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
+    if args.workers < 1:
+        raise ConfigError(f"--workers {args.workers}: expected at least 1")
+    result = run_comparison(
+        cfg,
+        out,
+        overwrite=args.overwrite,
+        progress=not args.quiet and args.workers == 1,
+        workers=args.workers,
+    )
     print(f"  ran {len(result.ran)}, kept {len(result.skipped)}; report: {result.report}")
     return 0
 

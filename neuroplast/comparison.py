@@ -47,6 +47,9 @@ END_MARGIN_DAYS = 0.05
 HEADLINE = (
     "ee_synapses",
     "recovery_index_ee_synapses",
+    "ee_formation_pct_per_day",
+    "ee_elimination_pct_per_day",
+    "exc_activity_hz",
     "ee_mean_weight",
     "bdnf_mean",
     "synaptogenic",
@@ -84,6 +87,7 @@ def run_comparison(
     *,
     overwrite: bool = False,
     progress: bool = False,
+    workers: int = 1,
     log=print,
 ) -> ComparisonResult:
     """Run (or resume) every condition x seed of ``cfg``, then :func:`analyse` them.
@@ -96,7 +100,11 @@ def run_comparison(
         Experiment directory; an existing one is resumed (finished runs are kept) unless
         ``overwrite``, which starts it afresh.
     progress : bool
-        Progress bar per run.
+        Progress bar per run (one worker only).
+    workers : int
+        Runs at once, each in its own process (brian2's device and preferences are per
+        process; the compiled-code cache is shared safely).  Sweeps past one machine use
+        Dask (issue #5).
     log : callable
         Receives one line per run.
     """
@@ -116,20 +124,44 @@ def run_comparison(
         run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
         runs.append((condition, seed, run_cfg))
     result = ComparisonResult(out_dir=out_dir)
+    todo = []
     for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
         run_dir = run_directory(out_dir, condition, seed)
         if (run_dir / storage.MEASURES_FILE).exists():
             result.skipped.append(run_dir)
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: done before, kept")
-            continue
-        run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
-        wall = sum(run.recording.wall_time.values())
-        log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
-        result.ran.append(run_dir)
+        else:
+            todo.append((k, condition, seed, run_cfg, run_dir))
+    if workers > 1 and len(todo) > 1:
+        import multiprocessing  # noqa: PLC0415
+        from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: PLC0415
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(_run_one, job[3], job[4]): job for job in todo}
+            for future in as_completed(futures):
+                k, condition, seed, _, run_dir = futures[future]
+                wall = future.result()
+                log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
+                result.ran.append(run_dir)
+    else:
+        for k, condition, seed, run_cfg, run_dir in todo:
+            run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
+            wall = sum(run.recording.wall_time.values())
+            log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
+            result.ran.append(run_dir)
     for condition, seed, run_cfg in runs:
         _recall(run_directory(out_dir, condition, seed), run_cfg, condition, seed, log)
     result.report = analyse(out_dir, cfg)
     return result
+
+
+def _run_one(run_cfg: ExperimentConfig, run_dir: Path) -> float:
+    """One run in a worker process; returns its wall time (s)."""
+    from neuroplast.experiment import run_experiment  # noqa: PLC0415
+
+    run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists())
+    return sum(run.recording.wall_time.values())
 
 
 # --------------------------------------------------------------------------- analysis
@@ -176,6 +208,91 @@ def _recall(run_dir: Path, run_cfg, condition: str, seed: int, log) -> None:
     rows = recall_rows(run_cfg, snapshots, condition, seed)
     storage.write_measures(target, rows)
     log(f"  recall probes: {condition} seed {seed} ({len(snapshots)} snapshots)")
+
+
+#: Window (biological days) over which formation and elimination rates are computed.
+RATE_WINDOW_DAYS = 0.5
+
+
+def _turnover_rows(rows: list) -> list:
+    """Formation and elimination per day, as % of the live E->E synapses, per run.
+
+    From the cumulative counts (``ee_formed_total``, ``ee_eliminated_total``): the
+    increase over each ``RATE_WINDOW_DAYS`` window, divided by its length and by the mean
+    count in it.  Windows span several rewiring updates, so the rate does not jump with
+    the update grid.
+    """
+    from neuroplast.measures import MeasureRow  # noqa: PLC0415
+    from neuroplast.stats import columns  # noqa: PLC0415
+
+    cols = columns(rows)
+    out = []
+    runs = sorted(set(zip(cols["condition"], cols["seed"], strict=True)))
+    for condition, seed in runs:
+        mine = (cols["condition"] == condition) & (cols["seed"] == seed)
+
+        def series(name, mine=mine):
+            sel = mine & (cols["measure"] == name)
+            order = np.argsort(cols["bio_time_days"][sel])
+            return cols["bio_time_days"][sel][order], cols["value"][sel][order]
+
+        days, count = series("ee_synapses")
+        if len(days) < 2:
+            continue
+        edges = np.arange(days[0], days[-1] + 1e-9, RATE_WINDOW_DAYS)
+        mids = 0.5 * (edges[1:] + edges[:-1])
+        for measure, name in (
+            ("ee_formation_pct_per_day", "ee_formed_total"),
+            ("ee_elimination_pct_per_day", "ee_eliminated_total"),
+        ):
+            d, total = series(name)
+            if len(d) < 2:
+                continue
+            at = np.interp(edges, d, total)
+            mean_count = np.interp(mids, days, count)
+            rate = np.diff(at) / RATE_WINDOW_DAYS / np.maximum(mean_count, 1.0) * 100.0
+            for day, value in zip(mids, rate, strict=True):
+                out.append(
+                    MeasureRow(
+                        condition, int(seed), float(day), float("nan"), measure, float(value)
+                    )
+                )
+    return out
+
+
+def _matrix_figure(out_dir: Path, cfg: ExperimentConfig, names: list[str]):
+    """Connectivity matrices of the first seed: start, end of stress, end (per condition)."""
+    from neuroplast.connectivity import assembly_order, connectivity_matrix  # noqa: PLC0415
+    from neuroplast.connectivity_plots import plot_connectivity_matrices  # noqa: PLC0415
+
+    stress = _stress_phase(cfg)
+    matrices, bounds, n_exc = {}, {}, None
+    for k, condition in enumerate(names):
+        path = run_directory(out_dir, condition, cfg.seed) / storage.DATA_FILE
+        if not path.exists():
+            continue
+        rec = storage.read_hdf5(path)
+        if not rec.snapshots:
+            continue
+        n_exc = rec.n_exc
+        order, bounds = assembly_order(rec.n_exc, rec.assemblies)
+        days = sorted(rec.snapshots, key=lambda name: float(name[4:]))
+        picks = [days[-1]]
+        if k == 0:
+            picks = [days[0]]
+            if stress is not None:
+                picks += [d for d in days if abs(float(d[4:]) - stress[1]) < 1e-3][:1]
+            picks.append(days[-1])
+        for day in picks:
+            label = f"{condition}, day {float(day[4:]):g}"
+            matrices[label] = connectivity_matrix(
+                rec.snapshots[day], rec.n_exc, order, min(100, rec.n_exc)
+            )
+    if not matrices:
+        return None
+    return plot_connectivity_matrices(
+        matrices, bounds, out_dir / "figures" / "connectivity_matrices.png", n_cells=n_exc
+    )
 
 
 def dose_sessions_of(run_cfg: dict) -> list[float]:
@@ -303,6 +420,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
             stress=(max(stress[0], stress[1] - 1.0), stress[1]),
             post_days=np.linspace(stress[1], total_days, 25),
         )
+    rows += _turnover_rows(rows)
     storage.write_measures(out_dir / storage.MEASURES_FILE, rows)
     measures_present = sorted({r.measure for r in rows})
     if total_days is None:
@@ -349,6 +467,9 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
             summary, assembly, figures_dir / "assemblies.png", phases=phases, conditions=names
         )
         figures.append(("Within-assembly connectivity p_in at the probes", path))
+    matrix = _matrix_figure(out_dir, cfg, names)
+    if matrix is not None:
+        figures.append(("E→E connectivity (first seed), cells ordered by assembly", matrix))
     if comparisons:
         path = eplots.plot_comparisons(
             comparisons, figures_dir / "comparisons.png", conditions=names

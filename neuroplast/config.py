@@ -493,11 +493,26 @@ def _suggest(name: str, options: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
+def _named_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The table type of a field holding named tables (``dict[str, Section]``), else None."""
+    annotation = model.model_fields[name].annotation
+    args = getattr(annotation, "__args__", ())
+    if getattr(annotation, "__origin__", None) is dict and len(args) == 2:
+        value = args[1]
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return value
+    return None
+
+
 def _check_path(path: Sequence[str]) -> None:
     """Raise ConfigError unless ``path`` names a field of ExperimentConfig."""
     model: type[BaseModel] | None = ExperimentConfig
+    named: type[BaseModel] | None = None
     for depth, part in enumerate(path):
         dotted = ".".join(path[: depth + 1])
+        if named is not None:  # a free name (e.g. assemblies.<name>), then its table
+            model, named = named, None
+            continue
         if model is None:
             parent = ".".join(path[:depth])
             raise ConfigError(f"{dotted}: {parent!r} is a value, not a table")
@@ -507,6 +522,7 @@ def _check_path(path: Sequence[str]) -> None:
                 f"{dotted}: unknown key {part!r} in {where}{_suggest(part, _field_names(model))} "
                 f"(valid keys: {', '.join(_field_names(model))})"
             )
+        named = _named_tables(model, part)
         model = _submodel(model, part)
 
 

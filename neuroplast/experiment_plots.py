@@ -63,6 +63,13 @@ MEASURE_LABELS = {
     "stress_level": "stress level (0–1)",
     "time_rate": "biological s per network s",
     "rate_exc_hz": "E population rate (Hz)",
+    "exc_activity_hz": "E firing (activity trace, Hz)",
+    "ee_formation_pct_per_day": "E→E formation (% of synapses per day)",
+    "ee_elimination_pct_per_day": "E→E elimination (% of synapses per day)",
+    "bdnf_surge": "BDNF surge (units of baseline BDNF)",
+    "pool_ratio": "E firing / set point (population)",
+    "recall_adaptive_index": "recall: completion − spill-over (Hz)",
+    "assembly_adaptive_p_in": "connection probability within the assembly",
     "rate_inh_hz": "I population rate (Hz)",
 }
 

@@ -102,6 +102,7 @@ SLOW_MEASURES = (
     ("bdnf_mean", "bdnf", "mean"),
     ("trkb_signal_mean", "trkb_signal", "mean"),
     ("calcium_mean_hz", "calcium", "mean"),
+    ("exc_activity_hz", "activity", "mean"),
     ("spine_elements_mean", "z_spine", "mean"),
 )
 

@@ -48,6 +48,9 @@ TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
 
 #: Per-pyramidal-cell variables of the slow mechanisms, recorded every slow_interval.
 SLOW_VARIABLES = ("bdnf", "trkb_signal", "activity")
+#: Per-candidate variables of the E->E pool stored in single precision.
+POOL_FLOAT32 = ("w", "alive", "birth_day")
+
 #: Streams (with the connectivity seed) of the assemblies and of the therapy input spikes.
 ASSEMBLY_STREAM = 1
 INPUT_STREAM = 2
@@ -321,6 +324,9 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
         on_post=plast.POOL_ON_POST if mech.stdp else None,
         delay=delay,
         namespace=namespace,
+        # single precision for the per-candidate state: 12 bytes less per candidate (the
+        # pool is most of the model's memory); relative weights and birth days need no more
+        dtype={name: np.float32 for name in POOL_FLOAT32},
         name="ee_pool",
     )
     pool.connect(i=i, j=j)

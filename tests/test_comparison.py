@@ -1,0 +1,108 @@
+"""An experiment end to end: protocol -> every condition x seed -> tables, figures, report.
+
+Checked here (comparison.py, protocol.py, recall.py):
+* the experiment directory holds a run per (condition, seed), the merged tidy table,
+  the summary, the comparisons, figures and report.md;
+* paired conditions share network, noise and clock: their slow series are identical
+  until the first event that differs between them (the infusion);
+* an interrupted experiment resumes: a second invocation runs nothing and keeps every
+  finished run; ``analyse`` redraws the figures and report from the saved data alone;
+* the recall probe and the connectivity read-outs reach the table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuroplast import storage
+from neuroplast.comparison import analyse, run_comparison, run_directory
+from neuroplast.config import config_from_dict
+from neuroplast.stats import read_measures
+
+DOSE_DAY = 0.5 + 2 / 24  # treatment phase starts at 0.5 d, dose 2 h into it
+
+
+def _config() -> dict:
+    return {
+        "name": "e2e",
+        "description": "two conditions on a small network",
+        "seed": 11,
+        "network": {"n_exc": 200, "n_inh": 50},
+        "simulation": {"backend": "cython"},
+        "recording": {"n_traced": 0, "spikes": False},
+        "set_point": {"window": "2 s"},
+        "timescale": {"session_after": "1 h"},
+        "therapy": {"session_rate": 120},
+        "recall": {"pulses": 3},
+        "plasticity": {"structural": {"enabled": True}, "stdp": {"enabled": True}},
+        "assemblies": {"adaptive": {"size": 30}},
+        "protocol": {
+            "phases": [
+                {"name": "baseline", "duration": "0.5 days"},
+                {"name": "treatment", "duration": "0.5 days"},
+            ],
+            "doses": [{"phase": "treatment", "start": "2 h", "conditions": ["ketamine_therapy"]}],
+            "therapy": [
+                {
+                    "phase": "treatment",
+                    "after_dose": "0.5 h",
+                    "duration": "0.1 h",
+                    "conditions": ["ketamine_therapy"],
+                }
+            ],
+        },
+        "conditions": {"control": {}, "ketamine_therapy": {"description": "dose + therapy"}},
+    }
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    out = tmp_path_factory.mktemp("e2e") / "experiment"
+    cfg = config_from_dict(_config())
+    first = run_comparison(cfg, out, log=lambda line: None)
+    return cfg, out, first
+
+
+@pytest.mark.slow
+def test_experiment_directory_has_runs_tables_figures_and_report(experiment):
+    cfg, out, first = experiment
+    assert len(first.ran) == 2 and not first.skipped
+    for condition in ("control", "ketamine_therapy"):
+        run = run_directory(out, condition, 11)
+        for name in (storage.CONFIG_FILE, storage.DATA_FILE, storage.MEASURES_FILE):
+            assert (run / name).exists()
+    for name in ("measures.csv", "summary.csv", "comparisons.csv", "report.md"):
+        assert (out / name).stat().st_size > 0
+    assert (out / "figures" / "ee_synapses.png").stat().st_size > 5000
+    report = (out / "report.md").read_text()
+    assert "ketamine_therapy" in report and "dose + therapy" in report
+    measures = {r.measure for r in read_measures(out / "measures.csv")}
+    assert {"ee_synapses", "synaptogenic", "assembly_adaptive_p_in"} <= measures
+    assert "recall_adaptive_index" in measures
+
+
+@pytest.mark.slow
+def test_paired_conditions_are_identical_until_the_first_differing_event(experiment):
+    _, out, _ = experiment
+    control = storage.read_hdf5(run_directory(out, "control", 11) / storage.DATA_FILE).slow
+    treated = storage.read_hdf5(run_directory(out, "ketamine_therapy", 11) / storage.DATA_FILE)
+    treated = treated.slow
+    np.testing.assert_array_equal(control["bio_days"], treated["bio_days"])  # one clock
+    before = control["bio_days"] < DOSE_DAY - 1e-6
+    after = control["bio_days"] > DOSE_DAY + 0.1
+    for name in ("n_alive", "bdnf", "z_spine"):
+        np.testing.assert_array_equal(control[name][:, before], treated[name][:, before])
+        assert not np.array_equal(control[name][:, after], treated[name][:, after])
+
+
+@pytest.mark.slow
+def test_a_second_invocation_resumes_and_plot_redraws_from_saved_data(experiment):
+    cfg, out, _ = experiment
+    again = run_comparison(cfg, out, log=lambda line: None)
+    assert again.ran == [] and len(again.skipped) == 2
+    (out / "report.md").unlink()
+    figure = out / "figures" / "ee_synapses.png"
+    figure.unlink()
+    assert analyse(out) == out / "report.md"
+    assert figure.exists() and (out / "report.md").exists()
