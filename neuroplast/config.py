@@ -504,6 +504,17 @@ def _named_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
     return None
 
 
+def _listed_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The table type of a field holding a list of tables (``list[Section]``), else None."""
+    annotation = model.model_fields[name].annotation
+    args = getattr(annotation, "__args__", ())
+    if getattr(annotation, "__origin__", None) is list and len(args) == 1:
+        value = args[0]
+        if isinstance(value, type) and issubclass(value, BaseModel):
+            return value
+    return None
+
+
 def _check_path(path: Sequence[str]) -> None:
     """Raise ConfigError unless ``path`` names a field of ExperimentConfig."""
     model: type[BaseModel] | None = ExperimentConfig
@@ -538,8 +549,19 @@ def _explain(err: ValidationError) -> str:
         dotted = ".".join(loc) or "(top level)"
         if item["type"] == "extra_forbidden":
             model: type[BaseModel] | None = ExperimentConfig
+            skip = False
             for part in loc[:-1]:
-                model = _submodel(model, part) if model and part in model.model_fields else None
+                if skip:  # an index of a list or a name of a named table
+                    skip = False
+                    continue
+                if not (model and part in model.model_fields):
+                    model = None
+                    continue
+                inner = _named_tables(model, part) or _listed_tables(model, part)
+                if inner is not None:
+                    model, skip = inner, True
+                else:
+                    model = _submodel(model, part)
             options = _field_names(model) if model else []
             lines.append(f"{dotted}: unknown key {loc[-1]!r}{_suggest(loc[-1], options)}")
             continue

@@ -273,3 +273,13 @@ def test_all_conditions_share_one_clock():
         np.testing.assert_allclose(other.bio_edges, maps[0].bio_edges)
         np.testing.assert_array_equal(other.rates, maps[0].rates)
     assert 60.0 in maps[0].rates and 360.0 in maps[0].rates
+
+
+def test_typos_inside_lists_and_named_tables_get_a_suggestion():
+    data = _experiment()
+    data["protocol"]["phases"][0]["duraton"] = "1 day"
+    with pytest.raises(ConfigError, match="protocol.phases.0.duraton.*did you mean 'duration'"):
+        config_from_dict(data)
+    data = _experiment(**{"assemblies.adaptive": {"sise": 80}})
+    with pytest.raises(ConfigError, match="assemblies.adaptive.sise.*did you mean 'size'"):
+        config_from_dict(data)
