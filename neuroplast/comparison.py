@@ -189,6 +189,7 @@ def _connectivity_rows(run_dir: Path, run_cfg: dict, condition: str, seed: int) 
             seed,
             float(name[4:]),
             graph_metrics=run_cfg["output"].get("graph_metrics", True),
+            small_world=run_cfg["output"].get("small_world", False),
             born_after=born_after,
         )
     storage.write_measures(cached, rows)

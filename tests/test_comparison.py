@@ -34,7 +34,7 @@ def _config() -> dict:
         "set_point": {"window": "2 s"},
         "timescale": {"session_after": "1 h"},
         "therapy": {"session_rate": 120},
-        "recall": {"pulses": 3},
+        "recall": {"pulses": 2, "settle": "0.5 s"},
         "plasticity": {"structural": {"enabled": True}, "stdp": {"enabled": True}},
         "assemblies": {"adaptive": {"size": 30}},
         "protocol": {

@@ -80,7 +80,7 @@ def _protocol(*, dose: bool = False):
         "seed": 5,
         "simulation": {"backend": "cython"},
         "recording": {"n_traced": 0, "spikes": False},
-        "timescale": {"enabled": True, "bio_duration": "1.2 days", "session_after": "6 h"},
+        "timescale": {"enabled": True, "bio_duration": "1.2 days", "session_after": "4 h"},
         "set_point": {"window": "3 s"},
         "plasticity": {"structural": {"enabled": True}},
     }
@@ -89,9 +89,9 @@ def _protocol(*, dose: bool = False):
             "doses": [{"time": "0.4 days", "dose": "0.5 mg/kg", "duration": "40 min"}]
         }
     else:
-        # the same clock as the dosed run (its session, 0.5 h before to 6 h after the dose)
+        # the same clock as the dosed run (its session, 0.5 h before to 4 h after the dose)
         data["timescale"]["windows"] = [
-            {"start": f"{0.4 - 0.5 / 24!r} days", "duration": "6.5 h", "rate": 360}
+            {"start": f"{0.4 - 0.5 / 24!r} days", "duration": "4.5 h", "rate": 360}
         ]
     return data
 
