@@ -504,26 +504,25 @@ def _suggest(name: str, options: Sequence[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _named_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    """The table type of a field holding named tables (``dict[str, Section]``), else None."""
+def _inner_tables(model: type[BaseModel], name: str, container: type) -> type[BaseModel] | None:
+    """The table type of a field holding ``dict[str, Section]`` or ``list[Section]``."""
     annotation = model.model_fields[name].annotation
     args = getattr(annotation, "__args__", ())
-    if getattr(annotation, "__origin__", None) is dict and len(args) == 2:
-        value = args[1]
+    if getattr(annotation, "__origin__", None) is container and args:
+        value = args[-1]
         if isinstance(value, type) and issubclass(value, BaseModel):
             return value
     return None
+
+
+def _named_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
+    """The table type of named tables (``dict[str, Section]``, e.g. assemblies), else None."""
+    return _inner_tables(model, name, dict)
 
 
 def _listed_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    """The table type of a field holding a list of tables (``list[Section]``), else None."""
-    annotation = model.model_fields[name].annotation
-    args = getattr(annotation, "__args__", ())
-    if getattr(annotation, "__origin__", None) is list and len(args) == 1:
-        value = args[0]
-        if isinstance(value, type) and issubclass(value, BaseModel):
-            return value
-    return None
+    """The table type of a list of tables (``list[Section]``, e.g. phases), else None."""
+    return _inner_tables(model, name, list)
 
 
 def _check_path(path: Sequence[str]) -> None:
