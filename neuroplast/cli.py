@@ -1,4 +1,4 @@
-"""Command-line interface: ``neuroplast run | validate | params | plot | calibrate``.
+"""Command-line interface: ``neuroplast run | sweep | validate | params | plot | calibrate``.
 
 Every command reads a TOML config (see ``configs/``); ``--set dotted.key=value``
 changes any parameter without editing the file.  Problems with a config are
@@ -9,6 +9,7 @@ expected, and the command exits with status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ EPILOG = """examples:
   neuroplast params | grep nmda
   neuroplast plot runs/default-20261128-120000
   neuroplast calibrate configs/default.toml --quick
+  neuroplast sweep configs/sweeps/quick_drive.toml --workers 2 --out sweeps/quick_drive
 """
 
 
@@ -76,6 +78,44 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="experiments: runs at once, one process each (default 1)",
     )
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run a parameter sweep (resumable) and write one Parquet table",
+        description="Run every point x seed of the sweep SPEC (a TOML file: base config, "
+        "seed, repeats, kind and [[axes]] over dotted config paths) on Dask worker "
+        "processes, one directory per run under OUT/runs/<hash>/, and write "
+        "OUT/sweep.parquet. An interrupted sweep resumes: finished runs are kept. Exits "
+        "with status 1 if any run failed (its error.txt says why), 2 if the spec is wrong.",
+    )
+    sweep.add_argument("spec", type=Path, help="TOML sweep spec (see configs/sweeps/)")
+    sweep.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one parameter of the base config by its dotted path (repeatable)",
+    )
+    sweep.add_argument("--out", type=Path, help="sweep directory (default: sweeps/<spec name>)")
+    sweep.add_argument(
+        "--workers", type=int, help="local worker processes (default: the number of cores)"
+    )
+    sweep.add_argument(
+        "--scheduler",
+        metavar="tcp://HOST:PORT",
+        help="use the existing Dask cluster at this scheduler address instead",
+    )
+    sweep.add_argument(
+        "--retry-failed", action="store_true", help="run again the runs that failed before"
+    )
+    sweep.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the number of runs and the first points, and exit",
+    )
+    sweep.add_argument("--csv", action="store_true", help="also write OUT/sweep.csv")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser(
         "validate",
@@ -183,6 +223,34 @@ def _run_comparison(cfg, out: Path, args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from neuroplast.sweep import describe, load_sweep, resolve_runs, run_sweep
+
+    spec = load_sweep(args.spec, args.overrides)
+    out = args.out if args.out is not None else Path("sweeps") / spec.name
+    if args.dry_run:
+        print(describe(spec, resolve_runs(spec), out))
+        return 0
+    where = args.scheduler or f"{args.workers or os.cpu_count()} local worker(s)"
+    print(f"neuroplast: sweep '{spec.name}' on {where} -> {out}")
+    result = run_sweep(
+        spec,
+        out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        retry_failed=args.retry_failed,
+        progress=not args.quiet,
+        csv=args.csv,
+    )
+    print(
+        f"  {result.runs} run(s): ran {len(result.ran)}, kept {len(result.kept)}, "
+        f"failed {len(result.failed)}; table: {result.table}"
+    )
+    for run_id in result.failed:
+        print(f"  failed: {out / 'runs' / run_id / 'error.txt'}")
+    return 1 if result.failed else 0
+
+
 def _cmd_validate(args) -> int:
     cfg = _load(args)
     print(cfg.to_json())
@@ -239,6 +307,7 @@ def _cmd_calibrate(args) -> int:
 
 COMMANDS = {
     "run": _cmd_run,
+    "sweep": _cmd_sweep,
     "validate": _cmd_validate,
     "params": _cmd_params,
     "plot": _cmd_plot,
