@@ -82,7 +82,10 @@ days 1.5-7 (C2: 1-4 %/day), 21 days of full stress remove 25 % of E->E synapses 
 15-35 %) and 14 days after it the recovery index is 0.54 (C4: 0.5-1).  With nu =
 10/day the loss was 18 % and recovery complete (index 1.09, C4 failed).  These
 figures are for rewiring every 100 ms; every 1 s (the default, 1.6x faster at N =
-1000 in C++ standalone) gives the same: 2.1 %/day, -0.1 %, 25 %, 0.53.
+1000 in C++ standalone) gives the same: 2.1 %/day, -0.1 %, 25 %, 0.53.  With the
+same-pass turnover refill and the BDNF surge (session 2) at 1 s: 2.9 %/day (turnover
+now replaces every removal at once; before, part of it waited a pass), +0.06 %,
+25.1 %, 0.535.
 
 **STDP** (pair-based, all-to-all traces, hard bounds; Song, Miller & Abbott 2000; brian2
 example ``synapses/STDP.py``): ``w += A_plus x_pre`` at each post spike,
