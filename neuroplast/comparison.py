@@ -124,6 +124,8 @@ def run_comparison(
         run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
         runs.append((condition, seed, run_cfg))
     result = ComparisonResult(out_dir=out_dir)
+    for condition in condition_names(cfg):
+        storage.remove_leftovers(out_dir / "runs" / condition)
     todo = []
     for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
         run_dir = run_directory(out_dir, condition, seed)

@@ -112,6 +112,22 @@ def staged_run_dir(final: Path, overwrite: bool = False):
         os.replace(staging, final)
 
 
+def remove_leftovers(directory: Path) -> list[Path]:
+    """Delete the hidden staging folders that runs killed mid-write left in ``directory``.
+
+    :func:`staged_run_dir` writes ``.NAME.partial-PID`` (and moves an overwritten run to
+    ``.NAME.old-PID``); a run killed before its rename leaves them behind.  Call this when
+    an experiment or sweep starts (one invocation per output directory at a time).
+    """
+    removed = []
+    if Path(directory).is_dir():
+        for path in Path(directory).iterdir():
+            if path.name.startswith(".") and (".partial-" in path.name or ".old-" in path.name):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
 def versions() -> dict[str, str]:
     """Versions of the packages that determine a run's numbers."""
     import brian2

@@ -896,11 +896,7 @@ def _plan(spec: SweepSpec, runs: Sequence[SweepRun]) -> dict[str, Any]:
 
 def _remove_leftovers(runs_dir: Path) -> None:
     """Hidden staging folders of runs killed mid-write (storage.staged_run_dir)."""
-    if not runs_dir.is_dir():
-        return
-    for path in runs_dir.iterdir():
-        if path.name.startswith(".") and (".partial-" in path.name or ".old-" in path.name):
-            shutil.rmtree(path, ignore_errors=True)
+    storage.remove_leftovers(runs_dir)
 
 
 @contextlib.contextmanager

@@ -115,3 +115,16 @@ def test_params_lists_every_parameter_with_unit_and_source(capsys):
 def test_validate_prints_resolved_json(capsys, quick_config_path):
     assert main(["validate", str(quick_config_path), "--set", "network.n_exc=321"]) == 0
     assert json.loads(capsys.readouterr().out)["network"]["n_exc"] == 321
+
+
+def test_leftovers_of_killed_runs_are_removed_and_finished_runs_kept(tmp_path):
+    from neuroplast.storage import remove_leftovers, staged_run_dir
+
+    final = tmp_path / "seed_1"
+    with staged_run_dir(final) as staging:
+        (staging / "measures.csv").write_text("x")
+    killed = tmp_path / ".seed_2.partial-12345"  # what a run killed mid-write leaves
+    killed.mkdir()
+    (killed / "data.h5").write_text("half")
+    assert remove_leftovers(tmp_path) == [killed]
+    assert not killed.exists() and (final / "measures.csv").read_text() == "x"
