@@ -329,9 +329,11 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
         dtype={name: np.float32 for name in POOL_FLOAT32},
         name="ee_pool",
     )
-    pool.connect(i=i, j=j)
-    pool.alive = alive
-    pool.w = alive
+    # int32 indices and single-precision values: C++ standalone keeps these initial arrays
+    # in memory for the whole run, so their size counts per candidate
+    pool.connect(i=i.astype(np.int32), j=j.astype(np.int32))
+    pool.alive = alive.astype(np.float32)
+    pool.w = "alive"  # computed in place, no second initial array
     pool.birth_day = -1.0
     if mech.structural:
         n_alive = np.bincount(j, weights=alive, minlength=n_exc)
