@@ -421,7 +421,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
             "ee_synapses",
             baseline=(max(0.0, first_end - 1.0), first_end),
             stress=(max(stress[0], stress[1] - 1.0), stress[1]),
-            post_days=np.linspace(stress[1], total_days, 25),
+            post_days=np.linspace(stress[1], total_days - END_MARGIN_DAYS, 25),
         )
     rows += _turnover_rows(rows)
     storage.write_measures(out_dir / storage.MEASURES_FILE, rows)
