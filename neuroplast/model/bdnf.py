@@ -44,7 +44,10 @@ cells with low set points, so any threshold on it fires on noise).  Even the pop
 ratio is noisy at the default compression (the 5-min trace is 35 ms of network time at
 1 day = 10 s: its peaks crossed theta = 1.5 without any drug, measured), hence the 1 s
 network-time smoothing: 6 min of biological time during a drug session (rate 360),
-longer between sessions, where there is no surge to resolve.
+longer between sessions, where there is no surge to resolve.  While the set points are
+measured the ratio is held at 1 (the set points are not known yet; without this, the
+quick network's start-up, 11 Hz against the 5 Hz initial set point, left a ratio of 2.3
+that released a surge right after the window, measured).
 
 Why a threshold at all: with linear couplings only, the baseline is stable only if the
 BDNF route to spine growth is weaker than calcium homeostasis (plasticity.py:
@@ -162,7 +165,7 @@ SURGE_EQUATIONS = """
 pool_activity : Hz
 pool_set_point : Hz
 measuring = int(t < set_point_window) : 1
-dpool_ratio/dt = (pool_activity / (pool_set_point + 1e-9 * Hz) - pool_ratio) / surge_smoothing : 1
+dpool_ratio/dt = ((1 - measuring) * pool_activity / (pool_set_point + 1e-9 * Hz) + measuring - pool_ratio) / surge_smoothing : 1
 surge_release = (1 - measuring) * stress_bdnf_factor(t) * (k_act_eff * clip(pool_ratio - release_threshold, 0, inf) + k_dir_eff * occupancy_exc(t)) : 1
 dbdnf_surge/dt = time_rate(t) * (surge_release - bdnf_surge) / tau_bdnf : 1
 dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
