@@ -14,5 +14,5 @@ if __name__ == "__main__":
     main(
         "kap_comparison",
         ["ee_synapses", "recovery_index_ee_synapses", "synaptogenic"],
-        ["assembly_adaptive_p_in", "recall_adaptive_index"],
+        ["assembly_adaptive_p_in", "recall_adaptive_index", "coactivity_corr_exc"],
     )

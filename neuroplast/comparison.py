@@ -433,6 +433,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     headline = [m for m in HEADLINE if m in measures_present]
     assembly = [m for m in measures_present if m.startswith("assembly_") and m.endswith("_p_in")]
     assembly += [m for m in measures_present if m.startswith("recall_") and m.endswith("_index")]
+    assembly += [m for m in ("coactivity_corr_exc",) if m in measures_present]
     summary = summarize(rows, headline, grid, conditions=names)
     probe_days = sorted({r.bio_time_days for r in rows if r.measure in assembly})
     if assembly and probe_days:

@@ -69,6 +69,7 @@ MEASURE_LABELS = {
     "pool_ratio": "E firing / set point (population)",
     "recall_adaptive_index": "recall: completion − spill-over (Hz)",
     "assembly_adaptive_p_in": "connection probability within the assembly",
+    "coactivity_corr_exc": "E-E co-activity (mean pairwise correlation, 20 ms)",
     "rate_inh_hz": "I population rate (Hz)",
 }
 

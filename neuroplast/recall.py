@@ -16,7 +16,10 @@ is left out as the start-up transient):
   rest) -- spill-over;
 * ``recall_<A>_index``: ``completion - other``; positive when the cue recruits its own
   assembly more than the rest of the network, which needs stronger connectivity within
-  A than to the rest.
+  A than to the rest;
+* ``coactivity_chi_exc`` / ``coactivity_corr_exc``: E-E co-activity of the frozen
+  network in ``quiet`` seconds of spontaneous activity after the cues (synchrony chi
+  and the mean pairwise correlation it implies; :func:`_coactivity_rows`).
 
 Cells are exchangeable in the random network, so before any learning the index is
 about 0 (a cued cell's input reaches members and non-members alike), and it grows with
@@ -40,6 +43,9 @@ class RecallConfig(Section):
     cue_fraction: float = param(0.5, "fraction of the assembly cued", gt=0, lt=1)
     settle: Qty("s", positive=True) = param("1 s", "spontaneous activity before the cue")
     pulses: int = param(5, "cue pulses (therapy pulse shape and intensity)", ge=1)
+    quiet: Qty("s", nonnegative=True) = param(
+        "2 s", "spontaneous activity after the cues, for the co-activity read-out (0: none)"
+    )
 
 
 def probe_config(run_cfg, assembly: str):
@@ -48,7 +54,7 @@ def probe_config(run_cfg, assembly: str):
 
     rc = run_cfg.recall
     data = run_cfg.resolved()
-    length = float(rc.settle) + rc.pulses * float(run_cfg.therapy.period)
+    length = float(rc.settle) + rc.pulses * float(run_cfg.therapy.period) + float(rc.quiet)
     data.update(
         {
             "condition": f"{run_cfg.condition}-recall",
@@ -112,6 +118,34 @@ def _rate(i: np.ndarray, t: np.ndarray, cells: np.ndarray, windows) -> float:
     return count / (len(cells) * span) if len(cells) and span > 0 else float("nan")
 
 
+#: Bin of the co-activity read-out: ensemble co-activity on tens of ms.
+COACTIVITY_BIN = 0.02
+
+
+def _coactivity_rows(cfg, i, t, n_exc: int, condition: str, seed: int, day: float) -> list:
+    """E-E co-activity in the quiet window after the cues (module doc).
+
+    ``coactivity_chi_exc``: Golomb's synchrony chi of the pyramidal cells in 20 ms bins
+    (measures.py); ``coactivity_corr_exc``: the mean pairwise spike-count correlation it
+    implies, ``r = (N chi^2 - 1) / (N - 1)`` (chi^2 = 1/N + (1 - 1/N) r for cells of equal
+    count variance).  Stress lowers E-E co-activity and ketamine restores it in vivo
+    (Moda-Sava et al 2019; SCIENCE.md §8).
+    """
+    from neuroplast.measures import synchrony_chi  # noqa: PLC0415
+
+    quiet = float(cfg.recall.quiet)
+    end = float(cfg.timescale.bio_duration)
+    if quiet <= 0:
+        return []
+    start = end - quiet + 0.2  # 200 ms after the last cue's effects
+    chi = synchrony_chi(i, t, 0, n_exc, start, end, bin_width=COACTIVITY_BIN)
+    corr = (n_exc * chi**2 - 1.0) / (n_exc - 1.0) if np.isfinite(chi) else float("nan")
+    return [
+        MeasureRow(condition, seed, day, float("nan"), "coactivity_chi_exc", float(chi)),
+        MeasureRow(condition, seed, day, float("nan"), "coactivity_corr_exc", float(corr)),
+    ]
+
+
 def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[MeasureRow]:
     """Probe every assembly at every snapshot of a run; tidy rows (module doc)."""
     import brian2  # noqa: PLC0415
@@ -152,6 +186,8 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
             # pulse ends to the next start), the same network state without the cue
             gaps = [(a + pulse + 0.1, a + period) for a in starts if a + pulse + 0.1 < a + period]
 
+            if assembly == next(iter(run_cfg.assemblies)):
+                rows += _coactivity_rows(cfg, i, t, model.n_exc, condition, seed, day)
             completion = _rate(i, t, rest_of_a, pulses) - _rate(i, t, rest_of_a, gaps)
             other = _rate(i, t, outside, pulses) - _rate(i, t, outside, gaps)
             for measure, value in (

@@ -79,7 +79,7 @@ def test_experiment_directory_has_runs_tables_figures_and_report(experiment):
     assert "ketamine_therapy" in report and "dose + therapy" in report
     measures = {r.measure for r in read_measures(out / "measures.csv")}
     assert {"ee_synapses", "synaptogenic", "assembly_adaptive_p_in"} <= measures
-    assert "recall_adaptive_index" in measures
+    assert {"recall_adaptive_index", "coactivity_corr_exc"} <= measures
 
 
 @pytest.mark.slow
