@@ -178,7 +178,7 @@ CSV_FILE = "sweep.csv"
 ERROR_FILE = "error.txt"
 RUN_LOG_FILE = "sweep_run.json"
 
-DONE, FAILED, TODO, MISSING = "done", "failed", "todo", "missing"
+DONE, FAILED, TO_RUN, MISSING = "done", "failed", "todo", "missing"
 
 #: Columns of the measures table (neuroplast.measures.MeasureRow), in order.
 MEASURE_COLUMNS = ("condition", "seed", "bio_time_days", "sim_time_s", "measure", "value")
@@ -693,7 +693,7 @@ def run_status(run_dir: Path) -> str:
         return DONE
     if (run_dir / ERROR_FILE).exists():
         return FAILED
-    return TODO
+    return TO_RUN
 
 
 def _text(value: Any) -> str:
@@ -742,7 +742,7 @@ def describe(spec: SweepSpec, runs: Sequence[SweepRun], out: Path | None = None,
         states = [run_status(Path(out) / "runs" / r.run_id) for r in distinct]
         lines.append(
             f"  in {out}: {states.count(DONE)} finished, {states.count(FAILED)} failed, "
-            f"{states.count(TODO)} to run"
+            f"{states.count(TO_RUN)} to run"
         )
     paths = [axis.path for axis in spec.axes]
     shown = 0
