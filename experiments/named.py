@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from neuroplast import experiment_plots as eplots
-from neuroplast.comparison import _events, _phases, run_comparison
+from neuroplast.comparison import events_of, phases_of, run_comparison
 from neuroplast.config import load_config
 from neuroplast.protocol import condition_names
 from neuroplast.stats import read_measures, summarize
@@ -51,8 +51,8 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
         summary,
         series + probes,
         args.figure,
-        phases=_phases(cfg),
-        events=_events(cfg),
+        phases=phases_of(cfg),
+        events=events_of(cfg),
         conditions=names,
         title=f"{name}: {cfg.description} ({cfg.repeats} seeds, 95 % bootstrap CI)",
     )

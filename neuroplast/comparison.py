@@ -25,7 +25,7 @@ independent groups (stats.py), which is conservative for paired runs.
 
 from __future__ import annotations
 
-import csv
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +33,17 @@ import numpy as np
 
 from neuroplast import storage
 from neuroplast.config import ExperimentConfig
-from neuroplast.protocol import condition_names, dose_sessions, resolve_condition
+from neuroplast.protocol import condition_names, dose_sessions, dose_times, resolve_condition
 
-__all__ = ["ComparisonResult", "run_comparison", "analyse", "is_comparison", "run_directory"]
+__all__ = [
+    "ComparisonResult",
+    "analyse",
+    "events_of",
+    "is_comparison",
+    "phases_of",
+    "run_comparison",
+    "run_directory",
+]
 
 SECONDS_PER_DAY = 86400.0
 CONNECTIVITY_FILE = "connectivity.csv"
@@ -108,7 +116,7 @@ def run_comparison(
     log : callable
         Receives one line per run.
     """
-    from neuroplast.experiment import resolve_seed, run_experiment  # noqa: PLC0415
+    from neuroplast.experiment import resolve_seed  # noqa: PLC0415
 
     cfg = resolve_seed(cfg)
     out_dir = Path(out_dir)
@@ -148,8 +156,7 @@ def run_comparison(
                 result.ran.append(run_dir)
     else:
         for k, condition, seed, run_cfg, run_dir in todo:
-            run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
-            wall = sum(run.recording.wall_time.values())
+            wall = _run_one(run_cfg, run_dir, progress)
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
             result.ran.append(run_dir)
     for condition, seed, run_cfg in runs:
@@ -158,19 +165,24 @@ def run_comparison(
     return result
 
 
-def _run_one(run_cfg: ExperimentConfig, run_dir: Path) -> float:
-    """One run in a worker process; returns its wall time (s)."""
+def _run_one(run_cfg: ExperimentConfig, run_dir: Path, progress: bool = False) -> float:
+    """One run (here or in a worker process); returns its wall time (s)."""
     from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
-    run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists())
+    run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
     return sum(run.recording.wall_time.values())
 
 
 # --------------------------------------------------------------------------- analysis
 
 
-def _connectivity_rows(run_dir: Path, run_cfg: dict, condition: str, seed: int) -> list:
-    """Connectivity read-outs of a run's snapshots (cached in its connectivity.csv)."""
+def _connectivity_rows(
+    run_dir: Path, run_cfg: dict, condition: str, seed: int, born_after: list[float]
+) -> list:
+    """Connectivity read-outs of a run's snapshots (cached in its connectivity.csv).
+
+    ``born_after``: days after which the share of newly born synapses is reported.
+    """
     from neuroplast.connectivity import snapshot_rows  # noqa: PLC0415
     from neuroplast.stats import read_measures  # noqa: PLC0415
 
@@ -178,9 +190,6 @@ def _connectivity_rows(run_dir: Path, run_cfg: dict, condition: str, seed: int) 
     if cached.exists():
         return read_measures(cached)
     rec = storage.read_hdf5(run_dir / storage.DATA_FILE)
-    # the share of synapses born after the first dose of the protocol (any condition)
-    doses = dose_sessions_of(run_cfg)
-    born_after = [round(min(doses), 2)] if doses else []
     rows = []
     for name, snap in sorted(rec.snapshots.items(), key=lambda kv: float(kv[0][4:])):
         rows += snapshot_rows(
@@ -298,24 +307,14 @@ def _matrix_figure(out_dir: Path, cfg: ExperimentConfig, names: list[str]):
     )
 
 
-def dose_sessions_of(run_cfg: dict) -> list[float]:
-    """Biological days of the drug sessions on the shared clock of a run (config dict)."""
-    days = []
-    for w in run_cfg["timescale"].get("windows", []):
-        if float(w["rate"]) == float(run_cfg["timescale"]["session_rate"]):
-            start = float(w["start"].split()[0])
-            days.append(start + float(run_cfg["timescale"]["session_before"].split()[0]) / 24.0)
-    for d in run_cfg["pharmacology"]["doses"]:
-        days.append(float(d["time"].split()[0]) / 24.0)
-    return sorted(set(days))
-
-
-def _phases(cfg: ExperimentConfig) -> list[tuple[str, float, float]]:
+def phases_of(cfg: ExperimentConfig) -> list[tuple[str, float, float]]:
+    """(name, start day, end day) of every protocol phase, for figures."""
     bounds = cfg.protocol.phase_bounds()
     return [(name, lo / SECONDS_PER_DAY, hi / SECONDS_PER_DAY) for name, (lo, hi) in bounds.items()]
 
 
-def _events(cfg: ExperimentConfig) -> list[tuple[str, float, str | None]]:
+def events_of(cfg: ExperimentConfig) -> list[tuple[str, float, str | None]]:
+    """(kind, day, condition) of every dose, therapy and replay session, for figures."""
     events = []
     for name in condition_names(cfg):
         run_cfg = resolve_condition(cfg, name)
@@ -344,10 +343,11 @@ def _protocol_text(cfg: ExperimentConfig) -> str:
     lines = []
     if cfg.protocol.enabled:
         lines.append("Phases (biological time):")
-        for name, lo, hi in _phases(cfg):
+        for name, lo, hi in phases_of(cfg):
             lines.append(f"- {name}: day {lo:g} to {hi:g}")
-        for d in dose_sessions(cfg.protocol, condition=None):
-            day = float(d["time"].split()[0]) / 24.0
+        every = dose_sessions(cfg.protocol)
+        for time, d in zip(dose_times(cfg.protocol), every, strict=True):
+            day = time / SECONDS_PER_DAY
             lines.append(f"- dose: {d['drug']} {d['dose']} {d['route']} on day {day:g}")
         for e in cfg.protocol.stress:
             lines.append(f"- stress: phase {e.phase}, severity {e.severity:g}")
@@ -393,21 +393,20 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
 
     out_dir = Path(out_dir)
     if cfg is None:
-        import json  # noqa: PLC0415
-
         cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))
     names = condition_names(cfg)
+    # the share of synapses born after the first dose of the protocol (any condition)
+    doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
+    born_after = [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
     rows = []
     for condition, seed in _jobs(cfg):
         run_dir = run_directory(out_dir, condition, seed)
         if not (run_dir / storage.MEASURES_FILE).exists():
             continue
         rows += read_measures(run_dir / storage.MEASURES_FILE)
-        import json  # noqa: PLC0415
-
         run_cfg = json.loads((run_dir / storage.CONFIG_FILE).read_text())
         if (run_dir / storage.DATA_FILE).exists():
-            rows += _connectivity_rows(run_dir, run_cfg, condition, seed)
+            rows += _connectivity_rows(run_dir, run_cfg, condition, seed, born_after)
         if (run_dir / RECALL_FILE).exists():
             rows += read_measures(run_dir / RECALL_FILE)
     if not rows:
@@ -415,7 +414,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     total_days = cfg.protocol.total / SECONDS_PER_DAY if cfg.protocol.enabled else None
     stress = _stress_phase(cfg) if cfg.protocol.enabled else None
     if stress is not None:
-        first_end = _phases(cfg)[0][2]
+        first_end = phases_of(cfg)[0][2]
         rows += recovery_rows(
             rows,
             "ee_synapses",
@@ -439,7 +438,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     if assembly and probe_days:
         summary += summarize(rows, assembly, probe_days, conditions=names)
     comparisons = []
-    phases = _phases(cfg) if cfg.protocol.enabled else []
+    phases = phases_of(cfg) if cfg.protocol.enabled else []
     points = []
     if len(phases) >= 2:
         for name, lo, hi in phases[-2:]:
@@ -459,7 +458,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
                 comparisons.append(compare(rows, measure, a, b, probe_days[-1], label="last probe"))
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(exist_ok=True)
-    events = _events(cfg) if cfg.protocol.enabled else []
+    events = events_of(cfg) if cfg.protocol.enabled else []
     figures = []
     for measure in headline:
         path = eplots.plot_recovery_curves(
@@ -491,9 +490,3 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         figures,
         title=f"{cfg.name}: {cfg.description}".rstrip(": "),
     )
-
-
-def read_table(path: Path) -> list[dict]:
-    """A CSV written here, as dicts (for scripts)."""
-    with Path(path).open(newline="") as handle:
-        return list(csv.DictReader(handle))

@@ -120,14 +120,13 @@ def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
                 column = slow[variable][:, k]
                 value = column.sum() if how == "sum" else column.mean()
                 rows.append(MeasureRow(condition, seed, float(day), float(t), name, float(value)))
-        sched = recording.schedules
-        if sched:
-            j = min(np.searchsorted(sched["t"], t, side="right") - 1, len(sched["t"]) - 1)
         for name in SURGE_MEASURES:
             if name in slow:
                 value = float(slow[name][k])
                 rows.append(MeasureRow(condition, seed, float(day), float(t), name, value))
+        sched = recording.schedules
         if sched:
+            j = min(np.searchsorted(sched["t"], t, side="right") - 1, len(sched["t"]) - 1)
             for name in (
                 "concentration_uM",
                 "occupancy_exc",

@@ -291,14 +291,11 @@ def _gets(event: _Event, condition: str) -> bool:
     return event.conditions is None or condition in event.conditions
 
 
-def dose_sessions(protocol: ProtocolConfig, condition: str | None = None) -> list[dict]:
-    """Every drug session as a ``pharmacology.doses`` entry (absolute time), in time order.
+def _expanded_doses(protocol: ProtocolConfig, condition: str | None):
+    """(biological time in s, event, session index) of every drug session, in time order.
 
-    ``condition = None`` lists the sessions of every condition (therapy ``after_dose``
-    is timed from these, so a therapy-only arm gets its sessions when the dosed arms do).
+    ``condition = None`` gives the sessions of every condition.
     """
-    from neuroplast.model.pharmacology import _format_amount  # noqa: PLC0415
-
     bounds = protocol.phase_bounds()
     sessions = []
     for event in protocol.doses:
@@ -306,34 +303,51 @@ def dose_sessions(protocol: ProtocolConfig, condition: str | None = None) -> lis
             continue
         lo, _ = bounds[event.phase]
         for k in range(event.count):
-            amount = event.dose if event.step is None else event.dose + k * event.step
-            if event.cap is not None and amount > event.cap:
-                amount = event.cap
-            entry = {
-                "drug": event.drug,
-                "route": event.route,
-                "time": _hours_text(lo + float(event.start) + k * float(event.every or 0)),
-                "dose": _format_amount(amount),
-            }
-            if event.duration is not None:
-                entry["duration"] = f"{float(event.duration) / 60.0!r} min"
-            sessions.append(entry)
-    return sorted(sessions, key=lambda d: float(d["time"].split()[0]))
+            sessions.append((lo + float(event.start) + k * float(event.every or 0), event, k))
+    return sorted(sessions, key=lambda session: session[0])
+
+
+def dose_times(protocol: ProtocolConfig, condition: str | None = None) -> list[float]:
+    """Biological times (s) of the drug sessions; ``condition = None``: of every condition.
+
+    Therapy ``after_dose`` is timed from the sessions of every condition, so that a
+    therapy-only arm gets its sessions when the dosed arms do.
+    """
+    return [time for time, _, _ in _expanded_doses(protocol, condition)]
+
+
+def dose_sessions(protocol: ProtocolConfig, condition: str | None = None) -> list[dict]:
+    """Every drug session as a ``pharmacology.doses`` entry (absolute time), in time order."""
+    from neuroplast.model.pharmacology import _format_amount  # noqa: PLC0415
+
+    sessions = []
+    for time, event, k in _expanded_doses(protocol, condition):
+        amount = event.dose if event.step is None else event.dose + k * event.step
+        if event.cap is not None and amount > event.cap:
+            amount = event.cap
+        entry = {
+            "drug": event.drug,
+            "route": event.route,
+            "time": _hours_text(time),
+            "dose": _format_amount(amount),
+        }
+        if event.duration is not None:
+            entry["duration"] = f"{float(event.duration) / 60.0!r} min"
+        sessions.append(entry)
+    return sessions
 
 
 def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
     """Therapy and replay sessions of ``condition`` as ``therapy.sessions`` entries."""
     bounds = protocol.phase_bounds()
-    dose_times = sorted(
-        float(d["time"].split()[0]) * 3600.0 for d in dose_sessions(protocol, condition=None)
-    )
+    every_dose = dose_times(protocol)
     sessions = []
     for event in protocol.therapy:
         if not _gets(event, condition):
             continue
         lo, _ = bounds[event.phase]
         firsts = (
-            [t + float(event.after_dose) for t in dose_times]
+            [t + float(event.after_dose) for t in every_dose]
             if event.after_dose is not None
             else [lo + float(event.start)]
         )
@@ -418,8 +432,7 @@ def shared_clock(cfg) -> list[dict]:
     ts = cfg.timescale
     before, after = float(ts.session_before), float(ts.session_after)
     windows = []
-    for dose in dose_sessions(cfg.protocol, condition=None):
-        t = float(dose["time"].split()[0]) * 3600.0
+    for t in dose_times(cfg.protocol):
         start = max(0.0, t - before)
         windows.append(
             {
