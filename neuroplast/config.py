@@ -243,7 +243,7 @@ class RecordingConfig(Section):
     snapshots: list[Qty("day", nonnegative=True)] = param(
         [],
         "biological times at which every live E->E synapse (pre, post, weight, birth day) "
-        "is stored in data.h5 (runtime backends; the final pool is always stored)",
+        "is stored in data.h5 (all backends; the final pool is always stored)",
     )
     slow_interval: Qty("s", positive=True) = param(
         "1 s",
@@ -417,12 +417,6 @@ class ExperimentConfig(Section):
             if getattr(self.plasticity, name).enabled
         ]
         if self.recording.snapshots:
-            if self.simulation.backend == "cpp_standalone":
-                raise ValueError(
-                    "recording.snapshots needs a runtime backend (cython or numpy): "
-                    "cpp_standalone cannot stop mid-run to read the pool; it stores the "
-                    "final pool only"
-                )
             if not self.plasticity.structural.enabled and not self.plasticity.stdp.enabled:
                 raise ValueError(
                     "recording.snapshots: there is no E->E pool to store without "

@@ -21,7 +21,12 @@ import numpy as np
 
 from neuroplast.backend import brian_backend, is_standalone
 from neuroplast.config import ExperimentConfig
-from neuroplast.model.network import TRACED_VARIABLES, build_network
+from neuroplast.model.network import (
+    SNAPSHOT_DEAD,
+    TRACED_VARIABLES,
+    build_network,
+    snapshot_variables,
+)
 from neuroplast.model.pharmacology import pharmacology_timecourse
 from neuroplast.model.schedules import DrugCurves, build_schedules
 from neuroplast.recording import Recording
@@ -169,19 +174,20 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
         brian2.seed(seeds.brian)
         wall["setup_s"] = time.perf_counter() - start
         start = time.perf_counter()
-        if standalone:
-            model.network.run(duration, report="text" if progress else None, namespace={})
-            brian2.device.build(directory=str(project), compile=True, run=True)
+        if standalone:  # brian2's own text report, printed by the C++ program
+            report, close = ("text" if progress else None), (lambda: None)
         else:
             report, close = _progress_reporter(progress)
-            try:
-                snapshots = _run_with_snapshots(cfg, model, duration, report)
-            finally:
-                close()
+        try:
+            snapshots = _run_with_snapshots(cfg, model, duration, report, standalone)
+        finally:
+            close()
+        if standalone:
+            brian2.device.build(directory=str(project), compile=True, run=True)
+            snapshots = {name: read() for name, read in snapshots.items()}
         wall["run_s"] = time.perf_counter() - start
         recording = _collect(cfg, model)
-        if not standalone:
-            recording.snapshots = snapshots
+        recording.snapshots = snapshots
     recording.wall_time = wall
     return recording
 
@@ -197,30 +203,55 @@ def _pool_state(pool) -> dict[str, np.ndarray]:
     }
 
 
-def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report) -> dict:
-    """Run in chunks that end at each requested snapshot (runtime backends only)."""
+def _standalone_snapshot(pool, k: int):
+    """Copy the pool into snapshot slot ``k`` now; return a reader for after the build."""
+    w_name, birth_name = snapshot_variables(k)
+    setattr(pool, w_name, "alive * w")
+    setattr(pool, birth_name, f"alive * birth_day + (1 - alive) * ({SNAPSHOT_DEAD!r})")
+
+    def read() -> dict[str, np.ndarray]:
+        birth = np.asarray(getattr(pool, birth_name)[:])
+        alive = birth > 0.5 * SNAPSHOT_DEAD
+        return {
+            "i": np.asarray(pool.i[:], dtype=np.int32)[alive],
+            "j": np.asarray(pool.j[:], dtype=np.int32)[alive],
+            "w": np.asarray(getattr(pool, w_name)[:], dtype=np.float32)[alive],
+            "birth_day": birth[alive].astype(np.float32),
+        }
+
+    return read
+
+
+def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report, standalone: bool) -> dict:
+    """Run in chunks that end at each requested snapshot.
+
+    Runtime backends read the pool between chunks.  In C++ standalone the chunks are
+    separate ``run`` calls of one program, and the pool is copied into per-snapshot
+    variables between them (:func:`neuroplast.model.network.snapshot_variables`); the
+    returned values are then readers to call after the build.
+    """
     days = sorted(float(d) / 86400.0 for d in cfg.recording.snapshots)
-    snapshots: dict[str, dict[str, np.ndarray]] = {}
+    snapshots: dict = {}
     done = 0.0
-    for day in days:
+    kwargs = {"namespace": {}}
+    if report is not None:
+        kwargs.update(report=report, report_period=1 * brian2.second)
+    for k, day in enumerate(days):
         if model.ee_pool is None or model.schedules is None:
             break
         until = float(model.schedules.time_map.sim_at(day * 86400.0))
         steps = int(round((until - done) / float(cfg.simulation.dt)))
         if steps > 0:
-            model.network.run(
-                steps * cfg.simulation.dt,
-                report=report,
-                report_period=1 * brian2.second,
-                namespace={},
-            )
+            model.network.run(steps * cfg.simulation.dt, **kwargs)
             done += steps * float(cfg.simulation.dt)
-        snapshots[f"day_{day:g}"] = _pool_state(model.ee_pool)
+        name = f"day_{day:g}"
+        if standalone:
+            snapshots[name] = _standalone_snapshot(model.ee_pool, k)
+        else:
+            snapshots[name] = _pool_state(model.ee_pool)
     rest = float(duration) - done
     if rest > 0.5 * float(cfg.simulation.dt):
-        model.network.run(
-            rest * brian2.second, report=report, report_period=1 * brian2.second, namespace={}
-        )
+        model.network.run(rest * brian2.second, **kwargs)
     return snapshots
 
 

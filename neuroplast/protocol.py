@@ -523,9 +523,8 @@ def resolve_condition(cfg, condition: str):
         data["timescale"]["windows"] = shared_clock(cfg)
         data["timescale"]["bio_duration"] = _days_text(total)
         pool = data["plasticity"]["structural"]["enabled"] or data["plasticity"]["stdp"]["enabled"]
-        runtime = data["simulation"]["backend"] != "cpp_standalone"
         data["recording"]["snapshots"] = (
-            [f"{d!r} day" for d in probe_days(protocol, condition)] if pool and runtime else []
+            [f"{d!r} day" for d in probe_days(protocol, condition)] if pool else []
         )
         data["from_protocol"] = True
     return config_from_dict(data)

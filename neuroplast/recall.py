@@ -150,7 +150,7 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
     """Probe every assembly at every snapshot of a run; tidy rows (module doc)."""
     import brian2  # noqa: PLC0415
 
-    from neuroplast.backend import brian_backend  # noqa: PLC0415
+    from neuroplast.backend import brian_backend, is_standalone  # noqa: PLC0415
     from neuroplast.experiment import drug_curves, run_seeds  # noqa: PLC0415
     from neuroplast.model.network import build_network  # noqa: PLC0415
     from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
@@ -159,13 +159,17 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
     if not run_cfg.recall.enabled or not run_cfg.assemblies or not snapshots:
         return rows
     seeds = run_seeds(run_cfg)
+    # probes are short runs of a network loaded from a snapshot: a runtime backend (a
+    # standalone project would be compiled for every probe)
+    backend = run_cfg.simulation.backend
+    backend = "cython" if is_standalone(backend) else backend
     for assembly in run_cfg.assemblies:
         cfg = probe_config(run_cfg, assembly)
         settle = float(cfg.recall.settle)
         period, pulse = float(cfg.therapy.period), float(cfg.therapy.pulse)
         for name, snap in sorted(snapshots.items(), key=lambda kv: float(kv[0][4:])):
             day = float(name[4:])
-            with brian_backend(cfg.simulation.backend, cfg.simulation.dt):
+            with brian_backend(backend, cfg.simulation.dt):
                 schedules = build_schedules(cfg, drug_curves(cfg))
                 model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
                 _load_snapshot(model, snap)

@@ -41,7 +41,14 @@ from neuroplast.model.receptors import (
 )
 from neuroplast.model.schedules import Schedules
 
-__all__ = ["NetworkModel", "build_network", "random_projection", "TRACED_VARIABLES"]
+__all__ = [
+    "NetworkModel",
+    "SNAPSHOT_DEAD",
+    "TRACED_VARIABLES",
+    "build_network",
+    "random_projection",
+    "snapshot_variables",
+]
 
 #: Variables recorded for the traced neurons.
 TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
@@ -50,6 +57,21 @@ TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
 SLOW_VARIABLES = ("bdnf", "trkb_signal", "activity")
 #: Per-candidate variables of the E->E pool stored in single precision.
 POOL_FLOAT32 = ("w", "alive", "birth_day")
+
+
+def snapshot_variables(k: int) -> tuple[str, str]:
+    """Names of the pool variables that hold snapshot ``k`` in C++ standalone runs.
+
+    Standalone cannot stop mid-run for Python to read the pool, so each requested
+    snapshot gets two single-precision copies that are filled in place between runs
+    (``pool.snap_w_k = 'alive * w'``): the weight (0 for dead candidates) and the birth
+    day (:data:`SNAPSHOT_DEAD` for dead candidates).  8 bytes per candidate and snapshot.
+    """
+    return f"snap_w_{k}", f"snap_birth_{k}"
+
+
+#: Birth day stored for dead candidates in a standalone snapshot (births are >= -1).
+SNAPSHOT_DEAD = -1.0e9
 
 #: Streams (with the connectivity seed) of the assemblies and of the therapy input spikes.
 ASSEMBLY_STREAM = 1
@@ -308,6 +330,13 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     p_pool = min(1.0, factor * p)
     i, j = random_projection(rng, n_exc, n_exc, p_pool, same_population=True)
     alive = (rng.random(len(i)) < p / p_pool).astype(float)
+    model = plast.POOL_MODEL
+    float32 = list(POOL_FLOAT32)
+    if cfg.simulation.backend == "cpp_standalone":
+        for k in range(len(cfg.recording.snapshots)):
+            names = snapshot_variables(k)
+            model += "".join(f"{name} : 1\n" for name in names)
+            float32 += names
     on_pre = {"pre": plast.POOL_ON_PRE + (plast.POOL_ON_PRE_STDP if mech.stdp else "")}
     on_event = {"pre": "spike"}
     delay = {"pre": cfg.synapses.delay}
@@ -318,7 +347,7 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     pool = brian2.Synapses(
         exc_cells,
         exc_cells,
-        model=plast.POOL_MODEL,
+        model=model,
         on_pre=on_pre,
         on_event=on_event,
         on_post=plast.POOL_ON_POST if mech.stdp else None,
@@ -326,7 +355,7 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
         namespace=namespace,
         # single precision for the per-candidate state: 12 bytes less per candidate (the
         # pool is most of the model's memory); relative weights and birth days need no more
-        dtype={name: np.float32 for name in POOL_FLOAT32},
+        dtype={name: np.float32 for name in float32},
         name="ee_pool",
     )
     # int32 indices and single-precision values: C++ standalone keeps these initial arrays
