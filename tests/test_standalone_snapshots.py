@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
 from neuroplast import protocol
 from neuroplast.config import config_from_dict
 from neuroplast.experiment import run_seeds, simulate
-
-from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
 
 @pytest.mark.standalone

@@ -70,6 +70,9 @@ def snapshot_variables(k: int) -> tuple[str, str]:
     return f"snap_w_{k}", f"snap_birth_{k}"
 
 
+#: Time step of the BDNF-surge compartment and of the sums that feed and read it.
+SURGE_DT = 1 * brian2.ms
+
 #: Birth day stored for dead candidates in a standalone snapshot (births are >= -1).
 SNAPSHOT_DEAD = -1.0e9
 
@@ -290,10 +293,20 @@ def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int)
 
     One cell sums the pyramidal cells' activity traces and set points (all-to-one summed
     variables); with structural plasticity every pyramidal cell reads its synaptogenic
-    drive back (one-to-all).  Costs two sums over the pyramidal cells per time step.
+    drive back (one-to-all).  All three run every :data:`SURGE_DT`, not every time step:
+    the compartment follows biological time and a 1-s network-time smoothing, and the
+    sums over the pyramidal cells every 0.1 ms step cost ~15 % of a plastic run
+    (measured, 400 E / 100 I, cpp_standalone).
     """
+    steps = max(1, int(round(float(SURGE_DT) / float(cfg.simulation.dt))))
+    dt = steps * cfg.simulation.dt
     surge = brian2.NeuronGroup(
-        1, bdnf_model.SURGE_EQUATIONS, method="euler", namespace=namespace, name="bdnf_surge"
+        1,
+        bdnf_model.SURGE_EQUATIONS,
+        method="euler",
+        namespace=namespace,
+        dt=dt,
+        name="bdnf_surge",
     )
     surge.pool_ratio = 1.0
     cells = np.arange(n_exc)
@@ -302,6 +315,7 @@ def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int)
         surge,
         model=bdnf_model.SURGE_FROM_CELLS,
         namespace=namespace,
+        dt=dt,
         name="surge_from_cells",
     )
     source.connect(i=cells, j=np.zeros(n_exc, dtype=int))
@@ -312,6 +326,7 @@ def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int)
             exc_cells,
             model=bdnf_model.SURGE_TO_CELLS,
             namespace=namespace,
+            dt=dt,
             name="surge_to_cells",
         )
         sink.connect(i=np.zeros(n_exc, dtype=int), j=cells)
