@@ -23,6 +23,7 @@ EPILOG = """examples:
   neuroplast validate configs/default.toml
   neuroplast params | grep nmda
   neuroplast plot runs/default-20261128-120000
+  neuroplast plot sweeps/quick_drive --measure mean_rate_exc_hz
   neuroplast calibrate configs/default.toml --quick
   neuroplast sweep configs/sweeps/quick_drive.toml --workers 2 --out sweeps/quick_drive
 """
@@ -151,12 +152,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     plot = sub.add_parser(
         "plot",
-        help="redraw the figures of a run or experiment directory",
+        help="redraw the figures of a run, experiment or sweep directory",
         description="Read RUN_DIR/data.h5 and redraw its figures; for an experiment "
         "directory (with runs/), recompute the tables, figures and report.md from the "
-        "runs' saved data, without re-running anything.",
+        "runs' saved data, without re-running anything. For a sweep directory (with "
+        "sweep.json), draw from its table into DIR/figures/: parameter-response curves per "
+        "swept axis (mean across seeds, 95% bootstrap band), heat maps over pairs of axes "
+        "(grid sweeps) and a sensitivity chart (one_at_a_time sweeps), each measure at its "
+        "last time point; failed runs are left out and counted in the subtitles.",
     )
-    plot.add_argument("run_dir", type=Path, help="a directory written by 'neuroplast run'")
+    plot.add_argument(
+        "run_dir", type=Path, help="a directory written by 'neuroplast run' or 'neuroplast sweep'"
+    )
+    plot.add_argument(
+        "--measure",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="sweeps: draw this measure (repeatable; default: every measure in the table)",
+    )
+    plot.add_argument(
+        "--axis",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="sweeps: draw along this swept path (repeatable; default: every axis)",
+    )
     return parser
 
 
@@ -273,11 +294,32 @@ def _cmd_params(args) -> int:
     return 0
 
 
+def _cmd_plot_sweep(args) -> int:
+    from neuroplast.sweep_plots import SweepPlotError, plot_sweep
+
+    try:
+        paths = plot_sweep(args.run_dir, args.measure or None, args.axis or None)
+    except SweepPlotError as err:
+        print(f"neuroplast: error: {args.run_dir}: {err}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    for path in paths:
+        print(f"wrote {path}")
+    return 0
+
+
 def _cmd_plot(args) -> int:
-    from neuroplast.config import config_from_dict
+    from neuroplast.config import ConfigError, config_from_dict
     from neuroplast.plots import plot_run
     from neuroplast.storage import CONFIG_FILE, DATA_FILE, read_hdf5
+    from neuroplast.sweep import PLAN_FILE
 
+    if (args.run_dir / PLAN_FILE).is_file():
+        return _cmd_plot_sweep(args)
+    if args.measure or args.axis:
+        raise ConfigError(
+            f"--measure/--axis: only for a sweep directory (with {PLAN_FILE}); "
+            f"{args.run_dir} is not one"
+        )
     if (args.run_dir / "runs").is_dir():
         from neuroplast.comparison import analyse
 

@@ -143,6 +143,7 @@ __all__ = [
     "SweepResult",
     "SweepRun",
     "SweepSpec",
+    "as_xarray",
     "collect_table",
     "describe",
     "execute_run",
@@ -1187,3 +1188,28 @@ def write_table(table, out: str | Path, *, csv: bool = False) -> Path:
     if csv:
         storage.atomic_write(out / CSV_FILE, lambda tmp: pa_csv.write_csv(table, str(tmp)))
     return out / TABLE_FILE
+
+
+def as_xarray(source, measure: str | None = None):
+    """The sweep as an xarray object: swept values and seed as coordinates.
+
+    Each measure is taken at the last time point of each run; failed runs are NaN.  See
+    :func:`neuroplast.sweep_plots.as_xarray` (needs the optional xarray:
+    ``pip install 'neuroplast[xarray]'``).
+
+    Parameters
+    ----------
+    source : str, Path or pyarrow.Table
+        A sweep directory, its ``sweep.parquet``, or a table from :func:`collect_table`.
+    measure : str, optional
+        One measure (an ``xarray.DataArray``); default: all (an ``xarray.Dataset``).
+
+    Returns
+    -------
+    xarray.DataArray or xarray.Dataset
+        ``grid``: dimensions ``(*axis paths, seed)``; other kinds: ``(point, seed)`` with
+        the swept paths as coordinates along ``point``.
+    """
+    from neuroplast.sweep_plots import as_xarray as view
+
+    return view(source, measure)
