@@ -1,0 +1,652 @@
+"""Acute network read-outs (rates, rate spectrum, gamma) and a dissociation proxy.
+
+The acute side of a ketamine session is what happens while the drug is on board: within
+minutes, before any structural change.  This module turns one window of a run into a few
+scalars that can be set against the human and rodent literature, and turns the PK/PD
+curves of a dose schedule into a time course of a dissociation proxy.  Pure numpy; no
+network is simulated here, nothing is wired into the experiment pipeline.
+
+Rate spectrum (Welch 1967)
+--------------------------
+The population rate r(t) (Hz, sampled every dt) is cut into segments of ``segment``
+seconds with 50 % overlap; each segment has its mean removed and is multiplied by a
+periodic Hann window w_n = 0.5 - 0.5 cos(2 pi n / M) (M samples per segment).  The
+one-sided power spectral density at f_k = k / (M dt) is the mean over segments of::
+
+    P(f_k) = c_k |sum_n w_n x_n exp(-2 pi i k n / M)|^2 / (f_s sum_n w_n^2),   f_s = 1/dt
+
+with c_k = 2 except c_0 = 1 and c_{M/2} = 1 (the Nyquist bin of an even M), so P is in
+Hz^2/Hz (rate^2 per frequency).  By Parseval's theorem for the DFT,
+``sum_k P(f_k) df = sum_n w_n^2 x_n^2 / sum_n w_n^2`` for each segment (df = 1/(M dt)):
+the integral of the PSD over frequency is the window-weighted mean square of the
+demeaned segments, i.e. the variance of a stationary signal (exactly its variance for a
+rectangular window).  This is the normalisation of ``scipy.signal.welch(...,
+scaling='density')``; scipy is not a dependency of the package, so it is written out here.
+
+Bands (Hz)
+----------
+=========== ========= ===================================================================
+band        range     why
+=========== ========= ===================================================================
+gamma       30-80     subanaesthetic ketamine raises gamma power: human EEG, gamma 40-85 Hz
+                      up and delta 1-5 Hz down (Hong et al 2010 Neuropsychopharmacology
+                      35:632 [V abstract, PMC3055615; volume/page M]); MEG, 0.5 mg/kg IV,
+                      gamma amplitude up and visual peak gamma frequency down (Shaw et al
+                      2015 Eur Neuropsychopharmacol [V abstract]); resting MEG gamma up in
+                      depressed and healthy subjects (Nugent et al 2019 Mol Psychiatry
+                      [M]); resting EEG gamma up, delta/theta and alpha down, with CADSS
+                      (de la Salle et al 2016 Front Pharmacol 7:348 [V abstract]).
+                      Rodents: ketamine <= 10 mg/kg s.c. raises wake-related 30-80 Hz ECoG
+                      gamma power by 200-400 % (Pinault 2008 Biol Psychiatry, PMID
+                      18022604 [V abstract]); generalised, persistent aberrant gamma after
+                      NMDAR antagonists (Hakami et al 2009 PLoS One [V title; M details]).
+low         1-8       delta/theta, lowered by ketamine (Hong 2010; de la Salle 2016;
+                      alpha and other low-frequency power down at 0.5 mg/kg over 40 min,
+                      Vlisides et al 2018 Br J Anaesth 121:249 [V abstract])
+total       1-100     reference for the relative gamma power (gamma / total)
+=========== ========= ===================================================================
+
+The network's population rate is not an EEG: it is a proxy of the summed pyramidal
+activity that dominates the field potential [D].  Compare directions and peak
+frequencies with the literature, not absolute powers.
+
+Dissociation proxy [D]
+----------------------
+See :func:`dissociation_index`: a Hill function of the (weighted) NMDA occupancy, with
+its half-maximal occupancy placed in the clinically dissociative concentration range.
+It is a proxy for the time course and dose dependence of dissociation, not a clinical
+scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from brian2 import Quantity, have_same_dimensions
+from brian2.units import hertz, second
+
+from neuroplast.model.pharmacology import PharmacologyConfig, pharmacology_timecourse
+from neuroplast.model.schedules import DrugCurves
+from neuroplast.schema import Qty, Section, param
+
+__all__ = [
+    "BANDS",
+    "GAMMA_BAND",
+    "LOW_BAND",
+    "TOTAL_BAND",
+    "DissociationConfig",
+    "DissociationTimecourse",
+    "acute_readouts",
+    "band_power",
+    "dissociation_index",
+    "dissociation_timecourse",
+    "peak_frequency",
+    "rate_spectrum",
+]
+
+#: Gamma band (Hz): Pinault 2008 (rat ECoG, 30-80 Hz); Hong 2010 (human EEG, 40-85 Hz).
+GAMMA_BAND = (30.0, 80.0)
+#: Delta/theta band (Hz), lowered by subanaesthetic ketamine (Hong 2010; de la Salle 2016).
+LOW_BAND = (1.0, 8.0)
+#: Reference band of the relative gamma power (Hz).
+TOTAL_BAND = (1.0, 100.0)
+#: Named default bands, in Hz.
+BANDS: Mapping[str, tuple[float, float]] = {
+    "gamma": GAMMA_BAND,
+    "low": LOW_BAND,
+    "total": TOTAL_BAND,
+}
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _seconds(value: Any, name: str) -> float:
+    """A positive, finite time in seconds from a brian2 quantity or a plain number (s)."""
+    if isinstance(value, Quantity):
+        if not have_same_dimensions(value, second):
+            raise ValueError(f"{name} = {value!r}: expected a time (e.g. 1*ms or 0.001 s)")
+        value = float(value / second)
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} = {value!r}: expected a time in seconds") from None
+    if not (np.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{name} = {value!r}: expected a finite time > 0 (seconds)")
+    return seconds
+
+
+def _signal(values: Any, name: str, unit: Any = None) -> np.ndarray:
+    """A finite float array (brian2 quantities are converted to ``unit``)."""
+    if isinstance(values, Quantity) and unit is not None:
+        if not have_same_dimensions(values, unit):
+            raise ValueError(f"{name}: expected values in {unit!r}, got {values!r}")
+        values = values / unit
+    array = np.asarray(values, dtype=float)
+    if array.size == 0:
+        raise ValueError(f"{name}: expected a non-empty array")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected finite values (found NaN or inf)")
+    return array
+
+
+def _hann(length: int) -> np.ndarray:
+    """Periodic Hann window of ``length`` samples (sums to a constant at 50 % overlap)."""
+    n = np.arange(length)
+    return 0.5 - 0.5 * np.cos(2.0 * np.pi * n / length)
+
+
+def _segments(x: np.ndarray, length: int, overlap: float) -> np.ndarray:
+    """Rows of ``length`` samples starting every ``length - overlap*length`` samples."""
+    step = max(1, length - int(overlap * length))
+    starts = np.arange(0, x.size - length + 1, step)
+    return np.stack([x[s : s + length] for s in starts])
+
+
+# --------------------------------------------------------------------------- spectrum
+
+
+def rate_spectrum(
+    rate: Any,
+    dt: Any,
+    segment: Any = 0.5,
+    overlap: float = 0.5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided power spectral density of a population-rate signal (Welch's method).
+
+    Parameters
+    ----------
+    rate : array_like or brian2.Quantity
+        Population rate (Hz) at steps of ``dt``, 1-D, at least 4 samples.
+    dt : float or brian2.Quantity
+        Sampling step (plain numbers: seconds), e.g. ``recording.rate_bin``.
+    segment : float or brian2.Quantity
+        Segment length (plain: seconds); sets the resolution df = 1/segment (0.5 s: 2 Hz).
+        A signal shorter than one segment is analysed as a single segment.
+    overlap : float
+        Fraction of a segment shared with the next, in [0, 1) (Welch 1967: 0.5 with Hann).
+
+    Returns
+    -------
+    freqs : numpy.ndarray
+        0, df, ..., up to the Nyquist frequency 1/(2 dt) (for an even segment length).
+    psd : numpy.ndarray
+        Hz^2/Hz.  Normalised so that ``sum(psd) * df`` equals the Hann-weighted mean
+        square of the demeaned segments, i.e. the signal variance for a stationary
+        signal (Parseval; module docstring).  Same normalisation as
+        ``scipy.signal.welch(x, fs, window='hann', scaling='density')``.
+
+    References
+    ----------
+    Welch PD 1967 IEEE Trans Audio Electroacoust 15:70 [M page].
+    """
+    x = _signal(rate, "rate", hertz)
+    if x.ndim != 1:
+        raise ValueError(f"rate: expected a 1-D time series, got shape {x.shape}")
+    if x.size < 4:
+        raise ValueError(f"rate: expected at least 4 samples, got {x.size}")
+    step = _seconds(dt, "dt")
+    length = min(x.size, max(4, round(_seconds(segment, "segment") / step)))
+    if not 0 <= overlap < 1:
+        raise ValueError(f"overlap = {overlap!r}: expected a fraction in [0, 1)")
+
+    rows = _segments(x, length, overlap)
+    rows = rows - rows.mean(axis=1, keepdims=True)
+    window = _hann(length)
+    spectra = np.abs(np.fft.rfft(rows * window, axis=1)) ** 2
+    psd = spectra.mean(axis=0) / ((1.0 / step) * np.sum(window**2))
+    psd[1:] *= 2.0
+    if length % 2 == 0:
+        psd[-1] /= 2.0  # the Nyquist bin has no negative-frequency twin
+    return np.fft.rfftfreq(length, step), psd
+
+
+def _band(band: str | tuple[float, float], freqs: np.ndarray) -> tuple[float, float]:
+    """Resolve a band name or (low, high) pair and check it against the spectrum."""
+    if isinstance(band, str):
+        if band not in BANDS:
+            raise ValueError(f"band = {band!r}: expected one of {', '.join(BANDS)} or (low, high)")
+        name, (low, high) = band, BANDS[band]
+    else:
+        try:
+            low, high = (float(edge) for edge in band)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"band = {band!r}: expected a name or a (low, high) pair in Hz"
+            ) from None
+        name = f"({low:g}, {high:g})"
+    top = float(freqs[-1])
+    if not low < high:
+        raise ValueError(f"band {name}: low = {low:g} Hz must be below high = {high:g} Hz")
+    if not (0 < low and high <= top):
+        raise ValueError(
+            f"band {name} = {low:g}-{high:g} Hz: expected 0 < low < high <= {top:g} Hz "
+            f"(the spectrum's Nyquist frequency; a smaller sampling step reaches higher)"
+        )
+    return low, high
+
+
+def _spectrum_arrays(freqs: Any, psd: Any) -> tuple[np.ndarray, np.ndarray]:
+    f = _signal(freqs, "freqs")
+    p = _signal(psd, "psd")
+    if f.ndim != 1 or f.shape != p.shape:
+        raise ValueError(f"freqs {f.shape} and psd {p.shape}: expected 1-D arrays of one shape")
+    if f.size < 2 or np.any(np.diff(f) <= 0):
+        raise ValueError("freqs: expected at least 2 strictly increasing frequencies")
+    return f, p
+
+
+def band_power(freqs: Any, psd: Any, band: str | tuple[float, float]) -> float:
+    """Power of the signal in a frequency band: the integral of the PSD from low to high.
+
+    Parameters
+    ----------
+    freqs, psd : array_like
+        A spectrum as returned by :func:`rate_spectrum` (Hz; Hz^2/Hz).
+    band : str or (float, float)
+        A name of :data:`BANDS` ('gamma', 'low', 'total') or (low, high) in Hz with
+        0 < low < high <= the highest frequency of the spectrum.
+
+    Returns
+    -------
+    float
+        Hz^2 (trapezoidal integral, the PSD interpolated linearly at the band edges, so
+        a flat PSD of level s gives exactly s * (high - low)).
+
+    Raises
+    ------
+    ValueError
+        Naming the band and its edges when low >= high or the band leaves (0, Nyquist].
+    """
+    f, p = _spectrum_arrays(freqs, psd)
+    low, high = _band(band, f)
+    inside = (f > low) & (f < high)
+    grid = np.concatenate(([low], f[inside], [high]))
+    values = np.interp(grid, f, p)
+    return float(np.trapezoid(values, grid))
+
+
+def peak_frequency(freqs: Any, psd: Any, band: str | tuple[float, float] = "gamma") -> float:
+    """Frequency of the largest PSD bin inside ``band`` (resolution: one bin, df).
+
+    Parameters
+    ----------
+    freqs, psd : array_like
+        A spectrum (:func:`rate_spectrum`).
+    band : str or (float, float)
+        As in :func:`band_power`.
+
+    Returns
+    -------
+    float
+        Hz; NaN when no bin lies inside the band (a band narrower than df).
+    """
+    f, p = _spectrum_arrays(freqs, psd)
+    low, high = _band(band, f)
+    inside = np.nonzero((f >= low) & (f <= high))[0]
+    if inside.size == 0:
+        return float("nan")
+    return float(f[inside[np.argmax(p[inside])]])
+
+
+# --------------------------------------------------------------------------- read-outs
+
+
+def _conductance_ratio(g_exc: Any, g_inh: Any) -> float:
+    """Time- (and cell-) averaged excitatory over inhibitory conductance."""
+    if isinstance(g_exc, Quantity) and not have_same_dimensions(g_exc, g_inh):
+        raise ValueError("g_exc, g_inh: expected conductances in the same unit")
+    exc = _signal(g_exc, "g_exc")
+    inh = _signal(g_inh, "g_inh")
+    if np.any(exc < 0) or np.any(inh < 0):
+        raise ValueError("g_exc, g_inh: expected conductances >= 0")
+    mean_inh = float(inh.mean())
+    return float(exc.mean()) / mean_inh if mean_inh > 0 else float("nan")
+
+
+def acute_readouts(
+    rate_exc: Any,
+    rate_inh: Any,
+    dt: Any,
+    g_exc: Any = None,
+    g_inh: Any = None,
+    *,
+    segment: Any = 0.5,
+    spectrum_of: Literal["exc", "inh"] = "exc",
+) -> dict[str, float]:
+    """Scalar read-outs of one window of a run (mean rates, gamma, E/I conductance ratio).
+
+    Parameters
+    ----------
+    rate_exc, rate_inh : array_like or brian2.Quantity
+        Population rates (Hz) of the pyramidal cells and the interneurons over one window,
+        sampled every ``dt`` (e.g. ``Recording`` rates at ``recording.rate_bin``).
+    dt : float or brian2.Quantity
+        Sampling step of the rates (plain: seconds).
+    g_exc, g_inh : array_like or brian2.Quantity, optional
+        Excitatory (AMPA + NMDA) and inhibitory (GABA_A) conductance traces over the same
+        window, any shape (time x cells); both or neither.  Units cancel in the ratio,
+        but must be the same for both.
+    segment : float or brian2.Quantity
+        Welch segment length (plain: seconds), see :func:`rate_spectrum`.
+    spectrum_of : {'exc', 'inh'}
+        Whose rate is analysed; pyramidal activity dominates the field potential, so
+        'exc' is the EEG/LFP proxy [D].
+
+    Returns
+    -------
+    dict
+        ``rate_exc_hz``, ``rate_inh_hz`` (means), ``gamma_power_hz2`` and
+        ``low_power_hz2`` (band powers of :data:`GAMMA_BAND`, :data:`LOW_BAND`),
+        ``relative_gamma`` (gamma / power in :data:`TOTAL_BAND`; NaN for a flat signal),
+        ``gamma_peak_hz`` (peak frequency in the gamma band) and, with conductances,
+        ``ei_conductance_ratio`` (mean g_exc / mean g_inh; NaN if g_inh is 0 throughout).
+
+    Notes
+    -----
+    Ketamine's expected signature at subanaesthetic levels: E rate up, I rate down
+    (Homayoun & Moghaddam 2007), gamma and relative gamma up, low-band power down
+    (Hong 2010; Shaw 2015; de la Salle 2016), a higher E/I conductance ratio
+    (Gerhard 2020 JCI: sIPSC down, sEPSC up).  The readouts only measure; they do not
+    assume the direction.
+    """
+    if spectrum_of not in ("exc", "inh"):
+        raise ValueError(f"spectrum_of = {spectrum_of!r}: expected 'exc' or 'inh'")
+    if (g_exc is None) != (g_inh is None):
+        missing = "g_inh" if g_inh is None else "g_exc"
+        raise ValueError(f"{missing} is missing: expected both conductance traces or neither")
+    exc = _signal(rate_exc, "rate_exc", hertz)
+    inh = _signal(rate_inh, "rate_inh", hertz)
+    freqs, psd = rate_spectrum(exc if spectrum_of == "exc" else inh, dt, segment)
+    total = band_power(freqs, psd, "total")
+    gamma = band_power(freqs, psd, "gamma")
+    readouts = {
+        "rate_exc_hz": float(exc.mean()),
+        "rate_inh_hz": float(inh.mean()),
+        "gamma_power_hz2": gamma,
+        "low_power_hz2": band_power(freqs, psd, "low"),
+        "relative_gamma": gamma / total if total > 0 else float("nan"),
+        "gamma_peak_hz": peak_frequency(freqs, psd, "gamma"),
+    }
+    if g_exc is not None:
+        readouts["ei_conductance_ratio"] = _conductance_ratio(g_exc, g_inh)
+    return readouts
+
+
+# --------------------------------------------------------------------------- dissociation
+
+_CLINICAL = (
+    "Krystal et al 1994 (100-250 ng/mL, in Zanos et al 2018 Pharmacol Rev Table 1); SCIENCE.md §2.2"
+)
+
+
+class DissociationConfig(Section):
+    """Dissociation proxy: a Hill function of the NMDA occupancy (a model read-out [D])."""
+
+    half_max_occupancy: float = param(
+        0.30,
+        "weighted NMDA occupancy at which the index is half-maximal; 0.30 is the "
+        "interneuron occupancy at 0.64 µM (153 ng/mL, IC50_inh 1.5 µM), mid-range of the "
+        "plasma levels at which 0.5 mg/kg over 40 min dissociates",
+        "[D] placed in the dissociative range of " + _CLINICAL,
+        gt=0,
+        lt=1,
+    )
+    hill: float = param(
+        4.0,
+        "steepness of the index in the occupancy; sets how fast dissociation resolves "
+        "as the drug is cleared (4: back to 10 % of the peak ~80 min after a 40-min "
+        "infusion of 0.5 mg/kg, on the default PK)",
+        "[D] to the clinical time course: CADSS peaks at the end of the infusion and is "
+        "near baseline by ~2 h (Zarate 2006; Murrough 2013 [M]; Luckenbaugh 2014)",
+        gt=0,
+    )
+    interneuron_weight: float = param(
+        1.0,
+        "weight w of the interneuron occupancy; the index reads w f_inh + (1 - w) f_exc "
+        "(1: dissociation follows interneuron NMDAR block, the disinhibition account)",
+        "[D] Homayoun & Moghaddam 2007; Hong 2010 (gamma up with the dissociative state)",
+        ge=0,
+        le=1,
+    )
+    resolved_fraction: float = param(
+        0.10,
+        "fraction of its peak below which the index counts as resolved",
+        "[D] a CADSS change within rating noise after the peak of a 0.5 mg/kg infusion",
+        gt=0,
+        lt=1,
+    )
+    sample_step: Qty("min", positive=True) = param(
+        "1 min",
+        "step of the biological-time grid when dissociation_timecourse builds its own",
+        "[D] numerical (the PK is exact on any grid; 1 min resolves a 40-min infusion)",
+    )
+    follow_up: Qty("h", positive=True) = param(
+        "6 h",
+        "how long after the start of the last dose the built grid extends",
+        "[D] covers the clinical ratings at 40, 80, 120 and 230 min (Zarate 2006 [M]; "
+        "Luckenbaugh 2014)",
+    )
+
+
+def _occupancy(values: Any, name: str) -> np.ndarray:
+    array = _signal(values, name)
+    if np.any((array < 0) | (array > 1)):
+        raise ValueError(f"{name}: expected occupancies (fractions) in [0, 1]")
+    return array
+
+
+def dissociation_index(
+    occupancy_exc: Any,
+    occupancy_inh: Any,
+    config: DissociationConfig | None = None,
+) -> np.ndarray:
+    """Dissociation proxy in [0, 1) from the NMDA occupancies of the two cell types [D].
+
+    The index is a Hill function of the weighted occupancy::
+
+        f_w = w f_inh + (1 - w) f_exc
+        D   = f_w^h / (f_w^h + theta^h)
+
+    with w = ``interneuron_weight`` (1), theta = ``half_max_occupancy`` (0.30) and
+    h = ``hill`` (4).  With the default occupancy model (IC50_inh = 1.5 µM, Hill n = 1;
+    SCIENCE.md §2.1) theta = 0.30 corresponds to C = 0.64 µM = 153 ng/mL, the middle of
+    the 100-250 ng/mL plasma range of dissociation after 0.5 mg/kg over 40 min (Krystal
+    1994 in Zanos 2018 Table 1 [V]).  The Hill coefficient h sets how quickly the index
+    resolves as the drug is cleared; it was chosen so that on the default PK the index
+    of 0.5 mg/kg over 40 min peaks at the end of the infusion (40 min; CADSS is rated
+    there as the peak dissociation, Luckenbaugh et al 2014 J Affect Disord 159:56 [V
+    abstract]) and is back to 10 % of its peak about 2 h after the start, when
+    dissociative symptoms have resolved in the trials (Zarate 2006 Arch Gen Psychiatry
+    63:856; Murrough 2013 Am J Psychiatry 170:1134 [M: resolution times not re-checked]).
+    Between 100 and 200 ng/mL it rises roughly linearly with the concentration, as
+    psychedelic ratings did at steady state (Bowdle et al 1998 Anesthesiology 88:82 [V
+    abstract]: linear between 50 and 200 ng/mL), with a threshold below.
+
+    Parameters
+    ----------
+    occupancy_exc, occupancy_inh : array_like
+        Fractions of NMDA receptors blocked on pyramidal cells and interneurons (in [0, 1],
+        broadcastable), e.g. from
+        :func:`neuroplast.model.pharmacology.pharmacology_timecourse`.
+    config : DissociationConfig, optional
+        Parameters (defaults: ``DissociationConfig()``).
+
+    Returns
+    -------
+    numpy.ndarray
+        In [0, 1), the broadcast shape of the occupancies; 0 without drug.
+
+    Notes
+    -----
+    **A proxy, not a clinical scale.**  It is not a CADSS score and has no units of one;
+    it orders doses and times by how strongly the model's NMDA block sits in the range
+    where patients dissociate.  Its limits: (1) it is calibrated to one regimen (0.5
+    mg/kg IV over 40 min) and to plasma levels, so other routes, esketamine and
+    memantine inherit its calibration untested (memantine does not dissociate at
+    clinical doses, and the index would be near 0 there only because its occupancy is
+    low); (2) it reads the equilibrium occupancy, with brain = plasma and no effect-site
+    delay, so any hysteresis between plasma level and symptoms is absent (and the
+    ``trapping`` kinetics are not used); (3) its theta is set in interneuron-occupancy
+    units, so ``interneuron_preference = false`` (IC50_inh = IC50_exc = 5 µM) moves the
+    half-maximal concentration to 2.1 µM; (4) acute tolerance, sensitisation over
+    repeated sessions, norketamine and individual variability (CADSS spreads widely
+    between patients) are not modelled; (5) it does not read the network, so it does
+    not depend on whether the simulated network actually disinhibits.
+    """
+    cfg = config if config is not None else DissociationConfig()
+    f_exc = _occupancy(occupancy_exc, "occupancy_exc")
+    f_inh = _occupancy(occupancy_inh, "occupancy_inh")
+    weighted = cfg.interneuron_weight * f_inh + (1.0 - cfg.interneuron_weight) * f_exc
+    ratio = (weighted / cfg.half_max_occupancy) ** cfg.hill
+    return ratio / (1.0 + ratio)
+
+
+@dataclass(frozen=True)
+class DissociationTimecourse:
+    """The dissociation index over biological time, with the occupancies it came from.
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Biological times, s (increasing).
+    occupancy_exc, occupancy_inh : numpy.ndarray
+        Equilibrium NMDA occupancy per cell type.
+    index : numpy.ndarray
+        :func:`dissociation_index` at ``times``.
+    resolved_fraction : float
+        Threshold of :meth:`resolution_time` (fraction of the peak).
+    """
+
+    times: np.ndarray
+    occupancy_exc: np.ndarray
+    occupancy_inh: np.ndarray
+    index: np.ndarray
+    resolved_fraction: float = 0.10
+
+    @property
+    def peak(self) -> float:
+        """Largest index on the grid."""
+        return float(self.index.max())
+
+    @property
+    def peak_time(self) -> float:
+        """Biological time (s) of the first sample at the largest index."""
+        return float(self.times[int(np.argmax(self.index))])
+
+    def resolution_time(self, fraction: float | None = None) -> float:
+        """First time (s) after the peak at which the index is below ``fraction`` * peak.
+
+        Parameters
+        ----------
+        fraction : float, optional
+            In (0, 1); default ``resolved_fraction``.
+
+        Returns
+        -------
+        float
+            Seconds of biological time (grid resolution); NaN if the index never falls
+            that low on the grid, or if it is 0 throughout (no drug).
+        """
+        share = self.resolved_fraction if fraction is None else float(fraction)
+        if not 0 < share < 1:
+            raise ValueError(f"fraction = {fraction!r}: expected a fraction in (0, 1)")
+        if self.peak <= 0:
+            return float("nan")
+        start = int(np.argmax(self.index))
+        below = np.nonzero(self.index[start:] < share * self.peak)[0]
+        return float(self.times[start + below[0]]) if below.size else float("nan")
+
+
+def _pharmacology_of(source: Any) -> PharmacologyConfig | None:
+    """The PharmacologyConfig of a config (itself, or ``.pharmacology`` of an experiment)."""
+    if isinstance(source, PharmacologyConfig):
+        return source
+    inner = getattr(source, "pharmacology", None)
+    return inner if isinstance(inner, PharmacologyConfig) else None
+
+
+def _session_starts(source: DrugCurves | PharmacologyConfig) -> list[float]:
+    if isinstance(source, DrugCurves):
+        return [float(t) for t in source.session_times]
+    return [float(dose.time / second) for dose in source.schedule()]
+
+
+def _default_grid(source: DrugCurves | PharmacologyConfig, cfg: DissociationConfig) -> np.ndarray:
+    """From the first dose to ``follow_up`` after the start of the last, every ``sample_step``."""
+    starts = _session_starts(source)
+    if not starts:
+        raise ValueError(
+            "bio_times = None needs a dose schedule to build the grid around; the config "
+            "has no doses (give bio_times explicitly)"
+        )
+    step = float(cfg.sample_step / second)
+    stop = max(starts) + float(cfg.follow_up / second)
+    return np.arange(min(starts), stop + 0.5 * step, step)
+
+
+def _bio_seconds(times: Any) -> np.ndarray:
+    if isinstance(times, Quantity):
+        if not have_same_dimensions(times, second):
+            raise ValueError(f"bio_times = {times!r}: expected times (brian2 quantity in s)")
+        times = times / second
+    values = _signal(times, "bio_times")
+    if values.ndim != 1 or np.any(np.diff(values) <= 0):
+        raise ValueError("bio_times: expected a 1-D array of strictly increasing times (s)")
+    return values
+
+
+def dissociation_timecourse(
+    bio_times: Any,
+    curves_or_cfg: Any,
+    config: DissociationConfig | None = None,
+) -> DissociationTimecourse:
+    """Evaluate :func:`dissociation_index` over the PK/PD curves of a dose schedule.
+
+    Parameters
+    ----------
+    bio_times : array_like or brian2.Quantity or None
+        Biological times (plain numbers: s), 1-D and increasing; ``None`` builds a grid
+        from the first dose to ``follow_up`` after the start of the last one, every
+        ``sample_step``.
+    curves_or_cfg : DrugCurves or PharmacologyConfig or ExperimentConfig
+        Where the occupancies come from: :class:`neuroplast.model.schedules.DrugCurves`
+        (``neuroplast.experiment.drug_curves(cfg)``), or a config whose schedule is
+        evaluated with :func:`neuroplast.model.pharmacology.pharmacology_timecourse`
+        (equilibrium occupancy; a config with no doses gives an index of 0).
+    config : DissociationConfig, optional
+        Index parameters (defaults: ``DissociationConfig()``).
+
+    Returns
+    -------
+    DissociationTimecourse
+        ``peak``, ``peak_time`` and ``resolution_time()`` summarise it.
+    """
+    cfg = config if config is not None else DissociationConfig()
+    source: DrugCurves | PharmacologyConfig | None
+    source = curves_or_cfg if isinstance(curves_or_cfg, DrugCurves) else None
+    if source is None:
+        source = _pharmacology_of(curves_or_cfg)
+    if source is None:
+        raise TypeError(
+            f"curves_or_cfg: expected DrugCurves, PharmacologyConfig or an ExperimentConfig, "
+            f"got {type(curves_or_cfg).__name__}"
+        )
+    times = _default_grid(source, cfg) if bio_times is None else _bio_seconds(bio_times)
+    if isinstance(source, DrugCurves):
+        curves = source.evaluate(times)
+        f_exc, f_inh = curves["occupancy_exc"], curves["occupancy_inh"]
+    else:
+        course = pharmacology_timecourse(times, source)
+        f_exc, f_inh = course.occupancy["exc"], course.occupancy["inh"]
+    f_exc = np.broadcast_to(np.asarray(f_exc, dtype=float), times.shape)
+    f_inh = np.broadcast_to(np.asarray(f_inh, dtype=float), times.shape)
+    return DissociationTimecourse(
+        times=times,
+        occupancy_exc=f_exc,
+        occupancy_inh=f_inh,
+        index=dissociation_index(f_exc, f_inh, cfg),
+        resolved_fraction=cfg.resolved_fraction,
+    )
