@@ -344,7 +344,8 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     factor = cfg.plasticity.structural.candidate_factor if mech.structural else 1.0
     p_pool = min(1.0, factor * p)
     i, j = random_projection(rng, n_exc, n_exc, p_pool, same_population=True)
-    alive = (rng.random(len(i)) < p / p_pool).astype(float)
+    # not named "alive": string assignments below would also see this local
+    is_live = (rng.random(len(i)) < p / p_pool).astype(float)
     model = plast.POOL_MODEL
     float32 = list(POOL_FLOAT32)
     if cfg.simulation.backend == "cpp_standalone":
@@ -376,11 +377,11 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     # int32 indices and single-precision values: C++ standalone keeps these initial arrays
     # in memory for the whole run, so their size counts per candidate
     pool.connect(i=i.astype(np.int32), j=j.astype(np.int32))
-    pool.alive = alive.astype(np.float32)
+    pool.alive = is_live.astype(np.float32)
     pool.w = "alive"  # computed in place, no second initial array
     pool.birth_day = -1.0
     if mech.structural:
-        n_alive = np.bincount(j, weights=alive, minlength=n_exc)
+        n_alive = np.bincount(j, weights=is_live, minlength=n_exc)
         w_ref = cfg.plasticity.structural.w_ref
         exc_cells.n_alive = n_alive
         exc_cells.n_alive_snap = n_alive
@@ -388,7 +389,7 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
         exc_cells.n_candidates = np.bincount(j, minlength=n_exc).astype(float)
         exc_cells.weak_total = n_alive * np.exp(-1.0 / w_ref)
         exc_cells.w_mean = 1.0
-    return pool, int(alive.sum()), len(i), np.bincount(j, weights=alive, minlength=n_exc)
+    return pool, int(is_live.sum()), len(i), np.bincount(j, weights=is_live, minlength=n_exc)
 
 
 def build_network(
