@@ -4,7 +4,11 @@ The acute side of a ketamine session is what happens while the drug is on board:
 minutes, before any structural change.  This module turns one window of a run into a few
 scalars that can be set against the human and rodent literature, and turns the PK/PD
 curves of a dose schedule into a time course of a dissociation proxy.  Pure numpy; no
-network is simulated here, nothing is wired into the experiment pipeline.
+network is simulated here.  :func:`session_readouts` is the pipeline's entry point: the
+run (experiment.py) hands it the recorded population rates, the schedules and the time
+map, and gets back, per drug session and per sub-window of biological time around the
+dose, the read-outs below and the dissociation index (``[protocol.acute]``,
+:class:`AcuteConfig`); measures.py turns them into rows of measures.csv.
 
 Rate spectrum (Welch 1967)
 --------------------------
@@ -50,6 +54,24 @@ The network's population rate is not an EEG: it is a proxy of the summed pyramid
 activity that dominates the field potential [D].  Compare directions and peak
 frequencies with the literature, not absolute powers.
 
+Rate and gamma power.  N independent Poisson cells firing at rate r give a flat (shot
+noise) rate spectrum of level 2 r / N (one-sided), so the gamma power of a population
+rate grows with the mean rate even without any rhythm.  With ``n_cells`` given,
+:func:`acute_readouts` also reports ``gamma_over_poisson``, the gamma power over that
+floor, 2 r (80 - 30 Hz) / N: 1 for independent Poisson firing, above 1 for gamma-band
+co-fluctuations [D].
+
+Direction in the default network [C] (800 E / 200 I, 5 s, the first second left out,
+one seed; interneuron NMDA availability ``synapses.to_inh.nmda_scale`` lowered from 1):
+availability 1.0 / 0.8 / 0.65 / 0.5 gave E rates 3.4 / 9.3 / 20.6 / 42.0 Hz, gamma power
+0.84 / 2.53 / 7.37 / 17.7 Hz^2 and gamma over the Poisson floor 2.0 / 2.2 / 2.9 / 3.4,
+but relative gamma (gamma / 1-100 Hz power) 0.41 / 0.36 / 0.30 / 0.24, because low-band
+power rose faster (0.44 / 1.33 / 6.76 / 21.7 Hz^2).  The ketamine peak of the default PK
+(f_E 0.14, f_I 0.35) gave E 9.4 Hz, gamma 3.21 Hz^2, relative gamma 0.41.  So more
+interneuron block raises gamma power, as reported after subanaesthetic ketamine, but
+the model's low band rises too, unlike the delta/theta decrease of Hong 2010 and de la
+Salle 2016 (tests/test_acute_pipeline.py checks the gamma direction).
+
 Dissociation proxy [D]
 ----------------------
 See :func:`dissociation_index`: a Hill function of the (weighted) NMDA occupancy, with
@@ -66,9 +88,15 @@ from typing import Any, Literal
 
 import numpy as np
 from brian2 import Quantity, have_same_dimensions
-from brian2.units import hertz, second
+from brian2.units import hertz, kgram, second
+from pydantic import Field
 
-from neuroplast.model.pharmacology import PharmacologyConfig, pharmacology_timecourse
+from neuroplast.model.pharmacology import (
+    DRUGS,
+    PharmacologyConfig,
+    _dose_mg,
+    pharmacology_timecourse,
+)
 from neuroplast.model.schedules import DrugCurves
 from neuroplast.schema import Qty, Section, param
 
@@ -76,15 +104,20 @@ __all__ = [
     "BANDS",
     "GAMMA_BAND",
     "LOW_BAND",
+    "SESSION_READOUTS",
     "TOTAL_BAND",
+    "WINDOW_READOUTS",
+    "AcuteConfig",
     "DissociationConfig",
     "DissociationTimecourse",
+    "acute_doses",
     "acute_readouts",
     "band_power",
     "dissociation_index",
     "dissociation_timecourse",
     "peak_frequency",
     "rate_spectrum",
+    "session_readouts",
 ]
 
 #: Gamma band (Hz): Pinault 2008 (rat ECoG, 30-80 Hz); Hong 2010 (human EEG, 40-85 Hz).
@@ -315,6 +348,7 @@ def acute_readouts(
     *,
     segment: Any = 0.5,
     spectrum_of: Literal["exc", "inh"] = "exc",
+    n_cells: int | None = None,
 ) -> dict[str, float]:
     """Scalar read-outs of one window of a run (mean rates, gamma, E/I conductance ratio).
 
@@ -334,6 +368,8 @@ def acute_readouts(
     spectrum_of : {'exc', 'inh'}
         Whose rate is analysed; pyramidal activity dominates the field potential, so
         'exc' is the EEG/LFP proxy [D].
+    n_cells : int, optional
+        Size of the analysed population; adds ``gamma_over_poisson`` (module doc).
 
     Returns
     -------
@@ -341,8 +377,10 @@ def acute_readouts(
         ``rate_exc_hz``, ``rate_inh_hz`` (means), ``gamma_power_hz2`` and
         ``low_power_hz2`` (band powers of :data:`GAMMA_BAND`, :data:`LOW_BAND`),
         ``relative_gamma`` (gamma / power in :data:`TOTAL_BAND`; NaN for a flat signal),
-        ``gamma_peak_hz`` (peak frequency in the gamma band) and, with conductances,
-        ``ei_conductance_ratio`` (mean g_exc / mean g_inh; NaN if g_inh is 0 throughout).
+        ``gamma_peak_hz`` (peak frequency in the gamma band), with ``n_cells``
+        ``gamma_over_poisson`` (gamma power over the Poisson floor 2 r (80 - 30 Hz) / N;
+        NaN at r = 0) and, with conductances, ``ei_conductance_ratio`` (mean g_exc /
+        mean g_inh; NaN if g_inh is 0 throughout).
 
     Notes
     -----
@@ -370,6 +408,12 @@ def acute_readouts(
         "relative_gamma": gamma / total if total > 0 else float("nan"),
         "gamma_peak_hz": peak_frequency(freqs, psd, "gamma"),
     }
+    if n_cells is not None:
+        if not int(n_cells) > 0:
+            raise ValueError(f"n_cells = {n_cells!r}: expected a population size > 0")
+        analysed = readouts["rate_exc_hz" if spectrum_of == "exc" else "rate_inh_hz"]
+        floor = 2.0 * analysed * (GAMMA_BAND[1] - GAMMA_BAND[0]) / int(n_cells)
+        readouts["gamma_over_poisson"] = gamma / floor if floor > 0 else float("nan")
     if g_exc is not None:
         readouts["ei_conductance_ratio"] = _conductance_ratio(g_exc, g_inh)
     return readouts
@@ -571,7 +615,7 @@ def _pharmacology_of(source: Any) -> PharmacologyConfig | None:
 def _session_starts(source: DrugCurves | PharmacologyConfig) -> list[float]:
     if isinstance(source, DrugCurves):
         return [float(t) for t in source.session_times]
-    return [float(dose.time / second) for dose in source.schedule()]
+    return [float(dose.time / second) for dose in acute_doses(source)]
 
 
 def _default_grid(source: DrugCurves | PharmacologyConfig, cfg: DissociationConfig) -> np.ndarray:
@@ -650,3 +694,315 @@ def dissociation_timecourse(
         index=dissociation_index(f_exc, f_inh, cfg),
         resolved_fraction=cfg.resolved_fraction,
     )
+
+
+# --------------------------------------------------------------------------- pipeline
+
+
+class AcuteConfig(Section):
+    """Acute read-outs around every drug session of a run (``[protocol.acute]``).
+
+    Each session of an NMDA-blocking drug gets a window of biological time from
+    ``before`` the dose to ``after`` it, cut into sub-windows of ``window``; each
+    sub-window gets :func:`acute_readouts` of the population rates (over the network
+    time it spans), the mean NMDA occupancy per cell type and concentration from the
+    schedules, and the mean :func:`dissociation_index`.  Keep the window inside the slow
+    session clock (``timescale.session_before`` / ``session_after``): outside it half an
+    hour is ~0.2 s of network time, too short for a spectrum (``min_network_time``).
+    """
+
+    enabled: bool = param(True, "compute the acute read-outs of every drug session")
+    before: Qty("h", nonnegative=True) = param(
+        "0.5 h",
+        "biological time before each dose analysed as the pre-dose reference (at most "
+        "timescale.session_before, 0.5 h by default, to run on the session clock)",
+    )
+    after: Qty("h", positive=True) = param(
+        "6 h",
+        "biological time after each dose start that is analysed (timescale.session_after "
+        "is 6 h by default); covers the clinical ratings up to 230 min",
+        "Zarate 2006 [M]; Luckenbaugh et al 2014",
+    )
+    window: Qty("min", positive=True) = param(
+        "30 min", "sub-window of biological time with one set of read-outs"
+    )
+    segment: Qty("s", positive=True) = param(
+        "0.5 s",
+        "Welch segment of network time (frequency resolution 1/segment = 2 Hz)",
+        "Welch 1967",
+    )
+    min_network_time: Qty("s", positive=True) = param(
+        "1 s",
+        "sub-windows spanning less network time are skipped (a spectrum needs several segments)",
+        "[D] numerical",
+    )
+    conductance_sampling: Qty("ms", positive=True) | None = param(
+        "2 ms",
+        "network-time step at which the pyramidal cells' summed AMPA + NMDA and GABA_A "
+        "conductances are recorded for the E/I conductance ratio (omit: no ratio)",
+        "Gerhard et al 2020 JCI (sEPSC up, sIPSC down in mPFC L5 at 1 µM) [D] proxy",
+    )
+    dissociation: DissociationConfig = Field(default_factory=DissociationConfig)
+
+
+#: Read-outs of one sub-window (measure names ``acute_<name>`` in measures.csv).
+WINDOW_READOUTS = (
+    "rate_exc_hz",
+    "rate_inh_hz",
+    "gamma_power_hz2",
+    "low_power_hz2",
+    "relative_gamma",
+    "gamma_peak_hz",
+    "gamma_over_poisson",
+    "ei_conductance_ratio",
+    "occupancy_exc",
+    "occupancy_inh",
+    "concentration_uM",
+    "dissociation_index",
+)
+
+#: Read-outs of one session (measure names ``session_<name>``): the dose given, the peak
+#: and resolution of the dissociation index, and the pre-dose (mean of the sub-windows
+#: before the dose) and peak (largest sub-window after it) gamma power and E rate.
+SESSION_READOUTS = (
+    "dose_mg",
+    "dose_mg_per_kg",
+    "peak_dissociation",
+    "peak_dissociation_hours",
+    "dissociation_resolved_hours",
+    "pre_gamma_power_hz2",
+    "peak_gamma_power_hz2",
+    "gamma_fold_change",
+    "pre_rate_exc_hz",
+    "peak_rate_exc_hz",
+)
+
+
+SECONDS_PER_DAY = 86400.0
+_WINDOW_KEYS = (
+    "acute_session",
+    "acute_dose_day",
+    "acute_hours_after_dose",
+    "acute_bio_days",
+    "acute_t",
+    *(f"acute_{name}" for name in WINDOW_READOUTS),
+)
+_SESSION_KEYS = (
+    "session_index",
+    "session_day",
+    "session_t",
+    *(f"session_{name}" for name in SESSION_READOUTS),
+)
+
+
+def acute_doses(pharmacology: PharmacologyConfig) -> list:
+    """The doses of NMDA-blocking drugs (the acute sessions), in time order."""
+    return [dose for dose in pharmacology.schedule() if DRUGS[dose.drug].blocks_nmda]
+
+
+def _dose_amounts(dose, body_weight) -> tuple[float, float]:
+    """(mg, mg per kg of body weight) of one dose."""
+    mg = _dose_mg(dose.dose, body_weight)
+    return mg, mg / float(body_weight / kgram)
+
+
+def _window_mean(t: np.ndarray, values: np.ndarray, start: float, stop: float) -> float:
+    inside = (t >= start) & (t < stop)
+    return float(np.mean(values[inside])) if inside.any() else float("nan")
+
+
+def _edges(cfg: AcuteConfig, dose_time: float) -> np.ndarray:
+    """Sub-window edges (biological s) from ``before`` the dose to ``after`` it."""
+    step = float(cfg.window / second)
+    start = dose_time - float(cfg.before / second)
+    n = max(1, int(round((float(cfg.before / second) + float(cfg.after / second)) / step)))
+    return start + step * np.arange(n + 1)
+
+
+def _occupancy_series(schedules: Mapping, slow: Mapping) -> tuple[np.ndarray, dict]:
+    """(network times, {cell type: occupancy}) the network saw.
+
+    The simulated trapping block (``slow``) when the run integrated it, else the
+    equilibrium occupancy of the schedules.
+    """
+    if "occupancy_exc" in slow:
+        t = np.asarray(slow["t"], dtype=float)
+        return t, {cell: np.asarray(slow[f"occupancy_{cell}"]) for cell in ("exc", "inh")}
+    t = np.asarray(schedules["t"], dtype=float)
+    return t, {cell: np.asarray(schedules[f"occupancy_{cell}"]) for cell in ("exc", "inh")}
+
+
+def _window_row(
+    cfg: AcuteConfig,
+    span: tuple[float, float],
+    rates: tuple[np.ndarray, np.ndarray, np.ndarray],
+    n_exc: int,
+    conductances: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> dict[str, float] | None:
+    """Rate read-outs of one sub-window of network time ``span``; None if too short."""
+    t0, t1 = span
+    if t1 - t0 < float(cfg.min_network_time / second):
+        return None
+    rate_t, rate_exc, rate_inh = rates
+    inside = (rate_t >= t0) & (rate_t < t1)
+    if inside.sum() < 4:
+        return None
+    step = float(rate_t[1] - rate_t[0])
+    g = None
+    if conductances is not None:
+        g_t, g_exc, g_inh = conductances
+        sel = (g_t >= t0) & (g_t < t1)
+        g = (g_exc[sel], g_inh[sel]) if sel.any() else None
+    return acute_readouts(
+        rate_exc[inside],
+        rate_inh[inside],
+        step,
+        *(g if g is not None else (None, None)),
+        segment=float(cfg.segment / second),
+        n_cells=n_exc,
+    )
+
+
+def session_readouts(
+    cfg: Any,
+    rates: tuple[np.ndarray, np.ndarray, np.ndarray],
+    time_map: Any,
+    schedules: Mapping[str, np.ndarray],
+    slow: Mapping[str, np.ndarray] | None = None,
+    conductances: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Acute read-outs of every drug session of a run, per sub-window and per session.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        The run's config: its doses, ``protocol.acute`` (:class:`AcuteConfig`) and
+        ``network.n_exc``.
+    rates : (t, rate_exc, rate_inh)
+        Population rates (Hz) at network times t (s), evenly spaced (``Recording``).
+    time_map : neuroplast.model.timescale.TimeMap
+        The run's clock (biological <-> network time).
+    schedules : mapping
+        ``Recording.schedules`` (``t``, ``occupancy_exc``, ``occupancy_inh``,
+        ``concentration_uM`` on the network-time grid).
+    slow : mapping, optional
+        ``Recording.slow``; its ``occupancy_exc`` / ``occupancy_inh`` (trapping) replace
+        the schedules' equilibrium occupancy.
+    conductances : (t, g_exc, g_inh), optional
+        Pyramidal-cell mean excitatory (AMPA + NMDA) and inhibitory (GABA_A) conductance
+        at network times t; gives ``ei_conductance_ratio`` (NaN without them).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per sub-window (one entry each): ``acute_session`` (1, 2, ...), ``acute_dose_day``
+        (biological day of the dose start), ``acute_hours_after_dose`` (sub-window middle, hours
+        after the dose start), ``acute_bio_days``, ``acute_t`` (network s of the middle)
+        and ``acute_<name>`` for each of :data:`WINDOW_READOUTS`.  Per session:
+        ``session_index``, ``session_day``, ``session_t`` and ``session_<name>`` for each
+        of :data:`SESSION_READOUTS` (the peak and resolution of the dissociation index
+        from the start of the dose to the next session or ``follow_up``).  Empty when
+        the read-outs are off or the run has no session of an NMDA-blocking drug.
+    """
+    acute = cfg.protocol.acute
+    doses = acute_doses(cfg.pharmacology)
+    if not acute.enabled or not doses:
+        return {}
+    slow = slow or {}
+    occ_t, occupancy = _occupancy_series(schedules, slow)
+    sched_t = np.asarray(schedules["t"], dtype=float)
+    concentration = np.asarray(schedules["concentration_uM"], dtype=float)
+    windows: dict[str, list] = {key: [] for key in _WINDOW_KEYS}
+    sessions: dict[str, list] = {key: [] for key in _SESSION_KEYS}
+    starts = [float(dose.time / second) for dose in doses]
+    for k, (dose, start) in enumerate(zip(doses, starts, strict=True)):
+        edges = _edges(acute, start)
+        course = dissociation_timecourse(
+            np.arange(edges[0], edges[-1] + 1.0, float(acute.dissociation.sample_step / second)),
+            cfg,
+            acute.dissociation,
+        )
+        mine = []
+        for b0, b1 in zip(edges[:-1], edges[1:], strict=True):
+            t0, t1 = (float(x) for x in time_map.sim_at(np.array([b0, b1])))
+            row = _window_row(acute, (t0, t1), rates, cfg.network.n_exc, conductances)
+            if row is None:
+                continue
+            mine.append((0.5 * (b0 + b1) - start, row))
+            row["occupancy_exc"] = _window_mean(occ_t, occupancy["exc"], t0, t1)
+            row["occupancy_inh"] = _window_mean(occ_t, occupancy["inh"], t0, t1)
+            row["concentration_uM"] = _window_mean(sched_t, concentration, t0, t1)
+            row["dissociation_index"] = _window_mean(course.times, course.index, b0, b1)
+            mid = 0.5 * (b0 + b1)
+            windows["acute_session"].append(k + 1)
+            windows["acute_dose_day"].append(start / SECONDS_PER_DAY)
+            windows["acute_hours_after_dose"].append((mid - start) / 3600.0)
+            windows["acute_bio_days"].append(mid / SECONDS_PER_DAY)
+            windows["acute_t"].append(float(time_map.sim_at(mid)))
+            for name in WINDOW_READOUTS:
+                windows[f"acute_{name}"].append(row.get(name, float("nan")))
+        _session_row(sessions, cfg, k, dose, starts, time_map)
+        _session_changes(sessions, mine)
+    return {key: np.asarray(values, dtype=float) for key, values in {**windows, **sessions}.items()}
+
+
+def session_dissociation(
+    cfg: Any, starts: list[float], k: int, dissociation: DissociationConfig | None = None
+) -> DissociationTimecourse:
+    """The dissociation index of session ``k`` (0-based), from its start to the next one.
+
+    Evaluated on the PK/PD of the whole schedule of ``cfg`` (so that a drug left over
+    from an earlier session counts), every ``sample_step`` from ``starts[k]`` to the next
+    start or ``follow_up`` after it, whichever is first.
+
+    Parameters
+    ----------
+    cfg : PharmacologyConfig or ExperimentConfig
+        The dose schedule.
+    starts : list of float
+        Biological start times (s) of the sessions, increasing.
+    k : int
+        Session index.
+    dissociation : DissociationConfig, optional
+        Index parameters.
+
+    Returns
+    -------
+    DissociationTimecourse
+    """
+    dis = dissociation if dissociation is not None else DissociationConfig()
+    start = starts[k]
+    stop = start + float(dis.follow_up / second)
+    if k + 1 < len(starts):
+        stop = min(stop, starts[k + 1])
+    step = float(dis.sample_step / second)
+    return dissociation_timecourse(np.arange(start, stop, step), cfg, dis)
+
+
+def _session_changes(sessions: dict, windows: list[tuple[float, dict]]) -> None:
+    """Pre-dose and peak gamma power and E rate of one session's sub-windows."""
+    for name, short in (("gamma_power_hz2", "gamma_power_hz2"), ("rate_exc_hz", "rate_exc_hz")):
+        pre = [row[name] for offset, row in windows if offset < 0]
+        post = [row[name] for offset, row in windows if offset >= 0]
+        before = float(np.mean(pre)) if pre else float("nan")
+        peak = float(np.max(post)) if post else float("nan")
+        sessions[f"session_pre_{short}"].append(before)
+        sessions[f"session_peak_{short}"].append(peak)
+        if name == "gamma_power_hz2":
+            fold = peak / before if before > 0 else float("nan")
+            sessions["session_gamma_fold_change"].append(fold)
+
+
+def _session_row(sessions: dict, cfg: Any, k: int, dose, starts: list[float], time_map) -> None:
+    start = starts[k]
+    course = session_dissociation(cfg, starts, k, cfg.protocol.acute.dissociation)
+    mg, per_kg = _dose_amounts(dose, cfg.pharmacology.body_weight)
+    sessions["session_index"].append(k + 1)
+    sessions["session_day"].append(start / SECONDS_PER_DAY)
+    sessions["session_t"].append(float(time_map.sim_at(start)))
+    sessions["session_dose_mg"].append(mg)
+    sessions["session_dose_mg_per_kg"].append(per_kg)
+    sessions["session_peak_dissociation"].append(course.peak)
+    sessions["session_peak_dissociation_hours"].append((course.peak_time - start) / 3600.0)
+    resolved = course.resolution_time()
+    sessions["session_dissociation_resolved_hours"].append((resolved - start) / 3600.0)

@@ -33,10 +33,12 @@ import numpy as np
 
 from neuroplast import storage
 from neuroplast.config import ExperimentConfig
-from neuroplast.protocol import condition_names, dose_sessions, dose_times, resolve_condition
+from neuroplast.model.pharmacology import _format_amount
+from neuroplast.protocol import condition_names, dose_times, resolve_condition
 
 __all__ = [
     "ComparisonResult",
+    "acute_summaries",
     "analyse",
     "events_of",
     "is_comparison",
@@ -272,6 +274,178 @@ def _turnover_rows(rows: list) -> list:
     return out
 
 
+#: Tidy rows that locate an acute sub-window or a session instead of measuring it.
+ACUTE_INDEX_MEASURES = ("acute_session", "acute_hours_after_dose", "session_index")
+ACUTE_SUMMARY_FILE = "acute_summary.csv"
+SESSION_SUMMARY_FILE = "session_summary.csv"
+
+
+def _located(cols: dict, name: str) -> dict[tuple, float]:
+    """(condition, seed, bio day) -> value of the locator rows ``name``."""
+    sel = cols["measure"] == name
+    return {
+        (c, int(seed), round(float(day), 9)): float(value)
+        for c, seed, day, value in zip(
+            cols["condition"][sel],
+            cols["seed"][sel],
+            cols["bio_time_days"][sel],
+            cols["value"][sel],
+            strict=True,
+        )
+    }
+
+
+def _group_stats(groups: dict, keys: tuple[str, ...]) -> list[dict]:
+    """Mean and bootstrap CI across seeds of each group of values."""
+    from neuroplast.stats import bootstrap_ci  # noqa: PLC0415
+
+    out = []
+    for key, values in groups.items():
+        x = np.asarray(values, dtype=float)
+        x = x[np.isfinite(x)]
+        low, high = bootstrap_ci(x, rng=0)
+        mean = float(x.mean()) if x.size else float("nan")
+        out.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "n": int(x.size),
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return out
+
+
+def acute_summaries(rows: list, conditions: list[str]) -> tuple[list[dict], list[dict]]:
+    """Mean and 95 % bootstrap CI across seeds of the acute and per-session read-outs.
+
+    Sub-window rows (``acute_*``) are grouped by condition, session and hours after the
+    dose start; session rows (``session_*``) by condition and session.  Seeds of one
+    condition share the protocol, so their sub-windows line up.
+
+    Returns
+    -------
+    (acute, sessions) : tuple of lists of dict
+        ``condition, session, hours, measure, n, mean, ci_low, ci_high`` and
+        ``condition, session, day, measure, n, mean, ci_low, ci_high``.
+    """
+    from neuroplast.stats import columns  # noqa: PLC0415
+
+    cols = columns(rows)
+    session_of = _located(cols, "acute_session")
+    hours_of = _located(cols, "acute_hours_after_dose")
+    index_of = _located(cols, "session_index")
+    acute, sessions = {}, {}
+    order = {name: k for k, name in enumerate(conditions)}
+    for c, seed, day, measure, value in zip(
+        cols["condition"],
+        cols["seed"],
+        cols["bio_time_days"],
+        cols["measure"],
+        cols["value"],
+        strict=True,
+    ):
+        if measure in ACUTE_INDEX_MEASURES or c not in order:
+            continue
+        key = (c, int(seed), round(float(day), 9))
+        if measure.startswith("acute_") and key in session_of:
+            group = (c, int(session_of[key]), round(hours_of[key], 6), measure)
+            acute.setdefault(group, []).append(value)
+        elif measure.startswith("session_") and key in index_of:
+            group = (c, int(index_of[key]), round(float(day), 6), measure)
+            sessions.setdefault(group, []).append(value)
+    acute_rows = _group_stats(acute, ("condition", "session", "hours", "measure"))
+    session_rows = _group_stats(sessions, ("condition", "session", "day", "measure"))
+    rank = lambda r: (order[r["condition"]], r["session"], r.get("hours", 0.0), r["measure"])  # noqa: E731
+    return sorted(acute_rows, key=rank), sorted(session_rows, key=rank)
+
+
+def _acute_figures(out_dir: Path, rows: list, names: list[str]) -> tuple[list, list, list]:
+    """Acute figures and tables of an experiment: (figures, report section lines, sessions)."""
+    from neuroplast import experiment_plots as eplots  # noqa: PLC0415
+    from neuroplast.report import write_table  # noqa: PLC0415
+
+    acute, sessions = acute_summaries(rows, names)
+    if not acute and not sessions:
+        return [], [], []
+    write_table(out_dir / ACUTE_SUMMARY_FILE, acute)
+    write_table(out_dir / SESSION_SUMMARY_FILE, sessions)
+    figures = []
+    present = {r["measure"] for r in acute}
+    measures = [m for m in eplots.ACUTE_FIGURE_MEASURES if m in present]
+    if measures:
+        path = eplots.plot_acute(
+            acute, measures, out_dir / "figures" / "acute.png", conditions=names
+        )
+        figures.append(
+            (
+                "Acute read-outs around each drug session (mean across seeds, 95 % "
+                "bootstrap CI), hours after the dose start",
+                path,
+            )
+        )
+    present = {r["measure"] for r in sessions}
+    measures = [m for m in eplots.SESSION_FIGURE_MEASURES if m in present]
+    if measures:
+        path = eplots.plot_sessions(
+            sessions, measures, out_dir / "figures" / "sessions.png", conditions=names
+        )
+        figures.append(("Per-session read-outs: dose given, peak dissociation index, gamma", path))
+    return figures, _acute_section(sessions), sessions
+
+
+def _acute_section(sessions: list[dict]) -> list[str]:
+    """Report lines: one table row per condition x session (means across seeds)."""
+    from neuroplast.report import format_number  # noqa: PLC0415
+
+    if not sessions:
+        return []
+    cells: dict[tuple, dict] = {}
+    for r in sessions:
+        cells.setdefault((r["condition"], r["session"], r["day"]), {})[r["measure"]] = r
+
+    def shown(entry, name):
+        row = entry.get(name)
+        if row is None:
+            return "n/a"
+        text = format_number(row["mean"])
+        if np.isfinite(row["ci_low"]):
+            text += f" [{format_number(row['ci_low'])}, {format_number(row['ci_high'])}]"
+        return text
+
+    lines = [
+        "Read-outs in sub-windows of biological time around every session of an "
+        "NMDA-blocking drug ([protocol.acute]; acute.py): E and I rates, the power spectrum "
+        "of the E population rate (gamma 30–80 Hz, low band 1–8 Hz), the E/I conductance "
+        "ratio of the pyramidal cells, the NMDA block per cell type and the dissociation "
+        "index. The dissociation index is a proxy from the PK/PD (a Hill function of the "
+        "interneuron NMDA occupancy), not a clinical scale. Means across seeds [95 % "
+        f"bootstrap CI]; all sub-windows: [{ACUTE_SUMMARY_FILE}]({ACUTE_SUMMARY_FILE}), "
+        f"per session: [{SESSION_SUMMARY_FILE}]({SESSION_SUMMARY_FILE}).",
+        "",
+        "| condition | session | day | dose (mg/kg) | peak dissociation | resolved after (h) "
+        "| gamma pre-dose (Hz²) | gamma peak (Hz²) | E rate pre → peak (Hz) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (condition, session, day), entry in cells.items():
+        pre = entry.get("session_pre_rate_exc_hz")
+        peak = entry.get("session_peak_rate_exc_hz")
+        rates = (
+            f"{format_number(pre['mean'])} → {format_number(peak['mean'])}"
+            if pre and peak
+            else "n/a"
+        )
+        lines.append(
+            f"| {condition} | {session} | {day:g} | {shown(entry, 'session_dose_mg_per_kg')} "
+            f"| {shown(entry, 'session_peak_dissociation')} "
+            f"| {shown(entry, 'session_dissociation_resolved_hours')} "
+            f"| {shown(entry, 'session_pre_gamma_power_hz2')} "
+            f"| {shown(entry, 'session_peak_gamma_power_hz2')} | {rates} |"
+        )
+    return lines
+
+
 def _matrix_figure(out_dir: Path, cfg: ExperimentConfig, names: list[str]):
     """Connectivity matrices of the first seed: start, end of stress, end (per condition)."""
     from neuroplast.connectivity import assembly_order, connectivity_matrix  # noqa: PLC0415
@@ -345,10 +519,7 @@ def _protocol_text(cfg: ExperimentConfig) -> str:
         lines.append("Phases (biological time):")
         for name, lo, hi in phases_of(cfg):
             lines.append(f"- {name}: day {lo:g} to {hi:g}")
-        every = dose_sessions(cfg.protocol)
-        for time, d in zip(dose_times(cfg.protocol), every, strict=True):
-            day = time / SECONDS_PER_DAY
-            lines.append(f"- dose: {d['drug']} {d['dose']} {d['route']} on day {day:g}")
+        lines += _dose_lines(cfg)
         for e in cfg.protocol.stress:
             lines.append(f"- stress: phase {e.phase}, severity {e.severity:g}")
         for e in cfg.protocol.therapy:
@@ -366,6 +537,31 @@ def _protocol_text(cfg: ExperimentConfig) -> str:
         f"condition from {cfg.seed}; backend {cfg.simulation.backend}."
     )
     return "\n".join(lines)
+
+
+def _dose_lines(cfg: ExperimentConfig) -> list[str]:
+    """One line per dose event of the protocol (repeated sessions summarised)."""
+    bounds = cfg.protocol.phase_bounds()
+    lines = []
+    for e in cfg.protocol.doses:
+        day = (bounds[e.phase][0] + float(e.start)) / SECONDS_PER_DAY
+        text = f"- dose: {e.drug} {_format_amount(e.dose)} {e.route}"
+        if e.count > 1:
+            every = float(e.every) / SECONDS_PER_DAY
+            text += f", {e.count} sessions every {every:g} days from day {day:g}"
+        else:
+            text += f" on day {day:g}"
+        if e.step is not None:
+            text += " (escalating)"
+        if e.titration is not None:
+            t = e.titration
+            text += (
+                f" (titrated from {_format_amount(e.dose)}: +{_format_amount(t.step)} per "
+                f"session while the peak dissociation index < {t.target:g}, ceiling "
+                f"{_format_amount(t.ceiling)}; doses given: session rows below)"
+            )
+        lines.append(text + f"; conditions {e.conditions or 'all'}")
+    return lines
 
 
 def _comparison_pairs(names: list[str]) -> list[tuple[str, str]]:
@@ -430,6 +626,8 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         total_days = max(days) if days else 0.0
     grid = np.linspace(0.0, total_days, 201)
     headline = [m for m in HEADLINE if m in measures_present]
+    if any(r.measure == "bdnf_drug_factor" and r.value != 1.0 for r in rows):
+        headline.append("bdnf_drug_factor")  # the slow-onset comparator is dosed
     assembly = [m for m in measures_present if m.startswith("assembly_") and m.endswith("_p_in")]
     assembly += [m for m in measures_present if m.startswith("recall_") and m.endswith("_index")]
     assembly += [m for m in ("coactivity_corr_exc",) if m in measures_present]
@@ -478,6 +676,8 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
             comparisons, figures_dir / "comparisons.png", conditions=names
         )
         figures.append(("Differences between conditions (95 % bootstrap CI)", path))
+    acute_figures, acute_lines, _ = _acute_figures(out_dir, rows, names)
+    figures += acute_figures
     described = {
         name: (cfg.conditions[name].description if name in cfg.conditions else "") for name in names
     }
@@ -489,4 +689,5 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         comparisons,
         figures,
         title=f"{cfg.name}: {cfg.description}".rstrip(": "),
+        sections=[("Acute read-outs per session", acute_lines)] if acute_lines else (),
     )

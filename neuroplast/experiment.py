@@ -312,11 +312,11 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
             name: np.asarray(getattr(traces, name)[:], dtype=float) for name in TRACED_VARIABLES
         }
     if model.schedules is not None:
-        _collect_slow(recording, model)
+        _collect_slow(recording, model, cfg)
     return recording
 
 
-def _collect_slow(recording: Recording, model) -> None:
+def _collect_slow(recording: Recording, model, cfg: ExperimentConfig | None = None) -> None:
     schedules = model.schedules
     time_map = schedules.time_map
     grid = np.arange(len(schedules.sampled["time_rate"])) * schedules.resolution
@@ -350,6 +350,25 @@ def _collect_slow(recording: Recording, model) -> None:
         if "n_alive" in model.neurons.variables:
             # per-cell live counts kept by the rewiring pass (must equal the pool's)
             recording.ee_pool["n_alive"] = np.asarray(model.neurons.n_alive[: model.n_exc])
+    if cfg is None:
+        return
+    # acute read-outs around every drug session (acute.py), kept as ``acute_*`` and
+    # ``session_*`` arrays of recording.slow, so they reach data.h5 and measures.csv
+    from neuroplast.acute import session_readouts  # noqa: PLC0415
+
+    conductances = None
+    if "conductances" in model.monitors:
+        mon = model.monitors["conductances"]
+        conductances = (
+            np.asarray(mon.t[:], dtype=float),
+            np.asarray(mon.g_exc_sum[0], dtype=float) / model.n_exc,
+            np.asarray(mon.g_inh_sum[0], dtype=float) / model.n_exc,
+        )
+    rates = (recording.rate_t, recording.rate_exc, recording.rate_inh)
+    acute = session_readouts(
+        cfg, rates, time_map, recording.schedules, recording.slow, conductances
+    )
+    recording.slow.update(acute)
 
 
 @dataclass

@@ -24,12 +24,16 @@ from neuroplast.stats import columns  # noqa: E402
 from neuroplast.storage import atomic_write  # noqa: E402
 
 __all__ = [
+    "ACUTE_FIGURE_MEASURES",
     "CONDITION_COLOURS",
+    "SESSION_FIGURE_MEASURES",
     "condition_colours",
     "measure_label",
+    "plot_acute",
     "plot_comparisons",
     "plot_measure_grid",
     "plot_recovery_curves",
+    "plot_sessions",
 ]
 
 #: Fixed colours of the conditions neuroplast's protocols name (Okabe & Ito 2008).
@@ -419,4 +423,222 @@ def plot_comparisons(
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Differences between conditions (point estimate and interval)")
     fig.tight_layout()
+    return _save(fig, path)
+
+
+# --------------------------------------------------------------------------- acute read-outs
+
+#: Acute read-outs drawn per session (in this order, when present).
+ACUTE_FIGURE_MEASURES = (
+    "acute_gamma_power_hz2",
+    "acute_relative_gamma",
+    "acute_low_power_hz2",
+    "acute_rate_exc_hz",
+    "acute_rate_inh_hz",
+    "acute_ei_conductance_ratio",
+    "acute_occupancy_inh",
+    "acute_occupancy_exc",
+    "acute_dissociation_index",
+)
+
+#: Per-session read-outs drawn against the session number (in this order, when present).
+SESSION_FIGURE_MEASURES = (
+    "session_dose_mg_per_kg",
+    "session_peak_dissociation",
+    "session_gamma_fold_change",
+    "session_peak_rate_exc_hz",
+)
+
+MEASURE_LABELS.update(
+    {
+        "acute_gamma_power_hz2": "gamma power 30–80 Hz of the E rate (Hz²)",
+        "acute_relative_gamma": "relative gamma (30–80 / 1–100 Hz power)",
+        "acute_low_power_hz2": "low-band power 1–8 Hz (Hz²)",
+        "acute_rate_exc_hz": "E rate (Hz)",
+        "acute_rate_inh_hz": "I rate (Hz)",
+        "acute_ei_conductance_ratio": "E/I conductance ratio on E cells",
+        "acute_occupancy_inh": "NMDA block on I cells (fraction)",
+        "acute_occupancy_exc": "NMDA block on E cells (fraction)",
+        "acute_dissociation_index": "dissociation index (proxy, 0–1)",
+        "acute_gamma_over_poisson": "gamma power / Poisson floor",
+        "session_dose_mg_per_kg": "dose given (mg/kg)",
+        "session_dose_mg": "dose given (mg)",
+        "session_peak_dissociation": "peak dissociation index (proxy, 0–1)",
+        "session_gamma_fold_change": "peak / pre-dose gamma power",
+        "session_peak_rate_exc_hz": "peak E rate after the dose (Hz)",
+        "bdnf_drug_factor": "BDNF production factor of the slow drug",
+        "target_engagement": "SERT engagement of the slow drug (fraction)",
+    }
+)
+
+
+def _pick_sessions(sessions: Sequence[int], most: int) -> list[int]:
+    """At most ``most`` sessions, evenly spread, always with the first and the last."""
+    sessions = sorted(sessions)
+    if len(sessions) <= most:
+        return sessions
+    picks = np.unique(np.round(np.linspace(0, len(sessions) - 1, most)).astype(int))
+    return [sessions[k] for k in picks]
+
+
+def _band(ax, x, mean, low, high, colour, label) -> Line2D:
+    ax.fill_between(x, low, high, color=colour, alpha=0.2, lw=0)
+    (line,) = ax.plot(x, mean, color=colour, lw=1.5, marker="o", ms=3, label=label)
+    return line
+
+
+def plot_acute(
+    summary,
+    measures: Sequence[str],
+    path: Path,
+    *,
+    conditions: Sequence[str] | None = None,
+    max_sessions: int = 6,
+    ci: float = 0.95,
+    title: str | None = None,
+) -> Path:
+    """Acute read-outs around each drug session: one row per measure, one column per session.
+
+    Parameters
+    ----------
+    summary : rows or columns
+        ``condition, session, hours, measure, n, mean, ci_low, ci_high``: the mean across
+        seeds of each sub-window read-out (comparison.py), ``hours`` after the dose start.
+    measures : sequence of str
+        Rows of panels, e.g. :data:`ACUTE_FIGURE_MEASURES`.
+    path : Path
+    conditions : sequence of str, optional
+        Conditions and legend order.
+    max_sessions : int
+        Columns at most (sessions spread evenly, first and last always shown).
+    ci : float
+        Level of the intervals (legend).
+    title : str, optional
+
+    Returns
+    -------
+    Path
+    """
+    names = ("condition", "session", "hours", "measure", "n", "mean", "ci_low", "ci_high")
+    cols = columns(summary, names)
+    if conditions is None:
+        conditions = list(dict.fromkeys(cols["condition"].tolist()))
+    colours = condition_colours(conditions)
+    sessions = _pick_sessions({int(s) for s in cols["session"]}, max_sessions)
+    fig, axes = plt.subplots(
+        len(measures),
+        len(sessions),
+        figsize=(2.8 * len(sessions) + 1.5, 2.0 * len(measures) + 0.8),
+        sharex=True,
+        sharey="row",
+        squeeze=False,
+    )
+    handles = {}
+    for r, measure in enumerate(measures):
+        for c, session in enumerate(sessions):
+            ax = axes[r, c]
+            ax.axvline(0.0, color="0.5", lw=0.8, ls="--")
+            for condition in conditions:
+                sel = (
+                    (cols["measure"] == measure)
+                    & (cols["session"].astype(int) == session)
+                    & (cols["condition"] == condition)
+                )
+                if not sel.any():
+                    continue
+                order = np.argsort(cols["hours"][sel].astype(float))
+                get = {k: cols[k][sel].astype(float)[order] for k in names[2:] if k != "measure"}
+                n = int(np.nanmax(get["n"]))
+                handles[condition] = _band(
+                    ax,
+                    get["hours"],
+                    get["mean"],
+                    get["ci_low"],
+                    get["ci_high"],
+                    colours[condition],
+                    f"{condition} (n={n})",
+                )
+            if r == 0:
+                ax.set_title(f"session {session}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(measure_label(measure), fontsize=7)
+            if r == len(measures) - 1:
+                ax.set_xlabel("hours after the dose start")
+    legend = [handles[c] for c in conditions if c in handles]
+    legend.append(Patch(color="0.5", alpha=0.3, label=f"{ci:.0%} bootstrap CI of the mean"))
+    legend.append(Line2D([], [], color="0.5", lw=0.8, ls="--", label="dose start"))
+    fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 0.97), fontsize=8)
+    fig.suptitle(title or "Acute read-outs around each drug session: mean across seeds")
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
+    return _save(fig, path)
+
+
+def plot_sessions(
+    summary,
+    measures: Sequence[str],
+    path: Path,
+    *,
+    conditions: Sequence[str] | None = None,
+    ci: float = 0.95,
+    title: str | None = None,
+) -> Path:
+    """Per-session read-outs (dose given, peak dissociation, ...) against the session number.
+
+    Parameters
+    ----------
+    summary : rows or columns
+        ``condition, session, measure, n, mean, ci_low, ci_high`` (comparison.py).
+    measures : sequence of str
+        One panel each, e.g. :data:`SESSION_FIGURE_MEASURES`.
+    path : Path
+    conditions : sequence of str, optional
+    ci : float
+    title : str, optional
+
+    Returns
+    -------
+    Path
+    """
+    names = ("condition", "session", "measure", "n", "mean", "ci_low", "ci_high")
+    cols = columns(summary, names)
+    if conditions is None:
+        conditions = list(dict.fromkeys(cols["condition"].tolist()))
+    colours = condition_colours(conditions)
+    fig, axes = plt.subplots(
+        1, len(measures), figsize=(3.6 * len(measures) + 1.5, 3.2), squeeze=False
+    )
+    handles = {}
+    offsets = np.linspace(-0.15, 0.15, max(1, len(conditions)))
+    for ax, measure in zip(axes[0], measures, strict=True):
+        for k, condition in enumerate(conditions):
+            sel = (cols["measure"] == measure) & (cols["condition"] == condition)
+            if not sel.any():
+                continue
+            order = np.argsort(cols["session"][sel].astype(float))
+            x = cols["session"][sel].astype(float)[order] + offsets[k]
+            mean = cols["mean"][sel].astype(float)[order]
+            low = cols["ci_low"][sel].astype(float)[order]
+            high = cols["ci_high"][sel].astype(float)[order]
+            err = np.vstack([mean - low, high - mean])
+            err = np.where(np.isfinite(err), err, 0.0)
+            n = int(np.nanmax(cols["n"][sel].astype(float)))
+            handles[condition] = ax.errorbar(
+                x,
+                mean,
+                yerr=err,
+                color=colours[condition],
+                marker="o",
+                ms=4,
+                lw=1.2,
+                capsize=2,
+                label=f"{condition} (n={n})",
+            )
+        ax.set_xlabel("session")
+        ax.set_ylabel(measure_label(measure), fontsize=8)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    legend = [handles[c] for c in conditions if c in handles]
+    legend.append(Line2D([], [], color="0.3", lw=1.2, label=f"{ci:.0%} bootstrap CI (n ≥ 3)"))
+    fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
+    fig.suptitle(title or "Per-session read-outs: mean across seeds")
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
     return _save(fig, path)

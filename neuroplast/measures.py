@@ -20,6 +20,7 @@ __all__ = [
     "synchrony_chi",
     "measure_rows",
     "slow_rows",
+    "acute_rows",
     "SECONDS_PER_DAY",
 ]
 
@@ -111,6 +112,18 @@ SLOW_MEASURES = (
 SURGE_MEASURES = ("pool_ratio", "bdnf_surge", "synaptogenic")
 
 
+#: Schedules sampled at the slow samples: drug, block, stress, clock, slow drug effect.
+SCHEDULE_MEASURES = (
+    "concentration_uM",
+    "occupancy_exc",
+    "occupancy_inh",
+    "stress_level",
+    "time_rate",
+    "bdnf_drug_factor",
+    "target_engagement",
+)
+
+
 def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
     """Time series of the slow mechanisms: synapse counts, formation, BDNF, drug, stress."""
     slow, rows = recording.slow, []
@@ -127,16 +140,40 @@ def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
         sched = recording.schedules
         if sched:
             j = min(np.searchsorted(sched["t"], t, side="right") - 1, len(sched["t"]) - 1)
-            for name in (
-                "concentration_uM",
-                "occupancy_exc",
-                "occupancy_inh",
-                "stress_level",
-                "time_rate",
-            ):
+            for name in SCHEDULE_MEASURES:
+                if name not in sched and name not in slow:
+                    continue  # runs written before the slow drug factor existed
                 # trapping records the simulated block; otherwise the schedule is the block
                 value = slow[name][k] if name in slow else sched[name][max(j, 0)]
                 rows.append(MeasureRow(condition, seed, float(day), float(t), name, float(value)))
+    return rows
+
+
+#: Arrays of the acute read-outs that locate a sub-window or session rather than measure it.
+ACUTE_LOCATORS = ("acute_t", "acute_bio_days", "acute_dose_day", "session_t", "session_day")
+
+
+def acute_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
+    """Rows of the acute read-outs around each drug session (acute.session_readouts).
+
+    Per sub-window of biological time around a dose, at its middle: ``acute_session``,
+    ``acute_hours_after_dose`` and ``acute_<read-out>`` (rates, gamma, E/I conductance
+    ratio, NMDA occupancy per cell type, concentration, dissociation index).  Per session,
+    at the dose start: ``session_index``, ``session_dose_mg``, ``session_dose_mg_per_kg``,
+    ``session_peak_dissociation`` and the hours to its peak and resolution.
+    """
+    slow, rows = recording.slow, []
+    for prefix, day_key, t_key in (
+        ("acute_", "acute_bio_days", "acute_t"),
+        ("session_", "session_day", "session_t"),
+    ):
+        if day_key not in slow:
+            continue
+        names = [k for k in slow if k.startswith(prefix) and k not in ACUTE_LOCATORS]
+        for k, (day, t) in enumerate(zip(slow[day_key], slow[t_key], strict=True)):
+            for name in names:
+                value = float(slow[name][k])
+                rows.append(MeasureRow(condition, seed, float(day), float(t), name, value))
     return rows
 
 
@@ -181,6 +218,7 @@ def measure_rows(
             row(stop, f"rate_{pop}_hz", population_rate(i, t, lo, hi, start, stop))
     if recording.slow:
         rows.extend(slow_rows(recording, condition, seed))
+        rows.extend(acute_rows(recording, condition, seed))
     end = recording.duration
     for pop, (lo, hi) in pops.items():
         row(end, f"mean_rate_{pop}_hz", population_rate(i, t, lo, hi, transient, end))

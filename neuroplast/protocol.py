@@ -6,7 +6,9 @@ and **events** placed on them:
 * ``[[protocol.stress]]``: a stress level over a phase or part of it (chronic or acute);
 * ``[[protocol.doses]]``: drug sessions (drug, route, dose, infusion time), optionally
   repeated (``every``, ``count``) or escalated (``step``, ``cap``: session k gives
-  ``min(dose + k step, cap)``);
+  ``min(dose + k step, cap)``), or titrated (``[protocol.doses.titration]``: each
+  session's dose set from the previous session's dissociation read-out, see
+  :class:`TitrationConfig`);
 * ``[[protocol.therapy]]``: therapy sessions -- patterned extra drive to a named assembly
   (:mod:`neuroplast.model.therapy`) -- at a time in a phase or relative to each dose
   (``after_dose``: "0 h" pairs therapy with the dosing session, "1 day" puts it in the
@@ -35,8 +37,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from neuroplast.acute import AcuteConfig
 from neuroplast.model.pharmacology import DoseAmount, RouteName
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import format_quantity
@@ -45,11 +48,13 @@ __all__ = [
     "Phase",
     "StressEvent",
     "DoseEvent",
+    "TitrationConfig",
     "TherapyEvent",
     "ReplayEvent",
     "ProbeEvent",
     "ProtocolConfig",
     "ConditionConfig",
+    "blocks_nmda",
 ]
 
 SECONDS_PER_DAY = 86400.0
@@ -89,8 +94,79 @@ class StressEvent(_Event):
     kind: Literal["chronic", "acute"] = param("chronic", "label: chronic or acute")
 
 
+class TitrationConfig(Section):
+    """Titrated dose escalation of a repeated dose event (``[protocol.doses.titration]``).
+
+    The first session gives the event's ``dose`` (the start dose).  After each session
+    its peak dissociation index D (acute.py :func:`~neuroplast.acute.dissociation_index`,
+    parameters ``[protocol.acute.dissociation]``) sets the next dose::
+
+        D_k <  target:  dose_{k+1} = min(dose_k + step, ceiling)     (escalate)
+        D_k >= target:  dose_{k+1} = dose_k                          (hold)
+
+    as a clinician raises a KAP dose session by session until the desired depth of
+    effect is reached, within a ceiling (doses "individualised", Dore et al 2019; CTP
+    lozenge protocol 100-400 mg).  D_k is the largest index from the start of session k
+    to the next session (at most ``follow_up`` after it), on the PK of every dose given
+    so far.  It depends on the PK/PD only, never on the network, so the whole schedule is
+    decided when the protocol is compiled, before anything runs; the doses given are the
+    run's ``pharmacology.doses`` (its config.json) and its ``session_dose_*`` rows.
+    """
+
+    step: DoseAmount = param(
+        "0.1 mg/kg",
+        "dose increase after a session whose peak dissociation stayed below the target (> 0)",
+        "[D]; KAP practice: doses individualised session by session (Dore et al 2019)",
+    )
+    ceiling: DoseAmount = param(
+        "1 mg/kg",
+        "no session exceeds this dose (at least the start dose)",
+        "[D] below anaesthetic doses (1-2 mg/kg iv; SCIENCE.md §2.2)",
+    )
+    target: float = param(
+        0.5,
+        "peak dissociation index (proxy, 0-1) at which escalation stops; in (0, 1)",
+        "[D] a mid-scale level of the proxy (acute.py DissociationConfig)",
+    )
+
+    @field_validator("step")
+    @classmethod
+    def _step_positive(cls, value):
+        if not float(value) > 0:
+            raise ValueError(
+                "expected a dose increase > 0 (for a fixed dose omit the titration table)"
+            )
+        return value
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target_inside(cls, value):
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if number is None or not 0 < number < 1:
+            raise ValueError(
+                "expected a dissociation index strictly between 0 and 1 (the proxy is 0 "
+                "without drug and approaches 1 at full interneuron block)"
+            )
+        return float(value)
+
+    def next_dose(self, dose, peak: float):
+        """The dose after a session that gave ``dose`` and reached peak dissociation ``peak``."""
+        from brian2 import Quantity  # noqa: PLC0415
+
+        if peak >= self.target:
+            return dose
+        # Quantity(): dimensionless (mg/kg) arithmetic returns plain floats
+        return Quantity(min(dose + self.step, self.ceiling))
+
+
+def _amount(value) -> str:
+    from neuroplast.model.pharmacology import _format_amount  # noqa: PLC0415
+
+    return _format_amount(value)
+
+
 class DoseEvent(_Event):
-    """A drug session, optionally repeated and escalated."""
+    """A drug session, optionally repeated, escalated or titrated."""
 
     start: Qty("h", nonnegative=True) = param(
         "0 h", "time of the (first) dose, from the phase start"
@@ -109,6 +185,11 @@ class DoseEvent(_Event):
         None, "dose increase per session (escalation; > 0)", "KAP practice (Dore et al 2019)"
     )
     cap: DoseAmount | None = param(None, "ceiling of an escalation")
+    titration: TitrationConfig | None = param(
+        None,
+        "titrated escalation: each session's dose from the previous session's dissociation "
+        "read-out (start dose = dose; step, ceiling, target)",
+    )
 
     @model_validator(mode="after")
     def _repeats(self) -> DoseEvent:
@@ -118,7 +199,29 @@ class DoseEvent(_Event):
             raise ValueError("step: expected a dose increase > 0 (omit it for a fixed dose)")
         if self.cap is not None and self.step is None:
             raise ValueError("cap without step: expected step (the increase per session)")
+        if self.titration is not None:
+            self._check_titration()
         return self
+
+    def _check_titration(self) -> None:
+        titration = self.titration
+        if self.step is not None or self.cap is not None:
+            raise ValueError(
+                "titration with step/cap: expected one escalation rule, either the fixed "
+                "step and cap or the titration table"
+            )
+        kinds = {_per_kg_amount(a) for a in (self.dose, titration.step, titration.ceiling)}
+        if len(kinds) > 1:
+            raise ValueError(
+                f"titration: dose = {_amount(self.dose)!r}, titration.step = "
+                f"{_amount(titration.step)!r}, titration.ceiling = {_amount(titration.ceiling)!r}: "
+                "expected all per body weight (mg/kg) or all absolute (mg)"
+            )
+        if titration.ceiling < self.dose:
+            raise ValueError(
+                f"titration.ceiling = {_amount(titration.ceiling)!r}: expected at least the "
+                f"start dose (dose = {_amount(self.dose)!r})"
+            )
 
 
 class TherapyEvent(_Event):
@@ -196,6 +299,12 @@ class ProtocolConfig(Section):
     probe_phase_ends: bool = param(
         True, "also probe at the end of every phase (and at the start of the protocol)"
     )
+    acute: AcuteConfig = Field(
+        default_factory=AcuteConfig,
+        description="acute read-outs (rates, gamma, E/I conductance ratio, NMDA occupancy, "
+        "dissociation index) in windows of biological time around every session of an "
+        "NMDA-blocking drug (acute.py)",
+    )
 
     @field_validator("phases")
     @classmethod
@@ -257,10 +366,12 @@ class ProtocolConfig(Section):
                     f"doses[{k}]: session {event.count} at {_fmt(last - lo)} into "
                     f"phase {event.phase!r} falls outside it ({_fmt(hi - lo)} long)"
                 )
+        acute = [event for event in self.doses if blocks_nmda(event.drug)]
         for k, event in enumerate(self.therapy):
-            if event.after_dose is not None and not self.doses:
+            if event.after_dose is not None and not acute:
                 raise ValueError(
-                    f"therapy[{k}].after_dose: the protocol has no doses to time it from; use start"
+                    f"therapy[{k}].after_dose: the protocol has no doses to time it from "
+                    "(doses of an NMDA-blocking drug); use start"
                 )
         for k, event in enumerate(self.replay):
             lo, hi = bounds[event.phase]
@@ -307,40 +418,132 @@ def _expanded_doses(protocol: ProtocolConfig, condition: str | None):
     return sorted(sessions, key=lambda session: session[0])
 
 
-def dose_times(protocol: ProtocolConfig, condition: str | None = None) -> list[float]:
+def blocks_nmda(drug: str) -> bool:
+    """Whether ``drug`` blocks NMDA receptors (an acute session); unknown names count as yes.
+
+    Unknown names are rejected later, when the doses are compiled (pharmacology.py).
+    """
+    from neuroplast.model.pharmacology import DRUGS  # noqa: PLC0415
+
+    entry = DRUGS.get(str(drug).strip().lower())
+    return entry is None or entry.blocks_nmda
+
+
+def dose_times(
+    protocol: ProtocolConfig, condition: str | None = None, *, acute_only: bool = False
+) -> list[float]:
     """Biological times (s) of the drug sessions; ``condition = None``: of every condition.
 
     Therapy ``after_dose`` is timed from the sessions of every condition, so that a
-    therapy-only arm gets its sessions when the dosed arms do.
+    therapy-only arm gets its sessions when the dosed arms do.  ``acute_only`` keeps the
+    sessions of NMDA-blocking drugs only (the daily doses of the SSRI-like comparator
+    have no acute session: no slowed clock, no therapy timed from them).
     """
-    return [time for time, _, _ in _expanded_doses(protocol, condition)]
+    return [
+        time
+        for time, event, _ in _expanded_doses(protocol, condition)
+        if not acute_only or blocks_nmda(event.drug)
+    ]
 
 
-def dose_sessions(protocol: ProtocolConfig, condition: str | None = None) -> list[dict]:
-    """Every drug session as a ``pharmacology.doses`` entry (absolute time), in time order."""
-    from neuroplast.model.pharmacology import _format_amount  # noqa: PLC0415
+def _per_kg_amount(amount) -> bool:
+    from neuroplast.model.pharmacology import _per_kg  # noqa: PLC0415
 
+    return _per_kg(amount)
+
+
+def _dose_entry(time: float, event: DoseEvent, amount) -> dict:
+    entry = {
+        "drug": event.drug,
+        "route": event.route,
+        "time": _hours_text(time),
+        "dose": _amount(amount),
+    }
+    if event.duration is not None:
+        entry["duration"] = f"{float(event.duration) / 60.0!r} min"
+    return entry
+
+
+def dose_sessions(
+    protocol: ProtocolConfig, condition: str | None = None, pharmacology: dict | None = None
+) -> list[dict]:
+    """Every drug session as a ``pharmacology.doses`` entry (absolute time), in time order.
+
+    Parameters
+    ----------
+    protocol : ProtocolConfig
+    condition : str, optional
+        Sessions of this condition (``None``: of every condition).
+    pharmacology : dict, optional
+        The ``pharmacology`` section (body weight, drug overrides, interneuron preference)
+        whose PK/PD the titrated sessions are decided on (:func:`titrated_doses`);
+        default: the defaults.
+
+    Returns
+    -------
+    list of dict
+    """
+    expanded = _expanded_doses(protocol, condition)
     sessions = []
-    for time, event, k in _expanded_doses(protocol, condition):
+    for time, event, k in expanded:
         amount = event.dose if event.step is None else event.dose + k * event.step
         if event.cap is not None and amount > event.cap:
             amount = event.cap
-        entry = {
-            "drug": event.drug,
-            "route": event.route,
-            "time": _hours_text(time),
-            "dose": _format_amount(amount),
-        }
-        if event.duration is not None:
-            entry["duration"] = f"{float(event.duration) / 60.0!r} min"
-        sessions.append(entry)
+        sessions.append(_dose_entry(time, event, amount))
+    if any(event.titration is not None for _, event, _ in expanded):
+        sessions = titrated_doses(protocol, expanded, sessions, pharmacology or {})
+    return sessions
+
+
+def titrated_doses(
+    protocol: ProtocolConfig, expanded: list, sessions: list[dict], pharmacology: dict
+) -> list[dict]:
+    """Set the dose of every titrated session from the previous one's peak dissociation.
+
+    Sessions are decided in time order, each on the PK of every dose before it (so a
+    drug left from an earlier session counts); :meth:`TitrationConfig.next_dose` is the
+    rule.  Only the PK/PD enter, so this runs when the protocol is compiled.
+
+    Parameters
+    ----------
+    protocol : ProtocolConfig
+        For ``acute.dissociation``, the index parameters.
+    expanded : list
+        ``(time, event, k)`` of every session, in time order (:func:`_expanded_doses`).
+    sessions : list of dict
+        The same sessions as ``pharmacology.doses`` entries; titrated doses are replaced.
+    pharmacology : dict
+        The ``pharmacology`` section the PK/PD come from.
+
+    Returns
+    -------
+    list of dict
+        ``sessions`` with the titrated doses.
+    """
+    from neuroplast.acute import session_dissociation  # noqa: PLC0415
+    from neuroplast.model.pharmacology import PharmacologyConfig  # noqa: PLC0415
+
+    base = {**pharmacology, "escalation": None}
+    last: dict[int, tuple] = {}  # event id -> (its previous session index, dose)
+    for j, (time, event, k) in enumerate(expanded):
+        if event.titration is None:
+            continue
+        amount = event.dose
+        if k > 0:
+            before, dose = last[id(event)]
+            given = PharmacologyConfig.model_validate({**base, "doses": sessions[:j]})
+            starts = [float(t) for t, _, _ in expanded[: j + 1]]
+            peak = session_dissociation(given, starts, before, protocol.acute.dissociation).peak
+            amount = event.titration.next_dose(dose, peak)
+        sessions[j] = _dose_entry(time, event, amount)
+        last[id(event)] = (j, amount)
     return sessions
 
 
 def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
     """Therapy and replay sessions of ``condition`` as ``therapy.sessions`` entries."""
     bounds = protocol.phase_bounds()
-    every_dose = dose_times(protocol)
+    every_dose = dose_times(protocol, acute_only=True)
     sessions = []
     for event in protocol.therapy:
         if not _gets(event, condition):
@@ -432,7 +635,7 @@ def shared_clock(cfg) -> list[dict]:
     ts = cfg.timescale
     before, after = float(ts.session_before), float(ts.session_after)
     windows = []
-    for t in dose_times(cfg.protocol):
+    for t in dose_times(cfg.protocol, acute_only=True):
         start = max(0.0, t - before)
         windows.append(
             {
@@ -516,7 +719,7 @@ def resolve_condition(cfg, condition: str):
             if _gets(e, condition)
             for bounds_lo, bounds_hi in [protocol.phase_bounds()[e.phase]]
         ]
-        data["pharmacology"]["doses"] = dose_sessions(protocol, condition)
+        data["pharmacology"]["doses"] = dose_sessions(protocol, condition, data["pharmacology"])
         data["pharmacology"]["escalation"] = None
         data["therapy"]["sessions"] = sessions
         data["timescale"]["enabled"] = True

@@ -19,7 +19,7 @@ from pathlib import Path
 from neuroplast.stats import MIN_SEEDS_FOR_CI, as_dicts, columns
 from neuroplast.storage import atomic_write
 
-__all__ = ["REPORT_FILE", "format_number", "write_report"]
+__all__ = ["REPORT_FILE", "format_number", "write_report", "write_table"]
 
 REPORT_FILE = "report.md"
 SUMMARY_FILE = "summary.csv"
@@ -85,6 +85,22 @@ def _write_csv(path: Path, rows) -> None:
                 writer.writerows(rows)
 
     atomic_write(path, write)
+
+
+def write_table(path: Path, rows) -> Path:
+    """Write rows (dataclasses or dicts with the same keys) as a CSV file, atomically.
+
+    Parameters
+    ----------
+    path : Path
+    rows : sequence of dataclass or dict
+
+    Returns
+    -------
+    Path
+    """
+    _write_csv(Path(path), rows)
+    return Path(path)
 
 
 def _figure_lines(out_dir: Path, figures) -> list[str]:
@@ -168,6 +184,7 @@ def write_report(
     figures,
     *,
     title: str = "Experiment report",
+    sections: Sequence[tuple[str, Sequence[str]]] = (),
 ) -> Path:
     """Write ``report.md`` (and ``summary.csv``, ``comparisons.csv``) into ``out_dir``.
 
@@ -188,6 +205,9 @@ def write_report(
         Embedded in this order.
     title : str
         First heading.
+    sections : sequence of (heading, lines)
+        Further sections (e.g. the acute read-outs per session), after the comparisons
+        and before the figures.
 
     Returns
     -------
@@ -229,6 +249,8 @@ def write_report(
         f"({len(summary)} rows).",
         "",
     ]
+    for heading, body in sections:
+        lines += [f"## {heading}", "", *body, ""]
     if figures:
         lines += ["## Figures", ""]
         lines += _figure_lines(out_dir, figures)

@@ -3,7 +3,7 @@
 Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §3.2 [D])::
 
     tau_B dB_i/dT = P_i(T) - B_i                               (B = 1: healthy baseline)
-    P_i = S_stress(T) * [1 + k_act (a_i/a_0 - 1) + k_dir f_E(C(T))]_+
+    P_i = S_stress(T) * A_drug(T) * [1 + k_act (a_i/a_0 - 1) + k_dir f_E(C(T))]_+
     tau_a da_i/dT = -a_i + tau_a * sum_spikes delta(T - T_s)    (activity trace, in Hz)
     tau_m dm_i/dT = B_i - m_i                                  (TrkB-mTOR synaptogenic signal)
 
@@ -18,6 +18,12 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
   pyramidal NMDA occupancy ``f_E``.  The pharmacology ``mechanism`` switches the
   routes: ``disinhibition`` uses k_act only, ``direct`` k_dir only, ``both`` both.
 * ``S_stress = 1 - bdnf_suppression * S(T)`` (:mod:`neuroplast.model.stress`).
+* ``A_drug = 1 + gain F(T)`` (schedule ``bdnf_drug_factor``) is the slow BDNF effect of a
+  drug that has one, the SSRI-like comparator: F builds up over weeks of daily dosing
+  (:func:`neuroplast.model.pharmacology.slow_bdnf_course`; Nibuya, Morinobu & Duman 1995:
+  BDNF mRNA up after chronic, not acute, antidepressant treatment).  It is 1 without such
+  a drug.  It scales BDNF *expression* only; the surge below is the activity-triggered
+  release and does not read it [D].
 * ``m`` (``trkb_signal``) is the slower TrkB -> mTORC1 -> synaptic-protein signal that
   structural plasticity reads: ketamine activates mTOR within an hour, synaptic
   proteins rise from 2 h and spine density at 24 h (Li et al 2010 [M timecourse]); it
@@ -131,11 +137,12 @@ class BDNFConfig(Section):
     )
 
 
-#: BDNF and its activity trace; ``time_rate``, ``stress_bdnf_factor`` and ``occupancy_exc``
-#: are TimedArrays of network time (timescale.py, stress.py, pharmacology.py).
+#: BDNF and its activity trace; ``time_rate``, ``stress_bdnf_factor``, ``bdnf_drug_factor``
+#: and ``occupancy_exc`` are TimedArrays of network time (timescale.py, stress.py,
+#: pharmacology.py via schedules.py).
 BDNF_EQUATIONS = """
 dbdnf/dt = time_rate(t) * (bdnf_production - bdnf) / tau_bdnf : 1
-bdnf_production = measuring + (1 - measuring) * stress_bdnf_factor(t) * clip(1 + k_act_eff * (activity / set_point - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
+bdnf_production = measuring + (1 - measuring) * stress_bdnf_factor(t) * bdnf_drug_factor(t) * clip(1 + k_act_eff * (activity / set_point - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1
 dtrkb_signal/dt = time_rate(t) * (bdnf - trkb_signal) / tau_trkb : 1
 dactivity/dt = -time_rate(t) * activity / tau_activity : Hz
 """  # noqa: E501

@@ -601,4 +601,32 @@ def _monitors(
         monitors["block"] = brian2.StateMonitor(
             neurons, "nmda_block", record=True, dt=cfg.recording.slow_interval, name="block"
         )
+    from neuroplast.acute import acute_doses  # noqa: PLC0415
+
+    acute = cfg.protocol.acute
+    sampling = acute.conductance_sampling
+    if mech.slow and acute.enabled and sampling is not None and acute_doses(cfg.pharmacology):
+        # E/I conductance ratio of the acute read-outs (acute.py): the pyramidal cells'
+        # excitatory (AMPA, external drive included, + NMDA after Mg2+ and drug block) and
+        # GABA_A conductances summed into one cell every `sampling`, so the recording is
+        # two numbers per sample whatever the network size
+        pool = brian2.NeuronGroup(
+            1, "g_exc_sum : siemens\ng_inh_sum : siemens", dt=sampling, name="conductance_pool"
+        )
+        sums = brian2.Synapses(
+            exc_cells,
+            pool,
+            model="g_exc_sum_post = g_ampa_pre + g_nmda_syn_pre * nmda_scale_pre * "
+            "s_nmda_in_pre * mg_unblock_pre : siemens (summed)\n"
+            "g_inh_sum_post = g_gaba_pre : siemens (summed)",
+            namespace=neurons.namespace,
+            dt=sampling,
+            name="conductance_sums",
+        )
+        sums.connect(i=np.arange(len(exc_cells)), j=np.zeros(len(exc_cells), dtype=int))
+        monitors["conductance_pool"] = pool
+        monitors["conductance_sums"] = sums
+        monitors["conductances"] = brian2.StateMonitor(
+            pool, ["g_exc_sum", "g_inh_sum"], record=0, dt=sampling, name="conductances"
+        )
     return monitors

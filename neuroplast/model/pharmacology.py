@@ -88,6 +88,27 @@ Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
   BDNF model which coupling(s) to switch on.  Disinhibition only emerges when f_inh > f_exc
   (SCIENCE.md §2.3 [C]), so ``interneuron_preference = false`` is its control arm.
 
+Slow-onset BDNF effect: the SSRI-like comparator (drug ``ssri``) [D]
+--------------------------------------------------------------------
+Chronic, not acute, antidepressant treatment raises BDNF mRNA in hippocampus and cortex:
+after 14-21 days of daily dosing, not after a single dose (Nibuya, Morinobu & Duman 1995
+J Neurosci 15:7539; SCIENCE.md §3.1).  The ``ssri`` drug (sertraline PK, oral, once daily)
+blocks no NMDA receptors (its NMDA keys are "none": occupancy 0, no acute network effect,
+no slowed clock around its doses) and carries a :class:`SlowBDNFEffect`::
+
+    E(T) = C^n / (C^n + EC50^n)                  target (SERT) engagement, from the PK
+    tau_on dF/dT = E(T) - F                      slow adaptation (weeks)
+    BDNF production x (1 + gain F)               bdnf.py, schedule ``bdnf_drug_factor``
+
+EC50 is calibrated so that 50 mg/day engages ~80 % of SERT at steady state (Meyer et al
+2004), where the PK settles within a week; tau_on = 10 days then puts the factor at < 10 %
+of its plateau after one day and at 75-90 % after 2-3 weeks (:func:`slow_bdnf_course`).
+The factor is read by the per-cell BDNF production only, not by the activity-triggered
+surge (bdnf.py): the drug changes how much BDNF cells make, not the firing that releases
+the surge.  The comparator is a time-course device, not a model of serotonergic
+signalling: serotonin, 5-HT receptors, SERT internalisation and the delayed network
+effects of SSRIs are out of scope.
+
 Parameters (drug table ``neuroplast/drugs.toml``; every value there carries its source)
 
 ============================ ============= ========= ===========================================
@@ -115,6 +136,10 @@ memantine CL                 0.00165       L/kg/min  [D] t1/2 ~ 70 h (label 60-8
 memantine IC50 exc / inh     10.6 / 2.0    µM        [V] docslib table (oocytes, 1 mM Mg2+)
 memantine k_on, phi          0.32 /µM/s, 0.8         [V] Gilling 2009 (rho = 1 as ketamine)
 body_weight                  70            kg        reference adult (C5 is stated for 70 kg)
+ssri t1/2 (CL), v_ss         26 h, 20 L/kg           DeVane et al 2002 [V abstract]; [M] label
+ssri oral F, k_a             0.44, 0.15 /h           [M]; [D] T_max ~ 6 h (label 4.5-8.4 h)
+ssri target_ec50, n          0.018 µM, 1             [D] ~80 % SERT at 50 mg/day (Meyer 2004)
+ssri gain, onset             0.5, 10 days            [D] Nibuya, Morinobu & Duman 1995
 ============================ ============= ========= ===========================================
 
 Caveats
@@ -188,8 +213,12 @@ __all__ = [
     "EscalationConfig",
     "PharmacologyConfig",
     "PharmacologyTimecourse",
+    "NMDA_KEYS",
     "Route",
     "RouteOverride",
+    "SlowBDNFCourse",
+    "SlowBDNFEffect",
+    "SlowBDNFOverride",
     "brain_concentration",
     "combined_occupancy",
     "compartment_amounts",
@@ -200,6 +229,7 @@ __all__ = [
     "occupancy",
     "pharmacology_timecourse",
     "potency",
+    "slow_bdnf_course",
     "terminal_half_life",
     "trapping_equilibrium",
     "trapping_initial_state",
@@ -260,6 +290,50 @@ class Route:
             raise ValueError(f"routes.{self.name}.absorption_rate = {shown!r}: expected > 0")
 
 
+#: Drug-table keys of the NMDA-receptor pharmacodynamics: all set, or all "none".
+NMDA_KEYS = ("ic50_exc", "ic50_inh", "hill", "k_on", "trapped_fraction", "k_untrap")
+
+
+@dataclass(frozen=True, eq=False)
+class SlowBDNFEffect:
+    """A BDNF effect that builds over weeks of dosing (the SSRI-like comparator) [D].
+
+    The drug engages its target (the serotonin transporter, SERT, for an SSRI) with a
+    Hill occupancy of its brain concentration, and BDNF production follows that
+    engagement only slowly (module doc, "Slow-onset BDNF effect")::
+
+        E(T) = C^n / (C^n + EC50^n)              target engagement (SERT occupancy)
+        tau dF/dT = E(T) - F                     slow adaptation, F in [0, 1)
+        BDNF production factor = 1 + gain * F
+
+    Attributes
+    ----------
+    target_ec50 : brian2.Quantity
+        Brain concentration at which half the target is engaged.
+    target_hill : float
+        Hill coefficient n of the engagement.
+    gain : float
+        Fractional rise of BDNF production at full, sustained engagement (F = 1).
+    onset : brian2.Quantity
+        Time constant tau of the build-up (and of the decay after dosing stops).
+    sources : Mapping[str, str]
+        Source of each value, by attribute name.
+    """
+
+    target_ec50: Quantity
+    target_hill: float
+    gain: float
+    onset: Quantity
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("target_ec50", "target_hill", "onset"):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"bdnf_effect.{name} = {getattr(self, name)!r}: expected > 0")
+        if not self.gain >= 0:
+            raise ValueError(f"bdnf_effect.gain = {self.gain!r}: expected >= 0")
+
+
 @dataclass(frozen=True, eq=False)
 class Drug:
     """One drug: two-compartment PK per kg of body weight and NMDA-receptor PD.
@@ -279,20 +353,27 @@ class Drug:
         Central volume V1 and steady-state volume V_ss = V1 + V2, volume per body mass.
     routes : Mapping[str, Route]
         The routes by which the drug can be given.
-    ic50_exc, ic50_inh : brian2.Quantity
+    ic50_exc, ic50_inh : brian2.Quantity or None
         Half-blocking concentration on pyramidal (exc) and interneuron (inh) NMDARs.
-    hill : float
+    hill : float or None
         Hill coefficient n of the occupancy curve.
     brain_plasma_ratio : float
         rho, C_brain = rho * C_plasma.
-    k_on : brian2.Quantity
+    k_on : brian2.Quantity or None
         Blocking rate constant (1/(concentration time)) for the trapping kinetics.
-    trapped_fraction : float
+    trapped_fraction : float or None
         phi, fraction of the block trapped when channels close (1 = full trapping).
-    k_untrap : brian2.Quantity
+    k_untrap : brian2.Quantity or None
         Escape rate from closed channels of the untrapped fraction.
     sources : Mapping[str, str]
         Source of each value, by attribute name.
+    slow_bdnf : SlowBDNFEffect or None
+        The slow (weeks) rise of BDNF production under repeated dosing, for a drug that
+        has one (the SSRI-like comparator); ``None`` for the NMDA blockers.
+
+    A drug that blocks no NMDA receptors (the SSRI-like comparator) has every NMDA key
+    (:data:`NMDA_KEYS`) set to ``None`` (``value = "none"`` in the table, with a source
+    saying so); its occupancy is 0 on both cell types.
     """
 
     name: str
@@ -303,14 +384,15 @@ class Drug:
     v_ss: Quantity
     intercompartmental_clearance: Quantity
     routes: Mapping[str, Route]
-    ic50_exc: Quantity
-    ic50_inh: Quantity
-    hill: float
+    ic50_exc: Quantity | None
+    ic50_inh: Quantity | None
+    hill: float | None
     brain_plasma_ratio: float
-    k_on: Quantity
-    trapped_fraction: float
-    k_untrap: Quantity
+    k_on: Quantity | None
+    trapped_fraction: float | None
+    k_untrap: Quantity | None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    slow_bdnf: SlowBDNFEffect | None = None
 
     def __post_init__(self) -> None:
         for name in (
@@ -319,10 +401,6 @@ class Drug:
             "v_central",
             "v_ss",
             "intercompartmental_clearance",
-            "ic50_exc",
-            "ic50_inh",
-            "k_on",
-            "hill",
             "brain_plasma_ratio",
         ):
             if not float(getattr(self, name)) > 0:
@@ -332,14 +410,36 @@ class Drug:
                 f"v_ss = {self._shown('v_ss')}: expected more than v_central "
                 f"({self._shown('v_central')}); V_ss = V1 + V2 with a peripheral volume V2 > 0"
             )
+        self._check_nmda_block()
+        if not self.routes:
+            raise ValueError("routes: expected at least one route")
+
+    def _check_nmda_block(self) -> None:
+        """The NMDA keys are all set (a blocker) or all None (no NMDA block)."""
+        unset = [name for name in NMDA_KEYS if getattr(self, name) is None]
+        if unset and len(unset) < len(NMDA_KEYS):
+            given = ", ".join(name for name in NMDA_KEYS if name not in unset)
+            raise ValueError(
+                f"{', '.join(unset)} = 'none' but {given} set: expected every NMDA key "
+                f"({', '.join(NMDA_KEYS)}) set (an NMDA blocker) or every one 'none' "
+                "(a drug without NMDA block)"
+            )
+        if unset:
+            return
+        for name in ("ic50_exc", "ic50_inh", "k_on", "hill"):
+            if not float(getattr(self, name)) > 0:
+                raise ValueError(f"{name} = {self._shown(name)}: expected a value > 0")
         if not 0 <= self.trapped_fraction <= 1:
             raise ValueError(
                 f"trapped_fraction = {self.trapped_fraction!r}: expected a fraction in [0, 1]"
             )
         if float(self.k_untrap) < 0:
             raise ValueError(f"k_untrap = {self._shown('k_untrap')}: expected >= 0")
-        if not self.routes:
-            raise ValueError("routes: expected at least one route")
+
+    @property
+    def blocks_nmda(self) -> bool:
+        """Whether the drug blocks NMDA receptors (and so acts on the network acutely)."""
+        return self.ic50_exc is not None
 
     def _shown(self, name: str) -> str:
         """A value as written in the drug table, e.g. ``'3 L/kg'``."""
@@ -376,6 +476,7 @@ _DRUG_UNITS = {
     "k_untrap": "/s",
 }
 _ROUTE_UNITS = {"bioavailability": "1", "absorption_rate": "/h"}
+_SLOW_BDNF_UNITS = {"target_ec50": "uM", "target_hill": "1", "gain": "1", "onset": "day"}
 
 
 def _table_value(entry: Any, where: str, unit: str) -> tuple[Any, str]:
@@ -399,12 +500,34 @@ def _table_value(entry: Any, where: str, unit: str) -> tuple[Any, str]:
     return quantity, source
 
 
+def _nmda_value(entry: Any, where: str, unit: str) -> tuple[Any, str]:
+    """An NMDA key: a value, or ``"none"`` for a drug that blocks no NMDA receptors."""
+    if isinstance(entry, dict) and entry.get("value") == "none":
+        _, source = _table_value({**entry, "value": 0.0}, where, "1")  # checks the source
+        return None, source
+    return _table_value(entry, where, unit)
+
+
+def _slow_bdnf_from_table(data: Any, where: str) -> SlowBDNFEffect:
+    if not isinstance(data, dict) or set(data) != set(_SLOW_BDNF_UNITS):
+        raise ConfigError(
+            f"{where}: expected exactly the keys {', '.join(sorted(_SLOW_BDNF_UNITS))}"
+        )
+    values, sources = {}, {}
+    for key, unit in _SLOW_BDNF_UNITS.items():
+        values[key], sources[key] = _table_value(data[key], f"{where}.{key}", unit)
+    try:
+        return SlowBDNFEffect(sources=MappingProxyType(sources), **values)
+    except ValueError as err:
+        raise ConfigError(f"{where}: {err}") from None
+
+
 def _drug_from_table(name: str, data: Any, where: str) -> Drug:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a table of drug properties")
     expected = {"description", "routes", *_DRUG_UNITS}
     missing = expected - set(data)
-    unknown = set(data) - expected
+    unknown = set(data) - expected - {"bdnf_effect"}
     if missing or unknown:
         parts = []
         if missing:
@@ -415,7 +538,10 @@ def _drug_from_table(name: str, data: Any, where: str) -> Drug:
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for key, unit in _DRUG_UNITS.items():
-        values[key], sources[key] = _table_value(data[key], f"{where}.{key}", unit)
+        read = _nmda_value if key in NMDA_KEYS else _table_value
+        values[key], sources[key] = read(data[key], f"{where}.{key}", unit)
+    if "bdnf_effect" in data:
+        values["slow_bdnf"] = _slow_bdnf_from_table(data["bdnf_effect"], f"{where}.bdnf_effect")
     routes = {}
     for route_name, route_data in data["routes"].items():
         rwhere = f"{where}.routes.{route_name}"
@@ -503,6 +629,17 @@ def _resolve_drug(drug: str | Drug) -> Drug:
     if isinstance(drug, Drug):
         return drug
     return DRUGS[_known_drug(drug)]
+
+
+def _blocker(drug: str | Drug) -> Drug:
+    """The drug, which must block NMDA receptors (else a ValueError naming it)."""
+    drug = _resolve_drug(drug)
+    if not drug.blocks_nmda:
+        raise ValueError(
+            f"drug {drug.name!r} blocks no NMDA receptors (its NMDA keys are 'none' in the "
+            "drug table): it has no NMDA potency or trapping kinetics"
+        )
+    return drug
 
 
 # --------------------------------------------------------------------------- config sections
@@ -732,6 +869,31 @@ class RouteOverride(Section):
     )
 
 
+class SlowBDNFOverride(Section):
+    """Replace the tabled slow BDNF effect of a drug (``...drugs.<name>.bdnf_effect``)."""
+
+    target_ec50: Qty("uM", positive=True) | None = param(
+        None, "brain concentration at half target (SERT) engagement"
+    )
+    target_hill: float | None = param(None, "Hill coefficient of the target engagement", gt=0)
+    gain: float | None = param(
+        None, "fractional rise of BDNF production at full, sustained engagement", ge=0
+    )
+    onset: Qty("day", positive=True) | None = param(
+        None, "time constant of the build-up (and decay) of the BDNF effect"
+    )
+
+    def apply(self, effect: SlowBDNFEffect) -> SlowBDNFEffect:
+        """``effect`` with the values set here replaced (sources marked 'config')."""
+        changes = {
+            name: getattr(self, name)
+            for name in type(self).model_fields
+            if getattr(self, name) is not None
+        }
+        sources = {**effect.sources, **dict.fromkeys(changes, "config override")}
+        return dataclasses.replace(effect, sources=MappingProxyType(sources), **changes)
+
+
 class DrugOverride(Section):
     """Replace tabled drug values for one experiment (``[pharmacology.drugs.<name>]``).
 
@@ -764,14 +926,24 @@ class DrugOverride(Section):
     routes: dict[str, RouteOverride] = Field(
         default_factory=dict, description="per-route overrides, keyed by route name"
     )
+    bdnf_effect: SlowBDNFOverride | None = param(
+        None, "overrides of the slow BDNF effect (drugs that have one: the SSRI-like comparator)"
+    )
 
     def apply(self, drug: Drug) -> Drug:
         """Return ``drug`` with the values set here replaced (sources marked 'config')."""
         changes = {
             name: getattr(self, name)
             for name in type(self).model_fields
-            if name != "routes" and getattr(self, name) is not None
+            if name not in ("routes", "bdnf_effect") and getattr(self, name) is not None
         }
+        if self.bdnf_effect is not None:
+            if drug.slow_bdnf is None:
+                raise ValueError(
+                    f"bdnf_effect: {drug.name} has no slow BDNF effect in the drug table "
+                    "(only drugs with a [<drug>.bdnf_effect] table, such as ssri, have one)"
+                )
+            changes["slow_bdnf"] = self.bdnf_effect.apply(drug.slow_bdnf)
         routes = dict(drug.routes)
         for route_name, override in self.routes.items():
             if route_name not in routes:
@@ -791,7 +963,8 @@ class DrugOverride(Section):
             routes[route_name] = dataclasses.replace(
                 route, sources=MappingProxyType(sources), **route_changes
             )
-        sources = {**drug.sources, **dict.fromkeys(changes, "config override")}
+        overridden = [name for name in changes if name != "slow_bdnf"]
+        sources = {**drug.sources, **dict.fromkeys(overridden, "config override")}
         return dataclasses.replace(
             drug, routes=MappingProxyType(routes), sources=MappingProxyType(sources), **changes
         )
@@ -864,13 +1037,13 @@ class PharmacologyConfig(Section):
                 drug = self.drug(name)
             except ValueError as err:  # the message starts with the key inside the drug
                 raise ValueError(f"drugs.{name}.{err}") from None
-            if self.trapping and drug.hill != 1:
+            if self.trapping and drug.blocks_nmda and drug.hill != 1:
                 raise ValueError(
                     f"drugs.{name}.hill = {drug.hill:g}: trapping = true implies Hill n = 1 "
                     "(its equilibrium is C / (C + k_off/k_on)); set hill = 1 or trapping = false"
                 )
         if self.trapping:
-            given = sorted({dose.drug for dose in self.schedule()})
+            given = self._blockers_given()
             if len(given) > 1:
                 raise ValueError(
                     f"trapping = true with doses of {len(given)} drugs ({', '.join(given)}): "
@@ -927,10 +1100,18 @@ class PharmacologyConfig(Section):
             The single dosed drug with this config's overrides; ``None`` when trapping is
             off or nothing is dosed (then there is no block to integrate).
         """
-        given = sorted({dose.drug for dose in self.schedule()})
+        given = self._blockers_given()
         if not self.trapping or not given:
             return None
         return self.drug(given[0])
+
+    def _blockers_given(self) -> list[str]:
+        """Names of the dosed drugs that block NMDA receptors, sorted."""
+        return sorted({d.drug for d in self.schedule() if DRUGS[d.drug].blocks_nmda})
+
+    def slow_drugs(self) -> list[str]:
+        """Names of the dosed drugs with a slow BDNF effect (the SSRI-like comparator)."""
+        return sorted({d.drug for d in self.schedule() if self.drug(d.drug).slow_bdnf})
 
     @property
     def activity_coupled(self) -> bool:
@@ -1314,7 +1495,7 @@ def potency(drug: str | Drug, cell_type: str) -> tuple[float, float]:
     -------
     tuple of float
     """
-    drug = _resolve_drug(drug)
+    drug = _blocker(drug)
     ic50 = drug.ic50_exc if _cell_type(cell_type) == "exc" else drug.ic50_inh
     return float(ic50 / umolar), drug.hill
 
@@ -1358,7 +1539,8 @@ def combined_occupancy(concentrations: Mapping[str | Drug, Any], cell_type: str)
     """
     total: Any = 0.0
     for drug, conc in concentrations.items():
-        total = total + _blocking_ratio(conc, *potency(drug, cell_type))
+        if _resolve_drug(drug).blocks_nmda:  # an SSRI-like drug adds no block
+            total = total + _blocking_ratio(conc, *potency(drug, cell_type))
     return np.asarray(total / (1.0 + total), dtype=float)
 
 
@@ -1371,15 +1553,21 @@ class PharmacologyTimecourse:
     times : numpy.ndarray
         Biological times, s.
     brain_concentration : dict of str to numpy.ndarray
-        Per drug in the schedule, µM.
+        Per NMDA-blocking drug in the schedule, µM (what the block and the trapping
+        kinetics read).
     occupancy, nmda_available : dict of str to numpy.ndarray
         Per cell type ('exc', 'inh'): blocked and available NMDA fraction.
+    other_concentration : dict of str to numpy.ndarray
+        Per drug in the schedule that blocks no NMDA receptors (the SSRI-like
+        comparator), µM; kept apart so that concentrations of different drugs are
+        never summed into the blocker's.
     """
 
     times: np.ndarray
     brain_concentration: dict[str, np.ndarray]
     occupancy: dict[str, np.ndarray]
     nmda_available: dict[str, np.ndarray]
+    other_concentration: dict[str, np.ndarray] = dataclasses.field(default_factory=dict)
 
 
 def pharmacology_timecourse(times: Any, cfg: PharmacologyConfig) -> PharmacologyTimecourse:
@@ -1399,10 +1587,11 @@ def pharmacology_timecourse(times: Any, cfg: PharmacologyConfig) -> Pharmacology
     seconds = _seconds(times)
     schedule = cfg.schedule()
     drugs = {name: cfg.drug(name) for name in sorted({dose.drug for dose in schedule})}
-    conc = {
+    every = {
         name: brain_concentration(seconds, schedule, drug, cfg.body_weight)
         for name, drug in drugs.items()
     }
+    conc = {name: c for name, c in every.items() if drugs[name].blocks_nmda}
     blocked = {
         cell: combined_occupancy({drugs[name]: c for name, c in conc.items()}, cell)
         if conc
@@ -1414,7 +1603,92 @@ def pharmacology_timecourse(times: Any, cfg: PharmacologyConfig) -> Pharmacology
         brain_concentration=conc,
         occupancy=blocked,
         nmda_available={cell: 1.0 - f for cell, f in blocked.items()},
+        other_concentration={name: c for name, c in every.items() if name not in conc},
     )
+
+
+# --------------------------------------------------------------------------- slow BDNF effect
+
+#: Biological-time step (s) on which the slow BDNF adaptation is integrated (10 min: the
+#: PK of a daily oral dose changes over hours, the adaptation over days).
+SLOW_BDNF_STEP = 600.0
+
+
+@dataclass(frozen=True)
+class SlowBDNFCourse:
+    """The slow BDNF effect of a dose schedule over biological time (:class:`SlowBDNFEffect`).
+
+    Attributes
+    ----------
+    times : numpy.ndarray
+        Biological times, s.
+    engagement : dict of str to numpy.ndarray
+        Per drug with a slow effect: target engagement E(T) in [0, 1).
+    adaptation : dict of str to numpy.ndarray
+        Per drug: the slow adaptation F(T) that follows E with the onset time constant.
+    factor : numpy.ndarray
+        ``1 + sum_d gain_d F_d(T)``: the factor on BDNF production (1 without such drugs).
+    """
+
+    times: np.ndarray
+    engagement: dict[str, np.ndarray]
+    adaptation: dict[str, np.ndarray]
+    factor: np.ndarray
+
+
+def _follow(drive: np.ndarray, step: float, tau: float) -> np.ndarray:
+    """Solve ``tau dF/dT = E(T) - F``, F(0) = 0, for E linear between grid points (exact)."""
+    decay = math.exp(-step / tau)
+    lag = tau / step * (1.0 - decay)
+    out = np.zeros_like(drive)
+    for k in range(1, drive.size):
+        out[k] = decay * out[k - 1] + drive[k] - decay * drive[k - 1]
+        out[k] -= (drive[k] - drive[k - 1]) * lag
+    return out
+
+
+def slow_bdnf_course(times: Any, cfg: PharmacologyConfig) -> SlowBDNFCourse:
+    """Target engagement, slow adaptation and BDNF production factor of a dose schedule.
+
+    Each drug with a :class:`SlowBDNFEffect` engages its target with a Hill occupancy of
+    its brain concentration, ``E = C^n / (C^n + EC50^n)``; the adaptation F follows E
+    with the time constant ``onset`` (``onset dF/dT = E - F``, from F = 0 at T = 0,
+    integrated exactly on a :data:`SLOW_BDNF_STEP` grid with E linear between grid
+    points) and BDNF production is multiplied by ``1 + sum_d gain_d F_d`` (bdnf.py).
+
+    Parameters
+    ----------
+    times : brian2.Quantity or array_like
+        Biological times (plain numbers: s), >= 0.
+    cfg : PharmacologyConfig
+        Doses, body weight and drug overrides.
+
+    Returns
+    -------
+    SlowBDNFCourse
+        At ``times``; ``factor`` is 1 everywhere when no dosed drug has a slow effect.
+    """
+    seconds = _seconds(times)
+    if np.any(seconds < 0):
+        raise ValueError("times: expected biological times >= 0 (s)")
+    names = cfg.slow_drugs()
+    factor = np.ones(seconds.shape)
+    engagement, adaptation = {}, {}
+    if not names:
+        return SlowBDNFCourse(seconds, engagement, adaptation, factor)
+    end = float(seconds.max()) if seconds.size else 0.0
+    grid = np.arange(0.0, end + 2 * SLOW_BDNF_STEP, SLOW_BDNF_STEP)
+    schedule = cfg.schedule()
+    for name in names:
+        drug = cfg.drug(name)
+        effect = drug.slow_bdnf
+        conc = brain_concentration(grid, schedule, drug, cfg.body_weight)
+        drive = occupancy(conc, float(effect.target_ec50 / umolar), effect.target_hill)
+        follow = _follow(drive, SLOW_BDNF_STEP, float(effect.onset / second))
+        engagement[name] = np.interp(seconds, grid, drive)
+        adaptation[name] = np.interp(seconds, grid, follow)
+        factor = factor + effect.gain * adaptation[name]
+    return SlowBDNFCourse(seconds, engagement, adaptation, factor)
 
 
 # --------------------------------------------------------------------------- trapping
@@ -1454,7 +1728,7 @@ def trapping_rates(drug: str | Drug, cell_type: str) -> dict[str, Any]:
         ``k_on`` (1/(concentration time)), ``k_off`` and ``k_untrap`` (1/time) as brian2
         quantities, and ``trapped_fraction`` (float).
     """
-    drug = _resolve_drug(drug)
+    drug = _blocker(drug)
     ic50 = drug.ic50_exc if _cell_type(cell_type) == "exc" else drug.ic50_inh
     return {
         "k_on": drug.k_on,

@@ -14,10 +14,16 @@ name                         meaning
 ``occupancy_inh(t)``         ... on interneurons
 ``drug_concentration(t)``    brain concentration (µM, as a brian2 concentration) that drives
                              the trapping block (``pharmacology.trapping``; receptors.py)
+``bdnf_drug_factor(t)``      factor on BDNF production from a drug with a slow BDNF effect
+                             (the SSRI-like comparator; 1 without one; pharmacology.py)
 ``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated)
 ``ablation_now(t)``          1 during the rewiring interval of a spine ablation, else 0
 (``therapy``, ``replay``)    1 while a therapy / replay session runs (outputs only)
+(``target_engagement``)      target (SERT) engagement of the slow drug (outputs only)
 ============================ ======================================================
+
+Only doses of NMDA-blocking drugs slow the clock (``timescale.session_rate``): a daily
+oral dose of the SSRI-like comparator has no acute network effect to resolve.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass, field
 import brian2
 import numpy as np
 
+from neuroplast.model.pharmacology import DRUGS, slow_bdnf_course
 from neuroplast.model.stress import stress_level
 from neuroplast.model.therapy import slow_windows
 from neuroplast.model.timescale import SECONDS_PER_DAY, TimeMap, build_time_map
@@ -47,7 +54,12 @@ class DrugCurves:
         if self.timecourse is None:
             zeros = np.zeros_like(np.asarray(bio_seconds, dtype=float))
             return {"concentration_uM": zeros, "occupancy_exc": zeros, "occupancy_inh": zeros}
-        return {k: np.asarray(v) for k, v in self.timecourse(bio_seconds).items()}
+        shape = np.shape(bio_seconds)
+        # a schedule of drugs without NMDA block sums no concentration: a scalar 0
+        return {
+            k: np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
+            for k, v in self.timecourse(bio_seconds).items()
+        }
 
 
 @dataclass
@@ -78,7 +90,19 @@ def _ablation_steps(cfg, time_map: TimeMap, starts: np.ndarray, resolution: floa
 
 
 #: Sampled schedules kept for the outputs only (no TimedArray of their own).
-RECORD_ONLY = ("concentration_uM", "therapy", "replay")
+RECORD_ONLY = ("concentration_uM", "therapy", "replay", "target_engagement")
+
+
+def _acute_session_times(cfg, drug: DrugCurves) -> list[float]:
+    """Session times of ``drug`` without the doses of drugs that block no NMDA receptors.
+
+    The slow-onset comparator is dosed daily; slowing the clock around each of its doses
+    would cost network time for no acute effect.
+    """
+    schedule = cfg.pharmacology.schedule()
+    slow = {float(d.time) for d in schedule if not DRUGS[d.drug].blocks_nmda}
+    acute = {float(d.time) for d in schedule if DRUGS[d.drug].blocks_nmda}
+    return [t for t in drug.session_times if float(t) not in slow or float(t) in acute]
 
 
 def _session_flags(sessions, kind: str, bio_mid: np.ndarray) -> np.ndarray:
@@ -94,12 +118,14 @@ def _session_flags(sessions, kind: str, bio_mid: np.ndarray) -> np.ndarray:
 def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
     """Build every schedule of ``cfg`` (an ExperimentConfig with the clock enabled)."""
     drug = drug or DrugCurves()
-    time_map = build_time_map(cfg.timescale, drug.session_times, slow_windows(cfg.therapy))
+    sessions = _acute_session_times(cfg, drug)
+    time_map = build_time_map(cfg.timescale, sessions, slow_windows(cfg.therapy))
     resolution = float(cfg.timescale.resolution)
     starts, bio_mid = time_map.grid(resolution)
     stress = stress_level(cfg.stress, bio_mid)
     drug_values = drug.evaluate(bio_mid)
     gate = cfg.plasticity.stdp.gate_by_nmda
+    slow_drug = slow_bdnf_course(bio_mid, cfg.pharmacology)
     sampled = {
         "time_rate": time_map.rate_at_sim(starts + 0.5 * resolution),
         "bio_day": bio_mid / SECONDS_PER_DAY,
@@ -109,6 +135,8 @@ def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
         "occupancy_inh": drug_values["occupancy_inh"],
         "stdp_gate": 1.0 - drug_values["occupancy_exc"] if gate else np.ones_like(bio_mid),
         "concentration_uM": drug_values["concentration_uM"],
+        "bdnf_drug_factor": slow_drug.factor,
+        "target_engagement": sum(slow_drug.engagement.values(), np.zeros_like(bio_mid)),
     }
     sampled["ablation_now"] = _ablation_steps(cfg, time_map, starts, resolution)
     for kind in ("therapy", "replay"):
