@@ -87,10 +87,12 @@ brian2 safety: runtime (cython) workers share brian2's compiled-extension cache
 by :func:`execute_run`): the first worker to need an extension compiles it, the others
 wait and load it, so identical code is compiled once per machine.  A different cache
 per machine (e.g. node-local disk) is set in brian2's preference file
-(``codegen.runtime.cython.cache_dir``).  cpp_standalone runs build in one project folder
-per run (:func:`neuroplast.experiment.default_standalone_dir` hashes the run's config, or
-``<simulation.standalone_dir>/<run_id>`` when the base sets a folder); the folder is
-removed after the run, and :func:`neuroplast.backend.brian_backend` reinitialises the
+(``codegen.runtime.cython.cache_dir``).  cpp_standalone runs build in project slots
+(:func:`neuroplast.experiment.standalone_project`): a worker locks a slot folder for a
+run, so concurrent builds never share one, and the next run in that slot recompiles
+only the source files that changed (compile once, then small rebuilds: the seed and
+the synapse arrays change main.cpp, objects.cpp and the synapse-creation code; the
+model's code objects stay).  :func:`neuroplast.backend.brian_backend` reinitialises the
 device after each build.
 
 Table
@@ -113,7 +115,6 @@ import itertools
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import time
@@ -861,22 +862,9 @@ class RunOutcome:
 
 def run_one(cfg: ExperimentConfig, run_dir: Path) -> None:
     """Simulate one sweep run into ``run_dir`` (the default runner of :func:`execute_run`)."""
-    from neuroplast.experiment import default_standalone_dir, run_experiment
+    from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
-    run_dir = Path(run_dir)
-    build = None
-    if cfg.simulation.backend == "cpp_standalone":
-        # one C++ project per run: concurrent builds never share a folder
-        if cfg.simulation.standalone_dir:
-            folder = str(Path(cfg.simulation.standalone_dir) / run_dir.name)
-            simulation = cfg.simulation.model_copy(update={"standalone_dir": folder})
-            cfg = cfg.model_copy(update={"simulation": simulation})
-        build = default_standalone_dir(cfg)
-    try:
-        run_experiment(cfg, run_dir, overwrite=run_dir.exists())
-    finally:
-        if build is not None:
-            shutil.rmtree(build, ignore_errors=True)
+    run_experiment(cfg, Path(run_dir), overwrite=Path(run_dir).exists())
 
 
 def _prepare_worker() -> None:
