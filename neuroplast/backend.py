@@ -8,6 +8,7 @@ them on exit, so that running a model never leaves the caller's session changed
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,11 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
     """
     if backend not in BACKENDS:
         raise ValueError(f"simulation.backend = {backend!r}: expected one of {BACKENDS}")
+    # Objects of an earlier model that are still in memory keep their names, and brian2
+    # then renames the new model's code objects ("neurons_stateupdater_codeobject_1"):
+    # new source files, so a full C++ rebuild (and new Cython extensions) every time.
+    # Collecting them first keeps the names, and the compiled code, the same.
+    gc.collect()
     saved_target = brian2.prefs.codegen.target
     saved_dt = brian2.defaultclock.dt
     saved_random_state = np.random.get_state()  # noqa: NPY002 (brian2 draws from it)

@@ -88,7 +88,14 @@ class ComparisonResult:
 
 
 def _jobs(cfg: ExperimentConfig) -> list[tuple[str, int]]:
-    return [(name, cfg.seed + k) for k in range(cfg.repeats) for name in condition_names(cfg)]
+    """Every (condition, seed), condition by condition.
+
+    Consecutive runs of one condition differ only in their seeds, so a C++ standalone
+    worker that builds them one after the other in its project slot recompiles only the
+    few files that hold the seed and the synapse arrays
+    (:func:`neuroplast.experiment.standalone_project`).
+    """
+    return [(name, cfg.seed + k) for name in condition_names(cfg) for k in range(cfg.repeats)]
 
 
 def run_comparison(

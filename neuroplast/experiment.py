@@ -8,11 +8,13 @@ directory: measures, HDF5 data, figures.
 
 from __future__ import annotations
 
-import hashlib
+import itertools
 import os
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,13 +115,41 @@ def _rates_from_spikes(spike_i, spike_t, n_exc, n_inh, duration, bin_width):
     return 0.5 * (edges[1:] + edges[:-1]), rate_exc, rate_inh
 
 
-def default_standalone_dir(cfg: ExperimentConfig) -> Path:
-    """A per-config C++ project folder, reused so that an unchanged model is not recompiled."""
+def standalone_base(cfg: ExperimentConfig) -> Path:
+    """The folder that holds the C++ standalone project slots (:func:`standalone_project`)."""
     if cfg.simulation.standalone_dir:
         return Path(cfg.simulation.standalone_dir)
-    digest = hashlib.sha1(cfg.to_json().encode()).hexdigest()[:12]
     user = os.environ.get("USER", str(os.getuid()) if hasattr(os, "getuid") else "user")
-    return Path(tempfile.gettempdir()) / f"neuroplast-standalone-{user}" / f"{cfg.name}-{digest}"
+    return Path(tempfile.gettempdir()) / f"neuroplast-standalone-{user}"
+
+
+@contextmanager
+def standalone_project(cfg: ExperimentConfig) -> Iterator[Path]:
+    """A C++ project folder for one standalone run, locked for the run and then reused.
+
+    The folders are slots ``slot-0``, ``slot-1``, ... under :func:`standalone_base`; a run
+    takes the first slot no other process holds (a lock file per slot), so concurrent
+    runs never share a folder.  The next run in a slot rebuilds incrementally: brian2
+    rewrites only the source files whose text changed and ``make`` recompiles only
+    those.  Measured (400 E / 100 I plastic network, 2 cores): cold build 30 s; the
+    same model with another seed 10 s (synapse creation, objects.cpp, main.cpp); another
+    condition of the same seed 4.4 s.
+    """
+    from brian2.utils.filelock import FileLock, Timeout  # noqa: PLC0415
+
+    base = standalone_base(cfg)
+    base.mkdir(parents=True, exist_ok=True)
+    for k in itertools.count():
+        lock = FileLock(str(base / f"slot-{k}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            continue
+        try:
+            yield base / f"slot-{k}"
+        finally:
+            lock.release()
+        return
 
 
 def _progress_reporter(show: bool):
@@ -160,9 +190,10 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
     """
     sim = cfg.simulation
     standalone = is_standalone(sim.backend)
-    project = default_standalone_dir(cfg) if standalone else None
     wall: dict[str, float] = {}
-    with brian_backend(sim.backend, sim.dt, standalone_dir=project):
+    with ExitStack() as stack:
+        project = stack.enter_context(standalone_project(cfg)) if standalone else None
+        stack.enter_context(brian_backend(sim.backend, sim.dt, standalone_dir=project))
         start = time.perf_counter()
         schedules = build_schedules(cfg, drug_curves(cfg)) if cfg.timescale.enabled else None
         duration = sim.duration
@@ -184,6 +215,9 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
             close()
         if standalone:
             brian2.device.build(directory=str(project), compile=True, run=True)
+            timers = brian2.device.timers
+            wall["compile_s"] = float(timers["compile"]["make"] or 0.0)
+            wall["binary_s"] = float(timers["run_binary"] or 0.0)
             snapshots = {name: read() for name, read in snapshots.items()}
         wall["run_s"] = time.perf_counter() - start
         recording = _collect(cfg, model)

@@ -61,7 +61,8 @@ seeds, swept values), so the table can be rebuilt from the directories alone
 Base configs with ``[protocol]``/``[conditions]`` are expanded per condition (each
 condition is a run, compiled by :func:`neuroplast.protocol.resolve_condition`, with the
 condition's name in the table's ``condition`` column); the sweep's ``repeats`` replaces
-the base's.  The comparison's post-processing (recall probes, connectivity read-outs,
+the base's; ``conditions = ["control", "ketamine"]`` in the spec runs only those.  The
+comparison's post-processing (recall probes, connectivity read-outs,
 statistics and report of :mod:`neuroplast.comparison`) is not run per point.
 
 Execution
@@ -87,10 +88,12 @@ brian2 safety: runtime (cython) workers share brian2's compiled-extension cache
 by :func:`execute_run`): the first worker to need an extension compiles it, the others
 wait and load it, so identical code is compiled once per machine.  A different cache
 per machine (e.g. node-local disk) is set in brian2's preference file
-(``codegen.runtime.cython.cache_dir``).  cpp_standalone runs build in one project folder
-per run (:func:`neuroplast.experiment.default_standalone_dir` hashes the run's config, or
-``<simulation.standalone_dir>/<run_id>`` when the base sets a folder); the folder is
-removed after the run, and :func:`neuroplast.backend.brian_backend` reinitialises the
+(``codegen.runtime.cython.cache_dir``).  cpp_standalone runs build in project slots
+(:func:`neuroplast.experiment.standalone_project`): a worker locks a slot folder for a
+run, so concurrent builds never share one, and the next run in that slot recompiles
+only the source files that changed (compile once, then small rebuilds: the seed and
+the synapse arrays change main.cpp, objects.cpp and the synapse-creation code; the
+model's code objects stay).  :func:`neuroplast.backend.brian_backend` reinitialises the
 device after each build.
 
 Table
@@ -113,7 +116,6 @@ import itertools
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import time
@@ -169,7 +171,18 @@ __all__ = [
 KINDS = ("grid", "zip", "one_at_a_time", "random", "latin_hypercube")
 #: Kinds that draw points in ranges (``range`` axes and ``samples``).
 SAMPLED_KINDS = ("random", "latin_hypercube")
-SPEC_KEYS = ("name", "description", "base", "seed", "repeats", "kind", "samples", "set", "axes")
+SPEC_KEYS = (
+    "name",
+    "description",
+    "base",
+    "seed",
+    "repeats",
+    "kind",
+    "samples",
+    "conditions",
+    "set",
+    "axes",
+)
 AXIS_KEYS = ("path", "values", "range")
 RANGE_KEYS = ("low", "high", "unit")
 
@@ -236,6 +249,7 @@ class SweepSpec:
     samples: int | None = None
     description: str = ""
     source: Path | None = None
+    conditions: tuple[str, ...] | None = None
 
 
 def _fail(message: str) -> None:
@@ -508,6 +522,7 @@ def sweep_from_dict(
     if kind == "zip" and len({len(a.values) for a in axes}) > 1:
         sizes = ", ".join(f"{a.path}: {len(a.values)} values" for a in axes)
         _fail(f"kind = 'zip': expected axes of equal length; got {sizes}")
+    conditions = _parse_conditions(data.get("conditions"), base_cfg)
     description = data.get("description", "")
     spec_name = data.get("name", name)
     for key, value in (("name", spec_name), ("description", description)):
@@ -523,7 +538,26 @@ def sweep_from_dict(
         samples=samples,
         description=description,
         source=source,
+        conditions=conditions,
     )
+
+
+def _parse_conditions(raw: Any, base_cfg: ExperimentConfig) -> tuple[str, ...] | None:
+    """The base's conditions a sweep runs (``conditions = [...]``; default: all of them)."""
+    if raw is None:
+        return None
+    available = list(base_cfg.conditions)
+    if not available:
+        _fail(f"conditions = {raw!r}: the base config has no [conditions] to choose from")
+    if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+        _fail(f"conditions = {raw!r}: expected a non-empty list of names from {available}")
+    for name in raw:
+        if name not in available:
+            _fail(
+                f"conditions: unknown condition {name!r}{_suggestion(name, available)} "
+                f"(the base config has {', '.join(available)})"
+            )
+    return tuple(dict.fromkeys(raw))
 
 
 def load_sweep(path: str | Path, overrides: Sequence[str] = ()) -> SweepSpec:
@@ -721,7 +755,10 @@ def resolve_runs(spec: SweepSpec) -> list[SweepRun]:
             _set_path(data, path.split("."), value)
         try:
             cfg = config_from_dict(data)
-            flats = [(name, resolve_condition(cfg, name)) for name in condition_names(cfg)]
+            names = [
+                n for n in condition_names(cfg) if spec.conditions is None or n in spec.conditions
+            ]
+            flats = [(name, resolve_condition(cfg, name)) for name in names]
         except ConfigError as err:
             raise ConfigError(f"point {point.index} ({point.label()}): {err}") from None
         for condition, flat in flats:
@@ -861,22 +898,9 @@ class RunOutcome:
 
 def run_one(cfg: ExperimentConfig, run_dir: Path) -> None:
     """Simulate one sweep run into ``run_dir`` (the default runner of :func:`execute_run`)."""
-    from neuroplast.experiment import default_standalone_dir, run_experiment
+    from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
-    run_dir = Path(run_dir)
-    build = None
-    if cfg.simulation.backend == "cpp_standalone":
-        # one C++ project per run: concurrent builds never share a folder
-        if cfg.simulation.standalone_dir:
-            folder = str(Path(cfg.simulation.standalone_dir) / run_dir.name)
-            simulation = cfg.simulation.model_copy(update={"standalone_dir": folder})
-            cfg = cfg.model_copy(update={"simulation": simulation})
-        build = default_standalone_dir(cfg)
-    try:
-        run_experiment(cfg, run_dir, overwrite=run_dir.exists())
-    finally:
-        if build is not None:
-            shutil.rmtree(build, ignore_errors=True)
+    run_experiment(cfg, Path(run_dir), overwrite=Path(run_dir).exists())
 
 
 def _prepare_worker() -> None:

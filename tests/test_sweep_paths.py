@@ -211,3 +211,30 @@ def test_a_value_of_the_wrong_dimension_names_the_point_and_the_field(tmp_path):
     text = spec_error(tmp_path, axis("protocol.doses.0.dose", 'values = ["5 Hz"]'))
     assert "point 0 (protocol.doses.0.dose=5 Hz)" in text
     assert "protocol.doses.0.dose" in text.split("point 0", 1)[1]
+
+
+def test_conditions_key_runs_only_the_named_conditions(tmp_path):
+    spec = load_sweep(
+        write_spec(
+            tmp_path,
+            axis("protocol.stress.0.severity", "values = [0.5, 1.0]"),
+            head='conditions = ["ketamine"]',
+        )
+    )
+    runs = resolve_runs(spec)
+    assert {run.condition for run in runs} == {"ketamine"}
+    assert len(runs) == 2
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        ('conditions = ["ketamin"]', "did you mean 'ketamine'"),
+        ("conditions = []", "expected a non-empty list"),
+        ('conditions = "ketamine"', "expected a non-empty list"),
+    ],
+)
+def test_bad_conditions_key_is_rejected(tmp_path, head, message):
+    path = write_spec(tmp_path, axis("protocol.stress.0.severity", "values = [0.5]"), head=head)
+    with pytest.raises(ConfigError, match=message):
+        load_sweep(path)

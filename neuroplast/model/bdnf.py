@@ -55,6 +55,21 @@ measured the ratio is held at 1 (the set points are not known yet; without this,
 quick network's start-up, 11 Hz against the 5 Hz initial set point, left a ratio of 2.3
 that released a surge right after the window, measured).
 
+**What the firing is compared with** (``release_reference``).  With ``"set_point"``
+(default) A_0 is the sum of the healthy set points: the threshold is an absolute level
+of firing.  A network that chronic stress has left hypoactive cannot reach it: measured
+at full scale (configs/kap_comparison.toml, 800 E / 200 I, seed 20261128), 21 days of
+stress left the population at 0.35 of its set point, and 0.5 mg/kg ketamine lifted it
+2.7-fold but only to 0.95 -- no surge, and no structural effect of ketamine, against
+the spine formation ketamine restores in stressed mice (Li et al 2011 Biol Psychiatry
+69:754; Moda-Sava et al 2019).  With ``"recent"`` A_0 is the population's own firing
+averaged over ``reference_time`` (6 h, biological): the threshold detects a burst
+relative to the tissue's recent activity, as a releasable pool that refills at low
+activity and is depleted by bursts would (Solinas et al 2019 model such pools).  The
+6 h sit between a dose's burst (minutes to hours) and the days over which stress and
+recovery move the firing, so slow drifts release nothing.  Which reference is right
+is open; both are kept so that experiments can compare them.
+
 Why a threshold at all: with linear couplings only, the baseline is stable only if the
 BDNF route to spine growth is weaker than calcium homeostasis (plasticity.py:
 ``nu_B k_act < nu``), and a linear system's net response to any transient rise of firing
@@ -81,6 +96,8 @@ Only the excitatory cells' B is used; interneurons carry the variable unused.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from neuroplast.schema import Qty, Section, param
 
@@ -129,6 +146,22 @@ class BDNFConfig(Section):
         "Hartmann, Heumann & Lessmann 2001; Balkowiec & Katz 2002 [M]; value [D]",
         ge=1,
     )
+    release_reference: Literal["set_point", "recent"] = param(
+        "set_point",
+        "what the population firing is compared with before the release threshold: "
+        "'set_point' (the healthy firing-rate set point, an absolute level) or 'recent' "
+        "(the population's own firing averaged over reference_time: a burst relative "
+        "to the tissue's recent activity, as when a releasable pool refills at low "
+        "activity and is depleted by bursts)",
+        "[D]; releasable pool: Solinas et al 2019 (release over ~30 min, 300 vesicles)",
+    )
+    reference_time: Qty("h", positive=True) = param(
+        "6 h",
+        "biological averaging time of the 'recent' reference (refill of the releasable "
+        "pool): long against a dose's burst, short against the days of stress and "
+        "recovery",
+        "[D]",
+    )
     surge_smoothing: Qty("s", positive=True) = param(
         "1 s",
         "network-time smoothing of the population firing ratio before the release "
@@ -161,6 +194,8 @@ def bdnf_namespace(cfg: BDNFConfig, direct_route: bool, activity_route: bool = T
         "k_dir_eff": cfg.k_dir if direct_route else 0.0,
         "release_threshold": cfg.release_threshold,
         "surge_smoothing": cfg.surge_smoothing,
+        "recent_reference": 1.0 if cfg.release_reference == "recent" else 0.0,
+        "tau_reference": cfg.reference_time,
     }
 
 
@@ -172,7 +207,9 @@ SURGE_EQUATIONS = """
 pool_activity : Hz
 pool_set_point : Hz
 measuring = int(t < set_point_window) : 1
-dpool_ratio/dt = ((1 - measuring) * pool_activity / (pool_set_point + 1e-9 * Hz) + measuring - pool_ratio) / surge_smoothing : 1
+pool_norm = recent_reference * pool_reference + (1 - recent_reference) * pool_set_point : Hz
+dpool_ratio/dt = ((1 - measuring) * pool_activity / (pool_norm + 1e-9 * Hz) + measuring - pool_ratio) / surge_smoothing : 1
+dpool_reference/dt = measuring * (pool_set_point - pool_reference) / surge_smoothing + (1 - measuring) * time_rate(t) * (pool_activity - pool_reference) / tau_reference : Hz
 surge_release = (1 - measuring) * stress_bdnf_factor(t) * (k_act_eff * clip(pool_ratio - release_threshold, 0, inf) + k_dir_eff * occupancy_exc(t)) : 1
 dbdnf_surge/dt = time_rate(t) * (surge_release - bdnf_surge) / tau_bdnf : 1
 dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1

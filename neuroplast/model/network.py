@@ -81,7 +81,7 @@ ASSEMBLY_STREAM = 1
 INPUT_STREAM = 2
 
 #: Variables of the network's BDNF-surge compartment (bdnf.py), recorded every slow_interval.
-SURGE_VARIABLES = ("pool_ratio", "bdnf_surge", "synaptogenic")
+SURGE_VARIABLES = ("pool_ratio", "pool_reference", "bdnf_surge", "synaptogenic")
 STRUCTURAL_VARIABLES = ("n_alive", "formed", "eliminated", "w_mean", "z_spine", "calcium")
 
 
@@ -309,6 +309,7 @@ def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int)
         name="bdnf_surge",
     )
     surge.pool_ratio = 1.0
+    surge.pool_reference = n_exc * cfg.set_point.target_rate
     cells = np.arange(n_exc)
     source = brian2.Synapses(
         exc_cells,

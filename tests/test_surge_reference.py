@@ -1,0 +1,100 @@
+"""The BDNF-surge compartment's two references (bdnf.py ``release_reference``).
+
+The compartment is driven directly (numpy backend, one cell): its summed population
+firing is set from a profile instead of from a network, so the answers are known.
+
+* A hypoactive population (35 % of its set point, as after the stress phase of
+  configs/kap_comparison.toml) that bursts 2.7-fold for 40 min (as under ketamine there)
+  releases a surge against its recent firing, and none against the healthy set point,
+  which the burst does not reach.
+* A slow recovery over days (35 % -> 85 %) releases nothing against either reference:
+  the 6 h reference follows it.
+* A healthy population bursting 2.3-fold (the default network under ketamine) releases
+  against both.
+"""
+
+from __future__ import annotations
+
+import brian2
+import numpy as np
+import pytest
+
+from neuroplast.backend import brian_backend
+from neuroplast.model import bdnf
+
+SET_POINT = 100.0  # Hz, summed over the population
+DAY = 86400.0
+
+
+def surge_response(reference: str, profile, days: float, burst_start: float | None) -> float:
+    """Peak synaptogenic drive of the compartment driven by ``profile(bio_day) -> ratio``.
+
+    The clock runs at 1 day = 10 s, and at 1 h = 10 s for 6 h from ``burst_start`` (the
+    session clock of a dose).
+    """
+    config = bdnf.BDNFConfig(release_reference=reference)
+    resolution = 0.01  # s of network time per schedule step
+    edges, rates = [0.0], []
+    if burst_start is None:
+        edges.append(days * DAY)
+        rates.append(8640.0)
+    else:
+        edges += [burst_start * DAY, burst_start * DAY + 6 * 3600, days * DAY]
+        rates += [8640.0, 360.0, 8640.0]
+    sim_edges = np.concatenate([[0.0], np.cumsum(np.diff(edges) / rates)])
+    steps = int(np.ceil(sim_edges[-1] / resolution))
+    t_mid = (np.arange(steps) + 0.5) * resolution
+    segment = np.clip(np.searchsorted(sim_edges, t_mid, side="right") - 1, 0, len(rates) - 1)
+    rate = np.asarray(rates)[segment]
+    bio = np.asarray(edges)[segment] + (t_mid - sim_edges[segment]) * rate
+    activity = np.array([profile(b / DAY) for b in bio]) * SET_POINT
+
+    with brian_backend("numpy", 1 * brian2.ms):
+        dt = resolution * brian2.second
+        namespace = bdnf.bdnf_namespace(config, direct_route=False)
+        namespace.update(
+            time_rate=brian2.TimedArray(rate, dt=dt),
+            stress_bdnf_factor=brian2.TimedArray([1.0], dt=dt),
+            occupancy_exc=brian2.TimedArray([0.0], dt=dt),
+            drive=brian2.TimedArray(activity * brian2.Hz, dt=dt),
+            set_point_window=0.5 * brian2.second,
+        )
+        # a 10 ms step (the network uses 1 ms): the compartment's fastest time is the
+        # 1 s smoothing of the ratio
+        cell = brian2.NeuronGroup(
+            1, bdnf.SURGE_EQUATIONS, method="euler", namespace=namespace, dt=10 * brian2.ms
+        )
+        cell.pool_ratio = 1.0
+        cell.pool_set_point = SET_POINT * brian2.Hz
+        cell.pool_reference = SET_POINT * brian2.Hz
+        cell.run_regularly("pool_activity = drive(t)", when="start")
+        monitor = brian2.StateMonitor(cell, "synaptogenic", record=0, dt=10 * brian2.ms)
+        brian2.run(steps * dt, namespace={})
+        return float(np.max(monitor.synaptogenic[0]))
+
+
+def hypoactive_burst(day: float) -> float:
+    return 0.35 * (2.7 if 1.0 <= day < 1.0 + 40 / 1440 else 1.0)
+
+
+def healthy_burst(day: float) -> float:
+    return 2.3 if 1.0 <= day < 1.0 + 40 / 1440 else 1.0
+
+
+def slow_recovery(day: float) -> float:
+    return 0.35 + 0.5 * np.clip((day - 1.0) / 5.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("reference", ["set_point", "recent"])
+def test_a_healthy_burst_releases_against_either_reference(reference):
+    assert surge_response(reference, healthy_burst, 1.5, burst_start=0.99) > 1e-3
+
+
+def test_a_hypoactive_burst_releases_only_against_recent_firing():
+    assert surge_response("set_point", hypoactive_burst, 1.5, burst_start=0.99) == 0.0
+    assert surge_response("recent", hypoactive_burst, 1.5, burst_start=0.99) > 1e-3
+
+
+@pytest.mark.parametrize("reference", ["set_point", "recent"])
+def test_a_slow_recovery_releases_nothing(reference):
+    assert surge_response(reference, slow_recovery, 7.0, burst_start=None) == 0.0
