@@ -179,7 +179,8 @@ def _run_one(run_cfg: ExperimentConfig, run_dir: Path, progress: bool = False) -
     from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
     run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
-    return sum(run.recording.wall_time.values())
+    wall = run.recording.wall_time  # run_s includes the C++ compile and binary times
+    return wall.get("setup_s", 0.0) + wall.get("run_s", 0.0)
 
 
 # --------------------------------------------------------------------------- analysis
