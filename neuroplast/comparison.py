@@ -157,7 +157,9 @@ def run_comparison(
 
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {pool.submit(_run_one, job[3], job[4]): job for job in todo}
+            futures = {
+                pool.submit(_run_one, job[3], job[4], False, job[1], job[2]): job for job in todo
+            }
             for future in as_completed(futures):
                 k, condition, seed, _, run_dir = futures[future]
                 wall = future.result()
@@ -165,21 +167,33 @@ def run_comparison(
                 result.ran.append(run_dir)
     else:
         for k, condition, seed, run_cfg, run_dir in todo:
-            wall = _run_one(run_cfg, run_dir, progress)
+            wall = _run_one(run_cfg, run_dir, progress, condition, seed)
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
             result.ran.append(run_dir)
-    for condition, seed, run_cfg in runs:
+    for condition, seed, run_cfg in runs:  # probes of runs kept from an earlier invocation
         _recall(run_directory(out_dir, condition, seed), run_cfg, condition, seed, log)
     result.report = analyse(out_dir, cfg)
     return result
 
 
-def _run_one(run_cfg: ExperimentConfig, run_dir: Path, progress: bool = False) -> float:
-    """One run (here or in a worker process); returns its wall time (s)."""
+def _run_one(
+    run_cfg: ExperimentConfig,
+    run_dir: Path,
+    progress: bool = False,
+    condition: str | None = None,
+    seed: int | None = None,
+) -> float:
+    """One run and its recall probes; returns the run's wall time (s).
+
+    Called here or in a worker process, so that the probes of different runs run in
+    parallel too (``condition`` and ``seed`` name the run for its probes).
+    """
     from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
     run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
     wall = run.recording.wall_time  # run_s includes the C++ compile and binary times
+    if condition is not None:
+        _recall(run_dir, run_cfg, condition, seed, log=lambda line: None)
     return wall.get("setup_s", 0.0) + wall.get("run_s", 0.0)
 
 
