@@ -12,9 +12,7 @@ of runs, and the mean compile, binary and total time per run (saved with each ru
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -22,21 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
+from common import machine_info, run_wall_times
 
 from neuroplast import storage
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_times(out: Path) -> list[dict]:
-    """The wall-time record of every run of an experiment directory."""
-    times = []
-    for data in sorted(out.glob(f"runs/*/*/{storage.DATA_FILE}")):
-        with h5py.File(data, "r") as h5:
-            times.append(json.loads(h5.attrs["wall_time"]))
-    return times
 
 
 def timed_run(config: Path, out: Path, workers: int, env: dict) -> float:
@@ -58,7 +47,7 @@ def bench_config(config: Path, workers: int, warm: bool, work: Path) -> dict:
     out = work / config.stem
     row = {"config": str(config), "workers": workers}
     row["cold_s"] = timed_run(config, out, workers, env)
-    times = run_times(out)
+    times = run_wall_times(out, "runs/*/*")
     row["runs"] = len(times)
     for key in ("compile_s", "binary_s", "run_s"):
         values = [t[key] for t in times if key in t]
@@ -95,13 +84,7 @@ def main(argv=None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     report = {
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "load_avg": os.getloadavg() if hasattr(os, "getloadavg") else None,
-            "date": time.strftime("%Y-%m-%d %H:%M"),
-        },
+        "machine": machine_info(),
         "rows": rows,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -24,17 +24,13 @@ order given by ``--modes``; on a shared machine, compare ratios from one invocat
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
+from common import machine_info, run_wall_times
 
 from neuroplast import storage
 from neuroplast.sweep import run_sweep, sweep_from_dict
@@ -94,15 +90,6 @@ def cold_runner(cfg, run_dir: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def run_times(out: Path) -> list[dict]:
-    """compile_s / binary_s / run_s of every finished run of a sweep directory."""
-    times = []
-    for data in sorted(out.glob(f"runs/*/{storage.DATA_FILE}")):
-        with h5py.File(data, "r") as h5:
-            times.append(json.loads(h5.attrs["wall_time"]))
-    return times
-
-
 def one_mode(mode: str, args, work: Path) -> dict:
     out = work / mode
     projects = work / f"{mode}-projects"
@@ -117,7 +104,7 @@ def one_mode(mode: str, args, work: Path) -> dict:
         runner=cold_runner if mode == "cold" else None,
     )
     wall = time.perf_counter() - start
-    times = run_times(out)
+    times = run_wall_times(out, "runs/*")
     compile_s = [t.get("compile_s", float("nan")) for t in times]
     binary_s = [t.get("binary_s", float("nan")) for t in times]
     return {
@@ -203,13 +190,7 @@ def main(argv=None) -> int:
     for name, value in ratios.items():
         print(f"{name}: {value:.3f}")
     report = {
-        "machine": {
-            "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(),
-            "python": sys.version.split()[0],
-            "load_avg": os.getloadavg() if hasattr(os, "getloadavg") else None,
-            "date": time.strftime("%Y-%m-%d %H:%M"),
-        },
+        "machine": machine_info(),
         "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
         "modes": rows,
         "ratios": ratios,
