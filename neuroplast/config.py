@@ -67,7 +67,9 @@ class SimulationConfig(Section):
         "euler", "numerical integration method for the neuron equations"
     )
     standalone_dir: str | None = param(
-        None, "where cpp_standalone writes its C++ project (default: a folder in the run dir)"
+        None,
+        "folder of the reusable cpp_standalone project slots slot-0, slot-1, ... (a run locks "
+        "one and rebuilds only what changed; default: $TMPDIR/neuroplast-standalone-$USER)",
     )
 
 
