@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 
 from neuroplast import storage  # noqa: E402
 from neuroplast.config import config_from_dict  # noqa: E402
+from neuroplast.storage import save_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COLOURS = {
@@ -86,10 +87,7 @@ def draw(out: Path, figure: Path) -> Path:
         fontsize=10,
     )
     fig.tight_layout()
-    figure.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figure, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return figure
+    return save_figure(fig, figure)
 
 
 def main() -> Path:

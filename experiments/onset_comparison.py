@@ -33,6 +33,7 @@ from neuroplast.config import load_config  # noqa: E402
 from neuroplast.experiment_plots import condition_colours, measure_label  # noqa: E402
 from neuroplast.protocol import condition_names  # noqa: E402
 from neuroplast.stats import bootstrap_ci, columns, read_measures, summarize  # noqa: E402
+from neuroplast.storage import save_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "onset_comparison"
@@ -227,10 +228,7 @@ def draw(cfg, out: Path, figure: Path, level: float) -> Path:
         fontsize=10,
     )
     fig.tight_layout()
-    figure.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figure, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return figure
+    return save_figure(fig, figure)
 
 
 def main() -> Path:

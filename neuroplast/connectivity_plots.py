@@ -15,18 +15,11 @@ matplotlib.use("Agg")  # files only; no display needed
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from neuroplast.storage import save_figure  # noqa: E402
+
 __all__ = ["plot_connectivity_matrices"]
 
 BOUNDARY_COLOUR = "white"
-
-
-def _save(fig, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
 
 
 def _draw_bounds(ax, bounds: Mapping[str, tuple[int, int]], n_cells: int) -> None:
@@ -98,4 +91,4 @@ def plot_connectivity_matrices(
         ax.set_xlabel("postsynaptic cell (ordered by assembly)")
     axes[0][0].set_ylabel("presynaptic cell (ordered by assembly)")
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=colour_label)
-    return _save(fig, Path(path))
+    return save_figure(fig, Path(path))

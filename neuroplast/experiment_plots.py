@@ -21,7 +21,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from neuroplast.stats import columns  # noqa: E402
-from neuroplast.storage import atomic_write  # noqa: E402
+from neuroplast.storage import save_figure  # noqa: E402
 
 __all__ = [
     "ACUTE_FIGURE_MEASURES",
@@ -114,18 +114,6 @@ def measure_label(measure: str) -> str:
     if measure.endswith("_hz"):
         return f"{measure.removesuffix('_hz')} (Hz)"
     return f"{measure} (model units)"
-
-
-def _save(fig, path: Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        atomic_write(
-            path, lambda tmp: fig.savefig(tmp, format=path.suffix[1:], dpi=120, bbox_inches="tight")
-        )
-    finally:
-        plt.close(fig)
-    return path
 
 
 def _summary_series(summary, measure: str) -> dict[str, dict[str, np.ndarray]]:
@@ -283,7 +271,7 @@ def plot_recovery_curves(
     ax.set_ylabel(ylabel or measure_label(measure))
     ax.set_title(title or f"{measure}: mean across seeds per condition", pad=16)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_measure_grid(
@@ -328,7 +316,7 @@ def plot_measure_grid(
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Measures across conditions: mean across seeds")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_comparisons(
@@ -423,7 +411,7 @@ def plot_comparisons(
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Differences between conditions (point estimate and interval)")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 # --------------------------------------------------------------------------- acute read-outs
@@ -570,7 +558,7 @@ def plot_acute(
     fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 0.97), fontsize=8)
     fig.suptitle(title or "Acute read-outs around each drug session: mean across seeds")
     fig.tight_layout(rect=(0, 0, 1, 0.98))
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_sessions(
@@ -641,4 +629,4 @@ def plot_sessions(
     fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Per-session read-outs: mean across seeds")
     fig.tight_layout(rect=(0, 0, 1, 0.94))
-    return _save(fig, path)
+    return save_figure(fig, path)

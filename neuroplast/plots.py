@@ -11,19 +11,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from neuroplast.recording import Recording  # noqa: E402
+from neuroplast.storage import save_figure
 
 __all__ = ["plot_raster", "plot_rates", "plot_run"]
 
 EXC_COLOUR = "#c0392b"
 INH_COLOUR = "#2471a3"
-
-
-def _save(fig, path: Path) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")
-    fig.savefig(tmp, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    tmp.replace(path)
-    return path
 
 
 def plot_raster(rec: Recording, path: Path, window: float = 2.0, max_neurons: int = 500) -> Path:
@@ -51,7 +44,7 @@ def plot_raster(rec: Recording, path: Path, window: float = 2.0, max_neurons: in
     ax.set_ylabel("neuron (E first, then I)")
     ax.set_title(f"Spike raster: {show_e} of {ne} E and {show_i} of {ni} I neurons")
     ax.legend(loc="upper right", markerscale=6, frameon=True)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _smooth(rate: np.ndarray, width: int) -> np.ndarray:
@@ -86,7 +79,7 @@ def plot_rates(rec: Recording, path: Path, smooth: float = 0.01) -> Path:
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper right")
     ax.set_title("Population firing rates")
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def _per_day(days: np.ndarray, cumulative: np.ndarray, width: float = 0.25):
@@ -143,7 +136,7 @@ def plot_slow(rec: Recording, path: Path) -> Path:
         axes[3].legend(loc="upper right", fontsize=8)
     axes[-1].set_xlabel("biological time (days)")
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_run(rec: Recording, out_dir: Path, raster_window: float = 2.0) -> list[Path]:

@@ -63,6 +63,22 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
             tmp.unlink()
 
 
+def save_figure(fig, path: Path, *, dpi: int = 120, tight: bool = True) -> Path:
+    """Write a matplotlib figure to ``path`` atomically (format from the suffix) and close it."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415  (only the plotting code needs it)
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    options = {"format": path.suffix[1:], "dpi": dpi}
+    if tight:
+        options["bbox_inches"] = "tight"
+    try:
+        atomic_write(path, lambda tmp: fig.savefig(tmp, **options))
+    finally:
+        plt.close(fig)
+    return path
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically."""
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))

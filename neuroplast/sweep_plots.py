@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 
 from neuroplast.stats import bootstrap_ci
-from neuroplast.storage import atomic_write
+from neuroplast.storage import save_figure
 from neuroplast.sweep import (
     DONE,
     FAILED,
@@ -706,14 +706,6 @@ def _new_figure(n_panels: int, ncols: int, size: tuple[float, float]):
     return fig, axes[:n_panels]
 
 
-def _save(fig, path: Path) -> Path:
-    """Write the figure as PNG to ``path`` atomically (temporary file, then os.replace)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
-    return path
-
-
 def _title(fig, data: SweepData, title: str) -> None:
     """Title and the run counts, wrapped to the figure's width."""
     width = max(40, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH))
@@ -817,7 +809,7 @@ def plot_response(
         )
     what = "mean across seeds at each point" if sampled else "mean across seeds (dots: seeds)"
     _title(fig, data, f"Response to {path}: {what}; {'; '.join(sorted(notes))}")
-    return _save(fig, out)
+    return save_figure(fig, out, dpi=110, tight=False)
 
 
 def plot_heatmap(
@@ -851,7 +843,7 @@ def plot_heatmap(
     others = [a.path for a in data.axes if a.path not in (x_path, y_path)]
     over = "seeds" + (f" and {', '.join(others)}" if others else "")
     _title(fig, data, f"Mean over {over}")
-    return _save(fig, out)
+    return save_figure(fig, out, dpi=110, tight=False)
 
 
 def _annotate(ax, values: np.ndarray) -> None:
@@ -908,7 +900,7 @@ def plot_sensitivity(
         "change; "
         f"bars: {ci:.0%} bootstrap CI (3 or more seeds)",
     )
-    return _save(fig, out)
+    return save_figure(fig, out, dpi=110, tight=False)
 
 
 def _draw_bars(ax, effects: list[Effect], colours: dict[str, Any]) -> None:
