@@ -25,14 +25,24 @@ from neuroplast.stats import read_measures, summarize
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path:
-    """Run configs/<name>.toml into OUT (default runs/<name>) and draw its figure."""
+def parser_for(name: str) -> argparse.ArgumentParser:
+    """The command line every named experiment shares: OUT, --set, --figure, --workers."""
     parser = argparse.ArgumentParser(description=f"Run the {name} experiment and draw its figure.")
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / name)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "figures" / f"{name}.png")
     parser.add_argument("--workers", type=int, default=1, help="runs at once (processes)")
-    args = parser.parse_args()
+    return parser
+
+
+def seeds_text(n: int) -> str:
+    """'1 seed' / 'n seeds', for figure titles."""
+    return f"{n} seed" if n == 1 else f"{n} seeds"
+
+
+def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path:
+    """Run configs/<name>.toml into OUT (default runs/<name>) and draw its figure."""
+    args = parser_for(name).parse_args()
     cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
     result = run_comparison(cfg, args.out, workers=args.workers)
     rows = read_measures(args.out / "measures.csv")

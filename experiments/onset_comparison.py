@@ -27,6 +27,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from named import parser_for, seeds_text  # noqa: E402
 
 from neuroplast.comparison import phases_of, run_comparison  # noqa: E402
 from neuroplast.config import load_config  # noqa: E402
@@ -40,16 +41,8 @@ NAME = "onset_comparison"
 RECOVERY = "recovery_index_ee_synapses"
 
 
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
-
-
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Run the onset comparison, draw its figure.")
-    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / NAME)
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "figures" / f"{NAME}.png")
-    parser.add_argument("--workers", type=int, default=1, help="runs at once (processes)")
+    parser = parser_for(NAME)
     parser.add_argument(
         "--level", type=float, default=0.5, help="recovery index whose first crossing is timed"
     )
@@ -223,7 +216,7 @@ def draw(cfg, out: Path, figure: Path, level: float) -> Path:
                 lo - start, hi - start, color="0.93" if name == "stress" else "1.0", lw=0, zorder=0
             )
     fig.suptitle(
-        f"{NAME}: {cfg.description}\n({_seeds(cfg.repeats)}; mean, 95 % bootstrap CI "
+        f"{NAME}: {cfg.description}\n({seeds_text(cfg.repeats)}; mean, 95 % bootstrap CI "
         "from 3 seeds; grey: stress phase)",
         fontsize=10,
     )

@@ -19,6 +19,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from named import parser_for, seeds_text  # noqa: E402
 
 from neuroplast.comparison import acute_summaries, phases_of, run_comparison  # noqa: E402
 from neuroplast.config import load_config  # noqa: E402
@@ -34,17 +35,8 @@ DAY = 86400.0
 BEFORE_NEXT = 0.05
 
 
-def _seeds(n: int) -> str:
-    return f"{n} seed" if n == 1 else f"{n} seeds"
-
-
 def _arguments() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Run the titration experiment, draw its figure.")
-    parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / NAME)
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "figures" / f"{NAME}.png")
-    parser.add_argument("--workers", type=int, default=1, help="runs at once (processes)")
-    return parser.parse_args()
+    return parser_for(NAME).parse_args()
 
 
 def _stress_window(cfg) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -173,7 +165,8 @@ def draw(cfg, out: Path, figure: Path) -> Path:
     axes[0, 1].legend(fontsize=7)
     axes[1, 1].legend(fontsize=7)
     fig.suptitle(
-        f"{NAME}: {cfg.description}\n({_seeds(cfg.repeats)}; mean, 95 % bootstrap CI from 3 seeds)",
+        f"{NAME}: {cfg.description}\n({seeds_text(cfg.repeats)}; mean, 95 % bootstrap CI "
+        "from 3 seeds)",
         fontsize=10,
     )
     fig.tight_layout()
