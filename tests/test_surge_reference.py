@@ -11,6 +11,13 @@ firing is set from a profile instead of from a network, so the answers are known
   the 6 h reference follows it.
 * A healthy population bursting 2.3-fold (the default network under ketamine) releases
   against both.
+* A steady population releases nothing when the set-point window closes, although its
+  set points were a first guess 0.4 of their measured value during the window
+  (setpoint.py: the cells start at target_rate, 5 Hz, and take their measured rates
+  when it closes; the quick network fires 11 Hz at start).  While the recent reference
+  followed the set points during the window, it held the first guess and the ratio
+  jumped when the window closed: a start-up surge in every arm (measured, 400 E /
+  100 I, day 1.1).
 """
 
 from __future__ import annotations
@@ -26,11 +33,21 @@ SET_POINT = 100.0  # Hz, summed over the population
 DAY = 86400.0
 
 
-def surge_response(reference: str, profile, days: float, burst_start: float | None) -> float:
+def surge_response(
+    reference: str,
+    profile,
+    days: float,
+    burst_start: float | None,
+    first_guess: float = 1.0,
+    window: float = 0.5,
+) -> float:
     """Peak synaptogenic drive of the compartment driven by ``profile(bio_day) -> ratio``.
 
     The clock runs at 1 day = 10 s, and at 1 h = 10 s for 6 h from ``burst_start`` (the
-    session clock of a dose).
+    session clock of a dose).  The set-point window lasts ``window`` seconds of network
+    time.  The summed set point is ``first_guess`` times its final
+    value until the set-point window closes, then the final value, as in setpoint.py:
+    the cells start at target_rate and take their measured rates when the window ends.
     """
     config = bdnf.BDNFConfig(release_reference=reference)
     resolution = 0.01  # s of network time per schedule step
@@ -57,7 +74,7 @@ def surge_response(reference: str, profile, days: float, burst_start: float | No
             stress_bdnf_factor=brian2.TimedArray([1.0], dt=dt),
             occupancy_exc=brian2.TimedArray([0.0], dt=dt),
             drive=brian2.TimedArray(activity * brian2.Hz, dt=dt),
-            set_point_window=0.5 * brian2.second,
+            set_point_window=window * brian2.second,
         )
         # a 10 ms step (the network uses 1 ms): the compartment's fastest time is the
         # 1 s smoothing of the ratio
@@ -65,9 +82,15 @@ def surge_response(reference: str, profile, days: float, burst_start: float | No
             1, bdnf.SURGE_EQUATIONS, method="euler", namespace=namespace, dt=10 * brian2.ms
         )
         cell.pool_ratio = 1.0
-        cell.pool_set_point = SET_POINT * brian2.Hz
-        cell.pool_reference = SET_POINT * brian2.Hz
+        cell.pool_set_point = first_guess * SET_POINT * brian2.Hz
+        cell.pool_reference = first_guess * SET_POINT * brian2.Hz
         cell.run_regularly("pool_activity = drive(t)", when="start")
+        namespace["final_set_point"] = SET_POINT * brian2.Hz
+        namespace["first_guess"] = first_guess
+        cell.run_regularly(
+            "pool_set_point = final_set_point * (first_guess + (1 - first_guess) * int(t >= set_point_window))",
+            when="start",
+        )
         monitor = brian2.StateMonitor(cell, "synaptogenic", record=0, dt=10 * brian2.ms)
         brian2.run(steps * dt, namespace={})
         return float(np.max(monitor.synaptogenic[0]))
@@ -98,3 +121,14 @@ def test_a_hypoactive_burst_releases_only_against_recent_firing():
 @pytest.mark.parametrize("reference", ["set_point", "recent"])
 def test_a_slow_recovery_releases_nothing(reference):
     assert surge_response(reference, slow_recovery, 7.0, burst_start=None) == 0.0
+
+
+def steady(day: float) -> float:
+    return 1.0
+
+
+@pytest.mark.parametrize("reference", ["set_point", "recent"])
+def test_no_surge_when_the_set_point_window_closes(reference):
+    # the default window, 10 s of network time (setpoint.py), is 1 day at 1 day = 10 s
+    peak = surge_response(reference, steady, 2.0, burst_start=None, first_guess=0.4, window=10.0)
+    assert peak == 0.0

@@ -67,7 +67,11 @@ averaged over ``reference_time`` (6 h, biological): the threshold detects a burs
 relative to the tissue's recent activity, as a releasable pool that refills at low
 activity and is depleted by bursts would (Solinas et al 2019 model such pools).  The
 6 h sit between a dose's burst (minutes to hours) and the days over which stress and
-recovery move the firing, so slow drifts release nothing.  Which reference is right
+recovery move the firing, so slow drifts release nothing.  While the set points are
+measured the reference follows the firing itself (smoothed like the ratio): the set
+points hold their first guess until the window closes, and a reference that followed
+them released a start-up surge in every arm when they jumped to the measured rates
+(ratio 1.5 at day 1.1, measured at 400 E / 100 I; tests/test_surge_reference.py).  Which reference is right
 is open; both are kept so that experiments can compare them.
 
 Why a threshold at all: with linear couplings only, the baseline is stable only if the
@@ -209,7 +213,7 @@ pool_set_point : Hz
 measuring = int(t < set_point_window) : 1
 pool_norm = recent_reference * pool_reference + (1 - recent_reference) * pool_set_point : Hz
 dpool_ratio/dt = ((1 - measuring) * pool_activity / (pool_norm + 1e-9 * Hz) + measuring - pool_ratio) / surge_smoothing : 1
-dpool_reference/dt = measuring * (pool_set_point - pool_reference) / surge_smoothing + (1 - measuring) * time_rate(t) * (pool_activity - pool_reference) / tau_reference : Hz
+dpool_reference/dt = measuring * (pool_activity - pool_reference) / surge_smoothing + (1 - measuring) * time_rate(t) * (pool_activity - pool_reference) / tau_reference : Hz
 surge_release = (1 - measuring) * stress_bdnf_factor(t) * (k_act_eff * clip(pool_ratio - release_threshold, 0, inf) + k_dir_eff * occupancy_exc(t)) : 1
 dbdnf_surge/dt = time_rate(t) * (surge_release - bdnf_surge) / tau_bdnf : 1
 dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
