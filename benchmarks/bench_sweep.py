@@ -1,21 +1,24 @@
 """Sweep throughput: runs per hour at 1 and 2 workers, and what reusing a C++ build saves.
 
-A sweep of ``--points`` values of the external drive over a plastic network (STDP and
-structural plasticity on, ``--n`` neurons, ``--duration`` of network time each), in
-cpp_standalone, three ways:
+A sweep of ``--points`` ketamine doses (0.05-1 mg/kg, a 40-min IV infusion 6 h into one
+biological day) over a plastic network (STDP and structural plasticity on, ``--n``
+neurons, ``--duration`` of network time each), in cpp_standalone, four ways:
 
-``cold``   every run builds its C++ project from scratch in a fresh folder (plain brian2:
-           ``set_device('cpp_standalone', directory=new)`` per run), 1 worker;
-``slots1`` the sweep's own runner: a worker locks a project slot and later runs rebuild
-           only the files that changed (neuroplast.experiment.standalone_project),
-           1 worker, starting from an empty slot folder (one cold build);
-``slots2`` the same with 2 workers (2 slots, two cold builds).
+``cold``      every run builds its C++ project from scratch in a fresh folder (plain
+              brian2: ``set_device('cpp_standalone', directory=new)`` per run), 1 worker;
+``rebuild1``  the sweep runner with re-runs off (``neuroplast sweep --rebuild``): a
+              worker locks a project slot and each later run rebuilds only the files
+              that changed (experiment.standalone_project), 1 worker;
+``rerun1``    the sweep runner as it is by default: the worker builds once and re-runs
+              the built program with each dose's schedules on its command line
+              (neuroplast/rerun.py), 1 worker;
+``rerun2``    the same with 2 workers (each builds once).
 
 Printed side by side: wall time, runs per hour, the mean compile and binary time per
-run (from brian2's timers, saved with each run), the compile-once saving
-(``slots1 / cold``, and a rebuilt run's cost relative to a cold build + run), and the
-scaling efficiency from 1 to 2 workers.  The modes run one after the other, in the
-order given by ``--modes``; on a shared machine, compare ratios from one invocation.
+run (from brian2's timers, saved with each run), what a re-run and a rebuilt run cost
+against a cold build + run, and the scaling from 1 to 2 workers.  The modes run one
+after the other, in the order given by ``--modes``; on a shared machine, compare ratios
+from one invocation.
 
     python benchmarks/bench_sweep.py                          # N = 4000, 20 points of 10 s
     python benchmarks/bench_sweep.py --n 1000 --points 6 --duration "2 s"   # a quick look
@@ -36,11 +39,11 @@ from neuroplast import storage
 from neuroplast.sweep import run_sweep, sweep_from_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = ("cold", "slots1", "slots2")
+MODES = ("cold", "rebuild1", "rerun1", "rerun2")
 
 
 def base_config(n: int, duration: str, p_connect: float, project_dir: Path) -> dict:
-    """The swept experiment: a plastic network, one biological day of slow processes."""
+    """The swept experiment: a plastic network over one biological day, one dose."""
     return {
         "name": "bench_sweep",
         "seed": 3,
@@ -53,17 +56,21 @@ def base_config(n: int, duration: str, p_connect: float, project_dir: Path) -> d
         "recording": {"n_traced": 0, "spikes": False},
         "plasticity": {"stdp": {"enabled": True}, "structural": {"enabled": True}},
         "timescale": {"enabled": True, "bio_duration": "1 day"},
+        "pharmacology": {
+            "doses": [{"drug": "ketamine", "route": "iv", "time": "6 h", "duration": "40 min"}]
+        },
         "output": {"figures": False},
     }
 
 
 def sweep_spec(args, project_dir: Path):
-    """The benchmark sweep: ``--points`` external rates over :func:`base_config`."""
-    rates = np.linspace(2.5, 3.5, args.points)
+    """The benchmark sweep: ``--points`` ketamine doses over :func:`base_config`."""
+    doses = np.linspace(0.05, 1.0, args.points)
     base = base_config(args.n, args.duration, args.p_connect, project_dir)
-    # one biological day runs for --duration of network time
+    # one biological day runs for --duration of network time, the dose's hours included
     seconds = float(args.duration.split()[0])
     base["timescale"]["rate"] = 86400.0 / seconds
+    base["timescale"]["session_rate"] = 86400.0 / seconds
     # MSP rewiring at most every tau_calcium / 10 of network time (SCIENCE.md §5.2)
     base["plasticity"]["structural"]["update_interval"] = f"{min(1.0, seconds / 10):g} s"
     data = {
@@ -73,7 +80,9 @@ def sweep_spec(args, project_dir: Path):
         "seed": 5,
         "repeats": 1,
         "kind": "grid",
-        "axes": [{"path": "external.rate", "values": [f"{r:.4f} Hz" for r in rates]}],
+        "axes": [
+            {"path": "pharmacology.doses.0.dose", "values": [f"{d:.4f} mg/kg" for d in doses]}
+        ],
     }
     return sweep_from_dict(data, name="bench_sweep")
 
@@ -94,7 +103,7 @@ def one_mode(mode: str, args, work: Path) -> dict:
     out = work / mode
     projects = work / f"{mode}-projects"
     spec = sweep_spec(args, projects)
-    workers = 2 if mode == "slots2" else 1
+    workers = 2 if mode.endswith("2") else 1
     start = time.perf_counter()
     result = run_sweep(
         spec,
@@ -102,11 +111,16 @@ def one_mode(mode: str, args, work: Path) -> dict:
         workers=workers,
         progress=False,
         runner=cold_runner if mode == "cold" else None,
+        reuse=mode.startswith("rerun"),
     )
     wall = time.perf_counter() - start
     times = run_wall_times(out, "runs/*")
     compile_s = [t.get("compile_s", float("nan")) for t in times]
     binary_s = [t.get("binary_s", float("nan")) for t in times]
+    # a run's whole cost: network set-up (or new schedules) + code generation, compile,
+    # binary and reading the results back
+    each_s = [t.get("setup_s", 0.0) + t.get("run_s", 0.0) for t in times]
+    reused = [bool(t.get("reused_build")) for t in times]
     return {
         "mode": mode,
         "workers": workers,
@@ -117,37 +131,31 @@ def one_mode(mode: str, args, work: Path) -> dict:
         "cold_compile_s": max(compile_s) if compile_s else float("nan"),
         "compile_s_each": compile_s,
         "binary_s_each": binary_s,
+        "run_s_each": each_s,
+        "reused_each": reused,
         "mean_compile_s": float(np.mean(compile_s)) if compile_s else float("nan"),
         "mean_binary_s": float(np.mean(binary_s)) if binary_s else float("nan"),
     }
 
 
 def summarise(rows: dict[str, dict]) -> dict:
+    """Ratios between modes: per-run costs against a cold run, and worker scaling."""
     ratios = {}
-    if "cold" in rows and "slots1" in rows:
-        cold, slots = rows["cold"], rows["slots1"]
-        ratios["slots1_over_cold_wall"] = slots["wall_s"] / cold["wall_s"]
-        # a rebuilt run (all but the slowest build: the slot's cold one) against a cold
-        # build + run; the run directories are not in time order
-        order = np.argsort(slots["compile_s_each"])[:-1]
-        rebuilt = [
-            c + b
-            for c, b in zip(
-                np.asarray(slots["compile_s_each"])[order],
-                np.asarray(slots["binary_s_each"])[order],
-                strict=True,
-            )
-        ]
-        cold_each = [
-            c + b for c, b in zip(cold["compile_s_each"], cold["binary_s_each"], strict=True)
-        ]
-        if rebuilt and cold_each:
-            ratios["rebuilt_run_over_cold_run"] = float(np.median(rebuilt) / np.median(cold_each))
-            ratios["rebuild_over_cold_build_plus_run"] = float(
-                np.median(np.asarray(slots["compile_s_each"])[order]) / np.median(cold_each)
-            )
-    if "slots1" in rows and "slots2" in rows:
-        speedup = rows["slots2"]["runs_per_hour"] / rows["slots1"]["runs_per_hour"]
+    cold = rows.get("cold")
+    cold_run = float(np.median(cold["run_s_each"])) if cold and cold["run_s_each"] else None
+    if cold_run and "rebuild1" in rows:
+        # all but the slowest build (the slot's cold one); run folders are not in time order
+        each = np.sort(np.asarray(rows["rebuild1"]["run_s_each"]))[:-1]
+        if len(each):
+            ratios["rebuilt_run_over_cold_run"] = float(np.median(each)) / cold_run
+    if cold_run and "rerun1" in rows:
+        r = rows["rerun1"]
+        each = [s for s, again in zip(r["run_s_each"], r["reused_each"], strict=True) if again]
+        if each:
+            ratios["rerun_over_cold_run"] = float(np.median(each)) / cold_run
+        ratios["rerun1_over_cold_wall"] = r["wall_s"] / cold["wall_s"]
+    if "rerun1" in rows and "rerun2" in rows:
+        speedup = rows["rerun2"]["runs_per_hour"] / rows["rerun1"]["runs_per_hour"]
         ratios["throughput_2_over_1"] = speedup
         ratios["scaling_efficiency"] = speedup / 2.0
     return ratios

@@ -17,6 +17,8 @@ from pathlib import Path
 import brian2
 import numpy as np
 
+from neuroplast import rerun
+
 __all__ = ["BACKENDS", "brian_backend", "is_standalone"]
 
 BACKENDS = ("cython", "numpy", "cpp_standalone")
@@ -42,6 +44,8 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
     """
     if backend not in BACKENDS:
         raise ValueError(f"simulation.backend = {backend!r}: expected one of {BACKENDS}")
+    # a standalone program held for re-runs (rerun.py) keeps brian2's device: reset it
+    rerun.release()
     # Objects of an earlier model that are still in memory keep their names, and brian2
     # then renames the new model's code objects ("neurons_stateupdater_codeobject_1"):
     # new source files, so a full C++ rebuild (and new Cython extensions) every time.

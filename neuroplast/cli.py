@@ -116,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the number of runs and the first points, and exit",
     )
     sweep.add_argument("--csv", action="store_true", help="also write OUT/sweep.csv")
+    sweep.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="cpp_standalone: build every run, never re-run a built program with new "
+        "dose or stress values (the default re-runs it: neuroplast/rerun.py)",
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
     validate = sub.add_parser(
@@ -210,7 +216,9 @@ def _cmd_run(args) -> int:
     )
     result = run_experiment(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
     s = result.summary
-    print(f"  seed {result.seeds.root}; wall time {sum(result.recording.wall_time.values()):.1f} s")
+    wall = result.recording.wall_time  # run_s includes the C++ compile and binary times
+    seconds = wall.get("setup_s", 0.0) + wall.get("run_s", 0.0)
+    print(f"  seed {result.seeds.root}; wall time {seconds:.1f} s")
     print(
         f"  E {s['mean_rate_exc_hz']:.2f} Hz (CV {s['cv_isi_exc']:.2f}), "
         f"I {s['mean_rate_inh_hz']:.2f} Hz (CV {s['cv_isi_inh']:.2f})"
@@ -262,6 +270,7 @@ def _cmd_sweep(args) -> int:
         retry_failed=args.retry_failed,
         progress=not args.quiet,
         csv=args.csv,
+        reuse=not args.rebuild,
     )
     print(
         f"  {result.runs} run(s): ran {len(result.ran)}, kept {len(result.kept)}, "

@@ -21,6 +21,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 
+from neuroplast import rerun
 from neuroplast.backend import brian_backend, is_standalone
 from neuroplast.config import ExperimentConfig
 from neuroplast.model.network import (
@@ -172,7 +173,13 @@ def _progress_reporter(show: bool):
     return report, bar.close
 
 
-def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) -> Recording:
+def simulate(
+    cfg: ExperimentConfig,
+    seeds: RunSeeds,
+    *,
+    progress: bool = False,
+    reuse_build: bool = False,
+) -> Recording:
     """Build and run the network of ``cfg`` with ``seeds``; return what was recorded.
 
     Parameters
@@ -183,6 +190,11 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
         Seeds of this run (see :func:`derive_seeds`).
     progress : bool
         Show a progress bar (runtime backends; standalone prints brian2's text report).
+    reuse_build : bool
+        cpp_standalone only: keep the built program in this process after the run and
+        re-run it, without building, for a later run that differs only in run-time
+        values (dose amounts, stress severities: :mod:`neuroplast.rerun`).  The sweep
+        runner asks for this; by default brian2 is reset after every run.
 
     Returns
     -------
@@ -190,6 +202,12 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
     """
     sim = cfg.simulation
     standalone = is_standalone(sim.backend)
+    key = rerun.build_key(cfg.resolved(), seeds.as_dict()) if standalone and reuse_build else None
+    if key is not None and (program := rerun.held(key)) is not None:
+        recording = _rerun(cfg, program)
+        if recording is not None:
+            return recording
+    rerun.release()  # first, so that its project slot is free for this build
     wall: dict[str, float] = {}
     with ExitStack() as stack:
         project = stack.enter_context(standalone_project(cfg)) if standalone else None
@@ -213,15 +231,40 @@ def simulate(cfg: ExperimentConfig, seeds: RunSeeds, *, progress: bool = False) 
             snapshots = _run_with_snapshots(cfg, model, duration, report, standalone)
         finally:
             close()
+        readers = {}
         if standalone:
             brian2.device.build(directory=str(project), compile=True, run=True)
             timers = brian2.device.timers
             wall["compile_s"] = float(timers["compile"]["make"] or 0.0)
             wall["binary_s"] = float(timers["run_binary"] or 0.0)
-            snapshots = {name: read() for name, read in snapshots.items()}
+            readers = snapshots
+            snapshots = {name: read() for name, read in readers.items()}
         wall["run_s"] = time.perf_counter() - start
         recording = _collect(cfg, model)
         recording.snapshots = snapshots
+        if key is not None and model.schedules is not None:
+            # keep the program, its brian2 objects and its locked slot for a re-run
+            program = rerun.BuiltProgram(key, stack.pop_all(), project, model, readers)
+            rerun.hold(program)
+    recording.wall_time = wall
+    return recording
+
+
+def _rerun(cfg: ExperimentConfig, program: rerun.BuiltProgram) -> Recording | None:
+    """Run a held program again with ``cfg``'s schedules; None if it must be rebuilt."""
+    start = time.perf_counter()
+    schedules = build_schedules(cfg, drug_curves(cfg))
+    args = program.run_args(schedules)
+    if args is None:
+        return None
+    setup = time.perf_counter() - start
+    start = time.perf_counter()
+    wall = {"setup_s": setup, **program.rerun(schedules, args)}
+    snapshots = {name: read() for name, read in program.snapshot_readers.items()}
+    wall["run_s"] = time.perf_counter() - start
+    recording = _collect(cfg, program.model)
+    recording.snapshots = snapshots
+    wall["reused_build"] = float(program.runs - 1)
     recording.wall_time = wall
     return recording
 
@@ -416,7 +459,12 @@ class RunResult:
 
 
 def run_experiment(
-    cfg: ExperimentConfig, out_dir: Path, *, overwrite: bool = False, progress: bool = False
+    cfg: ExperimentConfig,
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    reuse_build: bool = False,
 ) -> RunResult:
     """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
 
@@ -430,6 +478,8 @@ def run_experiment(
         Replace an existing run directory.
     progress : bool
         Show a progress bar.
+    reuse_build : bool
+        Passed to :func:`simulate` (the sweep runner's compile once, run many).
     """
     from neuroplast import storage
     from neuroplast.measures import measure_rows
@@ -438,7 +488,7 @@ def run_experiment(
     cfg = resolve_seed(cfg)
     seeds = run_seeds(cfg)
     with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
-        recording = simulate(cfg, seeds, progress=progress)
+        recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
         rows = measure_rows(
             recording,
             cfg.condition,

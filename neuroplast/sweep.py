@@ -884,6 +884,7 @@ class RunTask:
     config: dict[str, Any]
     run_dir: str
     label: str
+    reuse: bool = True
 
 
 @dataclass(frozen=True)
@@ -896,11 +897,15 @@ class RunOutcome:
     error: str = ""
 
 
-def run_one(cfg: ExperimentConfig, run_dir: Path) -> None:
-    """Simulate one sweep run into ``run_dir`` (the default runner of :func:`execute_run`)."""
+def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
+    """Simulate one sweep run into ``run_dir`` (the default runner of :func:`execute_run`).
+
+    With ``reuse`` a cpp_standalone run keeps its built program in the worker, and the
+    worker's next run re-runs it if it differs only in run-time values (rerun.py).
+    """
     from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
-    run_experiment(cfg, Path(run_dir), overwrite=Path(run_dir).exists())
+    run_experiment(cfg, Path(run_dir), overwrite=Path(run_dir).exists(), reuse_build=reuse)
 
 
 def _prepare_worker() -> None:
@@ -935,8 +940,14 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     start = time.perf_counter()
     try:
         cfg = config_from_dict(task.config)
-        (runner or run_one)(cfg, run_dir)
+        if runner is None:
+            run_one(cfg, run_dir, reuse=task.reuse)
+        else:
+            runner(cfg, run_dir)
     except Exception as err:  # noqa: BLE001 -- any failure of a run is recorded, not raised
+        from neuroplast import rerun  # noqa: PLC0415
+
+        rerun.release()  # a program that failed is not reused
         message = f"{type(err).__name__}: {err}".strip()
         _write_error(run_dir, message, traceback.format_exc())
         return RunOutcome(task.run_id, FAILED, time.perf_counter() - start, message)
@@ -1056,6 +1067,7 @@ def run_sweep(
     progress: bool = True,
     csv: bool = False,
     runner: Runner | None = None,
+    reuse: bool = True,
 ) -> SweepResult:
     """Run (or resume) every run of a sweep on dask.distributed and write its table.
 
@@ -1079,6 +1091,10 @@ def run_sweep(
         Also write ``sweep.csv``.
     runner : callable, optional
         ``runner(cfg, run_dir)`` instead of :func:`run_one` (tests).
+    reuse : bool
+        cpp_standalone: a worker re-runs its built program for the next run of the same
+        (condition, seed) that differs only in run-time values (dose amounts, stress
+        severities: rerun.py) instead of building again; False builds every run.
 
     Returns
     -------
@@ -1113,8 +1129,13 @@ def run_sweep(
         elif status == FAILED and not retry_failed:
             result.failed.append(run.run_id)
         else:
-            task = RunTask(run.run_id, run.config, str(runs_dir / run.run_id), run.point.label())
+            task = RunTask(
+                run.run_id, run.config, str(runs_dir / run.run_id), run.point.label(), reuse
+            )
             todo.append(task)
+    # the runs of one (condition, seed) one after the other: a worker that built one of
+    # them can re-run its program for the next (rerun.py); sorted() keeps point order
+    todo = sorted(todo, key=lambda t: (str(t.config.get("condition")), str(t.config.get("seed"))))
 
     bar = tqdm(
         total=len(distinct),

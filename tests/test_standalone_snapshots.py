@@ -5,6 +5,13 @@ per-snapshot variables between the ``run`` calls of one program (experiment.py).
 here on a small protocol: every probe day has its snapshot; the first one is the initial
 graph; the last one, taken at the end of the protocol, is the final pool (same synapses
 and birth days); births inside a snapshot never postdate it.
+
+Compile once, run many (rerun.py): the numbers of a re-run must be those of a fresh
+build of the same config and seed.  A ketamine dose of 0.5 mg/kg is run once on its own
+build, and once by re-running the program built for 0.25 mg/kg with the new
+concentration and occupancy curves passed on the command line; the two doses must give
+different networks (else the check could not fail).  The tests share one project
+folder, so that only the first build is cold.
 """
 
 from __future__ import annotations
@@ -13,17 +20,29 @@ import numpy as np
 import pytest
 from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
-from neuroplast import protocol
+from neuroplast import protocol, rerun
 from neuroplast.config import config_from_dict
 from neuroplast.experiment import run_seeds, simulate
 
 
-@pytest.mark.standalone
-def test_standalone_run_stores_a_snapshot_at_every_probe(tmp_path):
+@pytest.fixture(scope="module")
+def project_dir(tmp_path_factory):
+    """One C++ project folder for this module: later builds are incremental."""
+    return tmp_path_factory.mktemp("cpp")
+
+
+def probed_config(project_dir, dose: str = "0.5 mg/kg"):
+    """The small two-phase protocol, ketamine + therapy, probed in both phases."""
     data = _config()
-    data["simulation"] = {"backend": "cpp_standalone", "standalone_dir": str(tmp_path / "cpp")}
+    data["simulation"] = {"backend": "cpp_standalone", "standalone_dir": str(project_dir)}
     data["protocol"]["probes"] = [{"phase": "baseline"}, {"phase": "treatment"}]
-    cfg = protocol.resolve_condition(config_from_dict(data), "ketamine_therapy")
+    data["protocol"]["doses"][0]["dose"] = dose
+    return protocol.resolve_condition(config_from_dict(data), "ketamine_therapy")
+
+
+@pytest.mark.standalone
+def test_standalone_run_stores_a_snapshot_at_every_probe(project_dir):
+    cfg = probed_config(project_dir)
     assert [float(d) / 86400 for d in cfg.recording.snapshots] == [0.0, 0.5, 1.0]
 
     rec = simulate(cfg, run_seeds(cfg))
@@ -45,3 +64,35 @@ def test_standalone_run_stores_a_snapshot_at_every_probe(tmp_path):
         assert snap["birth_day"].max() <= float(name[4:]) + 1e-3
     # the plastic network did change between the probes
     assert not np.array_equal(rec.snapshots["day_0.5"]["w"], last["w"])
+
+
+@pytest.mark.standalone
+def test_a_rerun_gives_the_numbers_of_a_fresh_build(project_dir):
+    low, high = probed_config(project_dir, "0.25 mg/kg"), probed_config(project_dir, "0.5 mg/kg")
+    try:
+        fresh = simulate(high, run_seeds(high))
+        built = simulate(low, run_seeds(low), reuse_build=True)
+        again = simulate(high, run_seeds(high), reuse_build=True)
+    finally:
+        rerun.release()
+    assert again.wall_time.get("reused_build") == 1.0
+    assert again.wall_time["compile_s"] == 0.0
+
+    # the doses make a difference (so the comparison below can fail) ...
+    assert not np.allclose(built.schedules["occupancy_inh"], fresh.schedules["occupancy_inh"])
+    assert not np.array_equal(built.rate_exc, fresh.rate_exc)
+    assert not np.array_equal(built.slow["activity"], fresh.slow["activity"])
+    # ... and the re-run reproduces the fresh build exactly
+    np.testing.assert_array_equal(again.rate_exc, fresh.rate_exc)
+    np.testing.assert_array_equal(again.rate_inh, fresh.rate_inh)
+    np.testing.assert_array_equal(
+        again.schedules["occupancy_inh"], fresh.schedules["occupancy_inh"]
+    )
+    assert sorted(again.slow) == sorted(fresh.slow)
+    for name, values in fresh.slow.items():
+        np.testing.assert_array_equal(again.slow[name], values, err_msg=name)
+    for name in ("i", "j", "w", "alive", "birth_day"):
+        np.testing.assert_array_equal(again.ee_pool[name], fresh.ee_pool[name], err_msg=name)
+    assert sorted(again.snapshots) == sorted(fresh.snapshots)
+    for day, snap in fresh.snapshots.items():
+        np.testing.assert_array_equal(again.snapshots[day]["w"], snap["w"], err_msg=day)

@@ -88,7 +88,8 @@ def surge_response(
         namespace["final_set_point"] = SET_POINT * brian2.Hz
         namespace["first_guess"] = first_guess
         cell.run_regularly(
-            "pool_set_point = final_set_point * (first_guess + (1 - first_guess) * int(t >= set_point_window))",
+            "pool_set_point = final_set_point"
+            " * (first_guess + (1 - first_guess) * int(t >= set_point_window))",
             when="start",
         )
         monitor = brian2.StateMonitor(cell, "synaptogenic", record=0, dt=10 * brian2.ms)
