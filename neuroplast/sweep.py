@@ -91,10 +91,14 @@ per machine (e.g. node-local disk) is set in brian2's preference file
 (``codegen.runtime.cython.cache_dir``).  cpp_standalone runs build in project slots
 (:func:`neuroplast.experiment.standalone_project`): a worker locks a slot folder for a
 run, so concurrent builds never share one, and the next run in that slot recompiles
-only the source files that changed (compile once, then small rebuilds: the seed and
-the synapse arrays change main.cpp, objects.cpp and the synapse-creation code; the
-model's code objects stay).  :func:`neuroplast.backend.brian_backend` reinitialises the
-device after each build.
+only the source files that changed (the seed and the synapse arrays change main.cpp,
+objects.cpp and the synapse-creation code; the model's code objects stay).  Compile
+once, run many: a worker keeps its last built program, and a next run of the same
+(condition, seed) that differs only in dose amounts or stress severities re-runs it
+with the new schedules as brian2 ``run_args`` (:mod:`neuroplast.rerun`; the sweep sorts
+the runs of one (condition, seed) together; ``reuse=False`` / ``--rebuild`` turns it
+off).  Otherwise :func:`neuroplast.backend.brian_backend` reinitialises the device
+after each build.
 
 Table
 -----
