@@ -5,7 +5,8 @@ biological day) over a plastic network (STDP and structural plasticity on, ``--n
 neurons, ``--duration`` of network time each), in cpp_standalone, four ways:
 
 ``cold``      every run builds its C++ project from scratch in a fresh folder (plain
-              brian2: ``set_device('cpp_standalone', directory=new)`` per run), 1 worker;
+              brian2: ``set_device('cpp_standalone', directory=new)`` per run), 1 worker,
+              the first ``--cold-points`` doses only (5: every cold run costs the same);
 ``rebuild1``  the sweep runner with re-runs off (``neuroplast sweep --rebuild``): a
               worker locks a project slot and each later run rebuilds only the files
               that changed (experiment.standalone_project), 1 worker;
@@ -63,9 +64,9 @@ def base_config(n: int, duration: str, p_connect: float, project_dir: Path) -> d
     }
 
 
-def sweep_spec(args, project_dir: Path):
-    """The benchmark sweep: ``--points`` ketamine doses over :func:`base_config`."""
-    doses = np.linspace(0.05, 1.0, args.points)
+def sweep_spec(args, project_dir: Path, points: int):
+    """The benchmark sweep: the first ``points`` of ``--points`` doses over :func:`base_config`."""
+    doses = np.linspace(0.05, 1.0, args.points)[:points]
     base = base_config(args.n, args.duration, args.p_connect, project_dir)
     # one biological day runs for --duration of network time, the dose's hours included
     seconds = float(args.duration.split()[0])
@@ -102,7 +103,9 @@ def cold_runner(cfg, run_dir: Path) -> None:
 def one_mode(mode: str, args, work: Path) -> dict:
     out = work / mode
     projects = work / f"{mode}-projects"
-    spec = sweep_spec(args, projects)
+    # every cold run costs the same: a few measure it (the first --cold-points doses)
+    points = min(args.points, args.cold_points) if mode == "cold" else args.points
+    spec = sweep_spec(args, projects, points)
     workers = 2 if mode.endswith("2") else 1
     start = time.perf_counter()
     result = run_sweep(
@@ -165,6 +168,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=4000, help="neurons (80 %% E)")
     parser.add_argument("--points", type=int, default=20)
+    parser.add_argument(
+        "--cold-points", type=int, default=5, help="runs of the cold mode (each costs the same)"
+    )
     parser.add_argument("--duration", default="10 s", help="network time per run")
     parser.add_argument("--p-connect", type=float, default=0.02)
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
@@ -176,7 +182,7 @@ def main(argv=None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     rows = {}
     for mode in args.modes:
-        print(f"{mode}: {args.points} runs ...", flush=True)
+        print(f"{mode}: ...", flush=True)
         rows[mode] = one_mode(mode, args, work)
         r = rows[mode]
         print(
