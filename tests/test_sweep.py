@@ -290,6 +290,39 @@ def test_one_and_two_workers_give_identical_tables(two_worker_sweep, tmp_path):
     assert table_text(single.table) == table_text(out / "sweep.parquet")
 
 
+@pytest.mark.slow
+def test_a_worker_started_by_a_jobqueue_batch_script_runs_the_sweep(two_worker_sweep, tmp_path):
+    """As far as SLURM can be tested without SLURM: dask-jobqueue's cluster writes the
+    batch script it would submit; its worker command, run here as the job would run it,
+    joins the cluster's scheduler and runs the sweep given the cluster's client (the
+    usage neuroplast/sweep.py and docs/sweeps_on_a_cluster.md document), with the same
+    table as the local 2-worker sweep."""
+    jobqueue = pytest.importorskip("dask_jobqueue")
+    from dask.distributed import Client
+
+    spec, reference, _, _ = two_worker_sweep
+    cluster = jobqueue.SLURMCluster(
+        cores=1, processes=1, memory="2GB", walltime="00:10:00", local_directory=str(tmp_path)
+    )
+    worker = None
+    try:
+        command = cluster.job_script().strip().splitlines()[-1]
+        assert "dask_worker" in command and cluster.scheduler_address in command
+        log = (tmp_path / "worker.log").open("w")
+        # the batch job
+        worker = subprocess.Popen(command, shell=True, cwd=tmp_path, stdout=log, stderr=log)
+        with Client(cluster) as client:
+            client.wait_for_workers(1, timeout=60)
+            result = run_sweep(spec, tmp_path / "out", client=client, progress=False)
+        assert len(result.ran) == 4 and not result.failed
+        assert table_text(result.table) == table_text(reference / "sweep.parquet")
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+        cluster.close()
+
+
 def fail_above_three_hz(cfg, run_dir):
     """A runner that breaks every run whose external rate is above 2.9 Hz."""
     if float(cfg.external.rate) > 2.9:
