@@ -102,12 +102,13 @@ def _load_snapshot(model, snapshot: dict) -> None:
     ):
         raise ValueError("snapshot synapses are not in the rebuilt candidate pool (wrong seed?)")
     index = order[where]
-    alive = np.zeros(len(keys))
-    alive[index] = 1.0
-    w = np.asarray(pool.w[:], dtype=float)
-    w[index] = np.asarray(snapshot["w"], dtype=float)
-    pool.alive = alive
-    pool.w = w
+    # not named after the pool's variables: brian2 warns when a local name shadows one
+    live = np.zeros(len(keys))
+    live[index] = 1.0
+    weights = np.asarray(pool.w[:], dtype=float)
+    weights[index] = np.asarray(snapshot["w"], dtype=float)
+    pool.alive = live
+    pool.w = weights
 
 
 def _rate(i: np.ndarray, t: np.ndarray, cells: np.ndarray, windows) -> float:

@@ -52,7 +52,9 @@ old ones.  Points that resolve to the same config share one run.  A run director
 written atomically (:func:`neuroplast.storage.staged_run_dir`); a run counts as finished
 when its measures.csv exists and its data.h5 opens, and is then skipped.  A run that
 raises writes ``error.txt`` (message and traceback) into its directory, atomically, and
-the sweep goes on; the next invocation skips it unless ``retry_failed``.  A killed sweep
+the sweep goes on; the next invocation skips it unless ``retry_failed``.  Every run's
+directory also gets its log: ``sweep_run.json`` (host, process, wall time) and
+``run.log`` (brian2's and neuroplast's messages, INFO and up, and Python warnings).  A killed sweep
 (Ctrl-C, SIGTERM, a dead worker) loses no finished run; leftover hidden staging folders
 are removed when the sweep starts again.  ``OUT/sweep.json`` records the plan (runs,
 seeds, swept values), so the table can be rebuilt from the directories alone
@@ -206,6 +208,10 @@ TABLE_FILE = "sweep.parquet"
 CSV_FILE = "sweep.csv"
 ERROR_FILE = "error.txt"
 RUN_LOG_FILE = "sweep_run.json"
+#: brian2's and neuroplast's log messages (INFO and up) and Python warnings of one run.
+RUN_MESSAGES_FILE = "run.log"
+
+_LOG = logging.getLogger("neuroplast.sweep")
 
 DONE, FAILED, TO_RUN, MISSING = "done", "failed", "todo", "missing"
 
@@ -926,6 +932,39 @@ def _write_error(run_dir: Path, message: str, trace: str) -> None:
     storage.atomic_write(run_dir / ERROR_FILE, lambda tmp: tmp.write_text(text))
 
 
+@contextlib.contextmanager
+def _captured_messages() -> Iterator[list[str]]:
+    """Collect the log records (INFO and up) and warnings emitted while a run runs."""
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Collect(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger(name) for name in ("brian2", "neuroplast", "py.warnings")]
+    levels = [logger.level for logger in loggers]
+    logging.captureWarnings(True)
+    for logger in loggers:
+        logger.addHandler(handler)
+        if logger.getEffectiveLevel() > logging.INFO:
+            logger.setLevel(logging.INFO)  # brian2's console handler keeps its own level
+    try:
+        yield lines
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.removeHandler(handler)
+            logger.setLevel(level)
+        logging.captureWarnings(False)
+
+
+def _write_messages(run_dir: Path, lines: list[str]) -> None:
+    if run_dir.exists():
+        text = "\n".join(lines) + ("\n" if lines else "")
+        storage.atomic_write(run_dir / RUN_MESSAGES_FILE, lambda tmp: tmp.write_text(text))
+
+
 def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     """Run one task on a worker; an exception is written to ``error.txt``, not raised.
 
@@ -942,19 +981,27 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     _prepare_worker()
     run_dir = Path(task.run_dir)
     start = time.perf_counter()
-    try:
-        cfg = config_from_dict(task.config)
-        if runner is None:
-            run_one(cfg, run_dir, reuse=task.reuse)
-        else:
-            runner(cfg, run_dir)
-    except Exception as err:  # noqa: BLE001 -- any failure of a run is recorded, not raised
-        from neuroplast import rerun  # noqa: PLC0415
+    with _captured_messages() as messages:
+        _LOG.info(
+            "run %s (%s) on %s, pid %d", task.run_id, task.label, socket.gethostname(), os.getpid()
+        )
+        try:
+            cfg = config_from_dict(task.config)
+            if runner is None:
+                run_one(cfg, run_dir, reuse=task.reuse)
+            else:
+                runner(cfg, run_dir)
+        except Exception as err:  # noqa: BLE001 -- any failure of a run is recorded, not raised
+            from neuroplast import rerun  # noqa: PLC0415
 
-        rerun.release()  # a program that failed is not reused
-        message = f"{type(err).__name__}: {err}".strip()
-        _write_error(run_dir, message, traceback.format_exc())
-        return RunOutcome(task.run_id, FAILED, time.perf_counter() - start, message)
+            rerun.release()  # a program that failed is not reused
+            message = f"{type(err).__name__}: {err}".strip()
+            _write_error(run_dir, message, traceback.format_exc())
+            _LOG.error("failed after %.1f s: %s", time.perf_counter() - start, message)
+            _write_messages(run_dir, messages)
+            return RunOutcome(task.run_id, FAILED, time.perf_counter() - start, message)
+        _LOG.info("finished in %.1f s", time.perf_counter() - start)
+    _write_messages(run_dir, messages)
     wall = time.perf_counter() - start
     (run_dir / ERROR_FILE).unlink(missing_ok=True)  # a retried run that now worked
     log = {

@@ -339,6 +339,11 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     failed_dir = out / "runs" / result.failed[0]
     text = (failed_dir / "error.txt").read_text()
     assert text.startswith("RuntimeError: injected failure") and "Traceback" in text
+    # each run has its log: the finished one its host and wall time, both their messages
+    done_dir = out / "runs" / result.ran[0]
+    assert json.loads((done_dir / "sweep_run.json").read_text())["wall_s"] > 0
+    assert "finished in" in (done_dir / "run.log").read_text()
+    assert "injected failure" in (failed_dir / "run.log").read_text()
     rows = pq.read_table(result.table).to_pylist()
     failed_rows = [r for r in rows if r["status"] == "failed"]
     assert len(failed_rows) == 1 and failed_rows[0]["external.rate"] == "3 Hz"
