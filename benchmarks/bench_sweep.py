@@ -9,7 +9,8 @@ neurons, ``--duration`` of network time each), in cpp_standalone, four ways:
               the first ``--cold-points`` doses only (5: every cold run costs the same);
 ``rebuild1``  the sweep runner with re-runs off (``neuroplast sweep --rebuild``): a
               worker locks a project slot and each later run rebuilds only the files
-              that changed (experiment.standalone_project), 1 worker;
+              that changed (experiment.standalone_project), 1 worker, also the first
+              ``--cold-points`` doses only;
 ``rerun1``    the sweep runner as it is by default: the worker builds once and re-runs
               the built program with each dose's schedules on its command line
               (neuroplast/rerun.py), 1 worker;
@@ -103,8 +104,9 @@ def cold_runner(cfg, run_dir: Path) -> None:
 def one_mode(mode: str, args, work: Path) -> dict:
     out = work / mode
     projects = work / f"{mode}-projects"
-    # every cold run costs the same: a few measure it (the first --cold-points doses)
-    points = min(args.points, args.cold_points) if mode == "cold" else args.points
+    # every cold run costs the same, and so does every rebuilt one: a few measure it
+    few = mode in ("cold", "rebuild1")
+    points = min(args.points, args.cold_points) if few else args.points
     spec = sweep_spec(args, projects, points)
     workers = 2 if mode.endswith("2") else 1
     start = time.perf_counter()
@@ -169,7 +171,10 @@ def main(argv=None) -> int:
     parser.add_argument("--n", type=int, default=4000, help="neurons (80 %% E)")
     parser.add_argument("--points", type=int, default=20)
     parser.add_argument(
-        "--cold-points", type=int, default=5, help="runs of the cold mode (each costs the same)"
+        "--cold-points",
+        type=int,
+        default=5,
+        help="runs of the cold and rebuild1 modes (their runs cost the same after the first)",
     )
     parser.add_argument("--duration", default="10 s", help="network time per run")
     parser.add_argument("--p-connect", type=float, default=0.02)
