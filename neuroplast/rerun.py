@@ -47,14 +47,16 @@ __all__ = ["RUNTIME_PATHS", "BuiltProgram", "build_key", "held", "hold", "releas
 
 #: Config paths whose values reach a standalone program only through the values of its
 #: schedule TimedArrays (schedules.py): dose amounts (concentration and occupancy
-#: curves) and stress severities (stress level and BDNF suppression).
+#: curves), stress severities (stress level) and the BDNF suppression by stress.
 RUNTIME_PATHS = (
     "protocol.doses.*.dose",
     "pharmacology.doses.*.dose",
-    "pharmacology.escalation.start_dose",
+    "pharmacology.escalation.start",
     "pharmacology.escalation.step",
+    "pharmacology.escalation.cap",
     "protocol.stress.*.severity",
     "stress.episodes.*.severity",
+    "stress.bdnf_suppression",
 )
 
 #: Placeholder for a run-time value in :func:`build_key`.

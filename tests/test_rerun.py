@@ -25,6 +25,9 @@ def test_runtime_values_leave_the_build_key_unchanged():
     seeds = {"connectivity": 1, "initial": 2, "brian": 3}
     assert rerun.build_key(base, seeds) == rerun.build_key(other, seeds)
     assert rerun.build_key(base, seeds) != rerun.build_key(base, {**seeds, "brian": 4})
+    milder = _resolved("0.25 mg/kg")
+    milder["stress"]["bdnf_suppression"] = 0.2
+    assert rerun.build_key(base, seeds) == rerun.build_key(milder, seeds)
     changed = _resolved("0.25 mg/kg")
     changed["network"]["n_exc"] = 201
     assert rerun.build_key(base, seeds) != rerun.build_key(changed, seeds)
