@@ -57,6 +57,7 @@ def draw(out: Path, figure: Path) -> Path:
     threshold = cfg.bdnf.release_threshold
     runs = finished_runs(out)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    levels = {}
     for condition, slows in runs.items():
         colour = COLOURS.get(condition, "k")
         day = np.asarray(slows[0]["bio_days"])
@@ -67,6 +68,8 @@ def draw(out: Path, figure: Path) -> Path:
         ratio = np.mean([np.asarray(s["pool_ratio"]).ravel() for s in slows], axis=0)
         drive = np.mean([np.asarray(s["synaptogenic"]).ravel() for s in slows], axis=0)
         axes[1].plot(day[window], ratio[window], color=colour, lw=1, label=condition)
+        before, after = (day > 24.6) & (day < 25.0), (day >= 25.0) & (day < 25.5)
+        levels[condition] = (float(ratio[before].mean()), float(ratio[after].max()))
         axes[2].plot(day, drive, color=colour, lw=1, label=condition)
     axes[0].set(xlabel="biological day", ylabel="E→E synapses (thousands)")
     axes[0].axvspan(3, 24, color="0.93", lw=0, zorder=0)
@@ -81,9 +84,10 @@ def draw(out: Path, figure: Path) -> Path:
         ylim=(0, max(1.7, threshold + 0.2)),
     )
     axes[2].set(xlabel="biological day", ylabel="synaptogenic drive D")
+    pre, peak = levels.get("ketamine", (float("nan"), float("nan")))
     fig.suptitle(
-        f"{out.name}: after 21 days of stress (grey) the network fires at a third of its set "
-        "point; the infusion's burst stays below the BDNF release threshold",
+        f"{cfg.name}: after 21 days of stress (grey) the network fires at {pre:.2f} of its set "
+        f"point; the infusion lifts it to {peak:.2f} (BDNF release threshold {threshold:g})",
         fontsize=10,
     )
     fig.tight_layout()
