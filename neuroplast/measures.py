@@ -16,6 +16,7 @@ import numpy as np
 __all__ = [
     "MeasureRow",
     "population_rate",
+    "binned_rate",
     "cv_isi",
     "synchrony_chi",
     "measure_rows",
@@ -52,6 +53,13 @@ def population_rate(spike_i, spike_t, lo: int, hi: int, t_start: float, t_stop: 
         return float("nan")
     sel = _population_mask(spike_i, lo, hi) & (spike_t >= t_start) & (spike_t < t_stop)
     return float(sel.sum()) / ((hi - lo) * (t_stop - t_start))
+
+
+def binned_rate(rate_t, rate, t_start: float, t_stop: float) -> float:
+    """Mean of a binned population rate (Hz) over the bins centred in [t_start, t_stop)."""
+    centres, values = np.asarray(rate_t), np.asarray(rate)
+    sel = (centres >= t_start) & (centres < t_stop)
+    return float(values[sel].mean()) if sel.any() else float("nan")
 
 
 def cv_isi(spike_i, spike_t, lo: int, hi: int, t_start: float = 0.0) -> float:
@@ -212,16 +220,28 @@ def measure_rows(
         bio_days = bio_days_at(sim_time)
         rows.append(MeasureRow(condition, seed, bio_days, sim_time, name, float(value)))
 
+    # Without recorded spikes (recording.spikes = false) the rates come from the binned
+    # population rates; the spike-train statistics (CV, synchrony) are then not measured.
+    binned = {"exc": recording.rate_exc, "inh": recording.rate_inh}
+    spikes = len(i) > 0 or not any(np.any(np.asarray(r) > 0) for r in binned.values())
+
+    def rate(pop: str, start: float, stop: float) -> float:
+        if spikes:
+            lo, hi = pops[pop]
+            return population_rate(i, t, lo, hi, start, stop)
+        return binned_rate(recording.rate_t, binned[pop], start, stop)
+
     edges = np.arange(0.0, recording.duration + 1e-12, window)
     for start, stop in zip(edges[:-1], edges[1:], strict=True):
-        for pop, (lo, hi) in pops.items():
-            row(stop, f"rate_{pop}_hz", population_rate(i, t, lo, hi, start, stop))
+        for pop in pops:
+            row(stop, f"rate_{pop}_hz", rate(pop, start, stop))
     if recording.slow:
         rows.extend(slow_rows(recording, condition, seed))
         rows.extend(acute_rows(recording, condition, seed))
     end = recording.duration
     for pop, (lo, hi) in pops.items():
-        row(end, f"mean_rate_{pop}_hz", population_rate(i, t, lo, hi, transient, end))
-        row(end, f"cv_isi_{pop}", cv_isi(i, t, lo, hi, transient))
-        row(end, f"synchrony_{pop}", synchrony_chi(i, t, lo, hi, transient, end))
+        row(end, f"mean_rate_{pop}_hz", rate(pop, transient, end))
+        if spikes:
+            row(end, f"cv_isi_{pop}", cv_isi(i, t, lo, hi, transient))
+            row(end, f"synchrony_{pop}", synchrony_chi(i, t, lo, hi, transient, end))
     return rows

@@ -39,3 +39,35 @@ def test_synchrony_is_small_for_independent_and_one_for_identical_trains():
     i_sync = np.repeat(np.arange(n), len(shared))
     t_sync = np.tile(shared, n)
     assert synchrony_chi(i_sync, t_sync, 0, n, 0.0, 10.0) == pytest.approx(1.0, abs=1e-9)
+
+
+def test_rates_without_recorded_spikes_come_from_the_binned_population_rate():
+    """recording.spikes = false keeps only the population rates: the rate measures must
+    equal those of the same spikes counted directly (not 0 Hz), and the spike-train
+    statistics, which need the spikes, are not reported."""
+    from neuroplast.experiment import _rates_from_spikes
+    from neuroplast.measures import measure_rows
+    from neuroplast.recording import Recording
+
+    rng = np.random.default_rng(3)
+    n_exc, n_inh, duration = 80, 20, 4.0
+    i_exc, t_exc = poisson_trains(rng, n_exc, 6.0, duration)
+    i_inh, t_inh = poisson_trains(rng, n_inh, 15.0, duration)
+    i, t = np.concatenate([i_exc, i_inh + n_exc]), np.concatenate([t_exc, t_inh])
+    rate_t, rate_exc, rate_inh = _rates_from_spikes(i, t, n_exc, n_inh, duration, 0.001)
+
+    def rows(spike_i, spike_t):
+        recording = Recording(
+            n_exc, n_inh, duration, 1e-4, spike_i, spike_t, rate_t, rate_exc, rate_inh
+        )
+        return {
+            (r.measure, r.sim_time_s): r.value for r in measure_rows(recording, "c", 1, 1.0, 1.0)
+        }
+
+    counted = rows(i, t)
+    binned = rows(np.zeros(0, dtype=np.int32), np.zeros(0))
+    for (name, at), value in counted.items():
+        if name.startswith(("rate_", "mean_rate_")):
+            assert binned[(name, at)] == pytest.approx(value, rel=1e-9), name
+    assert binned[("mean_rate_exc_hz", duration)] == pytest.approx(6.0, rel=0.1)
+    assert not any(name.startswith(("cv_isi", "synchrony")) for name, _ in binned)
