@@ -117,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--csv", action="store_true", help="also write OUT/sweep.csv")
     sweep.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="run nothing: recompute the finished runs' measures from their data.h5 and "
+        "rewrite the table (after neuroplast's measures changed)",
+    )
+    sweep.add_argument(
         "--rebuild",
         action="store_true",
         help="cpp_standalone: build every run, never re-run a built program with new "
@@ -253,12 +259,18 @@ def _run_comparison(cfg, out: Path, args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from neuroplast.sweep import describe, load_sweep, resolve_runs, run_sweep
+    from neuroplast.config import ConfigError
+    from neuroplast.sweep import describe, load_sweep, remeasure, resolve_runs, run_sweep
 
     spec = load_sweep(args.spec, args.overrides)
     out = args.out if args.out is not None else Path("sweeps") / spec.name
     if args.dry_run:
         print(describe(spec, resolve_runs(spec), out))
+        return 0
+    if args.remeasure:
+        if not (out / "runs").is_dir():
+            raise ConfigError(f"--remeasure: {out} has no runs/ (expected a sweep directory)")
+        print(f"neuroplast: remeasured {remeasure(out)} finished run(s) in {out}")
         return 0
     where = args.scheduler or f"{args.workers or os.cpu_count()} local worker(s)"
     print(f"neuroplast: sweep '{spec.name}' on {where} -> {out}")

@@ -40,6 +40,7 @@ __all__ = [
     "derive_seeds",
     "resolve_seed",
     "run_experiment",
+    "run_rows",
     "run_seeds",
     "simulate",
 ]
@@ -458,6 +459,46 @@ class RunResult:
     summary: dict[str, float]
 
 
+def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool = False) -> list:
+    """The tidy measure rows of one run (measures.csv).
+
+    With ``connectivity``, also the connectivity read-outs of every snapshot
+    (connectivity.py: density, degrees, per-assembly p_in / p_out and weights, graph
+    metrics if ``output.graph_metrics``, the share of synapses born after the first
+    dose).  Experiments compute those once per run in their own table
+    (comparison.py); sweeps, which have no such table, ask for them here.
+    """
+    from neuroplast.measures import measure_rows  # noqa: PLC0415
+
+    rows = measure_rows(
+        recording,
+        cfg.condition,
+        cfg.seed,
+        window=float(cfg.recording.measure_window),
+        transient=float(cfg.recording.transient),
+    )
+    if connectivity and recording.snapshots:
+        from neuroplast.connectivity import snapshot_rows  # noqa: PLC0415
+        from neuroplast.protocol import dose_times  # noqa: PLC0415
+
+        doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
+        born_after = [round(doses[0] / 86400.0, 2)] if doses else []
+        snapshots = sorted(recording.snapshots.items(), key=lambda kv: float(kv[0][4:]))
+        for name, snapshot in snapshots:
+            rows += snapshot_rows(
+                snapshot,
+                recording.n_exc,
+                recording.assemblies,
+                cfg.condition,
+                cfg.seed,
+                float(name[4:]),
+                graph_metrics=cfg.output.graph_metrics,
+                small_world=cfg.output.small_world,
+                born_after=born_after,
+            )
+    return rows
+
+
 def run_experiment(
     cfg: ExperimentConfig,
     out_dir: Path,
@@ -465,6 +506,7 @@ def run_experiment(
     overwrite: bool = False,
     progress: bool = False,
     reuse_build: bool = False,
+    connectivity: bool = False,
 ) -> RunResult:
     """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
 
@@ -480,22 +522,17 @@ def run_experiment(
         Show a progress bar.
     reuse_build : bool
         Passed to :func:`simulate` (the sweep runner's compile once, run many).
+    connectivity : bool
+        Add the snapshots' connectivity read-outs to measures.csv (:func:`run_rows`).
     """
     from neuroplast import storage
-    from neuroplast.measures import measure_rows
     from neuroplast.plots import plot_run
 
     cfg = resolve_seed(cfg)
     seeds = run_seeds(cfg)
     with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
         recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
-        rows = measure_rows(
-            recording,
-            cfg.condition,
-            cfg.seed,
-            window=float(cfg.recording.measure_window),
-            transient=float(cfg.recording.transient),
-        )
+        rows = run_rows(cfg, recording, connectivity=connectivity)
         storage.write_json(staging / storage.CONFIG_FILE, cfg.resolved())
         storage.write_hdf5(
             staging / storage.DATA_FILE,

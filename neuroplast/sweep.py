@@ -915,7 +915,32 @@ def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
     """
     from neuroplast.experiment import run_experiment  # noqa: PLC0415
 
-    run_experiment(cfg, Path(run_dir), overwrite=Path(run_dir).exists(), reuse_build=reuse)
+    run_experiment(
+        cfg, Path(run_dir), overwrite=Path(run_dir).exists(), reuse_build=reuse, connectivity=True
+    )
+
+
+def remeasure(out: str | Path) -> int:
+    """Recompute every finished run's measures.csv from its data.h5, then the table.
+
+    Runs nothing: for a sweep made before the measures changed (``neuroplast sweep SPEC
+    --remeasure``).  Each measures.csv is replaced atomically.  Returns the number of
+    runs remeasured.
+    """
+    from neuroplast.experiment import run_rows  # noqa: PLC0415
+
+    out = Path(out)
+    done = 0
+    for run_dir in sorted((out / "runs").iterdir()):
+        if not run_dir.is_dir() or run_status(run_dir) != DONE:
+            continue
+        cfg = config_from_dict(json.loads((run_dir / storage.CONFIG_FILE).read_text()))
+        recording = storage.read_hdf5(run_dir / storage.DATA_FILE)
+        rows = run_rows(cfg, recording, connectivity=True)
+        storage.write_measures(run_dir / storage.MEASURES_FILE, rows)
+        done += 1
+    write_table(collect_table(out), out, csv=(out / CSV_FILE).exists())
+    return done
 
 
 def _prepare_worker() -> None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from neuroplast.measures import cv_isi, population_rate, synchrony_chi
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def poisson_trains(rng, n, rate, duration):
@@ -71,3 +75,35 @@ def test_rates_without_recorded_spikes_come_from_the_binned_population_rate():
             assert binned[(name, at)] == pytest.approx(value, rel=1e-9), name
     assert binned[("mean_rate_exc_hz", duration)] == pytest.approx(6.0, rel=0.1)
     assert not any(name.startswith(("cv_isi", "synchrony")) for name, _ in binned)
+
+
+def test_sweep_runs_add_the_connectivity_of_their_snapshots():
+    """run_rows(connectivity=True), which sweeps use: a snapshot in which one assembly is
+    wired all-to-all gives that assembly p_in = 1 at the snapshot's day."""
+    from neuroplast.config import load_config
+    from neuroplast.experiment import run_rows
+    from neuroplast.recording import Recording
+
+    cfg = load_config(ROOT / "configs" / "quick.toml")
+    n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh
+    members = np.arange(10)
+    pre, post = np.meshgrid(members, members, indexing="ij")
+    keep = pre != post
+    snapshot = {
+        "i": pre[keep].astype(np.int32),
+        "j": post[keep].astype(np.int32),
+        "w": np.ones(keep.sum(), dtype=np.float32),
+        "birth_day": np.full(keep.sum(), -1.0, dtype=np.float32),
+    }
+    empty = np.zeros(0)
+    recording = Recording(
+        n_exc, n_inh, 2.0, 1e-4, empty.astype(np.int32), empty, empty, empty, empty
+    )
+    recording.assemblies = {"adaptive": members}
+    recording.snapshots = {"day_3": snapshot}
+    plain = {r.measure for r in run_rows(cfg, recording)}
+    rows = {
+        (r.measure, r.bio_time_days): r.value for r in run_rows(cfg, recording, connectivity=True)
+    }
+    assert "assembly_adaptive_p_in" not in plain
+    assert rows[("assembly_adaptive_p_in", 3.0)] == pytest.approx(1.0)

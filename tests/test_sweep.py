@@ -284,6 +284,21 @@ def test_resume_recomputes_only_the_missing_run_and_gives_the_same_table(
 
 
 @pytest.mark.slow
+def test_remeasure_recomputes_the_measures_from_the_saved_data(two_worker_sweep, tmp_path):
+    spec, out, result, _ = two_worker_sweep
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    for rid in result.ran:  # measures lost or made by an older neuroplast
+        (copy / "runs" / rid / "measures.csv").write_text("condition,seed\n")
+    (copy / "sweep.parquet").unlink()
+    assert main(["sweep", str(spec.source), "--out", str(copy), "--remeasure"]) == 0
+    for rid in result.ran:
+        fresh = (copy / "runs" / rid / "measures.csv").read_text()
+        assert fresh == (out / "runs" / rid / "measures.csv").read_text()
+    assert table_text(copy / "sweep.parquet") == table_text(out / "sweep.parquet")
+
+
+@pytest.mark.slow
 def test_one_and_two_workers_give_identical_tables(two_worker_sweep, tmp_path):
     spec, out, _, _ = two_worker_sweep
     single = run_sweep(spec, tmp_path / "one", workers=1, progress=False)
