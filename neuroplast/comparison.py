@@ -660,10 +660,18 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     comparisons = []
     phases = phases_of(cfg) if cfg.protocol.enabled else []
     points = []
+    # the last day every run has sampled: the slow monitor's last sample can lie up to one
+    # sample interval before the protocol's end (0.1 day at 1 day = 10 s)
+    last_runs = {}
+    for r in rows:
+        if r.measure == "ee_synapses":
+            key = (r.condition, r.seed)
+            last_runs[key] = max(last_runs.get(key, -np.inf), r.bio_time_days)
+    covered = min(last_runs.values()) if last_runs else np.inf
     if len(phases) >= 2:
         for name, lo, hi in phases[-2:]:
-            # the last day of the phase; the runs' last sample lies just before its end
-            end = hi - END_MARGIN_DAYS
+            # the last day of the phase, as far as every run has sampled it
+            end = min(hi - END_MARGIN_DAYS, covered)
             points.append((f"end of {name}", (max(lo, end - 1.0), end)))
     elif total_days:
         end = total_days - END_MARGIN_DAYS

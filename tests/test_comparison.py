@@ -12,6 +12,8 @@ Checked here (comparison.py, protocol.py, recall.py):
 
 from __future__ import annotations
 
+import csv
+
 import numpy as np
 import pytest
 
@@ -79,6 +81,10 @@ def test_experiment_directory_has_runs_tables_figures_and_report(experiment):
     assert "ketamine_therapy" in report and "dose + therapy" in report
     measures = {r.measure for r in read_measures(out / "measures.csv")}
     assert {"ee_synapses", "synaptogenic", "assembly_adaptive_p_in"} <= measures
+    # every comparison window lies inside the runs' samples (none compares zero runs)
+    with (out / "comparisons.csv").open() as handle:
+        counts = [(row["when"], int(row["n_a"])) for row in csv.DictReader(handle)]
+    assert counts and all(n == 1 for _, n in counts), counts
     assert {"recall_adaptive_index", "coactivity_corr_exc"} <= measures
 
 
