@@ -629,6 +629,14 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
             rows += read_measures(run_dir / RECALL_FILE)
     if not rows:
         raise FileNotFoundError(f"{out_dir}: no finished runs to analyse")
+    # the last day every run has sampled: the slow monitor's last sample can lie up to one
+    # sample interval before the protocol's end (0.1 day at 1 day = 10 s)
+    last_runs = {}
+    for r in rows:
+        if r.measure == "ee_synapses":
+            key = (r.condition, r.seed)
+            last_runs[key] = max(last_runs.get(key, -np.inf), r.bio_time_days)
+    covered = min(last_runs.values()) if last_runs else np.inf
     total_days = cfg.protocol.total / SECONDS_PER_DAY if cfg.protocol.enabled else None
     stress = _stress_phase(cfg) if cfg.protocol.enabled else None
     if stress is not None:
@@ -638,7 +646,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
             "ee_synapses",
             baseline=(max(0.0, first_end - 1.0), first_end),
             stress=(max(stress[0], stress[1] - 1.0), stress[1]),
-            post_days=np.linspace(stress[1], total_days - END_MARGIN_DAYS, 25),
+            post_days=np.linspace(stress[1], min(total_days - END_MARGIN_DAYS, covered), 25),
         )
     rows += _turnover_rows(rows)
     storage.write_measures(out_dir / storage.MEASURES_FILE, rows)
@@ -660,14 +668,6 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     comparisons = []
     phases = phases_of(cfg) if cfg.protocol.enabled else []
     points = []
-    # the last day every run has sampled: the slow monitor's last sample can lie up to one
-    # sample interval before the protocol's end (0.1 day at 1 day = 10 s)
-    last_runs = {}
-    for r in rows:
-        if r.measure == "ee_synapses":
-            key = (r.condition, r.seed)
-            last_runs[key] = max(last_runs.get(key, -np.inf), r.bio_time_days)
-    covered = min(last_runs.values()) if last_runs else np.inf
     if len(phases) >= 2:
         for name, lo, hi in phases[-2:]:
             # the last day of the phase, as far as every run has sampled it
