@@ -34,7 +34,7 @@ import numpy as np
 from neuroplast import storage
 from neuroplast.config import ExperimentConfig
 from neuroplast.model.pharmacology import _format_amount
-from neuroplast.protocol import condition_names, dose_times, resolve_condition
+from neuroplast.protocol import condition_names, resolve_condition
 
 __all__ = [
     "ComparisonResult",
@@ -606,6 +606,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     """
     from neuroplast import experiment_plots as eplots  # noqa: PLC0415
     from neuroplast.config import config_from_dict  # noqa: PLC0415
+    from neuroplast.experiment import born_after_days  # noqa: PLC0415
     from neuroplast.report import write_report  # noqa: PLC0415
     from neuroplast.stats import compare, read_measures, recovery_rows, summarize  # noqa: PLC0415
 
@@ -614,8 +615,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))
     names = condition_names(cfg)
     # the share of synapses born after the first dose of the protocol (any condition)
-    doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
-    born_after = [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
+    born_after = born_after_days(cfg)
     rows = []
     for condition, seed in _jobs(cfg):
         run_dir = run_directory(out_dir, condition, seed)

@@ -459,6 +459,14 @@ class RunResult:
     summary: dict[str, float]
 
 
+def born_after_days(cfg: ExperimentConfig) -> list[float]:
+    """Days after which new synapses are counted: the protocol's first dose (any condition)."""
+    from neuroplast.protocol import dose_times  # noqa: PLC0415
+
+    doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
+    return [round(doses[0] / 86400.0, 2)] if doses else []
+
+
 def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool = False) -> list:
     """The tidy measure rows of one run (measures.csv).
 
@@ -479,10 +487,8 @@ def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool 
     )
     if connectivity and recording.snapshots:
         from neuroplast.connectivity import snapshot_rows  # noqa: PLC0415
-        from neuroplast.protocol import dose_times  # noqa: PLC0415
 
-        doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
-        born_after = [round(doses[0] / 86400.0, 2)] if doses else []
+        born_after = born_after_days(cfg)
         snapshots = sorted(recording.snapshots.items(), key=lambda kv: float(kv[0][4:]))
         for name, snapshot in snapshots:
             rows += snapshot_rows(
