@@ -8,6 +8,7 @@ directory: measures, HDF5 data, figures.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import tempfile
@@ -28,6 +29,7 @@ from neuroplast.model.network import (
     SNAPSHOT_DEAD,
     TRACED_VARIABLES,
     build_network,
+    snapshot_steps,
     snapshot_variables,
 )
 from neuroplast.model.pharmacology import pharmacology_timecourse
@@ -282,10 +284,8 @@ def _pool_state(pool) -> dict[str, np.ndarray]:
 
 
 def _standalone_snapshot(pool, k: int):
-    """Copy the pool into snapshot slot ``k`` now; return a reader for after the build."""
+    """A reader, for after the build, of snapshot slot ``k`` (filled by the program)."""
     w_name, birth_name = snapshot_variables(k)
-    setattr(pool, w_name, "alive * w")
-    setattr(pool, birth_name, f"alive * birth_day + (1 - alive) * ({SNAPSHOT_DEAD!r})")
 
     def read() -> dict[str, np.ndarray]:
         birth = np.asarray(getattr(pool, birth_name)[:])
@@ -301,33 +301,35 @@ def _standalone_snapshot(pool, k: int):
 
 
 def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report, standalone: bool) -> dict:
-    """Run in chunks that end at each requested snapshot.
+    """Run the network for ``duration``; return the E->E pool at each requested snapshot.
 
-    Runtime backends read the pool between chunks.  In C++ standalone the chunks are
-    separate ``run`` calls of one program, and the pool is copied into per-snapshot
-    variables between them (:func:`neuroplast.model.network.snapshot_variables`); the
-    returned values are then readers to call after the build.
+    Snapshots are taken after the time steps of
+    :func:`neuroplast.model.network.snapshot_steps`.  Runtime backends run in chunks
+    that end there and read the pool between them.  A C++ standalone program copies the
+    pool into per-snapshot variables at those steps inside one ``run`` (the network's
+    ``snapshots`` operation); the returned values are then readers to call after the
+    build.
     """
-    days = sorted(float(d) / 86400.0 for d in cfg.recording.snapshots)
-    snapshots: dict = {}
-    done = 0.0
     kwargs = {"namespace": {}}
     if report is not None:
         kwargs.update(report=report, report_period=1 * brian2.second)
-    for k, day in enumerate(days):
-        if model.ee_pool is None or model.schedules is None:
-            break
-        until = float(model.schedules.time_map.sim_at(day * 86400.0))
-        steps = int(round((until - done) / float(cfg.simulation.dt)))
-        if steps > 0:
-            model.network.run(steps * cfg.simulation.dt, **kwargs)
-            done += steps * float(cfg.simulation.dt)
-        name = f"day_{day:g}"
-        if standalone:
-            snapshots[name] = _standalone_snapshot(model.ee_pool, k)
-        else:
-            snapshots[name] = _pool_state(model.ee_pool)
-    rest = float(duration) - done
+    snapshots: dict = {}
+    if model.ee_pool is not None and model.schedules is not None:
+        names = [f"day_{float(d) / 86400.0:g}" for d in sorted(cfg.recording.snapshots)]
+        steps, total = snapshot_steps(cfg, model.schedules)
+        pool, done = model.ee_pool, 0
+        for k, (name, step) in enumerate(zip(names, steps, strict=True)):
+            if standalone:
+                final = step >= total  # the pool after the run (snapshot_steps)
+                snapshots[name] = (
+                    functools.partial(_pool_state, pool) if final else _standalone_snapshot(pool, k)
+                )
+                continue
+            if step > done:
+                model.network.run((step - done) * cfg.simulation.dt, **kwargs)
+                done = step
+            snapshots[name] = _pool_state(pool)
+    rest = float(duration) - float(model.network.t)
     if rest > 0.5 * float(cfg.simulation.dt):
         model.network.run(rest * brian2.second, **kwargs)
     return snapshots

@@ -1,10 +1,12 @@
 """Connectivity snapshots in C++ standalone runs.
 
-Standalone cannot stop for Python to read the E->E pool mid-run; the pool is copied into
-per-snapshot variables between the ``run`` calls of one program (experiment.py).  Checked
-here on a small protocol: every probe day has its snapshot; the first one is the initial
-graph; the last one, taken at the end of the protocol, is the final pool (same synapses
-and birth days); births inside a snapshot never postdate it.
+Standalone cannot stop for Python to read the E->E pool mid-run; inside one ``run`` the
+program copies the pool into per-snapshot variables at the rewiring step nearest each
+snapshot day (network.snapshot_steps).  Checked here on a small protocol: every probe
+day has its snapshot; the first one is the initial graph; the last one, at the end of the
+protocol, is the final pool; births inside a snapshot never postdate the step it was
+taken at, and that step is within half a rewiring interval of the requested day; the
+program has one set of code objects (one ``run`` call), not one per snapshot.
 
 Compile once, run many (rerun.py): the numbers of a re-run must be those of a fresh
 build of the same config and seed.  A ketamine dose of 0.5 mg/kg is run once on its own
@@ -22,7 +24,9 @@ from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
 from neuroplast import protocol, rerun
 from neuroplast.config import config_from_dict
-from neuroplast.experiment import run_seeds, simulate
+from neuroplast.experiment import drug_curves, run_seeds, simulate
+from neuroplast.model.network import snapshot_steps
+from neuroplast.model.schedules import build_schedules
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +62,24 @@ def test_standalone_run_stores_a_snapshot_at_every_probe(project_dir):
     np.testing.assert_array_equal(last["i"], pool["i"][alive])
     np.testing.assert_array_equal(last["j"], pool["j"][alive])
     np.testing.assert_array_equal(last["birth_day"], pool["birth_day"][alive])
-    # STDP may still act in the part of a schedule step after the last probe
-    np.testing.assert_allclose(last["w"], pool["w"][alive], atol=0.05)
-    for name, snap in rec.snapshots.items():
-        assert snap["birth_day"].max() <= float(name[4:]) + 1e-3
+    np.testing.assert_array_equal(last["w"], pool["w"][alive])
+    # each snapshot holds the births before its step (a birth day is the biological time
+    # at the middle of its schedule step), and that step is within half a rewiring
+    # interval (1 s of network time here) of the requested day
+    schedules = build_schedules(cfg, drug_curves(cfg))
+    dt = float(cfg.simulation.dt)
+    half = 0.5 * float(cfg.plasticity.structural.update_interval)
+    names = sorted(rec.snapshots, key=lambda name: float(name[4:]))
+    steps, _ = snapshot_steps(cfg, schedules)
+    for name, step in zip(names, steps, strict=True):
+        snap = rec.snapshots[name]
+        taken = float(schedules.time_map.bio_at(step * dt + 0.5 * schedules.resolution))
+        assert snap["birth_day"].max() <= taken / 86400 + 1e-6, name
+        requested = schedules.time_map.sim_at(float(name[4:]) * 86400)
+        assert abs(step * dt - requested) <= half + dt, name
+    # one run: no code object generated twice
+    objects = [path.stem for path in (project_dir / "slot-0" / "code_objects").glob("*.cpp")]
+    assert objects and not [name for name in objects if "codeobject_" in name]
     # the plastic network did change between the probes
     assert not np.array_equal(rec.snapshots["day_0.5"]["w"], last["w"])
 

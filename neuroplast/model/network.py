@@ -47,6 +47,8 @@ __all__ = [
     "TRACED_VARIABLES",
     "build_network",
     "random_projection",
+    "rewiring_stride",
+    "snapshot_steps",
     "snapshot_variables",
 ]
 
@@ -63,11 +65,65 @@ def snapshot_variables(k: int) -> tuple[str, str]:
     """Names of the pool variables that hold snapshot ``k`` in C++ standalone runs.
 
     Standalone cannot stop mid-run for Python to read the pool, so each requested
-    snapshot gets two single-precision copies that are filled in place between runs
-    (``pool.snap_w_k = 'alive * w'``): the weight (0 for dead candidates) and the birth
+    snapshot gets two single-precision copies that the program fills at the snapshot's
+    time step (:func:`snapshot_steps`): the weight (0 for dead candidates) and the birth
     day (:data:`SNAPSHOT_DEAD` for dead candidates).  8 bytes per candidate and snapshot.
     """
     return f"snap_w_{k}", f"snap_birth_{k}"
+
+
+def snapshot_steps(cfg: ExperimentConfig, schedules: Schedules) -> tuple[list[int], int]:
+    """When each snapshot is taken: time steps run before it, in sorted-day order.
+
+    A snapshot of day d holds the pool at the rewiring step (every
+    ``plasticity.structural.update_interval`` of network time) nearest to network time
+    ``sim_at(d)``, before that step's rewiring, or at the end of the run when d is within
+    half an update interval of it.  The connectivity only changes at rewiring steps, so
+    a snapshot holds every structural change up to d, within half an update interval
+    (0.05 day at the default 1 s and 1 day = 10 s).  Runtime backends run that many
+    steps (network time on every clock's grid) and read the pool; C++ standalone copies
+    the pool at those steps inside one ``run`` (one ``run`` per snapshot would compile
+    every code object once per ``run`` call) and reads the final pool for the end.
+
+    Returns
+    -------
+    steps : list of int
+        Time steps before each snapshot.
+    total : int
+        Time steps of the run (a snapshot with ``steps == total`` is the final pool).
+    """
+    dt = float(cfg.simulation.dt)
+    stride = rewiring_stride(cfg)
+    total = int(round(len(schedules.sampled["time_rate"]) * schedules.resolution / dt))
+    last = (total - 1) // stride  # the last rewiring step inside the run
+    steps = []
+    for bio in sorted(float(d) for d in cfg.recording.snapshots):  # biological seconds
+        sim = float(schedules.time_map.sim_at(bio))
+        if sim >= (total - 0.5 * stride) * dt:
+            steps.append(total)
+        else:
+            steps.append(min(max(round(sim / (stride * dt)), 0), last) * stride)
+    return steps, total
+
+
+def rewiring_stride(cfg: ExperimentConfig) -> int:
+    """Time steps between rewiring steps."""
+    return max(1, int(round(float(cfg.plasticity.structural.update_interval / cfg.simulation.dt))))
+
+
+def _snapshot_code(steps: list[int], total: int) -> str:
+    """Code for a pool ``run_regularly`` (at rewiring steps) that fills the snapshots."""
+    lines = []
+    for k, step in enumerate(steps):
+        if step >= total:
+            continue  # the end of the run: the final pool
+        w_name, birth_name = snapshot_variables(k)
+        # t and dt are the pool's (the default clock's), not the operation's own clock
+        now = f"int(timestep(t, dt) == {step})"
+        lines.append(f"{w_name} += {now} * (alive * w - {w_name})")
+        dead = f"(1 - alive) * ({SNAPSHOT_DEAD!r})"
+        lines.append(f"{birth_name} += {now} * (alive * birth_day + {dead} - {birth_name})")
+    return "\n".join(lines)
 
 
 #: Time step of the BDNF-surge compartment and of the sums that feed and read it.
@@ -474,6 +530,11 @@ def build_network(
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
         objects += [pool, make(exc_cells, inh_cells, "ei_synapses", *ei, on_pre=ON_PRE_EXC)]
+        if cfg.simulation.backend == "cpp_standalone" and cfg.recording.snapshots and mech.slow:
+            code = _snapshot_code(*snapshot_steps(cfg, schedules))
+            # first thing in the step: the state after every step before it
+            dt = rewiring_stride(cfg) * cfg.simulation.dt
+            pool.run_regularly(code, dt=dt, when="start", name="snapshots")
         if mech.structural:
             neurons.run_on_event("structural", plast.NEURON_REWIRE, when="after_synapses")
     else:
