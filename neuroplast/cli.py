@@ -190,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="sweeps: draw along this swept path (repeatable; default: every axis)",
     )
+    plot.add_argument(
+        "--remeasure",
+        action="store_true",
+        help="experiments and sweeps: first recompute every finished run's measures.csv "
+        "from its data.h5 (for runs made before the measures changed); runs nothing",
+    )
     return parser
 
 
@@ -335,6 +341,10 @@ def _cmd_plot(args) -> int:
     from neuroplast.sweep import PLAN_FILE
 
     if (args.run_dir / PLAN_FILE).is_file():
+        if args.remeasure:
+            from neuroplast.sweep import remeasure
+
+            print(f"remeasured {remeasure(args.run_dir)} runs")
         return _cmd_plot_sweep(args)
     if args.measure or args.axis:
         raise ConfigError(
@@ -342,10 +352,17 @@ def _cmd_plot(args) -> int:
             f"{args.run_dir} is not one"
         )
     if (args.run_dir / "runs").is_dir():
-        from neuroplast.comparison import analyse
+        from neuroplast.comparison import analyse, remeasure
 
+        if args.remeasure:
+            print(f"remeasured {remeasure(args.run_dir)} runs")
         print(f"wrote {analyse(args.run_dir)}")
         return 0
+    if args.remeasure:
+        raise ConfigError(
+            f"--remeasure: {args.run_dir} is neither an experiment directory (with runs/) "
+            f"nor a sweep directory (with {PLAN_FILE})"
+        )
     data = args.run_dir / DATA_FILE
     if not data.exists():
         raise FileNotFoundError(f"{data}: not found; is {args.run_dir} a run directory?")

@@ -598,6 +598,31 @@ def _comparison_pairs(names: list[str]) -> list[tuple[str, str]]:
     return pairs
 
 
+def remeasure(out_dir: Path) -> int:
+    """Recompute every finished run's measures.csv from its data.h5; returns how many.
+
+    Runs nothing: for an experiment made before the per-run measures changed
+    (``neuroplast plot DIR --remeasure``, which then redraws with :func:`analyse`).  Each
+    measures.csv is replaced atomically, so an interrupted remeasure loses nothing.
+    """
+    from neuroplast.config import config_from_dict  # noqa: PLC0415
+    from neuroplast.experiment import run_rows  # noqa: PLC0415
+
+    out_dir = Path(out_dir)
+    cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))
+    done = 0
+    for condition, seed in _jobs(cfg):
+        run_dir = run_directory(out_dir, condition, seed)
+        files = [run_dir / name for name in (storage.MEASURES_FILE, storage.DATA_FILE)]
+        if not all(path.exists() for path in files):
+            continue  # not run yet, or not finished
+        run_cfg = config_from_dict(json.loads((run_dir / storage.CONFIG_FILE).read_text()))
+        rows = run_rows(run_cfg, storage.read_hdf5(run_dir / storage.DATA_FILE))
+        storage.write_measures(run_dir / storage.MEASURES_FILE, rows)
+        done += 1
+    return done
+
+
 def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     """Aggregate the runs under ``out_dir``: tables, statistics, figures and report.md.
 

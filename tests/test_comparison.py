@@ -6,7 +6,8 @@ Checked here (comparison.py, protocol.py, recall.py):
 * paired conditions share network, noise and clock: their slow series are identical
   until the first event that differs between them (the infusion);
 * an interrupted experiment resumes: a second invocation runs nothing and keeps every
-  finished run; ``analyse`` redraws the figures and report from the saved data alone;
+  finished run; ``analyse`` redraws the figures and report from the saved data alone,
+  and ``neuroplast plot --remeasure`` first recomputes each run's measures from data.h5;
 * the recall probe and the connectivity read-outs reach the table.
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 
 from neuroplast import storage
+from neuroplast.cli import main
 from neuroplast.comparison import analyse, run_comparison, run_directory
 from neuroplast.config import config_from_dict
 from neuroplast.stats import read_measures
@@ -112,3 +114,19 @@ def test_a_second_invocation_resumes_and_plot_redraws_from_saved_data(experiment
     figure.unlink()
     assert analyse(out) == out / "report.md"
     assert figure.exists() and (out / "report.md").exists()
+
+
+@pytest.mark.slow
+def test_plot_remeasure_rebuilds_lost_per_run_measures_from_data(experiment, capsys):
+    _, out, _ = experiment
+    target = run_directory(out, "control", 11) / storage.MEASURES_FILE
+    original = target.read_text()
+    lines = original.splitlines(keepends=True)
+    target.write_text("".join(lines[: len(lines) // 2]))  # a stale, shorter table
+    (out / "report.md").unlink()
+
+    assert main(["plot", str(out), "--remeasure"]) == 0
+
+    assert "remeasured 2 runs" in capsys.readouterr().out
+    assert target.read_text() == original
+    assert (out / "report.md").exists()  # and the tables, figures and report redrawn
