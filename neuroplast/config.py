@@ -245,7 +245,8 @@ class RecordingConfig(Section):
     snapshots: list[Qty("day", nonnegative=True)] = param(
         [],
         "biological times at which every live E->E synapse (pre, post, weight, birth day) "
-        "is stored in data.h5 (all backends; the final pool is always stored)",
+        "is stored in data.h5, at the rewiring step nearest each (all backends; the final "
+        "pool is always stored)",
     )
     slow_interval: Qty("s", positive=True) = param(
         "1 s",
