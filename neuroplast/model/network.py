@@ -275,8 +275,7 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
             )
         )
         namespace.update(plast.plasticity_namespace(cfg.plasticity, cfg.stress.prune_rate))
-        steps = int(round(float(cfg.plasticity.structural.update_interval / cfg.simulation.dt)))
-        namespace["structural_steps"] = max(1, steps)
+        namespace["structural_steps"] = rewiring_stride(cfg)
         window = cfg.set_point.window
         namespace["set_point_window"] = window
         namespace["set_point_settle"] = cfg.set_point.settle
