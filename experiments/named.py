@@ -12,13 +12,14 @@ bootstrap band per condition, phases shaded, doses and therapy sessions marked.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
 from neuroplast import experiment_plots as eplots
 from neuroplast.comparison import events_of, phases_of, run_comparison
-from neuroplast.config import load_config
+from neuroplast.config import ConfigError, load_config
 from neuroplast.protocol import condition_names
 from neuroplast.stats import read_measures, summarize
 
@@ -35,6 +36,20 @@ def parser_for(name: str) -> argparse.ArgumentParser:
     return parser
 
 
+def load_and_run(name: str, args: argparse.Namespace):
+    """Load configs/<name>.toml with ``--set`` overrides and run (or resume) it into OUT.
+
+    A bad config value or option ends the script with the error and exit status 2, as
+    ``neuroplast run`` does, instead of a traceback.  Returns (config, result).
+    """
+    try:
+        cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
+        return cfg, run_comparison(cfg, args.out, workers=args.workers)
+    except ConfigError as err:
+        print(f"{name}: error: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
 def seeds_text(n: int) -> str:
     """'1 seed' / 'n seeds', for figure titles."""
     return f"{n} seed" if n == 1 else f"{n} seeds"
@@ -43,8 +58,7 @@ def seeds_text(n: int) -> str:
 def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path:
     """Run configs/<name>.toml into OUT (default runs/<name>) and draw its figure."""
     args = parser_for(name).parse_args()
-    cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
-    result = run_comparison(cfg, args.out, workers=args.workers)
+    cfg, result = load_and_run(name, args)
     rows = read_measures(args.out / "measures.csv")
     names = condition_names(cfg)
     total = cfg.protocol.total / 86400.0

@@ -27,10 +27,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from named import parser_for, seeds_text  # noqa: E402
+from named import load_and_run, parser_for, seeds_text  # noqa: E402
 
-from neuroplast.comparison import phases_of, run_comparison  # noqa: E402
-from neuroplast.config import load_config  # noqa: E402
+from neuroplast.comparison import phases_of  # noqa: E402
 from neuroplast.experiment_plots import condition_colours, measure_label  # noqa: E402
 from neuroplast.protocol import condition_names  # noqa: E402
 from neuroplast.stats import bootstrap_ci, columns, read_measures, summarize  # noqa: E402
@@ -227,8 +226,7 @@ def draw(cfg, out: Path, figure: Path, level: float) -> Path:
 def main() -> Path:
     """Run configs/onset_comparison.toml into OUT and draw its figure."""
     args = _arguments()
-    cfg = load_config(ROOT / "configs" / f"{NAME}.toml", args.overrides)
-    result = run_comparison(cfg, args.out, workers=args.workers)
+    cfg, result = load_and_run(NAME, args)
     path = draw(cfg, args.out, args.figure, args.level)
     print(f"report: {result.report}\nfigure: {path}\ntimes: {args.out / 'time_to_recovery.csv'}")
     return path

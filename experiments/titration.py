@@ -19,10 +19,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from named import parser_for, seeds_text  # noqa: E402
+from named import load_and_run, parser_for, seeds_text  # noqa: E402
 
-from neuroplast.comparison import acute_summaries, phases_of, run_comparison  # noqa: E402
-from neuroplast.config import load_config  # noqa: E402
+from neuroplast.comparison import acute_summaries, phases_of  # noqa: E402
 from neuroplast.experiment_plots import condition_colours, measure_label  # noqa: E402
 from neuroplast.protocol import condition_names, dose_times  # noqa: E402
 from neuroplast.stats import bootstrap_ci, read_measures, recovery_rows, summarize  # noqa: E402
@@ -176,8 +175,7 @@ def draw(cfg, out: Path, figure: Path) -> Path:
 def main() -> Path:
     """Run configs/titration.toml into OUT (default runs/titration) and draw its figure."""
     args = _arguments()
-    cfg = load_config(ROOT / "configs" / f"{NAME}.toml", args.overrides)
-    result = run_comparison(cfg, args.out, workers=args.workers)
+    cfg, result = load_and_run(NAME, args)
     path = draw(cfg, args.out, args.figure)
     print(f"report: {result.report}\nfigure: {path}")
     return path

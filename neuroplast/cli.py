@@ -242,7 +242,6 @@ def _cmd_run(args) -> int:
 
 def _run_comparison(cfg, out: Path, args) -> int:
     from neuroplast.comparison import run_comparison
-    from neuroplast.config import ConfigError
     from neuroplast.protocol import condition_names
 
     names = condition_names(cfg)
@@ -251,8 +250,6 @@ def _run_comparison(cfg, out: Path, args) -> int:
         f"x {cfg.repeats} seed(s), {cfg.network.n_exc} E + {cfg.network.n_inh} I neurons on "
         f"{cfg.simulation.backend} -> {out}"
     )
-    if args.workers < 1:
-        raise ConfigError(f"--workers {args.workers}: expected at least 1")
     result = run_comparison(
         cfg,
         out,

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from neuroplast import storage
-from neuroplast.config import ExperimentConfig
+from neuroplast.config import ConfigError, ExperimentConfig
 from neuroplast.model.pharmacology import _format_amount
 from neuroplast.protocol import condition_names, resolve_condition
 
@@ -127,6 +127,8 @@ def run_comparison(
     """
     from neuroplast.experiment import resolve_seed  # noqa: PLC0415
 
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: expected at least 1")
     cfg = resolve_seed(cfg)
     out_dir = Path(out_dir)
     if overwrite and out_dir.exists():

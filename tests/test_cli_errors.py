@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from neuroplast.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -88,3 +94,27 @@ def test_unknown_backend_lists_the_choices(capsys, quick_config_path):
     assert status == 2
     assert "simulation.backend = 'gpu'" in err
     assert "'cython', 'numpy' or 'cpp_standalone'" in err
+
+
+@pytest.mark.parametrize(
+    ("script", "option", "message"),
+    [
+        ("spine_ablation", "--set=recall.enabled=maybe", "recall.enabled = 'maybe'"),
+        ("titration", "--set=recall.enabeld=true", "did you mean 'enabled'?"),
+        ("onset_comparison", "--workers=0", "--workers 0: expected at least 1"),
+    ],
+)
+def test_a_named_experiment_script_reports_a_bad_option_without_running(
+    tmp_path, script, option, message
+):
+    out = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "experiments" / f"{script}.py"), str(out), option],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert f"{script}: error:" in done.stderr and message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
