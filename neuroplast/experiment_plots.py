@@ -113,6 +113,9 @@ def measure_label(measure: str) -> str:
         return f"recovery index of {base}\n(1 = baseline, 0 = stressed)"
     if measure.endswith("_hz"):
         return f"{measure.removesuffix('_hz')} (Hz)"
+    if measure.startswith("ee_frac_born_after_day_"):
+        day = measure.removeprefix("ee_frac_born_after_day_")
+        return f"fraction of E→E synapses\nborn after day {day}"
     return f"{measure} (model units)"
 
 
