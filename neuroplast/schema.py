@@ -13,7 +13,12 @@ from typing import Annotated, Any
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions, get_unit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
-from neuroplast.units import QuantityParseError, dimension_of, format_quantity, parse_quantity
+from neuroplast.units import (
+    QuantityParseError,
+    dimension_of,
+    exact_quantity_text,
+    parse_quantity,
+)
 
 __all__ = ["ConfigError", "Qty", "Section", "UnitMeta", "param"]
 
@@ -66,7 +71,7 @@ def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:
     return Annotated[
         Quantity,
         BeforeValidator(validate),
-        PlainSerializer(lambda q: format_quantity(q, unit), return_type=str),
+        PlainSerializer(lambda q: exact_quantity_text(q, unit), return_type=str),
         WithJsonSchema({"type": "string", "unit": unit}),
         UnitMeta(unit),
     ]

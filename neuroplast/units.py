@@ -15,6 +15,7 @@ import re
 from functools import cache
 
 import brian2
+import numpy as np
 from brian2.units import allunits, stdunits
 from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension, Quantity, get_dimensions
 
@@ -22,6 +23,7 @@ __all__ = [
     "QuantityParseError",
     "parse_quantity",
     "format_quantity",
+    "exact_quantity_text",
     "dimension_of",
     "UNIT_ALIASES",
 ]
@@ -162,8 +164,59 @@ def dimension_of(unit_text: str) -> Dimension:
 
 
 def format_quantity(value: Quantity, unit_text: str) -> str:
-    """Write ``value`` as text in the unit ``unit_text`` (inverse of :func:`parse_quantity`)."""
+    """Write ``value`` as text in the unit ``unit_text`` (6 significant digits, for display).
+
+    Saved configs use :func:`exact_quantity_text`, whose text reads back bit for bit.
+    """
     if unit_text in ("", "1"):
         return f"{float(value):g}"
     number = float(value / _parse_unit(unit_text, unit_text))
     return f"{number:g} {unit_text}"
+
+
+def exact_quantity_text(value: Quantity, unit_text: str) -> str:
+    """Write ``value`` in the unit ``unit_text`` so that :func:`parse_quantity` gives it back.
+
+    The shortest decimal (6, 12, 15 or 17 significant digits) that reads back to the
+    same double, so a saved config reruns the same run: 6 digits are not enough for a
+    session that starts at 14.5 h written in days (0.604167 day is 52 200.0288 s, which
+    moves the session's first schedule step).  When no decimal of the number in this
+    unit converts back exactly, a neighbouring double (a few units in the last place) is
+    tried; failing that, the value is written in the SI unit of its dimension (exact),
+    or as a 17-digit number in ``unit_text`` if even that unit cannot be written.
+    """
+    dimensionless = unit_text in ("", "1")
+    unit = 1.0 if dimensionless else _parse_unit(unit_text, unit_text)
+    suffix = "" if dimensionless else f" {unit_text}"
+    target = float(np.asarray(value, dtype=float))
+    number = float(value / unit)
+    if not np.isfinite(number):
+        return f"{number:g}{suffix}"
+
+    def reads_back(text: str) -> bool:  # as parse_quantity computes it
+        return float(np.asarray(float(text) * unit, dtype=float)) == target
+
+    candidates = [number]
+    for direction in (np.inf, -np.inf):
+        near = number
+        for _ in range(4):
+            near = float(np.nextafter(near, direction))
+            candidates.append(near)
+    for candidate in candidates:
+        for digits in (6, 12, 15, 17):
+            text = f"{candidate:.{digits}g}"
+            if reads_back(text):
+                return text + suffix
+    # not a product of a double and this unit: the SI unit of its dimension is exact
+    dimensions = get_dimensions(value)
+    if dimensions is DIMENSIONLESS:
+        return repr(target)  # e.g. a dose in mg/kg: a plain ratio
+    si = brian2.get_unit(dimensions)
+    for name in (str(si), repr(si)):
+        text = f"{target!r} {name}"
+        try:
+            if float(np.asarray(parse_quantity(text), dtype=float)) == target:
+                return text
+        except QuantityParseError:
+            continue
+    return f"{number:.17g}{suffix}"

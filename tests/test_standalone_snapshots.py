@@ -6,7 +6,8 @@ snapshot day (network.snapshot_steps).  Checked here on a small protocol: every 
 day has its snapshot; the first one is the initial graph; the last one, at the end of the
 protocol, is the final pool; births inside a snapshot never postdate the step it was
 taken at, and that step is within half a rewiring interval of the requested day; the
-program has one set of code objects (one ``run`` call), not one per snapshot.
+program has one set of code objects (one ``run`` call), not one per snapshot; and taking
+snapshots changes nothing in the simulation (the same run without them is identical).
 
 Compile once, run many (rerun.py): the numbers of a re-run must be those of a fresh
 build of the same config and seed.  A ketamine dose of 0.5 mg/kg is run once on its own
@@ -35,21 +36,26 @@ def project_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("cpp")
 
 
-def probed_config(project_dir, dose: str = "0.5 mg/kg"):
-    """The small two-phase protocol, ketamine + therapy, probed in both phases."""
+def probed_config(project_dir, dose: str = "0.5 mg/kg", probed: bool = True):
+    """The small two-phase protocol, ketamine + therapy, probed in both phases (or never)."""
     data = _config()
     data["simulation"] = {"backend": "cpp_standalone", "standalone_dir": str(project_dir)}
-    data["protocol"]["probes"] = [{"phase": "baseline"}, {"phase": "treatment"}]
+    data["protocol"]["probes"] = [{"phase": "baseline"}, {"phase": "treatment"}] if probed else []
+    data["protocol"]["probe_phase_ends"] = probed
     data["protocol"]["doses"][0]["dose"] = dose
     return protocol.resolve_condition(config_from_dict(data), "ketamine_therapy")
 
 
-@pytest.mark.standalone
-def test_standalone_run_stores_a_snapshot_at_every_probe(project_dir):
+@pytest.fixture(scope="module")
+def probed_run(project_dir):
     cfg = probed_config(project_dir)
-    assert [float(d) / 86400 for d in cfg.recording.snapshots] == [0.0, 0.5, 1.0]
+    return cfg, simulate(cfg, run_seeds(cfg))
 
-    rec = simulate(cfg, run_seeds(cfg))
+
+@pytest.mark.standalone
+def test_standalone_run_stores_a_snapshot_at_every_probe(project_dir, probed_run):
+    cfg, rec = probed_run
+    assert [float(d) / 86400 for d in cfg.recording.snapshots] == [0.0, 0.5, 1.0]
 
     assert sorted(rec.snapshots) == ["day_0", "day_0.5", "day_1"]
     first, last = rec.snapshots["day_0"], rec.snapshots["day_1"]
@@ -82,6 +88,20 @@ def test_standalone_run_stores_a_snapshot_at_every_probe(project_dir):
     assert objects and not [name for name in objects if "codeobject_" in name]
     # the plastic network did change between the probes
     assert not np.array_equal(rec.snapshots["day_0.5"]["w"], last["w"])
+
+
+@pytest.mark.standalone
+def test_taking_snapshots_leaves_the_simulation_unchanged(project_dir, probed_run):
+    """Snapshots only observe: the same run without them gives the same numbers."""
+    _, probed = probed_run
+    plain = probed_config(project_dir, probed=False)
+    rec = simulate(plain, run_seeds(plain))
+    assert rec.snapshots == {} and len(probed.snapshots) == 3
+    np.testing.assert_array_equal(rec.rate_exc, probed.rate_exc)
+    for name, values in probed.slow.items():
+        np.testing.assert_array_equal(rec.slow[name], values, err_msg=name)
+    for name in ("i", "j", "w", "alive", "birth_day"):
+        np.testing.assert_array_equal(rec.ee_pool[name], probed.ee_pool[name], err_msg=name)
 
 
 @pytest.mark.standalone

@@ -16,7 +16,12 @@ from neuroplast.config import (
     iter_parameters,
     load_config,
 )
-from neuroplast.units import QuantityParseError, format_quantity, parse_quantity
+from neuroplast.units import (
+    QuantityParseError,
+    exact_quantity_text,
+    format_quantity,
+    parse_quantity,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,6 +62,26 @@ def test_format_then_parse_round_trips(number, unit):
     value = parse_quantity(f"{number!r} {unit}")
     again = parse_quantity(format_quantity(value, unit))
     assert math.isclose(float(again), float(value), rel_tol=1e-5, abs_tol=1e-300)
+
+
+@given(
+    st.floats(min_value=-1e9, max_value=1e9, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["ms", "s", "h", "day", "mg/kg", "nS", "uM", "/day", "1"]),
+)
+def test_saved_quantities_read_back_bit_for_bit(number, unit):
+    value = parse_quantity(f"{number!r} s") if unit == "s" else parse_quantity(number)
+    if unit not in ("s", "1"):
+        value = parse_quantity(f"{number!r} {unit}") / 7.0  # not a round number in the unit
+    text = exact_quantity_text(value, unit)
+    assert float(parse_quantity(text)) == float(value), text
+
+
+def test_a_session_time_in_days_survives_a_saved_config():
+    # 14.5 h = 52 200 s; 6 significant digits in days give 52 200.0288 s, which moves a
+    # session by a schedule step when a run is repeated from its saved config.json
+    value = parse_quantity("14.5 h")
+    assert float(parse_quantity(format_quantity(value, "day"))) != 52200.0
+    assert float(parse_quantity(exact_quantity_text(value, "day"))) == 52200.0
 
 
 def test_defaults_validate_and_every_parameter_is_documented():
