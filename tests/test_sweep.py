@@ -423,6 +423,7 @@ def test_a_base_with_conditions_gives_one_run_per_condition(tmp_path):
         f'base = "{base}"\nrepeats = 1\n' + axis("external.rate", 'values = ["2.5 Hz", "3.5 Hz"]')
     )
     runs = resolve_runs(load_sweep(spec_path))
-    assert len(runs) == 2 * 4 and len({r.run_id for r in runs}) == 8
-    assert {r.condition for r in runs} == {"control", "disinhibition", "direct", "both"}
+    conditions = {"control", "disinhibition", "direct", "both", "control_direct"}
+    assert len(runs) == 2 * 5 and len({r.run_id for r in runs}) == 10
+    assert {r.condition for r in runs} == conditions
     assert all(r.config["from_protocol"] and r.config["repeats"] == 1 for r in runs)
