@@ -220,8 +220,7 @@ def simulate(
         duration = sim.duration
         if schedules is not None:
             # whole schedule steps, so that the TimedArrays cover the run
-            steps = len(schedules.sampled["time_rate"])
-            duration = steps * schedules.resolution * brian2.second
+            duration = schedules.duration * brian2.second
         model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
         brian2.seed(seeds.brian)
         wall["setup_s"] = time.perf_counter() - start

@@ -175,7 +175,7 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
                 model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
                 _load_snapshot(model, snap)
                 brian2.seed(seeds.brian)
-                duration = len(schedules.sampled["time_rate"]) * schedules.resolution
+                duration = schedules.duration
                 # an empty run namespace: every name lives in the groups' own namespaces
                 model.network.run(duration * brian2.second, namespace={})
                 spikes = model.monitors["spikes"]

@@ -94,7 +94,7 @@ def snapshot_steps(cfg: ExperimentConfig, schedules: Schedules) -> tuple[list[in
     """
     dt = float(cfg.simulation.dt)
     stride = rewiring_stride(cfg)
-    total = int(round(len(schedules.sampled["time_rate"]) * schedules.resolution / dt))
+    total = int(round(schedules.duration / dt))
     last = (total - 1) // stride  # the last rewiring step inside the run
     steps = []
     for bio in sorted(float(d) for d in cfg.recording.snapshots):  # biological seconds

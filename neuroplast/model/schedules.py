@@ -72,6 +72,11 @@ class Schedules:
     sampled: dict[str, np.ndarray]
 
     @property
+    def duration(self) -> float:
+        """Network time (s) the schedules cover: whole schedule steps."""
+        return len(self.sampled["time_rate"]) * self.resolution
+
+    @property
     def namespace(self) -> dict[str, brian2.TimedArray]:
         """Names the equations use, mapped to their TimedArrays."""
         return dict(self.arrays)
