@@ -86,8 +86,10 @@ def _protocol(*, dose: bool = False):
         "plasticity": {"structural": {"enabled": True}},
     }
     if dose:
+        # the activity route alone: the surge asserted below comes from firing, not block
         data["pharmacology"] = {
-            "doses": [{"time": "0.4 days", "dose": "0.5 mg/kg", "duration": "40 min"}]
+            "mechanism": "disinhibition",
+            "doses": [{"time": "0.4 days", "dose": "0.5 mg/kg", "duration": "40 min"}],
         }
     else:
         # the same clock as the dosed run (its session, 0.5 h before to 4 h after the dose)
@@ -129,7 +131,7 @@ def test_ketamine_raises_bdnf_and_the_trkb_signal(dose_runs):
 
 @pytest.mark.slow
 def test_ketamine_releases_a_bdnf_surge_and_raises_formation(dose_runs):
-    # Disinhibition configuration (the default mechanism): the glutamate burst lifts the
+    # Disinhibition alone (mechanism = "disinhibition"): the glutamate burst lifts the
     # pyramidal population above the release threshold (bdnf.py); without a drug the
     # smoothed population firing stays below it, so the surge is exactly zero.
     control, ketamine = dose_runs

@@ -67,7 +67,7 @@ def _experiment(**extra) -> dict:
         },
         "conditions": {
             "control": {},
-            "ketamine": {"set": {"pharmacology.mechanism": "both"}},
+            "ketamine": {"set": {"pharmacology.mechanism": "direct"}},
             "therapy": {},
             "ketamine_therapy": {},
         },
@@ -116,8 +116,8 @@ def test_therapy_only_arm_gets_sessions_when_the_dosed_arms_do():
 
 def test_condition_overrides_apply_to_that_condition_only():
     cfg = config_from_dict(_experiment())
-    assert resolve_condition(cfg, "ketamine").pharmacology.mechanism == "both"
-    assert resolve_condition(cfg, "control").pharmacology.mechanism == "disinhibition"
+    assert resolve_condition(cfg, "ketamine").pharmacology.mechanism == "direct"
+    assert resolve_condition(cfg, "control").pharmacology.mechanism == "both"
 
 
 @pytest.mark.parametrize(

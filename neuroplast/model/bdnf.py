@@ -16,7 +16,8 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
 * ``k_dir`` is the direct route: NMDA block at rest on pyramidal cells -> eEF2
   dephosphorylation -> rapid BDNF translation (Autry et al 2011), proportional to the
   pyramidal NMDA occupancy ``f_E``.  The pharmacology ``mechanism`` switches the
-  routes: ``disinhibition`` uses k_act only, ``direct`` k_dir only, ``both`` both.
+  routes: ``disinhibition`` uses k_act only, ``direct`` k_dir only, ``both`` (the
+  default, as SCIENCE.md §3.2 sets both gains) both.
 * ``S_stress = 1 - bdnf_suppression * S(T)`` (:mod:`neuroplast.model.stress`).
 * ``A_drug = 1 + gain F(T)`` (schedule ``bdnf_drug_factor``) is the slow BDNF effect of a
   drug that has one, the SSRI-like comparator: F builds up over weeks of daily dosing

@@ -84,9 +84,13 @@ Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
 * ``direct`` block at rest (Autry et al 2011 Nature 475:91): block of spontaneously activated
   NMDARs on pyramidal cells -> eEF2 -> BDNF translation; BDNF production term proportional to
   f_exc, independent of firing.
-* ``both``.  The occupancy always scales the NMDA conductances; ``mechanism`` only tells the
-  BDNF model which coupling(s) to switch on.  Disinhibition only emerges when f_inh > f_exc
-  (SCIENCE.md §2.3 [C]), so ``interneuron_preference = false`` is its control arm.
+* ``both`` (the default).  SCIENCE.md §3.2 gives both gains as defaults (k_act = 1,
+  k_dir = 2) and pure disinhibition as the test with k_dir = 0.  Without a drug the
+  direct term is exactly 0, so a drug-free run is the same under ``both`` and
+  ``disinhibition``.  The occupancy always scales the NMDA conductances; ``mechanism``
+  only tells the BDNF model which coupling(s) to switch on.  Disinhibition only emerges
+  when f_inh > f_exc (SCIENCE.md §2.3 [C]), so ``interneuron_preference = false`` is its
+  control arm.
 
 Slow-onset BDNF effect: the SSRI-like comparator (drug ``ssri``) [D]
 --------------------------------------------------------------------
@@ -987,11 +991,12 @@ class PharmacologyConfig(Section):
         None, "optional escalating series of sessions, added to the explicit doses"
     )
     mechanism: Mechanism = param(
-        "disinhibition",
+        "both",
         "which BDNF coupling the drug effect uses: 'disinhibition' (E activity after "
         "preferential interneuron block), 'direct' (block at rest, BDNF production ~ f_exc) "
-        "or 'both'",
-        "Homayoun & Moghaddam 2007; Autry et al 2011; SCIENCE.md §2.3",
+        "or 'both' (the default: SCIENCE.md §3.2 sets k_act = 1 and k_dir = 2, "
+        "'k_dir = 0 to test pure disinhibition')",
+        "Homayoun & Moghaddam 2007; Autry et al 2011; SCIENCE.md §2.3, §3.2",
     )
     interneuron_preference: bool = param(
         True,
