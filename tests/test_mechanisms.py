@@ -75,6 +75,34 @@ def test_slow_clock_with_neutral_mechanisms_reproduces_the_foundation_exactly():
     np.testing.assert_array_equal(a.spike_t, b.spike_t)
 
 
+def test_without_a_drug_both_routes_are_the_activity_route_exactly():
+    # The default mechanism adds the direct term k_dir f_E(C) to BDNF production; with
+    # no drug f_E = 0, so a drug-free run under "both" must be the "disinhibition" run
+    # number for number (bdnf.py).  One biological hour at the default clock is 0.42 s of
+    # network time; the set-point window closes at 0.1 s, so BDNF production follows the
+    # activity term for most of the run.
+    runs = {}
+    for mechanism in ("both", "disinhibition"):
+        cfg = load(
+            "quick",
+            "recording.n_traced=0",
+            "timescale.enabled=true",
+            'timescale.bio_duration="1 h"',
+            'set_point.window="0.1 s"',
+            'set_point.settle="0.05 s"',
+            'recording.slow_interval="20 ms"',
+            f'pharmacology.mechanism="{mechanism}"',
+        )
+        runs[mechanism] = simulate(cfg, derive_seeds(cfg.seed))
+    both, activity = runs["both"], runs["disinhibition"]
+    assert len(both.spike_t) > 50
+    np.testing.assert_array_equal(both.spike_i, activity.spike_i)
+    np.testing.assert_array_equal(both.spike_t, activity.spike_t)
+    bdnf = both.slow["bdnf"]
+    assert np.ptp(bdnf) > 0  # production is live, not held at 1 by the set-point window
+    np.testing.assert_array_equal(bdnf, activity.slow["bdnf"])
+
+
 def _protocol(*, dose: bool = False):
     """Default network with rewiring, 1.2 biological days, optional dose at 0.4 day."""
     data = {
