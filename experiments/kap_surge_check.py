@@ -1,4 +1,4 @@
-"""Why ketamine adds no synapses to the stressed network: the KAP comparison's runs, read raw.
+"""The KAP comparison's BDNF surge, read raw: which route releases it in the stressed network.
 
 Reads the finished runs of a ``configs/kap_comparison.toml`` experiment directory (the
 seeds that every condition has finished; nothing is simulated) and draws three panels:
@@ -6,7 +6,11 @@ seeds that every condition has finished; nothing is simulated) and draws three p
 1. E->E synapse count over biological time, per condition (mean over the finished seeds);
 2. the population firing relative to its set point (the BDNF-surge compartment's
    ``pool_ratio``) around the dose, with the release threshold of bdnf.py;
-3. the synaptogenic drive the surge would cause.
+3. the synaptogenic drive the surge causes.
+
+The firing route (k_act) releases BDNF only above the threshold; the direct route
+(k_dir f_E, ``pharmacology.mechanism`` = direct or both, the default) needs no burst.
+The title gives the firing level before and at the infusion and the peak drive.
 
     python experiments/kap_surge_check.py runs/kap_comparison   # docs/figures/kap_surge_check.png
 """
@@ -57,7 +61,7 @@ def draw(out: Path, figure: Path) -> Path:
     threshold = cfg.bdnf.release_threshold
     runs = finished_runs(out)
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    levels = {}
+    levels, peaks = {}, {}
     for condition, slows in runs.items():
         colour = COLOURS.get(condition, "k")
         day = np.asarray(slows[0]["bio_days"])
@@ -70,6 +74,7 @@ def draw(out: Path, figure: Path) -> Path:
         axes[1].plot(day[window], ratio[window], color=colour, lw=1, label=condition)
         before, after = (day > 24.6) & (day < 25.0), (day >= 25.0) & (day < 25.5)
         levels[condition] = (float(ratio[before].mean()), float(ratio[after].max()))
+        peaks[condition] = float(drive[day > 24.5].max())
         axes[2].plot(day, drive, color=colour, lw=1, label=condition)
     axes[0].set(xlabel="biological day", ylabel="E→E synapses (thousands)")
     axes[0].axvspan(3, 24, color="0.93", lw=0, zorder=0)
@@ -86,8 +91,11 @@ def draw(out: Path, figure: Path) -> Path:
     axes[2].set(xlabel="biological day", ylabel="synaptogenic drive D")
     pre, peak = levels.get("ketamine", (float("nan"), float("nan")))
     fig.suptitle(
-        f"{cfg.name}: after 21 days of stress (grey) the network fires at {pre:.2f} of its set "
-        f"point; the infusion lifts it to {peak:.2f} (BDNF release threshold {threshold:g})",
+        f"{cfg.name} (mechanism: {cfg.pharmacology.mechanism}): after 21 days of stress (grey) "
+        f"the network fires at {pre:.2f} of its set point; the infusion lifts it to {peak:.2f} "
+        f"(BDNF release threshold {threshold:g})\npeak synaptogenic drive after day 24.5: "
+        f"ketamine {peaks.get('ketamine', float('nan')):.3f}, "
+        f"control {peaks.get('control', float('nan')):.3f}",
         fontsize=10,
     )
     fig.tight_layout()
