@@ -704,13 +704,17 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         end = total_days - END_MARGIN_DAYS
         points.append(("end", (max(0.0, end - 1.0), end)))
     targets = [m for m in ("ee_synapses", "recovery_index_ee_synapses") if m in measures_present]
+    # the conditions of one seed share network, noise and clock: compare them pair by pair too
+    paired = bool(cfg.paired_conditions)
     for a, b in _comparison_pairs(names):
         for measure in targets:
             for label, window in points:
-                comparisons.append(compare(rows, measure, a, b, window, label=label))
+                comparisons.append(compare(rows, measure, a, b, window, label=label, paired=paired))
         for measure in assembly:
             if probe_days:
-                comparisons.append(compare(rows, measure, a, b, probe_days[-1], label="last probe"))
+                comparisons.append(
+                    compare(rows, measure, a, b, probe_days[-1], label="last probe", paired=paired)
+                )
     figures_dir = out_dir / "figures"
     figures_dir.mkdir(exist_ok=True)
     events = events_of(cfg) if cfg.protocol.enabled else []

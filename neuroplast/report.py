@@ -120,11 +120,29 @@ def _time_point(when: str, start: float, end: float) -> str:
     return when if when.replace("-", "–") == days else f"{when} ({days})"
 
 
+def _any_paired(comparisons) -> bool:
+    """Whether any comparison carries a paired difference (``stats.compare(paired=True)``)."""
+    return any(bool(d.get("paired", False)) for d in as_dicts(comparisons))
+
+
 def _comparison_rows(comparisons) -> list[list[str]]:
     names = [f.name for f in fields(comparisons[0])] if is_dataclass(comparisons[0]) else None
     cols = columns(comparisons, names or list(comparisons[0]))
+    paired = _any_paired(comparisons)
     rows = []
     for k in range(len(cols["measure"])):
+        extra = []
+        if paired:
+            extra = [
+                _interval(
+                    float(cols["paired_difference"][k]),
+                    float(cols["paired_ci_low"][k]),
+                    float(cols["paired_ci_high"][k]),
+                )
+                + f" ({cols['n_pairs'][k]})"
+                if bool(cols["paired"][k])
+                else "n/a"
+            ]
         rows.append(
             [
                 cols["measure"][k],
@@ -146,6 +164,7 @@ def _comparison_rows(comparisons) -> list[list[str]]:
                     float(cols["hedges_g_ci_low"][k]),
                     float(cols["hedges_g_ci_high"][k]),
                 ),
+                *extra,
             ]
         )
     return rows
@@ -170,6 +189,19 @@ def _methods_lines(comparisons) -> list[str]:
         f"resamples. With fewer than {MIN_SEEDS_FOR_CI} seeds in a group no interval is "
         "given (n/a). With few seeds the percentile interval is narrower than nominal "
         "(about 89 % coverage for a nominal 95 % at 8 seeds of normal data).",
+        *(
+            [
+                "",
+                "Paired difference: the runs of the two conditions with the same seed share "
+                "network, noise and clock, so each seed gives one difference b − a; the "
+                "column gives the mean of their differences, the bootstrap interval of that "
+                "mean over seeds and the number of pairs. The seed-to-seed spread that "
+                "both conditions share cancels in it, so it can resolve an effect that the "
+                "unpaired interval cannot.",
+            ]
+            if _any_paired(comparisons)
+            else []
+        ),
         "",
         "No p-values are computed. The table lists every comparison that was made.",
     ]
@@ -200,7 +232,7 @@ def write_report(
         Written to ``summary.csv``; the report links it.
     comparisons : sequence of neuroplast.stats.Comparison
         Tabulated: measure, time point, a, b, n per group, means, difference b − a [CI],
-        Hedges' g [CI].
+        Hedges' g [CI], and the paired difference [CI] when the comparisons carry one.
     figures : sequence of Path or (caption, Path)
         Embedded in this order.
     title : str
@@ -239,6 +271,8 @@ def write_report(
             "difference b − a [CI]",
             "Hedges' g [CI]",
         ]
+        if _any_paired(comparisons):
+            header.append("paired difference b − a [CI] (pairs)")
         lines += _table(header, _comparison_rows(comparisons))
     else:
         lines.append("No comparisons were made.")

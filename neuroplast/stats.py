@@ -9,8 +9,10 @@ linear interpolation (:func:`resample`), or averages it over a window of days.
 
 The unit of replication is the run (one seed): a statistic across seeds treats each
 run's value as one independent observation.  Conditions are compared as independent
-groups; with ``paired_conditions`` (default) the conditions of one seed share network and
-noise (:func:`neuroplast.experiment.run_seeds`), which makes these intervals conservative.
+groups; with ``paired_conditions`` (default) the conditions of one seed share network,
+noise and clock (:func:`neuroplast.experiment.run_seeds`), which makes those intervals
+conservative, so :func:`compare` also gives the paired difference: the mean over seeds of
+the within-seed difference, with a bootstrap interval over seeds.
 
 Intervals are percentile bootstrap intervals of the mean (Efron & Tibshirani 1993,
 *An Introduction to the Bootstrap*, Chapman & Hall, ch. 13); effect sizes are Hedges' g
@@ -504,7 +506,9 @@ class Comparison:
     """Condition ``b`` against condition ``a`` for one measure at one day or window.
 
     ``difference = mean_b - mean_a``; intervals at level ``ci`` from ``n_boot`` bootstrap
-    resamples.  For a single day ``bio_day_start == bio_day_end``.
+    resamples.  For a single day ``bio_day_start == bio_day_end``.  With ``paired``, the
+    runs of ``a`` and ``b`` with the same seed are pairs: ``paired_difference`` is the mean
+    of their ``n_pairs`` differences ``b - a``, with its interval; otherwise those are NaN.
     """
 
     measure: str
@@ -525,6 +529,11 @@ class Comparison:
     hedges_g_ci_high: float
     ci: float
     n_boot: int
+    paired: bool = False
+    n_pairs: int = 0
+    paired_difference: float = math.nan
+    paired_ci_low: float = math.nan
+    paired_ci_high: float = math.nan
 
 
 def _describe(at: DayOrWindow) -> tuple[str, float, float]:
@@ -542,6 +551,7 @@ def compare(
     at: DayOrWindow,
     *,
     label: str | None = None,
+    paired: bool = False,
     n_boot: int = 10000,
     ci: float = 0.95,
     rng=0,
@@ -564,6 +574,14 @@ def compare(
     Unpaired: the groups are resampled independently, which is conservative when the
     conditions of a seed share network and noise (``paired_conditions``, the default).
 
+    Paired (``paired=True``, for runs made with ``paired_conditions``): the runs of ``a``
+    and ``b`` with the same seed form a pair, and ``d_s = b_s - a_s``.  The paired
+    difference is the mean of the ``d_s`` and its interval the percentile bootstrap of
+    that mean over seeds (:func:`bootstrap_ci` of the ``d_s``): the spread that the two
+    conditions of a seed share (its network, its noise) cancels in ``d_s``.  Seeds with a
+    finite value in only one condition are left out of the pairs.  The means, the
+    unpaired difference and Hedges' g are computed as without pairing.
+
     No p-value is computed; the interval and effect size are the result.
 
     Parameters
@@ -578,6 +596,8 @@ def compare(
     label : str, optional
         Name of the time point for tables and plots (e.g. ``"end of treatment"``);
         default ``"day 28"`` or ``"days 21–28"``.
+    paired : bool
+        Also compute the paired difference (above).
     n_boot, ci, rng
         As in :func:`bootstrap_ci`.
 
@@ -603,6 +623,9 @@ def compare(
         boot_b = x_b[_resample_indices(gen, x_b.size, n_boot)]
         d_ci = _percentile_interval(boot_b.mean(axis=1) - boot_a.mean(axis=1), ci)
         g_ci = _percentile_interval(_hedges_g(boot_a, boot_b), ci)
+    pairs = {}
+    if paired:
+        pairs = _paired_difference(res, a, b, n_boot, ci, (rng, measure, a, b, start, end))
     return Comparison(
         measure=measure,
         when=label if label is not None else when,
@@ -622,7 +645,26 @@ def compare(
         hedges_g_ci_high=g_ci[1],
         ci=ci,
         n_boot=n_boot,
+        paired=paired,
+        **pairs,
     )
+
+
+def _paired_difference(res: Resampled, a: str, b: str, n_boot: int, ci: float, keys) -> dict:
+    """``n_pairs``, ``paired_difference`` and its interval (see :func:`compare`)."""
+    values_a = dict(zip(res.seed[res.condition == a].tolist(), res.of(a)[:, 0], strict=True))
+    values_b = dict(zip(res.seed[res.condition == b].tolist(), res.of(b)[:, 0], strict=True))
+    seeds = [s for s in values_a if s in values_b]
+    diffs = _finite([values_b[s] - values_a[s] for s in seeds])
+    mean = float(diffs.mean()) if diffs.size else math.nan
+    rng, *names = keys
+    low, high = bootstrap_ci(diffs, n_boot=n_boot, ci=ci, rng=_generator(rng, "paired", *names))
+    return {
+        "n_pairs": int(diffs.size),
+        "paired_difference": mean,
+        "paired_ci_low": low,
+        "paired_ci_high": high,
+    }
 
 
 # ---------------------------------------------------------------------------------------

@@ -145,6 +145,47 @@ def test_compare_is_deterministic_and_names_missing_conditions():
         compare(table, "ee_synapses", "control", "ketamine", 14.0)
 
 
+def paired_experiment(shift: float, n_seeds: int = 6, rng_seed: int = 2) -> list[MeasureRow]:
+    """Paired runs: both conditions of a seed share its level (spread 200), b adds ``shift``."""
+    gen = np.random.default_rng(rng_seed)
+    rows = []
+    for seed in range(n_seeds):
+        level = 1000 + gen.normal(0, 200)  # what the seed's network and noise set
+        for condition, offset in (("control", 0.0), ("treated", shift)):
+            value = level + offset + gen.normal(0, 1)  # what differs within a seed
+            rows += rows_of(condition, seed, [0, 28], [value, value])
+    return rows
+
+
+def test_paired_difference_resolves_a_shift_that_the_seed_spread_hides():
+    result = compare(paired_experiment(5.0), "ee_synapses", "control", "treated", 14.0, paired=True)
+    # unpaired, the shift of 5 is lost in a between-seed spread of 200
+    assert result.difference_ci_low < 0 < result.difference_ci_high
+    # paired, the shared level cancels: within-seed noise of SD 1 is left (SD of d: 1.4)
+    assert result.paired and result.n_pairs == 6
+    assert result.paired_ci_low < 5.0 < result.paired_ci_high
+    assert result.paired_ci_low > 0
+    assert result.paired_ci_high - result.paired_ci_low < 5.0
+    first = [r for r in paired_experiment(5.0) if r.bio_time_days == 0]
+    values = {(r.condition, r.seed): r.value for r in first}
+    diffs = [values[("treated", s)] - values[("control", s)] for s in range(6)]
+    assert result.paired_difference == pytest.approx(np.mean(diffs), rel=1e-12)
+
+
+def test_paired_difference_uses_the_seeds_both_conditions_have():
+    rows = [r for r in paired_experiment(5.0) if not (r.condition == "treated" and r.seed == 0)]
+    rows += rows_of("treated", 99, [0, 28], [0.0, 0.0])  # a seed control does not have
+    result = compare(rows, "ee_synapses", "control", "treated", 14.0, paired=True)
+    assert (result.n_a, result.n_b, result.n_pairs) == (6, 6, 5)
+    assert result.paired_ci_low > 0
+
+
+def test_unpaired_comparison_has_no_paired_difference():
+    result = compare(paired_experiment(5.0), "ee_synapses", "control", "treated", 14.0)
+    assert not result.paired and result.n_pairs == 0
+    assert math.isnan(result.paired_difference) and math.isnan(result.paired_ci_low)
+
+
 # --- resampling ---------------------------------------------------------------------------
 
 
@@ -298,5 +339,17 @@ def test_report_states_the_comparisons_and_links_figures(tmp_path, results):
     assert "end of follow-up (days 26–28)" in text and "| 5, 5 |" in text
     assert "](../figures/forest.png)" in text
     assert "p-value" in text and "p =" not in text
+    assert "paired difference" not in text  # unpaired comparisons: no paired column
     assert (tmp_path / "report" / "comparisons.csv").read_text().count("\n") == 3
     assert not list((tmp_path / "report").glob(".*tmp*"))
+
+
+def test_report_gives_the_paired_difference_when_the_runs_are_paired(tmp_path):
+    table = paired_experiment(5.0)
+    comparisons = [compare(table, "ee_synapses", "control", "treated", 14.0, paired=True)]
+    path = write_report(tmp_path, "protocol", ["control", "treated"], [], comparisons, [])
+    text = path.read_text()
+    end = comparisons[0]
+    low, high = format_number(end.paired_ci_low), format_number(end.paired_ci_high)
+    assert f"| {format_number(end.paired_difference)} [{low}, {high}] (6) |" in text
+    assert "paired difference b − a [CI] (pairs)" in text and "Paired difference:" in text
