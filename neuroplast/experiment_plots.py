@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from neuroplast.stats import columns  # noqa: E402
+from neuroplast.stats import as_dicts, columns  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
 
 __all__ = [
@@ -334,6 +334,8 @@ def plot_comparisons(
     One row of panels per measure (differences keep the measure's unit); within a panel
     one line per comparison, marker shape by time point (``when``, e.g. end of treatment,
     end of follow-up), colour by condition ``b``.  A dashed line marks no difference.
+    Comparisons of paired runs (``stats.compare(paired=True)``) also show the interval of
+    the paired difference, as a wide pale bar under the unpaired one.
 
     Parameters
     ----------
@@ -363,6 +365,11 @@ def plot_comparisons(
     cols = columns(comparisons, names)
     if len(cols["measure"]) == 0:
         raise ValueError("no comparisons to plot")
+    rows = as_dicts(comparisons)
+    paired = [
+        (float(r["paired_ci_low"]), float(r["paired_ci_high"])) if r.get("paired") else None
+        for r in rows
+    ]
     if conditions is None:
         conditions = list(dict.fromkeys(cols["b"].tolist() + cols["a"].tolist()))
     colours = condition_colours(conditions)
@@ -391,6 +398,10 @@ def plot_comparisons(
                 centre = float(cols[key][i])
                 lo, hi = float(cols[f"{key}_ci_low"][i]), float(cols[f"{key}_ci_high"][i])
                 colour = colours[cols["b"][i]]
+                if panel == 0 and paired[i] is not None and np.all(np.isfinite(paired[i])):
+                    ax.plot(
+                        paired[i], [yy, yy], color=colour, lw=7, alpha=0.3, solid_capstyle="butt"
+                    )
                 if np.isfinite(lo) and np.isfinite(hi):
                     ax.plot([lo, hi], [yy, yy], color=colour, lw=1.8)
                 marker = WHEN_MARKERS[whens.index(cols["when"][i]) % len(WHEN_MARKERS)]
@@ -411,9 +422,12 @@ def plot_comparisons(
         for k, w in enumerate(whens)
     ]
     handles.append(Line2D([], [], color="0.3", lw=1.8, label=f"{level:.0%} bootstrap CI"))
+    if any(p is not None for p in paired):
+        handles.append(Line2D([], [], color="0.3", lw=7, alpha=0.3, label="paired (same seed) CI"))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Differences between conditions (point estimate and interval)")
-    fig.tight_layout()
+    # keep half an inch on top for the title (tight_layout alone lets it cover panel titles)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
     return save_figure(fig, path)
 
 
