@@ -89,8 +89,12 @@ def test_experiment_directory_has_runs_tables_figures_and_report(experiment):
     assert {"ee_synapses", "synaptogenic", "assembly_adaptive_p_in"} <= measures
     # every comparison window lies inside the runs' samples (none compares zero runs)
     with (out / "comparisons.csv").open() as handle:
-        counts = [(row["when"], int(row["n_a"])) for row in csv.DictReader(handle)]
+        rows = list(csv.DictReader(handle))
+    counts = [(row["when"], int(row["n_a"])) for row in rows]
     assert counts and all(n == 1 for _, n in counts), counts
+    # paired_conditions (the default): the one seed of each condition makes one pair
+    assert all(row["paired"] == "True" and int(row["n_pairs"]) == 1 for row in rows)
+    assert "paired difference b − a [CI] (pairs)" in report
     assert {"recall_adaptive_index", "coactivity_corr_exc"} <= measures
 
 
