@@ -16,11 +16,15 @@
       report.md             protocol, conditions, comparisons, figures
 
 Runs are independent and each is written atomically (storage.py), so an interrupted
-experiment resumes: run directories that exist are complete and are not run again.
+experiment resumes: run directories that exist are complete and are not run again.  A
+finished run is kept only if it was made with the config this invocation would run it
+with (its saved ``config.json``, read back, equals it); otherwise the experiment stops
+before anything runs or is overwritten, naming the first key that differs (an edited
+config, or a default that changed between versions, must not mix into one comparison).
 Repeat k of every condition uses root seed ``seed + k``; with ``paired_conditions``
 (default) the conditions of a repeat share network and noise (experiment.py
-:func:`~neuroplast.experiment.run_seeds`).  The statistics treat conditions as
-independent groups (stats.py), which is conservative for paired runs.
+:func:`~neuroplast.experiment.run_seeds`).  The statistics compare conditions as
+independent groups and, for paired runs, seed by seed as well (stats.py).
 """
 
 from __future__ import annotations
@@ -98,6 +102,63 @@ def _jobs(cfg: ExperimentConfig) -> list[tuple[str, int]]:
     return [(name, cfg.seed + k) for name in condition_names(cfg) for k in range(cfg.repeats)]
 
 
+def _first_difference(a, b, path: str = ""):
+    """(path, a's value, b's value) of the first difference of two JSON trees, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            where = f"{path}.{key}" if path else str(key)
+            if key not in a or key not in b:
+                return where, a.get(key, "(absent)"), b.get(key, "(absent)")
+            found = _first_difference(a[key], b[key], where)
+            if found is not None:
+                return found
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            found = _first_difference(x, y, f"{path}[{k}]")
+            if found is not None:
+                return found
+        return None
+    return None if a == b else (path, a, b)
+
+
+#: Keys of a run's config that describe the experiment around it, not the run: adding a
+#: condition or a repeat to an experiment keeps its finished runs.
+EXPERIMENT_ONLY_KEYS = ("name", "description", "repeats", "conditions")
+
+
+def _check_finished_run(run_dir: Path, run_cfg, out_dir: Path) -> None:
+    """Raise ConfigError unless ``run_dir`` was made with ``run_cfg`` (module doc).
+
+    The saved config is read back through the schema, so keys added to the schema since
+    the run was made take their defaults and quantities compare as values.  The keys of
+    :data:`EXPERIMENT_ONLY_KEYS` are not compared.
+    """
+    from neuroplast.config import config_from_dict  # noqa: PLC0415
+
+    def comparable(resolved: dict) -> dict:
+        tree = json.loads(json.dumps(resolved))
+        return {k: v for k, v in tree.items() if k not in EXPERIMENT_ONLY_KEYS}
+
+    expected = comparable(run_cfg.resolved())
+    try:
+        saved_data = json.loads((run_dir / storage.CONFIG_FILE).read_text())
+        saved = comparable(config_from_dict(saved_data).resolved())
+    except (OSError, ValueError, ConfigError) as err:
+        saved, found = None, ("config.json", f"unreadable ({err})", "a valid config")
+    if saved is not None:
+        found = _first_difference(saved, expected)
+    if found is None:
+        return
+    key, then, now = found
+    raise ConfigError(
+        f"{run_dir} was made with {key} = {then!r}, but this config runs it with "
+        f"{now!r}. Its results would not be comparable with new runs, so nothing was run "
+        f"and nothing in {out_dir} was changed. Use the config it was made with, another "
+        "--out directory, or --overwrite to start the experiment afresh."
+    )
+
+
 def run_comparison(
     cfg: ExperimentConfig,
     out_dir: Path,
@@ -135,13 +196,18 @@ def run_comparison(
         import shutil  # noqa: PLC0415
 
         shutil.rmtree(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    storage.write_json(out_dir / storage.CONFIG_FILE, cfg.resolved())
     # every run's config first, so that a bad condition fails before anything runs
     runs = []
     for condition, seed in _jobs(cfg):
         run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
         runs.append((condition, seed, run_cfg))
+    # finished runs made with another config stop the experiment before it writes anything
+    for condition, seed, run_cfg in runs:
+        run_dir = run_directory(out_dir, condition, seed)
+        if (run_dir / storage.MEASURES_FILE).exists():
+            _check_finished_run(run_dir, run_cfg, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    storage.write_json(out_dir / storage.CONFIG_FILE, cfg.resolved())
     result = ComparisonResult(out_dir=out_dir)
     for condition in condition_names(cfg):
         storage.remove_leftovers(out_dir / "runs" / condition)

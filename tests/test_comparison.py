@@ -22,10 +22,11 @@ import pytest
 
 from neuroplast import storage
 from neuroplast.cli import main
-from neuroplast.comparison import analyse, run_comparison, run_directory
-from neuroplast.config import config_from_dict
+from neuroplast.comparison import _check_finished_run, analyse, run_comparison, run_directory
+from neuroplast.config import ConfigError, config_from_dict
 from neuroplast.experiment import drug_curves
 from neuroplast.model.schedules import build_schedules
+from neuroplast.protocol import resolve_condition
 from neuroplast.stats import read_measures
 
 DOSE_DAY = 0.5 + 2 / 24  # treatment phase starts at 0.5 d, dose 2 h into it
@@ -122,6 +123,24 @@ def test_a_second_invocation_resumes_and_plot_redraws_from_saved_data(experiment
     figure.unlink()
     assert analyse(out) == out / "report.md"
     assert figure.exists() and (out / "report.md").exists()
+
+
+@pytest.mark.slow
+def test_resuming_with_another_config_stops_before_anything_changes(experiment):
+    _, out, _ = experiment
+    data = _config()
+    data["pharmacology"] = {"mechanism": "direct"}  # the default is "both"
+    saved = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    with pytest.raises(ConfigError, match=r"pharmacology\.mechanism = 'both'.*'direct'"):
+        run_comparison(config_from_dict(data), out, log=lambda line: None)
+    assert {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()} == saved
+    # a condition or repeat added to the experiment keeps the finished runs
+    data = _config()
+    data["conditions"]["ketamine"] = {"description": "a new arm"}
+    data["repeats"] = 2
+    cfg = config_from_dict(data)
+    run_cfg = resolve_condition(cfg, "control").model_copy(update={"seed": 11})
+    _check_finished_run(run_directory(out, "control", 11), run_cfg, out)  # no error
 
 
 @pytest.mark.slow
