@@ -4,7 +4,10 @@ Each ``experiments/<name>.py`` calls :func:`main` with the measures its question
 The experiment runs with ``neuroplast run``'s machinery (resumable: finished runs are
 kept), its report is written by the package, and the figure goes to
 ``docs/figures/<name>.png``: one panel per measure, mean across seeds with a 95 %
-bootstrap band per condition, phases shaded, doses and therapy sessions marked.
+bootstrap band per condition, phases shaded, doses and therapy sessions marked.  When the
+conditions of a seed are paired (``paired_conditions``, the default) and there is a
+``control``, one more panel shows each condition's recovery index minus control's of the
+same seed: effects smaller than the seed-to-seed spread show there.
 
     python experiments/<name>.py [OUT_DIR] [--set KEY=VALUE ...]
 """
@@ -21,7 +24,7 @@ from neuroplast import experiment_plots as eplots
 from neuroplast.comparison import events_of, phases_of, run_comparison
 from neuroplast.config import ConfigError, load_config
 from neuroplast.protocol import condition_names
-from neuroplast.stats import read_measures, summarize
+from neuroplast.stats import paired_difference_rows, read_measures, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,6 +69,12 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     present = {r.measure for r in rows}
     series = [m for m in measures if m in present]
     summary = summarize(rows, series, grid, conditions=names)
+    index = "recovery_index_ee_synapses"
+    if cfg.paired_conditions and "control" in names and index in series:
+        differences = paired_difference_rows(rows, index, "control", grid)
+        others = [n for n in names if n != "control"]
+        summary += summarize(differences, [differences[0].measure], grid, conditions=others)
+        series.insert(series.index(index) + 1, differences[0].measure)
     probes = [m for m in probe_measures if m in present]
     if probes:
         days = sorted({r.bio_time_days for r in rows if r.measure in probes})

@@ -108,6 +108,9 @@ def measure_label(measure: str) -> str:
     """Axis label with unit for a measure name."""
     if measure in MEASURE_LABELS:
         return MEASURE_LABELS[measure]
+    if "_vs_" in measure:  # a paired difference series (stats.paired_difference_rows)
+        base, reference = measure.rsplit("_vs_", 1)
+        return f"{measure_label(base).split(chr(10))[0]}\nminus {reference}, same seed"
     if measure.startswith("recovery_index_"):
         base = measure.removeprefix("recovery_index_")
         return f"recovery index of {base}\n(1 = baseline, 0 = stressed)"

@@ -50,6 +50,7 @@ __all__ = [
     "columns",
     "compare",
     "hedges_g",
+    "paired_difference_rows",
     "read_measures",
     "recovery_index",
     "recovery_rows",
@@ -448,6 +449,41 @@ def _mean_sd(x: np.ndarray) -> tuple[float, float]:
     mean = float(x.mean()) if x.size else math.nan
     sd = float(x.std(ddof=1)) if x.size > 1 else math.nan
     return mean, sd
+
+
+#: Measure name of a paired difference series: ``<measure>_vs_<reference>``.
+PAIRED_SUFFIX = "_vs_"
+
+
+def paired_difference_rows(table, measure: str, reference: str, days) -> list[MeasureRow]:
+    """Each run's ``measure`` minus the same seed's ``reference`` run, on common days.
+
+    For runs made with ``paired_conditions`` (the conditions of one seed share network,
+    noise and clock): the series of every (condition, seed) and of (reference, seed) are
+    interpolated onto ``days`` (:func:`resample`) and subtracted.  The rows are named
+    ``<measure>_vs_<reference>`` with ``sim_time_s`` NaN; :func:`summarize` of them gives
+    the mean paired difference across seeds with its bootstrap band.  Seeds without a
+    reference run are left out; the reference itself (all zeros) is not listed.
+    """
+    res = resample(table, measure, days)
+    if reference not in res.conditions:
+        raise ValueError(
+            f"condition {reference!r} has no runs with {measure!r}; present: {res.conditions}"
+        )
+    base = {
+        int(seed): res.values[k] for k, seed in enumerate(res.seed) if res.condition[k] == reference
+    }
+    name = f"{measure}{PAIRED_SUFFIX}{reference}"
+    rows = []
+    for k, (condition, seed) in enumerate(zip(res.condition, res.seed, strict=True)):
+        if condition == reference or int(seed) not in base:
+            continue
+        diff = res.values[k] - base[int(seed)]
+        rows += [
+            MeasureRow(str(condition), int(seed), float(d), math.nan, name, float(v))
+            for d, v in zip(res.days, diff, strict=True)
+        ]
+    return rows
 
 
 def summarize(
