@@ -9,6 +9,7 @@ import pytest
 
 from neuroplast.experiment_plots import (
     condition_colours,
+    measure_label,
     plot_comparisons,
     plot_measure_grid,
     plot_recovery_curves,
@@ -19,6 +20,7 @@ from neuroplast.stats import (
     bootstrap_ci,
     compare,
     hedges_g,
+    paired_difference_rows,
     read_measures,
     recovery_index,
     recovery_rows,
@@ -184,6 +186,22 @@ def test_unpaired_comparison_has_no_paired_difference():
     result = compare(paired_experiment(5.0), "ee_synapses", "control", "treated", 14.0)
     assert not result.paired and result.n_pairs == 0
     assert math.isnan(result.paired_difference) and math.isnan(result.paired_ci_low)
+
+
+def test_paired_difference_rows_subtract_the_same_seeds_reference_series():
+    rows = []
+    for seed, level in ((1, 10.0), (2, 50.0)):
+        rows += rows_of("control", seed, [0, 10], [level, level + 10])  # slope 1 per day
+        rows += rows_of("treated", seed, [0, 5, 10], [level, level + 8, level + 12])
+    rows += rows_of("treated", 3, [0, 10], [0.0, 0.0])  # no control run for seed 3
+    diff = paired_difference_rows(rows, "ee_synapses", "control", [0.0, 5.0, 10.0])
+    assert {r.measure for r in diff} == {"ee_synapses_vs_control"}
+    assert {(r.condition, r.seed) for r in diff} == {("treated", 1), ("treated", 2)}
+    for r in diff:  # treated - control: 0, 8 - 5, 12 - 10 for both seeds
+        assert r.value == pytest.approx({0.0: 0.0, 5.0: 3.0, 10.0: 2.0}[r.bio_time_days])
+    assert "minus control, same seed" in measure_label("ee_synapses_vs_control")
+    with pytest.raises(ValueError, match="'sham' has no runs"):
+        paired_difference_rows(rows, "ee_synapses", "sham", [0.0])
 
 
 # --- resampling ---------------------------------------------------------------------------
