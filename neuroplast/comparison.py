@@ -151,9 +151,14 @@ def _check_finished_run(run_dir: Path, run_cfg, out_dir: Path) -> None:
     if found is None:
         return
     key, then, now = found
+
+    def short(value) -> str:
+        text = repr(value)
+        return text if len(text) <= 160 else text[:157] + "..."
+
     raise ConfigError(
-        f"{run_dir} was made with {key} = {then!r}, but this config runs it with "
-        f"{now!r}. Its results would not be comparable with new runs, so nothing was run "
+        f"{run_dir} was made with {key} = {short(then)}, but this config runs it with "
+        f"{short(now)}. Its results would not be comparable with new runs, so nothing was run "
         f"and nothing in {out_dir} was changed. Use the config it was made with, another "
         "--out directory, or --overwrite to start the experiment afresh."
     )

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from neuroplast.stats import as_dicts, columns  # noqa: E402
+from neuroplast.stats import PAIRED_SUFFIX, as_dicts, columns  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
 
 __all__ = [
@@ -108,8 +108,8 @@ def measure_label(measure: str) -> str:
     """Axis label with unit for a measure name."""
     if measure in MEASURE_LABELS:
         return MEASURE_LABELS[measure]
-    if "_vs_" in measure:  # a paired difference series (stats.paired_difference_rows)
-        base, reference = measure.rsplit("_vs_", 1)
+    if PAIRED_SUFFIX in measure:  # a paired difference series (stats.paired_difference_rows)
+        base, reference = measure.rsplit(PAIRED_SUFFIX, 1)
         return f"{measure_label(base).split(chr(10))[0]}\nminus {reference}, same seed"
     if measure.startswith("recovery_index_"):
         base = measure.removeprefix("recovery_index_")
