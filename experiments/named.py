@@ -24,7 +24,7 @@ from neuroplast import experiment_plots as eplots
 from neuroplast.comparison import events_of, phases_of, run_comparison
 from neuroplast.config import ConfigError, load_config
 from neuroplast.protocol import condition_names
-from neuroplast.stats import paired_difference_rows, read_measures, summarize
+from neuroplast.stats import paired_difference_rows, read_measures, sample_days, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,9 +65,10 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     rows = read_measures(args.out / "measures.csv")
     names = condition_names(cfg)
     total = cfg.protocol.total / 86400.0
-    grid = np.linspace(0.0, total, 201)
     present = {r.measure for r in rows}
     series = [m for m in measures if m in present]
+    # the runs' own sample days (one shared clock): a uniform grid would alias dose peaks
+    grid = sample_days(rows, series, extra=np.linspace(0.0, total, 201))
     summary = summarize(rows, series, grid, conditions=names)
     index = "recovery_index_ee_synapses"
     if cfg.paired_conditions and "control" in names and index in series:

@@ -706,7 +706,13 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     from neuroplast.config import config_from_dict  # noqa: PLC0415
     from neuroplast.experiment import born_after_days  # noqa: PLC0415
     from neuroplast.report import write_report  # noqa: PLC0415
-    from neuroplast.stats import compare, read_measures, recovery_rows, summarize  # noqa: PLC0415
+    from neuroplast.stats import (  # noqa: PLC0415
+        compare,
+        read_measures,
+        recovery_rows,
+        sample_days,
+        summarize,
+    )
 
     out_dir = Path(out_dir)
     if cfg is None:
@@ -752,7 +758,9 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     if total_days is None:
         days = sorted({r.bio_time_days for r in rows})
         total_days = max(days) if days else 0.0
-    grid = np.linspace(0.0, total_days, 201)
+    # the runs' own sample days (one shared clock), so that dose peaks are not aliased
+    grid = sample_days(rows, HEADLINE, extra=np.linspace(0.0, total_days, 201))
+    grid = grid[(grid >= 0.0) & (grid <= total_days)]
     headline = [m for m in HEADLINE if m in measures_present]
     if any(r.measure == "bdnf_drug_factor" and r.value != 1.0 for r in rows):
         headline.append("bdnf_drug_factor")  # the slow-onset comparator is dosed

@@ -55,6 +55,7 @@ __all__ = [
     "recovery_index",
     "recovery_rows",
     "resample",
+    "sample_days",
     "summarize",
     "window_means",
 ]
@@ -449,6 +450,20 @@ def _mean_sd(x: np.ndarray) -> tuple[float, float]:
     mean = float(x.mean()) if x.size else math.nan
     sd = float(x.std(ddof=1)) if x.size > 1 else math.nan
     return mean, sd
+
+
+def sample_days(table, measures: Sequence[str], *, extra: Iterable[float] = ()) -> np.ndarray:
+    """Sorted biological days at which any run sampled any of ``measures`` (and ``extra``).
+
+    The grid for summaries that are drawn: the conditions of an experiment share one clock,
+    so their samples fall on the same days, and a series summarized there keeps its peaks.
+    A uniform grid coarser than a 40-min infusion would alias them (a concentration peak
+    drawn at a fraction of its height, different for every dose).
+    """
+    cols = columns(table, ("measure", "bio_time_days"))
+    wanted = np.isin(cols["measure"], list(measures))
+    days = cols["bio_time_days"][wanted].astype(float)
+    return np.unique(np.concatenate([days[np.isfinite(days)], np.asarray(list(extra), float)]))
 
 
 #: Measure name of a paired difference series: ``<measure>_vs_<reference>``.

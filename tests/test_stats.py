@@ -25,6 +25,7 @@ from neuroplast.stats import (
     recovery_index,
     recovery_rows,
     resample,
+    sample_days,
     summarize,
     window_means,
 )
@@ -202,6 +203,22 @@ def test_paired_difference_rows_subtract_the_same_seeds_reference_series():
     assert "minus control, same seed" in measure_label("ee_synapses_vs_control")
     with pytest.raises(ValueError, match="'sham' has no runs"):
         paired_difference_rows(rows, "ee_synapses", "sham", [0.0])
+
+
+def test_summaries_on_the_sample_days_keep_a_short_peak():
+    # a 1-hour peak between the points of a 201-point grid over 50 days
+    days = np.concatenate([np.linspace(0, 50, 51), [20.02, 20.04, 20.06]])
+    rows = []
+    for seed in range(3):
+        values = np.where(np.isin(days, [20.04]), 1.0, 0.0)
+        rows += rows_of("ketamine", seed, np.sort(days), values[np.argsort(days)])
+    grid = sample_days(rows, ["ee_synapses"], extra=np.linspace(0, 50, 201))
+    assert 20.04 in grid and 0.0 in grid and 50.0 in grid
+    peak = max(r.mean for r in summarize(rows, ["ee_synapses"], grid, n_boot=50))
+    uniform = max(
+        r.mean for r in summarize(rows, ["ee_synapses"], np.linspace(0, 50, 201), n_boot=50)
+    )
+    assert peak == pytest.approx(1.0) and uniform < 0.5
 
 
 # --- resampling ---------------------------------------------------------------------------
