@@ -73,9 +73,10 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     index = "recovery_index_ee_synapses"
     if cfg.paired_conditions and "control" in names and index in series:
         differences = paired_difference_rows(rows, index, "control", grid)
-        others = [n for n in names if n != "control"]
-        summary += summarize(differences, [differences[0].measure], grid, conditions=others)
-        series.insert(series.index(index) + 1, differences[0].measure)
+        if differences:  # none when control is the only condition with runs
+            others = [n for n in names if n != "control"]
+            summary += summarize(differences, [differences[0].measure], grid, conditions=others)
+            series.insert(series.index(index) + 1, differences[0].measure)
     probes = [m for m in probe_measures if m in present]
     if probes:
         days = sorted({r.bio_time_days for r in rows if r.measure in probes})
