@@ -125,10 +125,9 @@ def _any_paired(comparisons) -> bool:
     return any(bool(d.get("paired", False)) for d in as_dicts(comparisons))
 
 
-def _comparison_rows(comparisons) -> list[list[str]]:
+def _comparison_rows(comparisons, paired: bool) -> list[list[str]]:
     names = [f.name for f in fields(comparisons[0])] if is_dataclass(comparisons[0]) else None
     cols = columns(comparisons, names or list(comparisons[0]))
-    paired = _any_paired(comparisons)
     rows = []
     for k in range(len(cols["measure"])):
         extra = []
@@ -170,7 +169,7 @@ def _comparison_rows(comparisons) -> list[list[str]]:
     return rows
 
 
-def _methods_lines(comparisons) -> list[str]:
+def _methods_lines(comparisons, paired: bool) -> list[str]:
     first = as_dicts(comparisons[:1])[0] if comparisons else {}
     level = f"{float(first.get('ci', 0.95)):.0%}"
     n_boot = first.get("n_boot")
@@ -199,7 +198,7 @@ def _methods_lines(comparisons) -> list[str]:
                 "both conditions share cancels in it, so it can resolve an effect that the "
                 "unpaired interval cannot.",
             ]
-            if _any_paired(comparisons)
+            if paired
             else []
         ),
         "",
@@ -257,7 +256,8 @@ def write_report(
     lines += ["", "## Conditions", ""]
     lines += _condition_lines(conditions)
     lines += ["", "## Methods", ""]
-    lines += _methods_lines(comparisons)
+    paired = _any_paired(comparisons)
+    lines += _methods_lines(comparisons, paired)
     lines += ["", "## Comparisons", ""]
     if comparisons:
         header = [
@@ -271,9 +271,9 @@ def write_report(
             "difference b − a [CI]",
             "Hedges' g [CI]",
         ]
-        if _any_paired(comparisons):
+        if paired:
             header.append("paired difference b − a [CI] (pairs)")
-        lines += _table(header, _comparison_rows(comparisons))
+        lines += _table(header, _comparison_rows(comparisons, paired))
     else:
         lines.append("No comparisons were made.")
     lines += [

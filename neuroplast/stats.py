@@ -246,6 +246,11 @@ class Resampled:
         """Values of the runs of ``condition``, shape ``(n_seeds, n_days)``."""
         return self.values[self.condition == condition]
 
+    def by_seed(self, condition: str) -> dict[int, np.ndarray]:
+        """Values of the runs of ``condition`` keyed by seed (for pairing conditions)."""
+        rows = self.condition == condition
+        return dict(zip(self.seed[rows].tolist(), self.values[rows], strict=True))
+
 
 def resample(table, measure: str, days) -> Resampled:
     """Interpolate ``measure`` of every (condition, seed) run onto common biological days.
@@ -485,19 +490,19 @@ def paired_difference_rows(table, measure: str, reference: str, days) -> list[Me
         raise ValueError(
             f"condition {reference!r} has no runs with {measure!r}; present: {res.conditions}"
         )
-    base = {
-        int(seed): res.values[k] for k, seed in enumerate(res.seed) if res.condition[k] == reference
-    }
+    base = res.by_seed(reference)
     name = f"{measure}{PAIRED_SUFFIX}{reference}"
     rows = []
-    for k, (condition, seed) in enumerate(zip(res.condition, res.seed, strict=True)):
-        if condition == reference or int(seed) not in base:
+    for condition in res.conditions:
+        if condition == reference:
             continue
-        diff = res.values[k] - base[int(seed)]
-        rows += [
-            MeasureRow(str(condition), int(seed), float(d), math.nan, name, float(v))
-            for d, v in zip(res.days, diff, strict=True)
-        ]
+        for seed, values in res.by_seed(condition).items():
+            if seed not in base:
+                continue
+            rows += [
+                MeasureRow(str(condition), int(seed), float(d), math.nan, name, float(v))
+                for d, v in zip(res.days, values - base[seed], strict=True)
+            ]
     return rows
 
 
@@ -703,10 +708,8 @@ def compare(
 
 def _paired_difference(res: Resampled, a: str, b: str, n_boot: int, ci: float, keys) -> dict:
     """``n_pairs``, ``paired_difference`` and its interval (see :func:`compare`)."""
-    values_a = dict(zip(res.seed[res.condition == a].tolist(), res.of(a)[:, 0], strict=True))
-    values_b = dict(zip(res.seed[res.condition == b].tolist(), res.of(b)[:, 0], strict=True))
-    seeds = [s for s in values_a if s in values_b]
-    diffs = _finite([values_b[s] - values_a[s] for s in seeds])
+    values_a, values_b = res.by_seed(a), res.by_seed(b)
+    diffs = _finite([values_b[s][0] - values_a[s][0] for s in values_a if s in values_b])
     mean = float(diffs.mean()) if diffs.size else math.nan
     rng, *names = keys
     low, high = bootstrap_ci(diffs, n_boot=n_boot, ci=ci, rng=_generator(rng, "paired", *names))
