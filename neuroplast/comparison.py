@@ -124,7 +124,7 @@ def _first_difference(a, b, path: str = ""):
 
 #: Keys of a run's config that describe the experiment around it, not the run: adding a
 #: condition or a repeat to an experiment keeps its finished runs.
-EXPERIMENT_ONLY_KEYS = ("name", "description", "repeats", "conditions")
+EXPERIMENT_ONLY_KEYS = ("name", "description", "repeats", "conditions", "comparisons")
 
 
 def _check_finished_run(run_dir: Path, run_cfg, out_dir: Path) -> None:
@@ -659,7 +659,15 @@ def _dose_lines(cfg: ExperimentConfig) -> list[str]:
     return lines
 
 
-def _comparison_pairs(names: list[str]) -> list[tuple[str, str]]:
+def _comparison_pairs(names: list[str], declared=()) -> list[tuple[str, str]]:
+    """The (a, b) pairs of conditions the report compares (difference b - a).
+
+    The config's ``comparisons`` when it declares any (those of them whose conditions
+    have runs), else control against every other condition and ketamine and therapy
+    each against ketamine_therapy.
+    """
+    if declared:
+        return [(a, b) for a, b in declared if a in names and b in names]
     pairs = []
     if "control" in names:
         pairs += [("control", b) for b in names if b != "control"]
@@ -785,7 +793,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     targets = [m for m in ("ee_synapses", "recovery_index_ee_synapses") if m in measures_present]
     # the conditions of one seed share network, noise and clock: compare them pair by pair too
     paired = bool(cfg.paired_conditions)
-    for a, b in _comparison_pairs(names):
+    for a, b in _comparison_pairs(names, cfg.comparisons):
         for measure in targets:
             for label, window in points:
                 comparisons.append(compare(rows, measure, a, b, window, label=label, paired=paired))

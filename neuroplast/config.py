@@ -318,6 +318,12 @@ class ExperimentConfig(Section):
         "conditions of a repeat share the network and noise seeds (common random numbers: "
         "runs differ only after their schedules do, and comparisons are paired by seed)",
     )
+    comparisons: list[tuple[str, str]] = param(
+        [],
+        "pairs [a, b] of conditions the report compares (difference b - a, with CIs); "
+        "empty: control against every other condition, and ketamine and therapy each "
+        "against ketamine_therapy",
+    )
     from_protocol: bool = param(
         False,
         "set by the protocol compiler (protocol.py): stress, doses, therapy sessions and "
@@ -365,6 +371,17 @@ class ExperimentConfig(Section):
             raise ValueError(
                 "therapy.sessions need the biological clock: set timescale.enabled = true"
             )
+        for k, pair in enumerate(self.comparisons):
+            for name in pair:
+                if name not in self.conditions:
+                    raise ValueError(
+                        f"comparisons[{k}] = {list(pair)}: names {name!r}, expected one of "
+                        f"the conditions {sorted(self.conditions) or '(none defined)'}"
+                    )
+            if pair[0] == pair[1]:
+                raise ValueError(
+                    f"comparisons[{k}] = {list(pair)}: expected two different conditions"
+                )
         if self.protocol.enabled:
             direct = [
                 key

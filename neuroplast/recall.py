@@ -86,6 +86,7 @@ def probe_config(run_cfg, assembly: str):
     ]
     data["protocol"] = {}
     data["conditions"] = {}
+    data["comparisons"] = []
     return config_from_dict(data)
 
 

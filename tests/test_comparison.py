@@ -138,6 +138,7 @@ def test_resuming_with_another_config_stops_before_anything_changes(experiment):
     data = _config()
     data["conditions"]["ketamine"] = {"description": "a new arm"}
     data["repeats"] = 2
+    data["comparisons"] = [["ketamine", "ketamine_therapy"]]
     cfg = config_from_dict(data)
     run_cfg = resolve_condition(cfg, "control").model_copy(update={"seed": 11})
     _check_finished_run(run_directory(out, "control", 11), run_cfg, out)  # no error

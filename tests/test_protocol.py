@@ -149,11 +149,30 @@ def test_condition_overrides_apply_to_that_condition_only():
             [{"phase": "stress", "start": "8 days", "duration": "5 days"}],
             "run past the end of phase 'stress'",
         ),
+        ("comparisons", [["control", "ketamin"]], "comparisons[0] = ['control', 'ketamin']"),
+        ("comparisons", [["therapy", "therapy"]], "expected two different conditions"),
     ],
 )
 def test_bad_protocols_are_rejected_with_the_key(key, value, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")):
         config_from_dict(_experiment(**{key: value}))
+
+
+def test_declared_comparisons_replace_the_default_pairs():
+    from neuroplast.comparison import _comparison_pairs  # noqa: PLC0415
+
+    names = ["control", "ketamine", "therapy", "ketamine_therapy"]
+    assert _comparison_pairs(names) == [
+        ("control", "ketamine"),
+        ("control", "therapy"),
+        ("control", "ketamine_therapy"),
+        ("ketamine", "ketamine_therapy"),
+        ("therapy", "ketamine_therapy"),
+    ]
+    cfg = config_from_dict(_experiment(comparisons=[["therapy", "ketamine"]]))
+    assert _comparison_pairs(names, cfg.comparisons) == [("therapy", "ketamine")]
+    # a declared pair whose condition has no runs (yet) is left out, not compared to nothing
+    assert _comparison_pairs(names[:2], cfg.comparisons) == []
 
 
 def test_events_given_outside_the_protocol_are_rejected():
