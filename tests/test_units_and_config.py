@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import brian2
 import pytest
@@ -135,3 +136,15 @@ def test_resolved_config_round_trips_through_json():
 def test_delay_shorter_than_a_time_step_is_rejected():
     with pytest.raises(ConfigError, match="synapses.delay"):
         load_config(None, ['synapses.delay="0 ms"'])
+
+
+CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml"))
+SWEEPS = sorted((Path(__file__).resolve().parent.parent / "configs" / "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS + SWEEPS, ids=lambda p: p.stem)
+def test_every_shipped_config_and_sweep_spec_is_valid(path):
+    from neuroplast.sweep import load_sweep  # noqa: PLC0415
+
+    assert CONFIGS and SWEEPS
+    (load_sweep if path.parent.name == "sweeps" else load_config)(path)
