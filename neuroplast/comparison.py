@@ -125,6 +125,11 @@ def _first_difference(a, b, path: str = ""):
 #: Keys of a run's config that describe the experiment around it, not the run: adding a
 #: condition or a repeat to an experiment keeps its finished runs.
 EXPERIMENT_ONLY_KEYS = ("name", "description", "repeats", "conditions", "comparisons")
+#: Keys that only the recall probes read, after the run, from its saved snapshots: a
+#: change re-probes the finished runs (their recall.csv) instead of refusing them.
+PROBE_ONLY_KEYS = ("recall",)
+#: The recall settings a run's recall.csv was made with (beside it).
+RECALL_SETTINGS_FILE = "recall.json"
 
 
 def _check_finished_run(run_dir: Path, run_cfg, out_dir: Path) -> None:
@@ -132,13 +137,15 @@ def _check_finished_run(run_dir: Path, run_cfg, out_dir: Path) -> None:
 
     The saved config is read back through the schema, so keys added to the schema since
     the run was made take their defaults and quantities compare as values.  The keys of
-    :data:`EXPERIMENT_ONLY_KEYS` are not compared.
+    :data:`EXPERIMENT_ONLY_KEYS` and :data:`PROBE_ONLY_KEYS` are not compared.
     """
     from neuroplast.config import config_from_dict  # noqa: PLC0415
 
+    ignored = EXPERIMENT_ONLY_KEYS + PROBE_ONLY_KEYS
+
     def comparable(resolved: dict) -> dict:
         tree = json.loads(json.dumps(resolved))
-        return {k: v for k, v in tree.items() if k not in EXPERIMENT_ONLY_KEYS}
+        return {k: v for k, v in tree.items() if k not in ignored}
 
     expected = comparable(run_cfg.resolved())
     try:
@@ -304,18 +311,50 @@ def _connectivity_rows(
     return rows
 
 
+def _recall_settings(run_dir: Path) -> dict | None:
+    """The recall settings the run's recall.csv was made with (None: unknown).
+
+    Read from recall.json; a recall.csv older than that file was made with the recall
+    section of the run's own config.json, read back through the schema (defaults of
+    keys added since filled in, as they were then: the cue was the therapy pulse's).
+    """
+    from neuroplast.config import config_from_dict  # noqa: PLC0415
+
+    settings = run_dir / RECALL_SETTINGS_FILE
+    try:
+        if settings.exists():
+            return json.loads(settings.read_text())
+        saved = json.loads((run_dir / storage.CONFIG_FILE).read_text())
+        recall = dict(saved.get("recall", {}))
+        recall.setdefault("intensity", saved.get("therapy", {}).get("intensity", 0.15))
+        saved["recall"] = recall
+        return config_from_dict(saved).resolved()["recall"]
+    except (OSError, ValueError, ConfigError):
+        return None
+
+
 def _recall(run_dir: Path, run_cfg, condition: str, seed: int, log) -> None:
-    """Recall probes of a finished run (recall.py), cached in its recall.csv."""
+    """Recall probes of a finished run (recall.py), cached in its recall.csv.
+
+    The probes run again when the run's recall.csv was made with other recall settings
+    (``recall.*``: :data:`PROBE_ONLY_KEYS`); the simulation is not repeated.
+    """
     from neuroplast.recall import recall_rows  # noqa: PLC0415
 
     target = run_dir / RECALL_FILE
-    if target.exists() or not (run_dir / storage.DATA_FILE).exists():
+    if not (run_dir / storage.DATA_FILE).exists():
         return
     if not run_cfg.recall.enabled or not run_cfg.assemblies:
         return
+    wanted = json.loads(json.dumps(run_cfg.resolved()["recall"]))
+    if target.exists():
+        if _recall_settings(run_dir) == wanted:
+            return
+        log(f"  recall settings changed: probing {condition} seed {seed} again")
     snapshots = storage.read_hdf5(run_dir / storage.DATA_FILE).snapshots
     rows = recall_rows(run_cfg, snapshots, condition, seed)
     storage.write_measures(target, rows)
+    storage.write_json(run_dir / RECALL_SETTINGS_FILE, wanted)
     log(f"  recall probes: {condition} seed {seed} ({len(snapshots)} snapshots)")
 
 

@@ -6,10 +6,11 @@ network is rebuilt with the same seeds -- the same candidate pool, the same E->I
 and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses and
 weights.  Plasticity is frozen: no rewiring, no STDP, no inhibitory STDP, no drug, no
 stress.  After ``settle`` of spontaneous activity, ``pulses`` input pulses (the
-therapy pulse shape and intensity, therapy.py) drive the first ``cue_fraction`` of the
-assembly's cells.  Read-outs, as firing-rate changes during the pulses from the
-gaps between them (from 100 ms after a pulse to the next one; the first ``settle``
-is left out as the start-up transient):
+therapy pulse shape and timing, therapy.py, at the cue's own ``intensity``) drive the
+first ``cue_fraction`` of the assembly's cells.  Read-outs, as firing-rate changes
+during the pulses from the gaps between them (from 100 ms after a pulse to the next
+one; the first ``settle`` is left out as the start-up transient), averaged over
+``trials`` probes that differ only in their noise seed:
 
 * ``recall_<A>_completion_hz``: non-cued cells of assembly A -- the completed pattern;
 * ``recall_<A>_other_hz``: pyramidal cells outside A (the other assemblies and the
@@ -17,13 +18,33 @@ is left out as the start-up transient):
 * ``recall_<A>_index``: ``completion - other``; positive when the cue recruits its own
   assembly more than the rest of the network, which needs stronger connectivity within
   A than to the rest;
+* ``recall_<A>_index_sem``: with ``trials`` >= 2, the standard error of the index
+  over the trials (their sd / sqrt(trials)): the probe's own noise, to set against
+  differences between conditions;
 * ``coactivity_chi_exc`` / ``coactivity_corr_exc``: E-E co-activity of the frozen
   network in ``quiet`` seconds of spontaneous activity after the cues (synchrony chi
   and the mean pairwise correlation it implies; :func:`_coactivity_rows`).
 
 Cells are exchangeable in the random network, so before any learning the index is
 about 0 (a cued cell's input reaches members and non-members alike), and it grows with
-within-assembly connectivity (tests/test_recall.py).
+within-assembly connectivity: a hand-wired assembly scores far above the same cells
+unwired (tests/test_recall.py).
+
+**The cue.**  A therapy pulse (``therapy.intensity`` = 0.15 of the background input)
+is a teaching signal, too weak for a recall cue: in the 800 E / 200 I network it
+raises the cued cells from about 5 to 10 Hz and their targets by a fraction of a Hz,
+below the probe's noise.  The cue is therefore stronger, ``intensity`` = 1 (as much
+extra input as the background; the cued cells fire at 40-70 Hz during a pulse), as
+recall cues to part of a stored pattern are in plastic spiking networks (e.g. Zenke,
+Agnes & Gerstner 2015 Nat Commun 6:6922) [D].
+
+**Noise.**  On the unlearned 800 E / 200 I network (kap_comparison's, day 0) the index
+of one probe varies between noise seeds with a sd of 0.95 Hz at 5 pulses and 0.34 Hz
+at 20 (6 and 4 seeds); with the weak therapy-pulse cue it was 0.44 Hz at both, because
+that cue's response is smaller than the slow fluctuations of 40 cells' rate.  A
+difference between conditions smaller than about twice that sd is within one probe's
+noise.  More ``pulses`` or ``trials`` reduce it, at a proportional cost (a probe of
+the 800 E / 200 I network runs at about 1.4 s of wall time per second).
 """
 
 from __future__ import annotations
@@ -33,7 +54,7 @@ import numpy as np
 from neuroplast.measures import MeasureRow
 from neuroplast.schema import Qty, Section, param
 
-__all__ = ["RecallConfig", "probe_config", "recall_rows"]
+__all__ = ["RecallConfig", "probe_config", "recall_rows", "trial_seed"]
 
 
 class RecallConfig(Section):
@@ -45,6 +66,19 @@ class RecallConfig(Section):
     pulses: int = param(5, "cue pulses (therapy pulse shape and intensity)", ge=1)
     quiet: Qty("s", nonnegative=True) = param(
         "2 s", "spontaneous activity after the cues, for the co-activity read-out (0: none)"
+    )
+    intensity: float = param(
+        1.0,
+        "extra input to each cued cell during a pulse, as a fraction of the background "
+        "external rate (therapy.intensity is the teaching signal's)",
+        "[D] (module doc: a therapy pulse is too weak to read recall against noise)",
+        gt=0,
+    )
+    trials: int = param(
+        1,
+        "independent probes per snapshot and assembly (noise seeds); read-outs are their "
+        "means, and with 2 or more the index's standard error is reported",
+        ge=1,
     )
 
 
@@ -75,6 +109,7 @@ def probe_config(run_cfg, assembly: str):
     sp["ablate_at"] = None
     data["plasticity"]["stdp"].update({"A_plus": 0.0, "A_minus": 0.0})
     data["plasticity"]["istdp"].update({"eta": 0.0})
+    data["therapy"]["intensity"] = rc.intensity
     data["therapy"]["sessions"] = [
         {
             "start": f"{float(rc.settle)!r} s",
@@ -148,14 +183,35 @@ def _coactivity_rows(cfg, i, t, n_exc: int, condition: str, seed: int, day: floa
     ]
 
 
-def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[MeasureRow]:
-    """Probe every assembly at every snapshot of a run; tidy rows (module doc)."""
+def trial_seed(brian_seed: int, trial: int) -> int:
+    """The brian2 noise seed of probe ``trial``: the run's own for trial 0, then derived."""
+    if trial == 0:
+        return brian_seed
+    return int(np.random.SeedSequence([brian_seed, trial]).generate_state(1)[0])
+
+
+def _probe(cfg, model_args: tuple, snapshot: dict, noise_seed: int):
+    """One probe run on the rebuilt network: (spike indices, spike times, model)."""
     import brian2  # noqa: PLC0415
 
-    from neuroplast.backend import brian_backend, is_standalone  # noqa: PLC0415
-    from neuroplast.experiment import drug_curves, run_seeds  # noqa: PLC0415
+    from neuroplast.experiment import drug_curves  # noqa: PLC0415
     from neuroplast.model.network import build_network  # noqa: PLC0415
     from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
+
+    schedules = build_schedules(cfg, drug_curves(cfg))
+    model = build_network(cfg, *model_args, schedules)
+    _load_snapshot(model, snapshot)
+    brian2.seed(noise_seed)
+    # an empty run namespace: every name lives in the groups' own namespaces
+    model.network.run(schedules.duration * brian2.second, namespace={})
+    spikes = model.monitors["spikes"]
+    return np.asarray(spikes.i[:]), np.asarray(spikes.t[:], dtype=float), model
+
+
+def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[MeasureRow]:
+    """Probe every assembly at every snapshot of a run; tidy rows (module doc)."""
+    from neuroplast.backend import brian_backend, is_standalone  # noqa: PLC0415
+    from neuroplast.experiment import run_seeds  # noqa: PLC0415
 
     rows: list[MeasureRow] = []
     if not run_cfg.recall.enabled or not run_cfg.assemblies or not snapshots:
@@ -165,42 +221,52 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
     # standalone project would be compiled for every probe)
     backend = run_cfg.simulation.backend
     backend = "cython" if is_standalone(backend) else backend
+    trials = run_cfg.recall.trials
+    first_assembly = next(iter(run_cfg.assemblies))
     for assembly in run_cfg.assemblies:
         cfg = probe_config(run_cfg, assembly)
         settle = float(cfg.recall.settle)
         period, pulse = float(cfg.therapy.period), float(cfg.therapy.pulse)
+        starts = [settle + k * period for k in range(cfg.recall.pulses)]
+        pulses = [(a, a + pulse) for a in starts]
+        # baseline: the quiet part of each gap between pulses (from 100 ms after a
+        # pulse ends to the next start), the same network state without the cue
+        gaps = [(a + pulse + 0.1, a + period) for a in starts if a + pulse + 0.1 < a + period]
         for name, snap in sorted(snapshots.items(), key=lambda kv: float(kv[0][4:])):
             day = float(name[4:])
-            with brian_backend(backend, cfg.simulation.dt):
-                schedules = build_schedules(cfg, drug_curves(cfg))
-                model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
-                _load_snapshot(model, snap)
-                brian2.seed(seeds.brian)
-                duration = schedules.duration
-                # an empty run namespace: every name lives in the groups' own namespaces
-                model.network.run(duration * brian2.second, namespace={})
-                spikes = model.monitors["spikes"]
-                i = np.asarray(spikes.i[:])
-                t = np.asarray(spikes.t[:], dtype=float)
+            values: dict[str, list[float]] = {}
+            coactivity: dict[str, list[float]] = {}
+            for trial in range(trials):
+                with brian_backend(backend, cfg.simulation.dt):
+                    i, t, model = _probe(
+                        cfg,
+                        (seeds.connectivity, seeds.initial),
+                        snap,
+                        trial_seed(seeds.brian, trial),
+                    )
                 members = model.assemblies[assembly]
-            n_cue = max(1, int(round(cfg.recall.cue_fraction * len(members))))
-            rest_of_a = members[n_cue:]
-            outside = np.setdiff1d(np.arange(model.n_exc), members)
-            starts = [settle + k * period for k in range(cfg.recall.pulses)]
-            pulses = [(a, a + pulse) for a in starts]
-            # baseline: the quiet part of each gap between pulses (from 100 ms after a
-            # pulse ends to the next start), the same network state without the cue
-            gaps = [(a + pulse + 0.1, a + period) for a in starts if a + pulse + 0.1 < a + period]
-
-            if assembly == next(iter(run_cfg.assemblies)):
-                rows += _coactivity_rows(cfg, i, t, model.n_exc, condition, seed, day)
-            completion = _rate(i, t, rest_of_a, pulses) - _rate(i, t, rest_of_a, gaps)
-            other = _rate(i, t, outside, pulses) - _rate(i, t, outside, gaps)
-            for measure, value in (
-                ("completion_hz", completion),
-                ("other_hz", other),
-                ("index", completion - other),
-            ):
+                n_cue = max(1, int(round(cfg.recall.cue_fraction * len(members))))
+                rest_of_a = members[n_cue:]
+                outside = np.setdiff1d(np.arange(model.n_exc), members)
+                if assembly == first_assembly:
+                    for row in _coactivity_rows(cfg, i, t, model.n_exc, condition, seed, day):
+                        coactivity.setdefault(row.measure, []).append(row.value)
+                completion = _rate(i, t, rest_of_a, pulses) - _rate(i, t, rest_of_a, gaps)
+                other = _rate(i, t, outside, pulses) - _rate(i, t, outside, gaps)
+                for measure, value in (
+                    ("completion_hz", completion),
+                    ("other_hz", other),
+                    ("index", completion - other),
+                ):
+                    values.setdefault(measure, []).append(value)
+            rows += [
+                MeasureRow(condition, seed, day, float("nan"), measure, float(np.mean(v)))
+                for measure, v in coactivity.items()
+            ]
+            if trials >= 2:
+                index = np.asarray(values["index"])
+                values["index_sem"] = [float(index.std(ddof=1) / np.sqrt(trials))]
+            for measure, trial_values in values.items():
                 rows.append(
                     MeasureRow(
                         condition,
@@ -208,7 +274,7 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
                         day,
                         float("nan"),
                         f"recall_{assembly}_{measure}",
-                        float(value),
+                        float(np.mean(trial_values)),
                     )
                 )
     return rows

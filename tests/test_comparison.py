@@ -8,6 +8,7 @@ Checked here (comparison.py, protocol.py, recall.py):
 * an interrupted experiment resumes: a second invocation runs nothing and keeps every
   finished run; ``analyse`` redraws the figures and report from the saved data alone,
   and ``neuroplast plot --remeasure`` first recomputes each run's measures from data.h5;
+* new recall settings probe the finished runs again without re-running them;
 * the recall probe and the connectivity read-outs reach the table;
 * a run repeated from the config.json saved with it gets the same schedules.
 """
@@ -171,3 +172,25 @@ def test_a_run_repeated_from_its_saved_config_gets_the_same_schedules(experiment
     first = storage.read_hdf5(run_dir / storage.DATA_FILE).schedules
     for name, values in again.items():
         np.testing.assert_array_equal(values, first[name], err_msg=name)
+
+
+@pytest.mark.slow
+def test_new_recall_settings_probe_the_finished_runs_again(experiment):
+    """Recall settings are read only by the probes: a change keeps the runs, re-probes
+    their snapshots and records the settings beside the new recall.csv."""
+    _, out, _ = experiment
+    control = run_directory(out, "control", 11)
+    before = (control / storage.DATA_FILE).read_bytes()
+    assert json.loads((control / "recall.json").read_text())["pulses"] == 2
+    data = _config()
+    data["recall"]["pulses"] = 3
+    lines: list[str] = []
+    again = run_comparison(config_from_dict(data), out, log=lines.append)
+    assert again.ran == [] and len(again.skipped) == 2
+    assert sum("recall settings changed" in line for line in lines) == 2, lines
+    assert json.loads((control / "recall.json").read_text())["pulses"] == 3
+    assert (control / storage.DATA_FILE).read_bytes() == before
+    # the same settings again: nothing to probe
+    lines.clear()
+    run_comparison(config_from_dict(data), out, log=lines.append)
+    assert not any("recall" in line for line in lines), lines

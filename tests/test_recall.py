@@ -1,6 +1,8 @@
-"""Recall-probe read-outs on synthetic spikes (recall.py; the full probe runs in
-tests/test_comparison.py).
+"""Recall probes (recall.py; the probes of a whole experiment run in test_comparison.py).
 
+* a hand-wired assembly (every candidate synapse among its cells alive: p_in 0.22 ->
+  0.61) scores far above the same cells unwired, whose index is about 0;
+* trial 0 keeps the run's noise seed, later trials get distinct derived ones;
 * co-activity: independent Poisson trains give a mean pairwise correlation near 0,
   identical trains give 1 (chi^2 = 1/N + (1 - 1/N) r);
 * rates over windows count spikes per cell and second.
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from neuroplast.config import config_from_dict
-from neuroplast.recall import _coactivity_rows, _rate
+from neuroplast.recall import _coactivity_rows, _rate, recall_rows, trial_seed
 
 
 def _cfg():
@@ -54,3 +56,59 @@ def test_rate_counts_spikes_per_cell_and_second():
     t = np.array([0.1, 0.6, 0.2, 1.1, 1.2, 1.3])
     assert _rate(i, t, np.array([0, 1]), [(0.0, 1.0)]) == pytest.approx(1.5)
     assert _rate(i, t, np.array([2]), [(0.0, 0.5), (1.0, 1.5)]) == pytest.approx(3.0)
+
+
+def test_trial_zero_keeps_the_runs_noise_seed_and_later_trials_differ():
+    seeds = [trial_seed(12345, k) for k in range(4)]
+    assert seeds[0] == 12345 and len(set(seeds)) == 4
+    assert all(0 <= s < 2**32 for s in seeds)
+    assert trial_seed(12345, 2) == seeds[2]  # derived, not drawn
+
+
+@pytest.mark.slow
+def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
+    """Same network, cells, cue and noise seeds; only the assembly's wiring differs.
+
+    Measured on this network with 6 trials of 10 pulses: unwired index 0.39 +- 0.45 Hz,
+    wired 5.91 +- 0.67 Hz (mean +- sem; trial sd 1.1 and 1.6 Hz).  With 2 trials the
+    difference has a standard error of about 1.4 Hz, so > 2.5 Hz leaves 2 standard errors
+    below the expected 5.5 Hz; |unwired| < 2.5 Hz is 3 standard errors (0.8 Hz) from 0.
+    """
+    from neuroplast.backend import brian_backend  # noqa: PLC0415
+    from neuroplast.experiment import drug_curves, run_seeds  # noqa: PLC0415
+    from neuroplast.model.network import build_network  # noqa: PLC0415
+    from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
+
+    cfg = config_from_dict(
+        {
+            "seed": 11,
+            "network": {"n_exc": 400, "n_inh": 100},
+            "simulation": {"backend": "cython"},
+            "recording": {"n_traced": 0, "spikes": False},
+            "timescale": {"enabled": True, "bio_duration": "1 s"},
+            "recall": {"pulses": 10, "settle": "0.5 s", "quiet": "0 s", "trials": 2},
+            "plasticity": {"structural": {"enabled": True}},
+            "assemblies": {"adaptive": {"size": 40}},
+        }
+    )
+    seeds = run_seeds(cfg)
+    with brian_backend("cython", cfg.simulation.dt):
+        schedules = build_schedules(cfg, drug_curves(cfg))
+        model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
+        i, j = np.asarray(model.ee_pool.i[:]), np.asarray(model.ee_pool.j[:])
+        alive = np.asarray(model.ee_pool.alive[:]) > 0.5
+        members = model.assemblies["adaptive"]
+    inside = np.isin(i, members) & np.isin(j, members)
+    wired = alive | inside
+    assert (wired & inside).sum() / (40 * 39) > 2.5 * (alive & inside).sum() / (40 * 39)
+    snapshots = {
+        "day_0.0": {"i": i[alive], "j": j[alive], "w": np.ones(alive.sum())},
+        "day_1.0": {"i": i[wired], "j": j[wired], "w": np.ones(wired.sum())},
+    }
+    rows = recall_rows(cfg, snapshots, "c", 11)
+    value = {(r.bio_time_days, r.measure): r.value for r in rows}
+    unwired = value[(0.0, "recall_adaptive_index")]
+    hand_wired = value[(1.0, "recall_adaptive_index")]
+    assert abs(unwired) < 2.5
+    assert hand_wired - unwired > 2.5
+    assert value[(1.0, "recall_adaptive_index_sem")] > 0
