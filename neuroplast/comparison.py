@@ -7,7 +7,8 @@
       config.json           the experiment config as given (resolved)
       runs/CONDITION/seed_S/  one run directory per (condition, seed): config.json of
                             the compiled run, data.h5, measures.csv, figures
-                            (+ connectivity.csv, derived from its snapshots)
+                            (+ connectivity.csv, derived from its snapshots;
+                            recall.csv, its recall probes, and recall.json, their settings)
       measures.csv          every run's rows (tidy: condition, seed, bio_time_days,
                             sim_time_s, measure, value), plus recovery indices
       summary.csv           mean, sd, 95 % bootstrap CI per condition x measure x day
@@ -21,8 +22,11 @@ finished run is kept only if it was made with the config this invocation would r
 with (its saved ``config.json``, read back, equals it); otherwise the experiment stops
 before anything runs or is overwritten, naming the first key that differs (an edited
 config, or a default that changed between versions, must not mix into one comparison).
-Repeat k of every condition uses root seed ``seed + k``; with ``paired_conditions``
-(default) the conditions of a repeat share network and noise (experiment.py
+Keys that describe the experiment around a run (:data:`EXPERIMENT_ONLY_KEYS`) are not
+compared, and the recall settings (:data:`PROBE_ONLY_KEYS`) are read only by the probes
+that run on a finished run's snapshots: when they change, the probes run again and the
+simulation is kept.  Repeat k of every condition uses root seed ``seed + k``; with
+``paired_conditions`` (default) the conditions of a repeat share network and noise (experiment.py
 :func:`~neuroplast.experiment.run_seeds`).  The statistics compare conditions as
 independent groups and, for paired runs, seed by seed as well (stats.py).
 """
