@@ -388,3 +388,14 @@ def test_report_gives_the_paired_difference_when_the_runs_are_paired(tmp_path):
     low, high = format_number(end.paired_ci_low), format_number(end.paired_ci_high)
     assert f"| {format_number(end.paired_difference)} [{low}, {high}] (6) |" in text
     assert "paired difference b − a [CI] (pairs)" in text and "Paired difference:" in text
+
+
+def test_the_recovery_index_is_computed_at_the_runs_own_samples_after_the_stress():
+    from neuroplast.comparison import recovery_days  # noqa: PLC0415
+
+    samples = [0.0, 10.0, 24.0, 24.1, 24.2, 26.55, 26.65, 30.0, 38.9]
+    rows = [MeasureRow(c, 1, d, np.nan, "ee_synapses", 1.0) for c in ("a", "b") for d in samples]
+    rows.append(MeasureRow("a", 1, 24.15, np.nan, "bdnf_mean", 1.0))  # another measure's day
+    days = recovery_days(rows, 24.0, 38.95)
+    # both ends, every E->E sample between them (an ablation at 26.6 lies between two)
+    np.testing.assert_array_equal(days, [24.0, 24.1, 24.2, 26.55, 26.65, 30.0, 38.9, 38.95])
