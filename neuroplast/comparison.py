@@ -324,15 +324,16 @@ def _recall_settings(run_dir: Path) -> dict | None:
     """
     from neuroplast.config import config_from_dict  # noqa: PLC0415
 
-    settings = run_dir / RECALL_SETTINGS_FILE
+    recorded = run_dir / RECALL_SETTINGS_FILE
     try:
-        if settings.exists():
-            return json.loads(settings.read_text())
+        if recorded.exists():
+            return json.loads(recorded.read_text())
         saved = json.loads((run_dir / storage.CONFIG_FILE).read_text())
-        recall = dict(saved.get("recall", {}))
-        recall.setdefault("intensity", saved.get("therapy", {}).get("intensity", 0.15))
-        saved["recall"] = recall
-        return config_from_dict(saved).resolved()["recall"]
+        cfg = config_from_dict(saved)
+        settings = cfg.resolved()["recall"]
+        if "intensity" not in saved.get("recall", {}):  # made before recall.intensity
+            settings["intensity"] = cfg.therapy.intensity
+        return settings
     except (OSError, ValueError, ConfigError):
         return None
 

@@ -190,8 +190,12 @@ def trial_seed(brian_seed: int, trial: int) -> int:
     return int(np.random.SeedSequence([brian_seed, trial]).generate_state(1)[0])
 
 
-def _probe(cfg, model_args: tuple, snapshot: dict, noise_seed: int):
-    """One probe run on the rebuilt network: (spike indices, spike times, model)."""
+def _probe(cfg, seeds, snapshot: dict, noise_seed: int):
+    """One probe run: (spike indices, spike times, model).
+
+    The run's network is rebuilt from its ``seeds`` (experiment.RunSeeds), given the
+    ``snapshot``'s live synapses and weights, and run with the noise seed ``noise_seed``.
+    """
     import brian2  # noqa: PLC0415
 
     from neuroplast.experiment import drug_curves  # noqa: PLC0415
@@ -199,7 +203,7 @@ def _probe(cfg, model_args: tuple, snapshot: dict, noise_seed: int):
     from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
 
     schedules = build_schedules(cfg, drug_curves(cfg))
-    model = build_network(cfg, *model_args, schedules)
+    model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
     _load_snapshot(model, snapshot)
     brian2.seed(noise_seed)
     # an empty run namespace: every name lives in the groups' own namespaces
@@ -238,12 +242,7 @@ def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[Mea
             coactivity: dict[str, list[float]] = {}
             for trial in range(trials):
                 with brian_backend(backend, cfg.simulation.dt):
-                    i, t, model = _probe(
-                        cfg,
-                        (seeds.connectivity, seeds.initial),
-                        snap,
-                        trial_seed(seeds.brian, trial),
-                    )
+                    i, t, model = _probe(cfg, seeds, snap, trial_seed(seeds.brian, trial))
                 members = model.assemblies[assembly]
                 n_cue = max(1, int(round(cfg.recall.cue_fraction * len(members))))
                 rest_of_a = members[n_cue:]

@@ -181,14 +181,15 @@ def test_new_recall_settings_probe_the_finished_runs_again(experiment):
     _, out, _ = experiment
     control = run_directory(out, "control", 11)
     before = (control / storage.DATA_FILE).read_bytes()
-    assert json.loads((control / "recall.json").read_text())["pulses"] == 2
+    assert json.loads((control / "recall.json").read_text())["intensity"] == 1.0
     data = _config()
-    data["recall"]["pulses"] = 3
+    # a weaker cue: other input spikes, the same probe code (nothing to compile again)
+    data["recall"]["intensity"] = 0.8
     lines: list[str] = []
     again = run_comparison(config_from_dict(data), out, log=lines.append)
     assert again.ran == [] and len(again.skipped) == 2
     assert sum("recall settings changed" in line for line in lines) == 2, lines
-    assert json.loads((control / "recall.json").read_text())["pulses"] == 3
+    assert json.loads((control / "recall.json").read_text())["intensity"] == 0.8
     assert (control / storage.DATA_FILE).read_bytes() == before
     # the same settings again: nothing to probe
     lines.clear()
