@@ -703,20 +703,6 @@ def _dose_lines(cfg: ExperimentConfig) -> list[str]:
     return lines
 
 
-def recovery_days(rows, start: float, stop: float) -> np.ndarray:
-    """The days at which the recovery index is computed (from ``start`` to ``stop``).
-
-    The runs' own E->E sample days from the end of the stress to the last day every run
-    covers, both ends included.  The conditions of an experiment share one clock, so
-    these are every run's samples; a coarser grid would smear a fast change (an
-    ablation, a dose's surge) over its spacing when the index is interpolated.
-    """
-    from neuroplast.stats import sample_days  # noqa: PLC0415
-
-    days = sample_days(rows, ["ee_synapses"], extra=[start, stop])
-    return days[(days >= start) & (days <= stop)]
-
-
 def _comparison_pairs(names: list[str], declared=()) -> list[tuple[str, str]]:
     """The (a, b) pairs of conditions the report compares (difference b - a).
 
@@ -775,6 +761,7 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     from neuroplast.stats import (  # noqa: PLC0415
         compare,
         read_measures,
+        recovery_days,
         recovery_rows,
         sample_days,
         summarize,

@@ -55,6 +55,7 @@ __all__ = [
     "recovery_index",
     "recovery_rows",
     "resample",
+    "recovery_days",
     "sample_days",
     "summarize",
     "window_means",
@@ -469,6 +470,18 @@ def sample_days(table, measures: Sequence[str], *, extra: Iterable[float] = ()) 
     wanted = np.isin(cols["measure"], list(measures))
     days = cols["bio_time_days"][wanted].astype(float)
     return np.unique(np.concatenate([days[np.isfinite(days)], np.asarray(list(extra), float)]))
+
+
+def recovery_days(table, start: float, stop: float) -> np.ndarray:
+    """The days at which the recovery index is computed (from ``start`` to ``stop``).
+
+    The runs' own E->E sample days from the end of the stress to the last day every run
+    covers, both ends included.  The conditions of an experiment share one clock, so
+    these are every run's samples; a coarser grid would smear a fast change (an
+    ablation, a dose's surge) over its spacing when the index is interpolated.
+    """
+    days = sample_days(table, ["ee_synapses"], extra=[start, stop])
+    return days[(days >= start) & (days <= stop)]
 
 
 #: Measure name of a paired difference series: ``<measure>_vs_<reference>``.

@@ -391,7 +391,7 @@ def test_report_gives_the_paired_difference_when_the_runs_are_paired(tmp_path):
 
 
 def test_the_recovery_index_is_computed_at_the_runs_own_samples_after_the_stress():
-    from neuroplast.comparison import recovery_days  # noqa: PLC0415
+    from neuroplast.stats import recovery_days  # noqa: PLC0415
 
     samples = [0.0, 10.0, 24.0, 24.1, 24.2, 26.55, 26.65, 30.0, 38.9]
     rows = [MeasureRow(c, 1, d, np.nan, "ee_synapses", 1.0) for c in ("a", "b") for d in samples]

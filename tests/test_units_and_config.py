@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import brian2
 import pytest
+from conftest import CONFIGS
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -138,13 +138,13 @@ def test_delay_shorter_than_a_time_step_is_rejected():
         load_config(None, ['synapses.delay="0 ms"'])
 
 
-CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.toml"))
-SWEEPS = sorted((Path(__file__).resolve().parent.parent / "configs" / "sweeps").glob("*.toml"))
+SHIPPED = sorted(CONFIGS.glob("*.toml"))
+SWEEPS = sorted((CONFIGS / "sweeps").glob("*.toml"))
 
 
-@pytest.mark.parametrize("path", CONFIGS + SWEEPS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", SHIPPED + SWEEPS, ids=lambda p: p.stem)
 def test_every_shipped_config_and_sweep_spec_is_valid(path):
     from neuroplast.sweep import load_sweep  # noqa: PLC0415
 
-    assert CONFIGS and SWEEPS
+    assert SHIPPED and SWEEPS
     (load_sweep if path.parent.name == "sweeps" else load_config)(path)
