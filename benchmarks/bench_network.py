@@ -83,7 +83,7 @@ import brian2
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, ms, mV, nS, pF
 
-from neuroplast.backend import BACKENDS, brian_backend, is_standalone
+from neuroplast.backend import BACKENDS, brian_backend, is_standalone, owned
 from neuroplast.config import load_config
 from neuroplast.experiment import derive_seeds
 from neuroplast.model.network import build_network
@@ -247,7 +247,7 @@ def out_degrees(synapses: Synapses, n_sources: int) -> np.ndarray:
     numpy.ndarray of int
         Out-degree of every source neuron.
     """
-    sources = np.asarray(synapses.i[:], dtype=np.int64)
+    sources = owned(synapses.i[:], dtype=np.int64)
     return np.bincount(sources, minlength=n_sources)
 
 
@@ -623,7 +623,7 @@ def run_runtime_backend(backend: str, args: argparse.Namespace) -> dict:
                 built.network.run(duration)
                 process_seconds = time.perf_counter() - start
                 loop_seconds = float(brian2.device._last_run_time)
-                new_spikes = np.asarray(built.spike_monitor.i[:])[n_before:]
+                new_spikes = owned(built.spike_monitor.i[:])[n_before:]
                 stats = RunStats(loop_seconds, process_seconds, *spike_stats(built, new_spikes))
                 results[built.label]["runs"].append(stats.__dict__)
                 log_run(backend, built.label, repeat, stats, args.duration)

@@ -122,7 +122,7 @@ from bench_network import (
 from brian2 import Synapses, ms
 from brian2.core.variables import DynamicArrayVariable
 
-from neuroplast.backend import BACKENDS, brian_backend, is_standalone
+from neuroplast.backend import BACKENDS, brian_backend, is_standalone, owned
 from neuroplast.config import load_config
 from neuroplast.experiment import derive_seeds, drug_curves
 from neuroplast.model.network import build_network
@@ -346,8 +346,8 @@ def live_out_degree(built: BuiltNetwork) -> np.ndarray:
         if not isinstance(synapses, Synapses):
             continue
         start, stop = synapses.source.start, synapses.source.stop
-        sources = np.asarray(synapses.i[:], dtype=np.int64)
-        weights = np.asarray(synapses.alive[:]) if "alive" in synapses.variables else None
+        sources = owned(synapses.i[:], dtype=np.int64)
+        weights = owned(synapses.alive[:]) if "alive" in synapses.variables else None
         counts = np.bincount(sources, weights=weights, minlength=stop - start)
         degree[start:stop] += np.rint(counts).astype(np.int64)
     return degree
@@ -390,7 +390,7 @@ def pool_summary(pool: Synapses | None) -> dict:
     queue_bytes = QUEUE_BYTES_PER_SYNAPSE_AND_PATHWAY * n_candidates * (len(pathways) + buffers)
     return {
         "n_candidates": n_candidates,
-        "n_live": int(np.asarray(pool.alive[:]).sum()),
+        "n_live": int(owned(pool.alive[:]).sum()),
         "pathways": pathways,
         "array_bytes": arrays,
         "array_bytes_per_candidate": array_bytes / n_candidates,
@@ -437,12 +437,12 @@ def network_metadata(built: BuiltNetwork, pool: Synapses | None) -> dict:
 def count_ee_live(built: BuiltNetwork, pool: Synapses | None) -> int:
     """Live E->E synapses (pool: alive candidates; else E->E synapses of the plain layout)."""
     if pool is not None:
-        return int(np.asarray(pool.alive[:]).sum())
+        return int(owned(pool.alive[:]).sum())
     total = 0
     for synapses in built.network.objects:
         if isinstance(synapses, Synapses):
-            sources = np.asarray(synapses.i[:]) + synapses.source.start
-            targets = np.asarray(synapses.j[:]) + synapses.target.start
+            sources = owned(synapses.i[:]) + synapses.source.start
+            targets = owned(synapses.j[:]) + synapses.target.start
             total += int(np.count_nonzero((sources < built.n_exc) & (targets < built.n_exc)))
     return total
 
@@ -515,7 +515,7 @@ def run_runtime_backend(backend: str, kinds: list[str], args: argparse.Namespace
                 built.network.run(run_seconds)
                 process_seconds = time.perf_counter() - start
                 loop_seconds = float(brian2.device._last_run_time)
-                new_spikes = np.asarray(built.spike_monitor.i[:])[n_before:]
+                new_spikes = owned(built.spike_monitor.i[:])[n_before:]
                 stats = RunStats(loop_seconds, process_seconds, *spike_stats(built, new_spikes))
                 results[built.label]["runs"].append(stats.__dict__)
                 log_run(backend, built.label, repeat, stats, args.duration)

@@ -19,9 +19,22 @@ import numpy as np
 
 from neuroplast import rerun
 
-__all__ = ["BACKENDS", "brian_backend", "is_standalone"]
+__all__ = ["BACKENDS", "brian_backend", "is_standalone", "owned"]
 
 BACKENDS = ("cython", "numpy", "cpp_standalone")
+
+
+def owned(values, dtype=None) -> np.ndarray:
+    """A plain numpy copy of a brian2 variable's values (units stripped) that owns its memory.
+
+    Read every monitor and synapse variable through this before the brian2 objects go.
+    From brian2 2.10 on, the runtime targets keep dynamic arrays (monitors, synapses) in
+    C++ and ``var[:]`` returns a numpy view of that memory which does not keep it alive:
+    once the monitor is freed, or the array grows in a later ``run``, the view reads
+    freed memory, and ``np.asarray`` passes the view through without a copy.  (brian2
+    2.9 returned views of numpy arrays, which kept their memory alive.)
+    """
+    return np.array(values, dtype=dtype, copy=True)
 
 
 def is_standalone(backend: str) -> bool:

@@ -23,7 +23,7 @@ import brian2
 import numpy as np
 
 from neuroplast import rerun
-from neuroplast.backend import brian_backend, is_standalone
+from neuroplast.backend import brian_backend, is_standalone, owned
 from neuroplast.config import ExperimentConfig
 from neuroplast.model.network import (
     SNAPSHOT_DEAD,
@@ -273,12 +273,12 @@ def _rerun(cfg: ExperimentConfig, program: rerun.BuiltProgram) -> Recording | No
 
 def _pool_state(pool) -> dict[str, np.ndarray]:
     """Live synapses of the E->E pool: pre i, post j, weight w, birth_day."""
-    alive = np.asarray(pool.alive[:]) > 0
+    alive = owned(pool.alive[:]) > 0
     return {
-        "i": np.asarray(pool.i[:], dtype=np.int32)[alive],
-        "j": np.asarray(pool.j[:], dtype=np.int32)[alive],
-        "w": np.asarray(pool.w[:], dtype=np.float32)[alive],
-        "birth_day": np.asarray(pool.birth_day[:], dtype=np.float32)[alive],
+        "i": owned(pool.i[:], dtype=np.int32)[alive],
+        "j": owned(pool.j[:], dtype=np.int32)[alive],
+        "w": owned(pool.w[:], dtype=np.float32)[alive],
+        "birth_day": owned(pool.birth_day[:], dtype=np.float32)[alive],
     }
 
 
@@ -287,12 +287,12 @@ def _standalone_snapshot(pool, k: int):
     w_name, birth_name = snapshot_variables(k)
 
     def read() -> dict[str, np.ndarray]:
-        birth = np.asarray(getattr(pool, birth_name)[:])
+        birth = owned(getattr(pool, birth_name)[:])
         alive = birth > 0.5 * SNAPSHOT_DEAD
         return {
-            "i": np.asarray(pool.i[:], dtype=np.int32)[alive],
-            "j": np.asarray(pool.j[:], dtype=np.int32)[alive],
-            "w": np.asarray(getattr(pool, w_name)[:], dtype=np.float32)[alive],
+            "i": owned(pool.i[:], dtype=np.int32)[alive],
+            "j": owned(pool.j[:], dtype=np.int32)[alive],
+            "w": owned(getattr(pool, w_name)[:], dtype=np.float32)[alive],
             "birth_day": birth[alive].astype(np.float32),
         }
 
@@ -357,8 +357,8 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
     dt = float(cfg.simulation.dt)
     mon = model.monitors
     if "spikes" in mon:
-        spike_i = np.asarray(mon["spikes"].i[:], dtype=np.int32)
-        spike_t = np.asarray(mon["spikes"].t[:], dtype=float)
+        spike_i = owned(mon["spikes"].i[:], dtype=np.int32)
+        spike_t = owned(mon["spikes"].t[:], dtype=float)
     else:
         spike_i, spike_t = np.zeros(0, dtype=np.int32), np.zeros(0)
     bin_width = float(cfg.recording.rate_bin)
@@ -368,8 +368,8 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
             spike_i, spike_t, model.n_exc, model.n_inh, duration, bin_width
         )
     else:
-        rate_t, rate_exc = _bin_rate(np.asarray(mon["rate_exc"].rate[:]), dt, bin_width)
-        _, rate_inh = _bin_rate(np.asarray(mon["rate_inh"].rate[:]), dt, bin_width)
+        rate_t, rate_exc = _bin_rate(owned(mon["rate_exc"].rate[:]), dt, bin_width)
+        _, rate_inh = _bin_rate(owned(mon["rate_inh"].rate[:]), dt, bin_width)
     recording = Recording(
         n_exc=model.n_exc,
         n_inh=model.n_inh,
@@ -385,10 +385,10 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
     )
     if "traces" in mon:
         traces = mon["traces"]
-        recording.trace_t = np.asarray(traces.t[:], dtype=float)
+        recording.trace_t = owned(traces.t[:], dtype=float)
         recording.traced = model.traced
         recording.traces = {
-            name: np.asarray(getattr(traces, name)[:], dtype=float) for name in TRACED_VARIABLES
+            name: owned(getattr(traces, name)[:], dtype=float) for name in TRACED_VARIABLES
         }
     if model.schedules is not None:
         _collect_slow(recording, model, cfg)
@@ -402,33 +402,33 @@ def _collect_slow(recording: Recording, model, cfg: ExperimentConfig | None = No
     recording.schedules = {"t": grid, "bio_days": time_map.bio_at(grid) / 86400.0}
     recording.schedules.update({k: np.asarray(v) for k, v in schedules.sampled.items()})
     slow = model.monitors["slow"]
-    t = np.asarray(slow.t[:], dtype=float)
+    t = owned(slow.t[:], dtype=float)
     recording.slow = {"t": t, "bio_days": time_map.bio_at(t) / 86400.0}
     for name in slow.record_variables:
-        recording.slow[name] = np.asarray(getattr(slow, name)[:], dtype=float)
+        recording.slow[name] = owned(getattr(slow, name)[:], dtype=float)
     if "surge" in model.monitors:
         # the network's BDNF-surge compartment (one value per sample)
         surge = model.monitors["surge"]
         for name in surge.record_variables:
-            recording.slow[name] = np.asarray(getattr(surge, name)[0], dtype=float)
+            recording.slow[name] = owned(getattr(surge, name)[0], dtype=float)
     if "block" in model.monitors:
         # trapping: the simulated NMDA block, mean per population, replaces the schedule's
         # equilibrium occupancy under the same names (measures.slow_rows)
-        block = np.asarray(model.monitors["block"].nmda_block[:], dtype=float)
+        block = owned(model.monitors["block"].nmda_block[:], dtype=float)
         recording.slow["occupancy_exc"] = block[: model.n_exc].mean(axis=0)
         recording.slow["occupancy_inh"] = block[model.n_exc :].mean(axis=0)
     if model.ee_pool is not None:
         pool = model.ee_pool
         recording.ee_pool = {
-            "i": np.asarray(pool.i[:], dtype=np.int32),
-            "j": np.asarray(pool.j[:], dtype=np.int32),
-            "w": np.asarray(pool.w[:], dtype=np.float32),
-            "alive": np.asarray(pool.alive[:], dtype=np.int8),
-            "birth_day": np.asarray(pool.birth_day[:], dtype=np.float32),
+            "i": owned(pool.i[:], dtype=np.int32),
+            "j": owned(pool.j[:], dtype=np.int32),
+            "w": owned(pool.w[:], dtype=np.float32),
+            "alive": owned(pool.alive[:], dtype=np.int8),
+            "birth_day": owned(pool.birth_day[:], dtype=np.float32),
         }
         if "n_alive" in model.neurons.variables:
             # per-cell live counts kept by the rewiring pass (must equal the pool's)
-            recording.ee_pool["n_alive"] = np.asarray(model.neurons.n_alive[: model.n_exc])
+            recording.ee_pool["n_alive"] = owned(model.neurons.n_alive[: model.n_exc])
     if cfg is None:
         return
     # acute read-outs around every drug session (acute.py), kept as ``acute_*`` and
@@ -439,9 +439,9 @@ def _collect_slow(recording: Recording, model, cfg: ExperimentConfig | None = No
     if "conductances" in model.monitors:
         mon = model.monitors["conductances"]
         conductances = (
-            np.asarray(mon.t[:], dtype=float),
-            np.asarray(mon.g_exc_sum[0], dtype=float) / model.n_exc,
-            np.asarray(mon.g_inh_sum[0], dtype=float) / model.n_exc,
+            owned(mon.t[:], dtype=float),
+            owned(mon.g_exc_sum[0], dtype=float) / model.n_exc,
+            owned(mon.g_inh_sum[0], dtype=float) / model.n_exc,
         )
     rates = (recording.rate_t, recording.rate_exc, recording.rate_inh)
     acute = session_readouts(

@@ -127,9 +127,11 @@ def probe_config(run_cfg, assembly: str):
 
 def _load_snapshot(model, snapshot: dict) -> None:
     """Set the rebuilt pool's alive flags and weights to the snapshot's live synapses."""
+    from neuroplast.backend import owned  # noqa: PLC0415
+
     pool = model.ee_pool
     n = model.n_exc
-    keys = np.asarray(pool.i[:], dtype=np.int64) * n + np.asarray(pool.j[:], dtype=np.int64)
+    keys = owned(pool.i[:], dtype=np.int64) * n + owned(pool.j[:], dtype=np.int64)
     order = np.argsort(keys)
     wanted = np.asarray(snapshot["i"], dtype=np.int64) * n + np.asarray(snapshot["j"], np.int64)
     where = np.searchsorted(keys[order], wanted)
@@ -141,7 +143,7 @@ def _load_snapshot(model, snapshot: dict) -> None:
     # not named after the pool's variables: brian2 warns when a local name shadows one
     live = np.zeros(len(keys))
     live[index] = 1.0
-    weights = np.asarray(pool.w[:], dtype=float)
+    weights = owned(pool.w[:], dtype=float)
     weights[index] = np.asarray(snapshot["w"], dtype=float)
     pool.alive = live
     pool.w = weights
@@ -198,6 +200,7 @@ def _probe(cfg, seeds, snapshot: dict, noise_seed: int):
     """
     import brian2  # noqa: PLC0415
 
+    from neuroplast.backend import owned  # noqa: PLC0415
     from neuroplast.experiment import drug_curves  # noqa: PLC0415
     from neuroplast.model.network import build_network  # noqa: PLC0415
     from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
@@ -209,7 +212,7 @@ def _probe(cfg, seeds, snapshot: dict, noise_seed: int):
     # an empty run namespace: every name lives in the groups' own namespaces
     model.network.run(schedules.duration * brian2.second, namespace={})
     spikes = model.monitors["spikes"]
-    return np.asarray(spikes.i[:]), np.asarray(spikes.t[:], dtype=float), model
+    return owned(spikes.i[:]), owned(spikes.t[:], dtype=float), model
 
 
 def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[MeasureRow]:

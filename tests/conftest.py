@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from neuroplast.config import load_config
@@ -28,3 +32,32 @@ def default_cython_run():
     """The default network, 6 s of network time on cython (compiled once per session)."""
     cfg = load("default", 'simulation.duration="6 s"', "recording.n_traced=0")
     return cfg, simulate(cfg, derive_seeds(cfg.seed))
+
+
+def assert_same_records(a, b) -> None:
+    """Assert two dataclass records (or lists of them) are equal field by field, NaN == NaN.
+
+    Dataclass ``==`` compares fields with ``==`` from Python 3.13 on, where NaN != NaN;
+    before, it compared tuples, in which the same NaN object equals itself.  Results with
+    undefined statistics (NaN) must compare equal when they are the same.
+    """
+    if isinstance(a, list | tuple):
+        assert isinstance(b, list | tuple) and len(a) == len(b), f"{len(a)} vs {len(b)} records"
+        for x, y in zip(a, b, strict=True):
+            assert_same_records(x, y)
+        return
+    assert type(a) is type(b), f"{type(a).__name__} vs {type(b).__name__}"
+    for f in dataclasses.fields(a):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+            continue
+        assert x == y, f"{type(a).__name__}.{f.name}: {x!r} != {y!r}"
+
+
+def digest(*arrays) -> str:
+    """SHA-256 of arrays in a fixed byte order (little-endian int64 / float64)."""
+    h = hashlib.sha256()
+    for a in arrays:
+        a = np.asarray(a)
+        h.update(a.astype("<f8" if a.dtype.kind == "f" else "<i8").tobytes())
+    return h.hexdigest()[:16]

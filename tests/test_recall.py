@@ -74,7 +74,7 @@ def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
     difference has a standard error of about 1.4 Hz, so > 2.5 Hz leaves 2 standard errors
     below the expected 5.5 Hz; |unwired| < 2.5 Hz is 3 standard errors (0.8 Hz) from 0.
     """
-    from neuroplast.backend import brian_backend  # noqa: PLC0415
+    from neuroplast.backend import brian_backend, owned  # noqa: PLC0415
     from neuroplast.experiment import drug_curves, run_seeds  # noqa: PLC0415
     from neuroplast.model.network import build_network  # noqa: PLC0415
     from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
@@ -95,8 +95,8 @@ def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
     with brian_backend("cython", cfg.simulation.dt):
         schedules = build_schedules(cfg, drug_curves(cfg))
         model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
-        i, j = np.asarray(model.ee_pool.i[:]), np.asarray(model.ee_pool.j[:])
-        alive = np.asarray(model.ee_pool.alive[:]) > 0.5
+        i, j = owned(model.ee_pool.i[:]), owned(model.ee_pool.j[:])
+        alive = owned(model.ee_pool.alive[:]) > 0.5
         members = model.assemblies["adaptive"]
     inside = np.isin(i, members) & np.isin(j, members)
     wired = alive | inside

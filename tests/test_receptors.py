@@ -6,7 +6,7 @@ import brian2
 import numpy as np
 import pytest
 
-from neuroplast.backend import brian_backend
+from neuroplast.backend import brian_backend, owned
 from neuroplast.config import ReceptorsConfig
 from neuroplast.model.receptors import (
     MG_BLOCK,
@@ -30,7 +30,7 @@ def model_mg_unblock(voltages_mV) -> np.ndarray:
             len(voltages_mV), f"V : volt\nB = {MG_BLOCK} : 1", namespace=namespace
         )
         group.V = np.asarray(voltages_mV) * brian2.mV
-        return np.asarray(group.B[:])
+        return owned(group.B[:])
 
 
 @pytest.mark.parametrize("voltage", VOLTAGES_MV)

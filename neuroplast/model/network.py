@@ -26,8 +26,8 @@ import numpy as np
 
 from neuroplast.config import ExperimentConfig, TargetConductances
 from neuroplast.model import bdnf as bdnf_model
+from neuroplast.model import draws, setpoint
 from neuroplast.model import plasticity as plast
-from neuroplast.model import setpoint
 from neuroplast.model import therapy as therapy_model
 from neuroplast.model.neurons import RESET, THRESHOLD, neuron_equations, population_values
 from neuroplast.model.pharmacology import trapping_initial_state, trapping_namespace
@@ -162,6 +162,9 @@ def random_projection(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw an Erdős–Rényi projection: each (pre, post) pair connected with probability p.
 
+    One uniform number per candidate pair, source by source (:mod:`~neuroplast.model.draws`:
+    the same graph on every numpy version).
+
     Parameters
     ----------
     rng : numpy.random.Generator
@@ -175,20 +178,24 @@ def random_projection(
     Returns
     -------
     (i, j) : tuple of int arrays
-        Source and target indices (within their populations), sorted by source.
+        Source and target indices (within their populations), sorted by source, then target.
     """
     candidates = n_post - 1 if same_population else n_post
-    counts = rng.binomial(candidates, p, size=n_pre)
-    sources = np.repeat(np.arange(n_pre), counts)
-    targets = np.empty(counts.sum(), dtype=np.int64)
-    start = 0
-    for pre, k in enumerate(counts):
-        chosen = rng.choice(candidates, size=k, replace=False)
+    sources, targets = [], []
+    rows = max(1, (1 << 22) // max(candidates, 1))  # draw ~4 M pairs at a time
+    for start in range(0, n_pre, rows):
+        stop = min(start + rows, n_pre)
+        u = draws.uniform(rng, (stop - start) * candidates).reshape(stop - start, candidates)
+        pre, post = np.nonzero(u < p)
+        pre += start
         if same_population:
-            chosen[chosen >= pre] += 1  # skip the autapse
-        targets[start : start + k] = np.sort(chosen)
-        start += k
-    return sources, targets
+            post += post >= pre  # candidate c of source s is cell c, or c + 1 from s on
+        sources.append(pre)
+        targets.append(post)
+    return (
+        np.concatenate(sources).astype(np.int64) if sources else np.zeros(0, np.int64),
+        np.concatenate(targets).astype(np.int64) if targets else np.zeros(0, np.int64),
+    )
 
 
 def _scaled(cfg: ExperimentConfig, target: TargetConductances) -> dict[str, brian2.Quantity]:
@@ -286,7 +293,7 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
 def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init) -> None:
     v_l = np.asarray(neurons.V_L[:])
     v_th = np.asarray(neurons.V_th[:])
-    neurons.V = (v_l + rng_init.uniform(0, 1, len(neurons)) * (v_th - v_l)) * brian2.volt
+    neurons.V = (v_l + draws.uniform(rng_init, len(neurons)) * (v_th - v_l)) * brian2.volt
     if mech.slow:
         neurons.bdnf = 1.0
         neurons.trkb_signal = 1.0
@@ -401,7 +408,7 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     p_pool = min(1.0, factor * p)
     i, j = random_projection(rng, n_exc, n_exc, p_pool, same_population=True)
     # not named "alive": string assignments below would also see this local
-    is_live = (rng.random(len(i)) < p / p_pool).astype(float)
+    is_live = (draws.uniform(rng, len(i)) < p / p_pool).astype(float)
     model = plast.POOL_MODEL
     float32 = list(POOL_FLOAT32)
     if cfg.simulation.backend == "cpp_standalone":

@@ -49,6 +49,7 @@ from typing import Literal
 
 import numpy as np
 
+from neuroplast.model import draws
 from neuroplast.schema import Qty, Section, param
 
 __all__ = [
@@ -133,7 +134,7 @@ def choose_assemblies(
         if spec.overlap_with is not None and spec.overlap > 0:
             source = chosen[spec.overlap_with]
             k = int(round(spec.overlap * spec.size))
-            shared = rng.choice(source, size=min(k, len(source)), replace=False)
+            shared = draws.sample(rng, source, min(k, len(source)))
         free = np.flatnonzero(~used)
         need = spec.size - len(shared)
         if need > len(free):
@@ -141,7 +142,7 @@ def choose_assemblies(
                 f"assemblies.{name}.size = {spec.size}: only {len(free)} pyramidal cells are "
                 "in no assembly yet"
             )
-        cells = np.sort(np.concatenate([shared, rng.choice(free, size=need, replace=False)]))
+        cells = np.sort(np.concatenate([shared, draws.sample(rng, free, need)]))
         used[cells] = True
         chosen[name] = cells.astype(np.int32)
     return chosen
@@ -217,10 +218,10 @@ def input_spikes(
             for a, b in _pulse_train(t0, t1, pulse, period, offset):
                 targets = cells
                 if session.pattern == "sham":
-                    targets = rng.choice(n_exc, size=len(cells), replace=False)
-                counts = rng.poisson(rate * (b - a), size=len(targets))
+                    targets = draws.sample(rng, n_exc, len(cells))
+                counts = draws.poisson(rng, rate * (b - a), len(targets))
                 cells_all.append(np.repeat(targets, counts))
-                times_all.append(rng.uniform(a, b, size=int(counts.sum())))
+                times_all.append(a + (b - a) * draws.uniform(rng, int(counts.sum())))
     if not cells_all:
         return InputSpikes(np.zeros(0, np.int32), np.zeros(0), n_exc)
     cells = np.concatenate(cells_all).astype(np.int64)
