@@ -14,7 +14,6 @@ the nearest key when a name is misspelt.
 
 from __future__ import annotations
 
-import difflib
 import json
 import tomllib
 from collections.abc import Iterator, Sequence
@@ -23,6 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from neuroplast import paths
 from neuroplast.model.bdnf import BDNFConfig
 from neuroplast.model.pharmacology import PharmacologyConfig
 from neuroplast.model.plasticity import PlasticityConfig
@@ -502,65 +502,6 @@ class ExperimentConfig(Section):
 # --------------------------------------------------------------------------- loading
 
 
-def _field_names(model: type[BaseModel]) -> list[str]:
-    return list(model.model_fields)
-
-
-def _submodel(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    annotation = model.model_fields[name].annotation
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    return None
-
-
-def _suggest(name: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _inner_tables(model: type[BaseModel], name: str, container: type) -> type[BaseModel] | None:
-    """The table type of a field holding ``dict[str, Section]`` or ``list[Section]``."""
-    annotation = model.model_fields[name].annotation
-    args = getattr(annotation, "__args__", ())
-    if getattr(annotation, "__origin__", None) is container and args:
-        value = args[-1]
-        if isinstance(value, type) and issubclass(value, BaseModel):
-            return value
-    return None
-
-
-def _named_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    """The table type of named tables (``dict[str, Section]``, e.g. assemblies), else None."""
-    return _inner_tables(model, name, dict)
-
-
-def _listed_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    """The table type of a list of tables (``list[Section]``, e.g. phases), else None."""
-    return _inner_tables(model, name, list)
-
-
-def _check_path(path: Sequence[str]) -> None:
-    """Raise ConfigError unless ``path`` names a field of ExperimentConfig."""
-    model: type[BaseModel] | None = ExperimentConfig
-    named: type[BaseModel] | None = None
-    for depth, part in enumerate(path):
-        dotted = ".".join(path[: depth + 1])
-        if named is not None:  # a free name (e.g. assemblies.<name>), then its table
-            model, named = named, None
-            continue
-        if model is None:
-            parent = ".".join(path[:depth])
-            raise ConfigError(f"{dotted}: {parent!r} is a value, not a table")
-        if part not in model.model_fields:
-            where = ".".join(path[:depth]) or "the top level"
-            raise ConfigError(
-                f"{dotted}: unknown key {part!r} in {where}{_suggest(part, _field_names(model))} "
-                f"(valid keys: {', '.join(_field_names(model))})"
-            )
-        named = _named_tables(model, part)
-        model = _submodel(model, part)
-
-
 def _format_value(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -581,13 +522,13 @@ def _explain(err: ValidationError) -> str:
                 if not (model and part in model.model_fields):
                     model = None
                     continue
-                inner = _named_tables(model, part) or _listed_tables(model, part)
+                inner = paths.named_tables(model, part) or paths.listed_tables(model, part)
                 if inner is not None:
                     model, skip = inner, True
                 else:
-                    model = _submodel(model, part)
-            options = _field_names(model) if model else []
-            lines.append(f"{dotted}: unknown key {loc[-1]!r}{_suggest(loc[-1], options)}")
+                    model = paths.submodel(model, part)
+            options = list(model.model_fields) if model else []
+            lines.append(f"{dotted}: unknown key {loc[-1]!r}{paths.suggest(loc[-1], options)}")
             continue
         message = item["msg"].removeprefix("Value error, ")
         if not loc:  # a check across several fields; the message names them
@@ -617,7 +558,12 @@ def _parse_override_value(text: str) -> Any:
 
 
 def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
-    """Apply ``key.path=value`` overrides to a nested dict (returns a new dict)."""
+    """Apply ``key.path=value`` overrides to a nested dict (returns a new dict).
+
+    Paths are those of :mod:`neuroplast.paths`: tables, named tables and indices into
+    lists of tables (``protocol.doses.0.dose="0.3 mg/kg"``), checked against the schema
+    and against ``data`` (an index must exist in it).
+    """
     result = json.loads(json.dumps(data))  # deep copy of plain TOML data
     for item in overrides:
         key, sep, raw = item.partition("=")
@@ -625,14 +571,8 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
         if not sep or not key:
             raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. network.n_exc=400")
         path = key.split(".")
-        _check_path(path)
-        node = result
-        for part in path[:-1]:
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ConfigError(f"--set {item!r}: {part!r} is not a table")
-            node = child
-        node[path[-1]] = _parse_override_value(raw)
+        paths.field_at(ExperimentConfig, path, result)
+        paths.set_at(result, path, _parse_override_value(raw))
     return result
 
 

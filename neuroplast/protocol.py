@@ -628,14 +628,17 @@ def shared_clock(cfg) -> list[dict]:
 
     Every drug session of the protocol runs at ``timescale.session_rate`` and every
     therapy session at ``therapy.session_rate`` in *all* conditions, with or without the
-    drug or the input: the conditions then share one clock, so their slow variables are
+    drug or the input (a condition's ``set`` that moves a session moves its window for
+    all): the conditions then share one clock, so their slow variables are
     sampled at the same biological times and the comparison between them is not blurred
     by clock changes (a paired design, with ``paired_conditions``).
     """
     ts = cfg.timescale
     before, after = float(ts.session_before), float(ts.session_after)
     windows = []
-    for t in dose_times(cfg.protocol, acute_only=True):
+    protocols = _condition_protocols(cfg)
+    # in protocol order, repeats dropped below (the same windows as one protocol gives)
+    for t in (t for p in protocols for t in dose_times(p, acute_only=True)):
         start = max(0.0, t - before)
         windows.append(
             {
@@ -644,8 +647,8 @@ def shared_clock(cfg) -> list[dict]:
                 "rate": ts.session_rate,
             }
         )
-    for name in condition_names(cfg):
-        for s in therapy_sessions(cfg.protocol, name):
+    for name, protocol in zip(condition_names(cfg), protocols, strict=True):
+        for s in therapy_sessions(protocol, name):
             if s["kind"] == "therapy":
                 windows.append(
                     {
@@ -661,6 +664,41 @@ def shared_clock(cfg) -> list[dict]:
 def condition_names(cfg) -> list[str]:
     """The conditions an experiment runs: those of ``[conditions]``, else the config's own."""
     return list(cfg.conditions) or [cfg.condition]
+
+
+def _sets_protocol(cfg, condition: str) -> bool:
+    """Whether the condition's ``set`` changes anything under ``protocol``."""
+    spec = cfg.conditions.get(condition)
+    return spec is not None and any(key.split(".")[0] == "protocol" for key in spec.set)
+
+
+def _condition_data(cfg, condition: str) -> dict:
+    """The resolved config data of ``cfg`` with the condition's ``set`` overrides applied."""
+    import json  # noqa: PLC0415
+
+    from neuroplast.config import ConfigError, apply_overrides  # noqa: PLC0415
+
+    data = cfg.resolved()
+    spec = cfg.conditions.get(condition)
+    if spec is not None and spec.set:
+        overrides = [f"{key}={json.dumps(value)}" for key, value in spec.set.items()]
+        try:
+            data = apply_overrides(data, overrides)
+        except ConfigError as err:
+            raise ConfigError(f"conditions.{condition}.set: {err}") from None
+    return data
+
+
+def _condition_protocols(cfg) -> list:
+    """Every condition's protocol (its ``set`` applied where it changes the protocol)."""
+    from neuroplast.config import config_from_dict  # noqa: PLC0415
+
+    return [
+        config_from_dict(_condition_data(cfg, name)).protocol
+        if _sets_protocol(cfg, name)
+        else cfg.protocol
+        for name in condition_names(cfg)
+    ]
 
 
 def resolve_condition(cfg, condition: str):
@@ -680,23 +718,15 @@ def resolve_condition(cfg, condition: str):
         is a protocol, ``stress.episodes``, ``pharmacology.doses``, ``therapy.sessions``,
         ``recording.snapshots`` and ``timescale.bio_duration`` filled from it.
     """
-    import json  # noqa: PLC0415
-
-    from neuroplast.config import ConfigError, apply_overrides, config_from_dict  # noqa: PLC0415
+    from neuroplast.config import ConfigError, config_from_dict  # noqa: PLC0415
 
     names = condition_names(cfg)
     if condition not in names:
         raise ConfigError(f"condition {condition!r}: expected one of {names}")
-    data = cfg.resolved()
-    spec = cfg.conditions.get(condition)
-    if spec is not None and spec.set:
-        overrides = [f"{key}={json.dumps(value)}" for key, value in spec.set.items()]
-        try:
-            data = apply_overrides(data, overrides)
-        except ConfigError as err:
-            raise ConfigError(f"conditions.{condition}.set: {err}") from None
+    data = _condition_data(cfg, condition)
     data["condition"] = condition
-    protocol = cfg.protocol
+    # the condition's own protocol: its `set` may change protocol events (a dose amount)
+    protocol = config_from_dict(data).protocol if _sets_protocol(cfg, condition) else cfg.protocol
     if protocol.enabled:
         total = protocol.total
         sessions = therapy_sessions(protocol, condition)

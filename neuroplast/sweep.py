@@ -116,7 +116,6 @@ one row with empty measure and value).
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import itertools
 import json
@@ -135,13 +134,10 @@ from typing import Any
 
 import numpy as np
 
-from neuroplast import storage
+from neuroplast import paths, storage
 from neuroplast.config import (
     ConfigError,
     ExperimentConfig,
-    _listed_tables,
-    _named_tables,
-    _submodel,
     apply_overrides,
     config_from_dict,
     read_toml,
@@ -266,16 +262,11 @@ def _fail(message: str) -> None:
     raise ConfigError(message)
 
 
-def _suggestion(name: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(name, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def _check_keys(table: dict[str, Any], allowed: Sequence[str], where: str) -> None:
     for key in table:
         if key not in allowed:
             _fail(
-                f"{where}{key}: unknown key {key!r}{_suggestion(key, allowed)} "
+                f"{where}{key}: unknown key {key!r}{paths.suggest(key, allowed)} "
                 f"(valid keys: {', '.join(allowed)})"
             )
 
@@ -299,63 +290,14 @@ def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _is_index(part: str) -> bool:
-    return part.isascii() and part.isdigit()
-
-
-def _list_element(items: Any, part: str, dotted: str) -> Any:
-    """The element ``part`` of a list of tables in the base config (``dotted`` ends in it)."""
-    listed = dotted.rpartition(".")[0]
-    n = len(items) if isinstance(items, list) else 0
-    valid = f"indices 0 to {n - 1}" if n else "no index is valid"
-    if not _is_index(part):
-        _fail(f"{dotted}: {listed} is a list of tables; expected an index ({valid}), got {part!r}")
-    if int(part) >= n:
-        _fail(
-            f"{dotted}: index {part} is out of range: {listed} has {n} element(s) in the "
-            f"base config ({valid})"
-        )
-    return items[int(part)]
-
-
 def _axis_field(parts: Sequence[str], base: dict[str, Any]):
     """Check a dotted axis path; return its pydantic field (None for a table's name or index).
 
-    The path is checked against ExperimentConfig as the config's own path check does
-    (unknown keys, with a suggestion); a part after a list of tables is an index into
-    that list of the base config (``protocol.doses.0.dose``: ``dose`` of the first
-    ``[[protocol.doses]]``), checked against the list's length in ``base``.
-
-    Raises
-    ------
-    ConfigError
-        Naming the path up to the bad part, the part and what was expected.
+    The one path engine of ``--set`` (:func:`neuroplast.paths.field_at`): unknown keys get
+    a suggestion, and a part after a list of tables is an index into that list of the base
+    config (``protocol.doses.0.dose``: ``dose`` of the first ``[[protocol.doses]]``).
     """
-    model, named, listed, node, info = ExperimentConfig, None, None, base, None
-    for depth, part in enumerate(parts):
-        dotted = ".".join(parts[: depth + 1])
-        if listed is not None:  # an index into a list of tables (protocol.doses.<k>)
-            node = _list_element(node, part, dotted)
-            model, listed, info = listed, None, None
-            continue
-        if named is not None:  # a free name (assemblies.<name>), then its table
-            node = node.get(part) if isinstance(node, dict) else None
-            model, named, info = named, None, None
-            continue
-        if model is None:
-            _fail(f"{dotted}: {'.'.join(parts[:depth])!r} is a value, not a table")
-        if part not in model.model_fields:
-            where = ".".join(parts[:depth]) or "the top level"
-            names = list(model.model_fields)
-            _fail(
-                f"{dotted}: unknown key {part!r} in {where}{_suggestion(part, names)} "
-                f"(valid keys: {', '.join(names)})"
-            )
-        info = model.model_fields[part]
-        named, listed = _named_tables(model, part), _listed_tables(model, part)
-        model = _submodel(model, part)
-        node = node.get(part) if isinstance(node, dict) else None
-    return info
+    return paths.field_at(ExperimentConfig, parts, base)
 
 
 def _field_units(info) -> tuple[str, ...]:
@@ -481,7 +423,8 @@ def sweep_from_dict(
     _check_keys(data, SPEC_KEYS, "")
     kind = data.get("kind", "grid")
     if kind not in KINDS:
-        _fail(f"kind = {kind!r}: expected one of {', '.join(KINDS)}{_suggestion(str(kind), KINDS)}")
+        hint = paths.suggest(str(kind), KINDS)
+        _fail(f"kind = {kind!r}: expected one of {', '.join(KINDS)}{hint}")
     base_text = data.get("base")
     if not isinstance(base_text, str) or not base_text:
         _fail(f"base = {base_text!r}: expected the path of an experiment config (TOML)")
@@ -564,7 +507,7 @@ def _parse_conditions(raw: Any, base_cfg: ExperimentConfig) -> tuple[str, ...] |
     for name in raw:
         if name not in available:
             _fail(
-                f"conditions: unknown condition {name!r}{_suggestion(name, available)} "
+                f"conditions: unknown condition {name!r}{paths.suggest(name, available)} "
                 f"(the base config has {', '.join(available)})"
             )
     return tuple(dict.fromkeys(raw))
@@ -715,24 +658,6 @@ def run_id(resolved: dict[str, Any], seed: int) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:RUN_ID_LENGTH]
 
 
-def _key(node: dict | list, part: str) -> str | int:
-    """``part`` as a key of a table, or as an index of a list."""
-    return int(part) if isinstance(node, list) else part
-
-
-def _set_path(data: dict[str, Any], parts: Sequence[str], value: Any) -> None:
-    """Set ``value`` at a dotted path (checked by :func:`_axis_field`: indices are valid)."""
-    node: dict | list = data
-    for depth, part in enumerate(parts[:-1]):
-        if isinstance(node, dict):
-            node.setdefault(part, {})
-        child = node[_key(node, part)]
-        if not isinstance(child, dict | list):
-            _fail(f"{'.'.join(parts)}: {'.'.join(parts[: depth + 1])!r} is not a table")
-        node = child
-    node[_key(node, parts[-1])] = value
-
-
 def resolve_runs(spec: SweepSpec) -> list[SweepRun]:
     """Every run of a sweep with its validated config; nothing runs.
 
@@ -762,7 +687,7 @@ def resolve_runs(spec: SweepSpec) -> list[SweepRun]:
     for point in expand_points(spec):
         data = json.loads(json.dumps(spec.base))
         for path, value in point.values.items():
-            _set_path(data, path.split("."), value)
+            paths.set_at(data, path.split("."), value)
         try:
             cfg = config_from_dict(data)
             names = [
@@ -823,15 +748,7 @@ def _text(value: Any) -> str:
 
 
 def _value_at(config: dict[str, Any], path: str) -> Any:
-    node: Any = config
-    for part in path.split("."):
-        if isinstance(node, list) and _is_index(part) and int(part) < len(node):
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-        else:
-            return None
-    return node
+    return paths.value_at(config, path.split("."))
 
 
 def describe(spec: SweepSpec, runs: Sequence[SweepRun], out: Path | None = None, n_show=5) -> str:

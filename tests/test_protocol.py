@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
-from neuroplast.config import ConfigError, config_from_dict
+from neuroplast.cli import main
+from neuroplast.config import ConfigError, config_from_dict, load_config
 from neuroplast.model.therapy import (
     AssemblyConfig,
     InputSession,
@@ -302,3 +304,40 @@ def test_typos_inside_lists_and_named_tables_get_a_suggestion():
     data = _experiment(**{"assemblies.adaptive": {"sise": 80}})
     with pytest.raises(ConfigError, match="assemblies.adaptive.sise.*did you mean 'size'"):
         config_from_dict(data)
+
+
+# --------------------------------------------------------------------------- dotted paths
+
+KAP = "configs/kap_comparison.toml"
+
+
+def test_set_reaches_a_protocol_dose_by_its_index(capsys):
+    """``--set protocol.doses.0.dose`` (the one path engine, neuroplast.paths) sets the dose
+    that the protocol compiles into every dosed condition's run config."""
+    cfg = load_config(ROOT / KAP, ['protocol.doses.0.dose="0.3 mg/kg"'])
+    for condition in ("ketamine", "ketamine_therapy", "sham"):
+        (dose,) = resolve_condition(cfg, condition).pharmacology.doses
+        assert float(dose.dose) == pytest.approx(0.3e-6)  # mg/kg in SI (kg/kg)
+    assert not resolve_condition(cfg, "control").pharmacology.doses
+    # the command line takes the same path (validate and run share load_config)
+    status = main(["validate", str(ROOT / KAP), "--set", 'protocol.doses.0.dose="0.3 mg/kg"'])
+    assert status == 0 and '"0.3 mg/kg"' in capsys.readouterr().out
+
+
+def test_a_condition_sets_a_protocol_dose_by_its_index():
+    data = _experiment(**{"conditions.low": {"set": {"protocol.doses.0.dose": "0.2 mg/kg"}}})
+    data["protocol"]["doses"][0].update(count=1, conditions=["ketamine", "low"])
+    cfg = config_from_dict(data)
+    (dose,) = resolve_condition(cfg, "low").pharmacology.doses
+    assert float(dose.dose) == pytest.approx(0.2e-6)
+    (dose,) = resolve_condition(cfg, "ketamine").pharmacology.doses
+    assert float(dose.dose) == pytest.approx(0.5e-6)
+
+
+def test_a_bad_index_or_key_after_a_list_names_the_path():
+    with pytest.raises(ConfigError, match=r"protocol.doses.3: index 3 is out of range: "):
+        load_config(ROOT / KAP, ['protocol.doses.3.dose="0.3 mg/kg"'])
+    with pytest.raises(ConfigError, match=r"protocol.doses.0.dos: unknown key 'dos'.*'dose'"):
+        load_config(ROOT / KAP, ["protocol.doses.0.dos=1"])
+    with pytest.raises(ConfigError, match=r"expected an index \(indices 0 to 0\), got 'first'"):
+        load_config(ROOT / KAP, ["protocol.doses.first.dose=1"])
