@@ -39,6 +39,7 @@ from common import machine_info, run_wall_times
 
 from neuroplast import storage
 from neuroplast.sweep import run_sweep, sweep_from_dict
+from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parents[1]
 MODES = ("cold", "rebuild1", "rerun1", "rerun2")
@@ -71,8 +72,8 @@ def sweep_spec(args, project_dir: Path, points: int):
     base = base_config(args.n, args.duration, args.p_connect, project_dir)
     # one biological day runs for --duration of network time, the dose's hours included
     seconds = float(args.duration.split()[0])
-    base["timescale"]["rate"] = 86400.0 / seconds
-    base["timescale"]["session_rate"] = 86400.0 / seconds
+    base["timescale"]["rate"] = SECONDS_PER_DAY / seconds
+    base["timescale"]["session_rate"] = SECONDS_PER_DAY / seconds
     # MSP rewiring at most every tau_calcium / 10 of network time (SCIENCE.md §5.2)
     base["plasticity"]["structural"]["update_interval"] = f"{min(1.0, seconds / 10):g} s"
     data = {

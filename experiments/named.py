@@ -25,6 +25,7 @@ from neuroplast.comparison import events_of, phases_of, run_comparison
 from neuroplast.config import ConfigError, load_config
 from neuroplast.protocol import condition_names
 from neuroplast.stats import paired_difference_rows, read_measures, sample_days, summarize
+from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,7 +65,7 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     cfg, result = load_and_run(name, args)
     rows = read_measures(args.out / "measures.csv")
     names = condition_names(cfg)
-    total = cfg.protocol.total / 86400.0
+    total = cfg.protocol.total / SECONDS_PER_DAY
     present = {r.measure for r in rows}
     series = [m for m in measures if m in present]
     # the runs' own sample days (one shared clock): a uniform grid would alias dose peaks

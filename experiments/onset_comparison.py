@@ -34,6 +34,7 @@ from neuroplast.experiment_plots import condition_colours, measure_label  # noqa
 from neuroplast.protocol import condition_names  # noqa: E402
 from neuroplast.stats import bootstrap_ci, columns, read_measures, summarize  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
+from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "onset_comparison"
@@ -197,7 +198,7 @@ def draw(cfg, out: Path, figure: Path, level: float) -> Path:
     names = condition_names(cfg)
     colours = condition_colours(names)
     start = _treatment_start(cfg)
-    total = cfg.protocol.total / 86400.0
+    total = cfg.protocol.total / SECONDS_PER_DAY
     times = time_to_recovery(rows, names, start, level)
     _write_times(out / "time_to_recovery.csv", times, level)
     fig, axes = plt.subplots(2, 2, figsize=(12, 8))

@@ -26,10 +26,11 @@ from neuroplast.experiment_plots import condition_colours, measure_label  # noqa
 from neuroplast.protocol import condition_names, dose_times  # noqa: E402
 from neuroplast.stats import bootstrap_ci, read_measures, recovery_rows, summarize  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
+from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "titration"
-DAY = 86400.0
+DAY = SECONDS_PER_DAY
 #: Recovery is read this long (days) before the next session (or after the last + interval).
 BEFORE_NEXT = 0.05
 

@@ -99,6 +99,7 @@ from neuroplast.model.pharmacology import (
 )
 from neuroplast.model.schedules import DrugCurves
 from neuroplast.schema import Qty, Section, param
+from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
     "BANDS",
@@ -778,7 +779,6 @@ SESSION_READOUTS = (
 )
 
 
-SECONDS_PER_DAY = 86400.0
 _WINDOW_KEYS = (
     "acute_session",
     "acute_dose_day",

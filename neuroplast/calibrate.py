@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neuroplast.config import ExperimentConfig, config_from_dict
+from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
     "Target",
@@ -208,7 +209,7 @@ def protocol_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool 
     def at(day: float, series=count) -> float:
         return float(np.interp(day, days, series))
 
-    window = float(run_cfg.set_point.window) * run_cfg.timescale.rate / 86400.0
+    window = float(run_cfg.set_point.window) * run_cfg.timescale.rate / SECONDS_PER_DAY
     start = min(window + 0.5, baseline)
     n_start, n_base = at(start), at(baseline)
     span = baseline - start

@@ -215,11 +215,12 @@ def _cmd_run(args) -> int:
     cfg = _load(args)
     out = args.out if args.out is not None else new_run_dir(Path("runs"), cfg.name)
     from neuroplast.comparison import is_comparison
+    from neuroplast.units import SECONDS_PER_DAY
 
     if is_comparison(cfg):
         return _run_comparison(cfg, out, args)
     if cfg.timescale.enabled:
-        span = f"{float(cfg.timescale.bio_duration) / 86400:g} biological days"
+        span = f"{float(cfg.timescale.bio_duration) / SECONDS_PER_DAY:g} biological days"
     else:
         span = f"{float(cfg.simulation.duration):g} s"
     print(

@@ -43,6 +43,7 @@ from neuroplast import storage
 from neuroplast.config import ConfigError, ExperimentConfig
 from neuroplast.model.pharmacology import _format_amount
 from neuroplast.protocol import condition_names, resolve_condition
+from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
     "ComparisonResult",
@@ -55,7 +56,6 @@ __all__ = [
     "run_directory",
 ]
 
-SECONDS_PER_DAY = 86400.0
 CONNECTIVITY_FILE = "connectivity.csv"
 RECALL_FILE = "recall.csv"
 #: Comparison windows end this far (days) before a phase end: runs sample up to just before.

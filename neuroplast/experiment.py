@@ -35,6 +35,7 @@ from neuroplast.model.network import (
 from neuroplast.model.pharmacology import pharmacology_timecourse
 from neuroplast.model.schedules import DrugCurves, build_schedules
 from neuroplast.recording import Recording
+from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
     "RunResult",
@@ -314,7 +315,7 @@ def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report, standalo
         kwargs.update(report=report, report_period=1 * brian2.second)
     snapshots: dict = {}
     if model.ee_pool is not None and model.schedules is not None:
-        names = [f"day_{float(d) / 86400.0:g}" for d in sorted(cfg.recording.snapshots)]
+        names = [f"day_{float(d) / SECONDS_PER_DAY:g}" for d in sorted(cfg.recording.snapshots)]
         steps, total = snapshot_steps(cfg, model.schedules)
         pool, done = model.ee_pool, 0
         for k, (name, step) in enumerate(zip(names, steps, strict=True)):
@@ -399,11 +400,11 @@ def _collect_slow(recording: Recording, model, cfg: ExperimentConfig | None = No
     schedules = model.schedules
     time_map = schedules.time_map
     grid = np.arange(len(schedules.sampled["time_rate"])) * schedules.resolution
-    recording.schedules = {"t": grid, "bio_days": time_map.bio_at(grid) / 86400.0}
+    recording.schedules = {"t": grid, "bio_days": time_map.bio_at(grid) / SECONDS_PER_DAY}
     recording.schedules.update({k: np.asarray(v) for k, v in schedules.sampled.items()})
     slow = model.monitors["slow"]
     t = owned(slow.t[:], dtype=float)
-    recording.slow = {"t": t, "bio_days": time_map.bio_at(t) / 86400.0}
+    recording.slow = {"t": t, "bio_days": time_map.bio_at(t) / SECONDS_PER_DAY}
     for name in slow.record_variables:
         recording.slow[name] = owned(getattr(slow, name)[:], dtype=float)
     if "surge" in model.monitors:
@@ -465,7 +466,7 @@ def born_after_days(cfg: ExperimentConfig) -> list[float]:
     from neuroplast.protocol import dose_times  # noqa: PLC0415
 
     doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
-    return [round(doses[0] / 86400.0, 2)] if doses else []
+    return [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
 
 
 def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool = False) -> list:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuroplast.units import SECONDS_PER_DAY
+
 __all__ = [
     "MeasureRow",
     "population_rate",
@@ -22,10 +24,8 @@ __all__ = [
     "measure_rows",
     "slow_rows",
     "acute_rows",
-    "SECONDS_PER_DAY",
 ]
 
-SECONDS_PER_DAY = 86400.0
 
 #: Fewest inter-spike intervals for a neuron's CV to count.
 MIN_INTERVALS = 4

@@ -42,7 +42,7 @@ from pydantic import Field, field_validator, model_validator
 from neuroplast.acute import AcuteConfig
 from neuroplast.model.pharmacology import DoseAmount, RouteName
 from neuroplast.schema import Qty, Section, param
-from neuroplast.units import format_quantity
+from neuroplast.units import SECONDS_PER_DAY, format_quantity
 
 __all__ = [
     "Phase",
@@ -56,8 +56,6 @@ __all__ = [
     "ConditionConfig",
     "blocks_nmda",
 ]
-
-SECONDS_PER_DAY = 86400.0
 
 
 def _days(q) -> str:

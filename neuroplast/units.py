@@ -26,7 +26,11 @@ __all__ = [
     "exact_quantity_text",
     "dimension_of",
     "UNIT_ALIASES",
+    "SECONDS_PER_DAY",
 ]
+
+#: Seconds in a biological day: the one place this number is written.
+SECONDS_PER_DAY = 86400.0
 
 #: Units that brian2 does not define but configs use for biological time and doses.
 UNIT_ALIASES: dict[str, Quantity] = {
@@ -36,10 +40,10 @@ UNIT_ALIASES: dict[str, Quantity] = {
     "h": 3600 * brian2.second,
     "hour": 3600 * brian2.second,
     "hours": 3600 * brian2.second,
-    "day": 86400 * brian2.second,
-    "days": 86400 * brian2.second,
-    "week": 7 * 86400 * brian2.second,
-    "weeks": 7 * 86400 * brian2.second,
+    "day": SECONDS_PER_DAY * brian2.second,
+    "days": SECONDS_PER_DAY * brian2.second,
+    "week": 7 * SECONDS_PER_DAY * brian2.second,
+    "weeks": 7 * SECONDS_PER_DAY * brian2.second,
     "s": 1 * brian2.second,
     "mg": allunits.mgram,
     "ug": allunits.ugram,

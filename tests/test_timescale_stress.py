@@ -7,7 +7,8 @@ import pytest
 
 from neuroplast.config import ConfigError, load_config
 from neuroplast.model.stress import StressConfig, stress_level
-from neuroplast.model.timescale import SECONDS_PER_DAY, TimescaleConfig, build_time_map
+from neuroplast.model.timescale import TimescaleConfig, build_time_map
+from neuroplast.units import SECONDS_PER_DAY
 
 DAY = SECONDS_PER_DAY
 

@@ -136,6 +136,7 @@ import brian2
 from pydantic import Field
 
 from neuroplast.schema import Qty, Section, param
+from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
     "StructuralConfig",
@@ -392,7 +393,7 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "update_interval": sp.update_interval,
         "w_new": sp.w_new,
         "w_ref": sp.w_ref,
-        "ablate_born_after": float(sp.ablate_born_after / brian2.second) / 86400.0,
+        "ablate_born_after": float(sp.ablate_born_after / brian2.second) / SECONDS_PER_DAY,
         "rewire_tolerance": sp.rewire_tolerance,
         "tau_mature": sp.tau_mature,
         "tau_plus": stdp.tau_plus,

@@ -36,7 +36,8 @@ import numpy as np
 from neuroplast.model.pharmacology import DRUGS, slow_bdnf_course
 from neuroplast.model.stress import stress_level
 from neuroplast.model.therapy import slow_windows
-from neuroplast.model.timescale import SECONDS_PER_DAY, TimeMap, build_time_map
+from neuroplast.model.timescale import TimeMap, build_time_map
+from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = ["Schedules", "build_schedules", "DrugCurves"]
 

@@ -34,9 +34,8 @@ import numpy as np
 
 from neuroplast.schema import Qty, Section, param
 
-__all__ = ["ClockWindow", "TimescaleConfig", "TimeMap", "build_time_map", "SECONDS_PER_DAY"]
+__all__ = ["ClockWindow", "TimescaleConfig", "TimeMap", "build_time_map"]
 
-SECONDS_PER_DAY = 86400.0
 
 S7 = "SCIENCE.md §7 [D]"
 
