@@ -11,7 +11,7 @@ import gc
 
 import numpy as np
 import pytest
-from conftest import load
+from conftest import digest, load
 
 from neuroplast.experiment import _rates_from_spikes, derive_seeds, simulate
 from neuroplast.measures import cv_isi, population_rate, synchrony_chi
@@ -59,6 +59,12 @@ def test_default_network_rates_are_stationary(default_cython_run):
 #: identical spike trains on all three (brian2 2.9.0 on Python 3.11 and 2.11.0 on 3.13).
 BACKENDS = ("numpy", "cython", "cpp_standalone")
 
+#: The quick network's spikes in runs_on_every_backend (2 s, root seed 1): number and
+#: digest of indices and times, measured the same on all three backends with brian2 2.9.0
+#: / numpy 2.3.5 / Python 3.11 and brian2 2.11.0 / numpy 2.5.5 / Python 3.13.  A
+#: deliberate change of the model changes it: re-measure, and CI checks the other Python.
+QUICK_SPIKES = (9768, "a0e3225ddabcda30")
+
 #: Network time simulated per network in the backend comparison.
 DURATIONS = {"quick": "2 s", "default": "3 s"}
 
@@ -89,6 +95,14 @@ def runs_on_every_backend():
 
 
 CASES = [(name, backend) for name in DURATIONS for backend in BACKENDS]
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_backend_gives_the_stored_spike_train(runs_on_every_backend, backend):
+    rec = runs_on_every_backend["quick", backend]
+    assert (len(rec.spike_i), digest(rec.spike_i, rec.spike_t)) == QUICK_SPIKES
 
 
 @pytest.mark.slow

@@ -20,7 +20,6 @@ import gc
 
 import brian2
 import numpy as np
-import pytest
 from conftest import digest, load
 
 from neuroplast.backend import brian_backend, owned
@@ -45,22 +44,15 @@ def test_values_read_through_owned_outlive_their_monitor():
     assert times.tolist() == expected
 
 
-#: Spikes of the quick network, 0.4 s, root seed 7: (number, digest of indices and times).
-#: Measured identical on brian2 2.9.0 / numpy 2.3.5 / Python 3.11 and brian2 2.11.0 /
-#: numpy 2.5.5 / Python 3.13, on all three backends.  A deliberate change of the model
+#: Spikes of the quick network, 0.4 s, root seed 7 (a seed whose graph numpy 2.5 changed):
+#: (number, digest of indices and times).  Measured identical on brian2 2.9.0 / numpy 2.3.5
+#: / Python 3.11 and brian2 2.11.0 / numpy 2.5.5 / Python 3.13, on all three backends
+#: (tests/test_activity.py checks the other backends).  A deliberate change of the model
 #: changes them: re-measure on one interpreter, and CI checks the other.
 QUICK_SEED_7 = (1728, "d014d82f8dcf8ee2")
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "numpy",
-        pytest.param("cython", marks=pytest.mark.slow),
-        pytest.param("cpp_standalone", marks=[pytest.mark.slow, pytest.mark.standalone]),
-    ],
-)
-def test_the_same_seed_gives_the_same_spikes_on_every_version(backend):
-    cfg = load("quick", 'simulation.duration="0.4 s"', "seed=7", f"simulation.backend={backend}")
+def test_the_same_seed_gives_the_same_spikes_on_every_version():
+    cfg = load("quick", 'simulation.duration="0.4 s"', "seed=7", "simulation.backend=numpy")
     rec = simulate(cfg, derive_seeds(cfg.seed))
     assert (len(rec.spike_i), digest(rec.spike_i, rec.spike_t)) == QUICK_SEED_7
