@@ -92,7 +92,7 @@ def sweep_spec(args, project_dir: Path, points: int):
 
 def cold_runner(cfg, run_dir: Path) -> None:
     """Plain brian2: a fresh project folder per run, removed afterwards."""
-    from neuroplast.experiment import run_experiment
+    from neuroplast.run import run_experiment
 
     folder = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     simulation = cfg.simulation.model_copy(update={"standalone_dir": str(folder)})

@@ -22,8 +22,8 @@ import numpy as np
 
 from neuroplast import experiment_plots as eplots
 from neuroplast.comparison import events_of, phases_of, run_comparison
+from neuroplast.conditions import condition_names
 from neuroplast.config import ConfigError, load_config
-from neuroplast.protocol import condition_names
 from neuroplast.stats import paired_difference_rows, read_measures, sample_days, summarize
 from neuroplast.units import SECONDS_PER_DAY
 

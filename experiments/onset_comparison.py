@@ -30,8 +30,9 @@ import numpy as np  # noqa: E402
 from named import load_and_run, parser_for, seeds_text  # noqa: E402
 
 from neuroplast.comparison import phases_of  # noqa: E402
-from neuroplast.experiment_plots import condition_colours, measure_label  # noqa: E402
-from neuroplast.protocol import condition_names  # noqa: E402
+from neuroplast.conditions import condition_names  # noqa: E402
+from neuroplast.experiment_plots import condition_colours  # noqa: E402
+from neuroplast.measures import measure_label  # noqa: E402
 from neuroplast.stats import bootstrap_ci, columns, read_measures, summarize  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
 from neuroplast.units import SECONDS_PER_DAY
@@ -217,7 +218,7 @@ def draw(cfg, out: Path, figure: Path, level: float) -> Path:
             )
     fig.suptitle(
         f"{NAME}: {cfg.description}\n({seeds_text(cfg.repeats)}; mean, 95 % bootstrap CI "
-        "from 3 seeds; grey: stress phase)",
+        "over seeds; grey: stress phase)",
         fontsize=10,
     )
     fig.tight_layout()

@@ -34,6 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from neuroplast.config import ExperimentConfig, config_from_dict
+from neuroplast.experiment import derive_seeds, resolve_seed, simulate
+from neuroplast.model.pharmacology import DoseConfig, concentration, terminal_half_life
+from neuroplast.msp_check import C1_WINDOW, MSPParams, c1_figures, simulate_msp
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -69,8 +72,6 @@ class Target:
 
 def pk_targets(cfg: ExperimentConfig) -> list[Target]:
     """C5 on the config's drug table and body weight."""
-    from neuroplast.model.pharmacology import DoseConfig, concentration, terminal_half_life
-
     dose = DoseConfig(drug="ketamine", route="iv", time="0 h", dose="0.5 mg/kg", duration="40 min")
     drug = cfg.pharmacology.drug("ketamine")
     minutes = np.arange(0, 12 * 60 + 1) * 60.0
@@ -113,9 +114,6 @@ C1_SOURCE = "SCIENCE.md §5.2; NEST example structural_plasticity.py"
 def msp_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = False):
     """C1: NEST's structural-plasticity example grown in brian2 (neuroplast.msp_check)."""
     import sys
-
-    from neuroplast.experiment import derive_seeds, resolve_seed
-    from neuroplast.msp_check import C1_WINDOW, MSPParams, c1_figures, simulate_msp
 
     seed = derive_seeds(resolve_seed(cfg).seed, "calibration_c1").brian
     lo, hi = C1_WINDOW
@@ -198,8 +196,6 @@ def _protocol_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConf
 
 def protocol_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = False):
     """C2-C4 from one baseline -> stress -> recovery run of ``cfg``."""
-    from neuroplast.experiment import derive_seeds, resolve_seed, simulate
-
     run_cfg, (baseline, stress, recovery) = _protocol_config(resolve_seed(cfg), quick)
     rec = simulate(run_cfg, derive_seeds(run_cfg.seed, "calibration"), progress=progress)
     days = rec.slow["bio_days"]

@@ -4,6 +4,10 @@ Every command reads a TOML config (see ``configs/``); ``--set dotted.key=value``
 changes any parameter without editing the file.  Problems with a config are
 reported as one line per mistake, naming the key, the value and what was
 expected, and the command exits with status 2.
+
+Each command imports what it needs when it runs (the only function-level imports of the
+package's own modules): ``neuroplast --help`` and a mistyped command answer without
+loading brian2, dask and matplotlib.
 """
 
 from __future__ import annotations
@@ -209,7 +213,7 @@ def _load(args):
 
 
 def _cmd_run(args) -> int:
-    from neuroplast.experiment import run_experiment
+    from neuroplast.run import run_experiment
     from neuroplast.storage import new_run_dir
 
     cfg = _load(args)
@@ -243,7 +247,7 @@ def _cmd_run(args) -> int:
 
 def _run_comparison(cfg, out: Path, args) -> int:
     from neuroplast.comparison import run_comparison
-    from neuroplast.protocol import condition_names
+    from neuroplast.conditions import condition_names
 
     names = condition_names(cfg)
     print(

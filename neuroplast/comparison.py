@@ -39,10 +39,28 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroplast import experiment_plots as eplots
 from neuroplast import storage
-from neuroplast.config import ConfigError, ExperimentConfig
+from neuroplast.conditions import condition_names, resolve_condition
+from neuroplast.config import ConfigError, ExperimentConfig, config_from_dict
+from neuroplast.connectivity import assembly_order, connectivity_matrix, snapshot_rows
+from neuroplast.connectivity_plots import plot_connectivity_matrices
+from neuroplast.experiment import resolve_seed
+from neuroplast.measures import MeasureRow
 from neuroplast.model.pharmacology import _format_amount
-from neuroplast.protocol import condition_names, resolve_condition
+from neuroplast.recall import recall_rows
+from neuroplast.report import format_number, write_report, write_table
+from neuroplast.run import born_after_days, run_experiment, run_rows
+from neuroplast.stats import (
+    bootstrap_ci,
+    columns,
+    compare,
+    read_measures,
+    recovery_days,
+    recovery_rows,
+    sample_days,
+    summarize,
+)
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -143,8 +161,6 @@ def _check_finished_run(run_dir: Path, run_cfg, out_dir: Path) -> None:
     the run was made take their defaults and quantities compare as values.  The keys of
     :data:`EXPERIMENT_ONLY_KEYS` and :data:`PROBE_ONLY_KEYS` are not compared.
     """
-    from neuroplast.config import config_from_dict  # noqa: PLC0415
-
     ignored = EXPERIMENT_ONLY_KEYS + PROBE_ONLY_KEYS
 
     def comparable(resolved: dict) -> dict:
@@ -202,8 +218,6 @@ def run_comparison(
     log : callable
         Receives one line per run.
     """
-    from neuroplast.experiment import resolve_seed  # noqa: PLC0415
-
     if workers < 1:
         raise ConfigError(f"--workers {workers}: expected at least 1")
     cfg = resolve_seed(cfg)
@@ -272,8 +286,6 @@ def _run_one(
     Called here or in a worker process, so that the probes of different runs run in
     parallel too (``condition`` and ``seed`` name the run for its probes).
     """
-    from neuroplast.experiment import run_experiment  # noqa: PLC0415
-
     run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
     wall = run.recording.wall_time  # run_s includes the C++ compile and binary times
     if condition is not None:
@@ -291,9 +303,6 @@ def _connectivity_rows(
 
     ``born_after``: days after which the share of newly born synapses is reported.
     """
-    from neuroplast.connectivity import snapshot_rows  # noqa: PLC0415
-    from neuroplast.stats import read_measures  # noqa: PLC0415
-
     cached = run_dir / CONNECTIVITY_FILE
     if cached.exists():
         return read_measures(cached)
@@ -322,8 +331,6 @@ def _recall_settings(run_dir: Path) -> dict | None:
     section of the run's own config.json, read back through the schema (defaults of
     keys added since filled in, as they were then: the cue was the therapy pulse's).
     """
-    from neuroplast.config import config_from_dict  # noqa: PLC0415
-
     recorded = run_dir / RECALL_SETTINGS_FILE
     try:
         if recorded.exists():
@@ -344,8 +351,6 @@ def _recall(run_dir: Path, run_cfg, condition: str, seed: int, log) -> None:
     The probes run again when the run's recall.csv was made with other recall settings
     (``recall.*``: :data:`PROBE_ONLY_KEYS`); the simulation is not repeated.
     """
-    from neuroplast.recall import recall_rows  # noqa: PLC0415
-
     target = run_dir / RECALL_FILE
     if not (run_dir / storage.DATA_FILE).exists():
         return
@@ -375,9 +380,6 @@ def _turnover_rows(rows: list) -> list:
     count in it.  Windows span several rewiring updates, so the rate does not jump with
     the update grid.
     """
-    from neuroplast.measures import MeasureRow  # noqa: PLC0415
-    from neuroplast.stats import columns  # noqa: PLC0415
-
     cols = columns(rows)
     out = []
     runs = sorted(set(zip(cols["condition"], cols["seed"], strict=True)))
@@ -436,8 +438,6 @@ def _located(cols: dict, name: str) -> dict[tuple, float]:
 
 def _group_stats(groups: dict, keys: tuple[str, ...]) -> list[dict]:
     """Mean and bootstrap CI across seeds of each group of values."""
-    from neuroplast.stats import bootstrap_ci  # noqa: PLC0415
-
     out = []
     for key, values in groups.items():
         x = np.asarray(values, dtype=float)
@@ -469,8 +469,6 @@ def acute_summaries(rows: list, conditions: list[str]) -> tuple[list[dict], list
         ``condition, session, hours, measure, n, mean, ci_low, ci_high`` and
         ``condition, session, day, measure, n, mean, ci_low, ci_high``.
     """
-    from neuroplast.stats import columns  # noqa: PLC0415
-
     cols = columns(rows)
     session_of = _located(cols, "acute_session")
     hours_of = _located(cols, "acute_hours_after_dose")
@@ -502,9 +500,6 @@ def acute_summaries(rows: list, conditions: list[str]) -> tuple[list[dict], list
 
 def _acute_figures(out_dir: Path, rows: list, names: list[str]) -> tuple[list, list, list]:
     """Acute figures and tables of an experiment: (figures, report section lines, sessions)."""
-    from neuroplast import experiment_plots as eplots  # noqa: PLC0415
-    from neuroplast.report import write_table  # noqa: PLC0415
-
     acute, sessions = acute_summaries(rows, names)
     if not acute and not sessions:
         return [], [], []
@@ -536,8 +531,6 @@ def _acute_figures(out_dir: Path, rows: list, names: list[str]) -> tuple[list, l
 
 def _acute_section(sessions: list[dict]) -> list[str]:
     """Report lines: one table row per condition x session (means across seeds)."""
-    from neuroplast.report import format_number  # noqa: PLC0415
-
     if not sessions:
         return []
     cells: dict[tuple, dict] = {}
@@ -587,9 +580,6 @@ def _acute_section(sessions: list[dict]) -> list[str]:
 
 def _matrix_figure(out_dir: Path, cfg: ExperimentConfig, names: list[str]):
     """Connectivity matrices of the first seed: start, end of stress, end (per condition)."""
-    from neuroplast.connectivity import assembly_order, connectivity_matrix  # noqa: PLC0415
-    from neuroplast.connectivity_plots import plot_connectivity_matrices  # noqa: PLC0415
-
     stress = _stress_phase(cfg)
     matrices, bounds, n_exc = {}, {}, None
     for k, condition in enumerate(names):
@@ -730,9 +720,6 @@ def remeasure(out_dir: Path) -> int:
     (``neuroplast plot DIR --remeasure``, which then redraws with :func:`analyse`).  Each
     measures.csv is replaced atomically, so an interrupted remeasure loses nothing.
     """
-    from neuroplast.config import config_from_dict  # noqa: PLC0415
-    from neuroplast.experiment import run_rows  # noqa: PLC0415
-
     out_dir = Path(out_dir)
     cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))
     done = 0
@@ -754,19 +741,6 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     Reads only what the runs wrote, so ``neuroplast plot OUT`` redraws without
     re-running.  Returns the report's path.
     """
-    from neuroplast import experiment_plots as eplots  # noqa: PLC0415
-    from neuroplast.config import config_from_dict  # noqa: PLC0415
-    from neuroplast.experiment import born_after_days  # noqa: PLC0415
-    from neuroplast.report import write_report  # noqa: PLC0415
-    from neuroplast.stats import (  # noqa: PLC0415
-        compare,
-        read_measures,
-        recovery_days,
-        recovery_rows,
-        sample_days,
-        summarize,
-    )
-
     out_dir = Path(out_dir)
     if cfg is None:
         cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))

@@ -24,15 +24,17 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from neuroplast import paths
 from neuroplast.model.bdnf import BDNFConfig
+from neuroplast.model.neurons import NeuronsConfig
 from neuroplast.model.pharmacology import PharmacologyConfig
 from neuroplast.model.plasticity import PlasticityConfig
+from neuroplast.model.receptors import ReceptorsConfig
 from neuroplast.model.setpoint import SetPointConfig
 from neuroplast.model.stress import StressConfig
+from neuroplast.model.synapses import ExternalConfig, SynapsesConfig
 from neuroplast.model.therapy import AssemblyConfig, TherapyConfig
 from neuroplast.model.timescale import TimescaleConfig
 from neuroplast.protocol import ConditionConfig, ProtocolConfig
-from neuroplast.recall import RecallConfig
-from neuroplast.schema import ConfigError, Qty, Section, UnitMeta, param
+from neuroplast.schema import BRUNEL_WANG, ConfigError, Qty, Section, UnitMeta, param
 from neuroplast.units import format_quantity
 
 __all__ = [
@@ -46,7 +48,7 @@ __all__ = [
 ]
 
 
-BW = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"
+BW = BRUNEL_WANG
 
 
 # --------------------------------------------------------------------------- sections
@@ -95,138 +97,6 @@ class NetworkConfig(Section):
     n_ref_inh: int = param(200, "size of the inhibitory reference network for scaling", BW, gt=0)
 
 
-class PopulationConfig(Section):
-    """Leaky integrate-and-fire membrane of one population."""
-
-    C_m: Qty("nF", positive=True) = param("0.5 nF", "membrane capacitance", BW)
-    g_L: Qty("nS", positive=True) = param("25 nS", "leak conductance", BW)
-    V_L: Qty("mV") = param("-70 mV", "leak reversal (resting) potential", BW)
-    V_th: Qty("mV") = param("-50 mV", "spike threshold", BW)
-    V_reset: Qty("mV") = param("-55 mV", "reset potential after a spike", BW)
-    t_ref: Qty("ms", nonnegative=True) = param("2 ms", "absolute refractory period", BW)
-
-
-#: Where interneurons differ from the class defaults (which are the pyramidal values).
-INH_POPULATION = {"C_m": "0.2 nF", "g_L": "20 nS", "t_ref": "1 ms"}
-
-
-def _fill_defaults(data: Any, key: str, defaults: dict[str, str]) -> Any:
-    """Let a partial ``key`` table keep its own defaults for the keys it omits.
-
-    Without this, ``[neurons.inh]`` with one key would take the *pyramidal* class
-    defaults for the rest (regression test: tests/regressions).
-    """
-    if isinstance(data, dict) and isinstance(data.get(key), dict):
-        data = {**data, key: {**defaults, **data[key]}}
-    return data
-
-
-class NeuronsConfig(Section):
-    """The excitatory (pyramidal) and inhibitory (interneuron) populations."""
-
-    exc: PopulationConfig = Field(default_factory=PopulationConfig)
-    inh: PopulationConfig = Field(default_factory=lambda: PopulationConfig(**INH_POPULATION))
-
-    @model_validator(mode="before")
-    @classmethod
-    def _inh_defaults(cls, data: Any) -> Any:
-        return _fill_defaults(data, "inh", INH_POPULATION)
-
-
-class AMPAConfig(Section):
-    """AMPA receptor (fast excitation)."""
-
-    tau: Qty("ms", positive=True) = param("2 ms", "AMPA decay time constant", BW)
-    E_rev: Qty("mV") = param("0 mV", "excitatory reversal potential", BW)
-
-
-class NMDAConfig(Section):
-    """NMDA receptor with saturating presynaptic gating and voltage-dependent Mg2+ block."""
-
-    tau_rise: Qty("ms", positive=True) = param("2 ms", "NMDA rise time constant", BW)
-    tau_decay: Qty("ms", positive=True) = param("100 ms", "NMDA decay time constant", BW)
-    alpha: Qty("kHz", positive=True) = param(
-        "0.5 kHz", "saturation rate of the NMDA gating (0.5 /ms)", BW
-    )
-    E_rev: Qty("mV") = param("0 mV", "NMDA reversal potential", BW)
-    mg: Qty("mM", nonnegative=True) = param("1 mM", "extracellular Mg2+ concentration", BW)
-    mg_k: Qty("mM", positive=True) = param(
-        "3.57 mM", "Mg2+ block: dissociation constant at 0 mV", "Jahr & Stevens 1990; " + BW
-    )
-    mg_slope: Qty("1/mV", nonnegative=True) = param(
-        "0.062 /mV", "Mg2+ block: voltage sensitivity", "Jahr & Stevens 1990; " + BW
-    )
-
-
-class GABAConfig(Section):
-    """GABA_A receptor (fast inhibition)."""
-
-    tau: Qty("ms", positive=True) = param("10 ms", "GABA_A decay time constant", BW)
-    E_rev: Qty("mV") = param("-70 mV", "inhibitory reversal potential", BW)
-
-
-class ReceptorsConfig(Section):
-    """Receptor kinetics shared by all synapses."""
-
-    ampa: AMPAConfig = Field(default_factory=AMPAConfig)
-    nmda: NMDAConfig = Field(default_factory=NMDAConfig)
-    gaba: GABAConfig = Field(default_factory=GABAConfig)
-
-
-class TargetConductances(Section):
-    """Peak conductances of the synapses onto one population (reference network values)."""
-
-    g_ampa_ext: Qty("nS", nonnegative=True) = param(
-        "2.08 nS", "external AMPA conductance per Poisson input", BW
-    )
-    g_ampa: Qty("nS", nonnegative=True) = param(
-        "0.104 nS", "recurrent AMPA conductance per synapse in the all-to-all reference", BW
-    )
-    g_nmda: Qty("nS", nonnegative=True) = param(
-        "0.327 nS", "recurrent NMDA conductance per synapse in the all-to-all reference", BW
-    )
-    g_gaba: Qty("nS", nonnegative=True) = param(
-        "1.25 nS", "GABA_A conductance per synapse in the all-to-all reference", BW
-    )
-    nmda_scale: float = param(
-        1.0,
-        "fraction of NMDA conductance available on this cell type (1 = none blocked); "
-        "the ketamine model drives it",
-        ge=0,
-    )
-
-
-#: Conductances onto interneurons (the class defaults are those onto pyramidal cells).
-TO_INH = {"g_ampa_ext": "1.62 nS", "g_ampa": "0.081 nS", "g_nmda": "0.258 nS", "g_gaba": "0.973 nS"}
-
-
-class SynapsesConfig(Section):
-    """Recurrent synapses: conductances per target population, scaling and delay."""
-
-    to_exc: TargetConductances = Field(default_factory=TargetConductances)
-    to_inh: TargetConductances = Field(default_factory=lambda: TargetConductances(**TO_INH))
-    gaba_scale: float = param(
-        1.5,
-        "extra factor on every GABA_A conductance that brings the sparse network to "
-        "E ~ 5 Hz / I ~ 11 Hz",
-        "SCIENCE.md §1.2 [C]",
-        ge=0,
-    )
-    delay: Qty("ms", nonnegative=True) = param("0.5 ms", "synaptic transmission delay", BW)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _inh_defaults(cls, data: Any) -> Any:
-        return _fill_defaults(data, "to_inh", TO_INH)
-
-
-class ExternalConfig(Section):
-    """Background drive: independent Poisson inputs onto every neuron (AMPA)."""
-
-    n_inputs: int = param(800, "number of external Poisson inputs per neuron", BW, ge=0)
-    rate: Qty("Hz", nonnegative=True) = param("3 Hz", "rate of each external input", BW)
-
-
 class RecordingConfig(Section):
     """What is recorded during a run and how measures are binned."""
 
@@ -272,6 +142,31 @@ class OutputConfig(Section):
         "experiments: also the small-world index sigma (costly: a degree-preserving random "
         "reference per snapshot, ~5 s at 800 E cells)",
         "Humphries & Gurney 2008",
+    )
+
+
+class RecallConfig(Section):
+    """The recall probe (run after each run on its snapshots)."""
+
+    enabled: bool = param(True, "probe recall at every snapshot of an experiment run")
+    cue_fraction: float = param(0.5, "fraction of the assembly cued", gt=0, lt=1)
+    settle: Qty("s", positive=True) = param("1 s", "spontaneous activity before the cue")
+    pulses: int = param(5, "cue pulses (therapy pulse shape and intensity)", ge=1)
+    quiet: Qty("s", nonnegative=True) = param(
+        "2 s", "spontaneous activity after the cues, for the co-activity read-out (0: none)"
+    )
+    intensity: float = param(
+        1.0,
+        "extra input to each cued cell during a pulse, as a fraction of the background "
+        "external rate (therapy.intensity is the teaching signal's)",
+        "[D] (module doc: a therapy pulse is too weak to read recall against noise)",
+        gt=0,
+    )
+    trials: int = param(
+        1,
+        "independent probes per snapshot and assembly (noise seeds); read-outs are their "
+        "means, and with 2 or more the index's standard error is reported",
+        ge=1,
     )
 
 

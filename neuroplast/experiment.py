@@ -2,8 +2,8 @@
 
 :func:`simulate` builds and runs the network for one (condition, seed) on the
 configured backend and returns a :class:`Recording` of plain numpy arrays, with
-brian2's global state restored afterwards.  :func:`run_experiment` adds the run
-directory: measures, HDF5 data, figures.
+brian2's global state restored afterwards.  :func:`neuroplast.run.run_experiment` adds
+the analyses and the run directory: measures, HDF5 data, figures.
 """
 
 from __future__ import annotations
@@ -38,12 +38,10 @@ from neuroplast.recording import Recording
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
-    "RunResult",
     "RunSeeds",
     "derive_seeds",
+    "drug_curves",
     "resolve_seed",
-    "run_experiment",
-    "run_rows",
     "run_seeds",
     "simulate",
 ]
@@ -392,11 +390,11 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
             name: owned(getattr(traces, name)[:], dtype=float) for name in TRACED_VARIABLES
         }
     if model.schedules is not None:
-        _collect_slow(recording, model, cfg)
+        _collect_slow(recording, model)
     return recording
 
 
-def _collect_slow(recording: Recording, model, cfg: ExperimentConfig | None = None) -> None:
+def _collect_slow(recording: Recording, model) -> None:
     schedules = model.schedules
     time_map = schedules.time_map
     grid = np.arange(len(schedules.sampled["time_rate"])) * schedules.resolution
@@ -430,131 +428,11 @@ def _collect_slow(recording: Recording, model, cfg: ExperimentConfig | None = No
         if "n_alive" in model.neurons.variables:
             # per-cell live counts kept by the rewiring pass (must equal the pool's)
             recording.ee_pool["n_alive"] = owned(model.neurons.n_alive[: model.n_exc])
-    if cfg is None:
-        return
-    # acute read-outs around every drug session (acute.py), kept as ``acute_*`` and
-    # ``session_*`` arrays of recording.slow, so they reach data.h5 and measures.csv
-    from neuroplast.acute import session_readouts  # noqa: PLC0415
-
-    conductances = None
+    recording.time_map = time_map
     if "conductances" in model.monitors:
         mon = model.monitors["conductances"]
-        conductances = (
+        recording.conductances = (
             owned(mon.t[:], dtype=float),
             owned(mon.g_exc_sum[0], dtype=float) / model.n_exc,
             owned(mon.g_inh_sum[0], dtype=float) / model.n_exc,
         )
-    rates = (recording.rate_t, recording.rate_exc, recording.rate_inh)
-    acute = session_readouts(
-        cfg, rates, time_map, recording.schedules, recording.slow, conductances
-    )
-    recording.slow.update(acute)
-
-
-@dataclass
-class RunResult:
-    """Where a run was written and its headline numbers."""
-
-    run_dir: Path
-    seeds: RunSeeds
-    recording: Recording
-    summary: dict[str, float]
-
-
-def born_after_days(cfg: ExperimentConfig) -> list[float]:
-    """Days after which new synapses are counted: the protocol's first dose (any condition)."""
-    from neuroplast.protocol import dose_times  # noqa: PLC0415
-
-    doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
-    return [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
-
-
-def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool = False) -> list:
-    """The tidy measure rows of one run (measures.csv).
-
-    With ``connectivity``, also the connectivity read-outs of every snapshot
-    (connectivity.py: density, degrees, per-assembly p_in / p_out and weights, graph
-    metrics if ``output.graph_metrics``, the share of synapses born after the first
-    dose).  Experiments compute those once per run in their own table
-    (comparison.py); sweeps, which have no such table, ask for them here.
-    """
-    from neuroplast.measures import measure_rows  # noqa: PLC0415
-
-    rows = measure_rows(
-        recording,
-        cfg.condition,
-        cfg.seed,
-        window=float(cfg.recording.measure_window),
-        transient=float(cfg.recording.transient),
-    )
-    if connectivity and recording.snapshots:
-        from neuroplast.connectivity import snapshot_rows  # noqa: PLC0415
-
-        born_after = born_after_days(cfg)
-        snapshots = sorted(recording.snapshots.items(), key=lambda kv: float(kv[0][4:]))
-        for name, snapshot in snapshots:
-            rows += snapshot_rows(
-                snapshot,
-                recording.n_exc,
-                recording.assemblies,
-                cfg.condition,
-                cfg.seed,
-                float(name[4:]),
-                graph_metrics=cfg.output.graph_metrics,
-                small_world=cfg.output.small_world,
-                born_after=born_after,
-            )
-    return rows
-
-
-def run_experiment(
-    cfg: ExperimentConfig,
-    out_dir: Path,
-    *,
-    overwrite: bool = False,
-    progress: bool = False,
-    reuse_build: bool = False,
-    connectivity: bool = False,
-) -> RunResult:
-    """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
-
-    Parameters
-    ----------
-    cfg : ExperimentConfig
-        Validated configuration; a root seed is drawn and recorded if absent.
-    out_dir : Path
-        Run directory to create (must not exist unless ``overwrite``).
-    overwrite : bool
-        Replace an existing run directory.
-    progress : bool
-        Show a progress bar.
-    reuse_build : bool
-        Passed to :func:`simulate` (the sweep runner's compile once, run many).
-    connectivity : bool
-        Add the snapshots' connectivity read-outs to measures.csv (:func:`run_rows`).
-    """
-    from neuroplast import storage
-    from neuroplast.plots import plot_run
-
-    cfg = resolve_seed(cfg)
-    seeds = run_seeds(cfg)
-    with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
-        recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
-        rows = run_rows(cfg, recording, connectivity=connectivity)
-        storage.write_json(staging / storage.CONFIG_FILE, cfg.resolved())
-        storage.write_hdf5(
-            staging / storage.DATA_FILE,
-            recording,
-            attrs={
-                "config": cfg.to_json(),
-                "seeds": seeds.as_dict(),
-                "versions": storage.versions(),
-                "backend": cfg.simulation.backend,
-                "condition": cfg.condition,
-            },
-        )
-        storage.write_measures(staging / storage.MEASURES_FILE, rows)
-        if cfg.output.figures:
-            plot_run(recording, staging, raster_window=float(cfg.output.raster_window))
-    summary = {r.measure: r.value for r in rows if r.measure.startswith(("mean_", "cv_"))}
-    return RunResult(run_dir=Path(out_dir), seeds=seeds, recording=recording, summary=summary)

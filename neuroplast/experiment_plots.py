@@ -20,7 +20,8 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from neuroplast.stats import PAIRED_SUFFIX, as_dicts, columns  # noqa: E402
+from neuroplast.measures import measure_label  # noqa: E402
+from neuroplast.stats import as_dicts, columns  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
 
 __all__ = [
@@ -49,33 +50,6 @@ CONDITION_COLOURS = {
 #: Colours for other condition names, handed out in the order the conditions are given.
 SPARE_COLOURS = ("#56B4E9", "#CC79A7", "#8C564B", "#F0E442", "#7F7F7F", "#BCBD22", "#17BECF")
 
-#: Axis labels with units of the measures in the tidy table (neuroplast.measures).
-MEASURE_LABELS = {
-    "ee_synapses": "E→E synapses (count)",
-    "ee_formed_total": "E→E synapses formed, cumulative (count)",
-    "ee_eliminated_total": "E→E synapses eliminated, cumulative (count)",
-    "ee_mean_weight": "mean E→E weight (relative, 1 = initial)",
-    "bdnf_mean": "BDNF, mean over E cells (1 = baseline)",
-    "trkb_signal_mean": "TrkB–mTOR signal (1 = baseline)",
-    "calcium_mean_hz": "calcium trace, mean over E cells (Hz)",
-    "spine_elements_mean": "spine elements per E cell (count)",
-    "synaptogenic": "synaptogenic drive of the BDNF surge (dimensionless)",
-    "concentration_uM": "brain ketamine concentration (µM)",
-    "occupancy_exc": "NMDA block on E cells (fraction)",
-    "occupancy_inh": "NMDA block on I cells (fraction)",
-    "stress_level": "stress level (0–1)",
-    "time_rate": "biological s per network s",
-    "rate_exc_hz": "E population rate (Hz)",
-    "exc_activity_hz": "E firing (activity trace, Hz)",
-    "ee_formation_pct_per_day": "E→E formation (% of synapses per day)",
-    "ee_elimination_pct_per_day": "E→E elimination (% of synapses per day)",
-    "bdnf_surge": "BDNF surge (units of baseline BDNF)",
-    "pool_ratio": "E firing / set point (population)",
-    "recall_adaptive_index": "recall: completion − spill-over (Hz)",
-    "assembly_adaptive_p_in": "connection probability within the assembly",
-    "coactivity_corr_exc": "E-E co-activity (mean pairwise correlation, 20 ms)",
-    "rate_inh_hz": "I population rate (Hz)",
-}
 
 #: How event kinds are drawn: (edge of the axes, line width, legend text).  Ticks of
 #: different conditions on the same day sit in separate rows from that edge.
@@ -102,24 +76,6 @@ def condition_colours(conditions: Sequence[str]) -> dict[str, str]:
         elif name not in colours:
             colours[name] = next(spare, "#444444")
     return colours
-
-
-def measure_label(measure: str) -> str:
-    """Axis label with unit for a measure name."""
-    if measure in MEASURE_LABELS:
-        return MEASURE_LABELS[measure]
-    if PAIRED_SUFFIX in measure:  # a paired difference series (stats.paired_difference_rows)
-        base, reference = measure.rsplit(PAIRED_SUFFIX, 1)
-        return f"{measure_label(base).split(chr(10))[0]}\nminus {reference}, same seed"
-    if measure.startswith("recovery_index_"):
-        base = measure.removeprefix("recovery_index_")
-        return f"recovery index of {base}\n(1 = baseline, 0 = stressed)"
-    if measure.endswith("_hz"):
-        return f"{measure.removesuffix('_hz')} (Hz)"
-    if measure.startswith("ee_frac_born_after_day_"):
-        day = measure.removeprefix("ee_frac_born_after_day_")
-        return f"fraction of E→E synapses\nborn after day {day}"
-    return f"{measure} (model units)"
 
 
 def _summary_series(summary, measure: str) -> dict[str, dict[str, np.ndarray]]:
@@ -455,28 +411,6 @@ SESSION_FIGURE_MEASURES = (
     "session_peak_dissociation",
     "session_gamma_fold_change",
     "session_peak_rate_exc_hz",
-)
-
-MEASURE_LABELS.update(
-    {
-        "acute_gamma_power_hz2": "gamma power 30–80 Hz of the E rate (Hz²)",
-        "acute_relative_gamma": "relative gamma (30–80 / 1–100 Hz power)",
-        "acute_low_power_hz2": "low-band power 1–8 Hz (Hz²)",
-        "acute_rate_exc_hz": "E rate (Hz)",
-        "acute_rate_inh_hz": "I rate (Hz)",
-        "acute_ei_conductance_ratio": "E/I conductance ratio on E cells",
-        "acute_occupancy_inh": "NMDA block on I cells (fraction)",
-        "acute_occupancy_exc": "NMDA block on E cells (fraction)",
-        "acute_dissociation_index": "dissociation index (proxy, 0–1)",
-        "acute_gamma_over_poisson": "gamma power / Poisson floor",
-        "session_dose_mg_per_kg": "dose given (mg/kg)",
-        "session_dose_mg": "dose given (mg)",
-        "session_peak_dissociation": "peak dissociation index (proxy, 0–1)",
-        "session_gamma_fold_change": "peak / pre-dose gamma power",
-        "session_peak_rate_exc_hz": "peak E rate after the dose (Hz)",
-        "bdnf_drug_factor": "BDNF production factor of the slow drug",
-        "target_engagement": "SERT engagement of the slow drug (fraction)",
-    }
 )
 
 

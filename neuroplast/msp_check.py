@@ -138,6 +138,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from neuroplast.backend import brian_backend
+
 __all__ = ["MSPParams", "MSPResult", "simulate_msp", "c1_figures", "C1_WINDOW"]
 
 #: The averaging window of C1 (network seconds), SCIENCE.md §10.
@@ -384,8 +386,6 @@ def simulate_msp(params: MSPParams | None = None, backend: str = "cython") -> MS
         sample at ``t_sim_s``; ``final`` holds the per-cell counts and live candidates.
     """
     import brian2 as b2
-
-    from neuroplast.backend import brian_backend
 
     if backend != "cython":
         raise ValueError(f"msp_check runs on brian2's cython target only, not {backend!r}")

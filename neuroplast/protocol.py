@@ -39,8 +39,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from neuroplast.acute import AcuteConfig
-from neuroplast.model.pharmacology import DoseAmount, RouteName
+from neuroplast.model.dissociation import DissociationConfig, session_dissociation
+from neuroplast.model.pharmacology import (
+    DRUGS,
+    DoseAmount,
+    PharmacologyConfig,
+    RouteName,
+    _format_amount,
+    _per_kg,
+)
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import SECONDS_PER_DAY, format_quantity
 
@@ -96,7 +103,7 @@ class TitrationConfig(Section):
     """Titrated dose escalation of a repeated dose event (``[protocol.doses.titration]``).
 
     The first session gives the event's ``dose`` (the start dose).  After each session
-    its peak dissociation index D (acute.py :func:`~neuroplast.acute.dissociation_index`,
+    its peak dissociation index D (:func:`~neuroplast.model.dissociation.dissociation_index`,
     parameters ``[protocol.acute.dissociation]``) sets the next dose::
 
         D_k <  target:  dose_{k+1} = min(dose_k + step, ceiling)     (escalate)
@@ -158,7 +165,6 @@ class TitrationConfig(Section):
 
 
 def _amount(value) -> str:
-    from neuroplast.model.pharmacology import _format_amount  # noqa: PLC0415
 
     return _format_amount(value)
 
@@ -285,6 +291,53 @@ class ConditionConfig(Section):
     )
 
 
+class AcuteConfig(Section):
+    """Acute read-outs around every drug session of a run (``[protocol.acute]``).
+
+    Each session of an NMDA-blocking drug gets a window of biological time from
+    ``before`` the dose to ``after`` it, cut into sub-windows of ``window``; each
+    sub-window gets :func:`neuroplast.acute.acute_readouts` of the population rates (over
+    the network time it spans), the mean NMDA occupancy per cell type and concentration
+    from the schedules, and the mean
+    :func:`~neuroplast.model.dissociation.dissociation_index`.  Keep the window inside the
+    slow session clock (``timescale.session_before`` / ``session_after``): outside it half
+    an hour is ~0.2 s of network time, too short for a spectrum (``min_network_time``).
+    """
+
+    enabled: bool = param(True, "compute the acute read-outs of every drug session")
+    before: Qty("h", nonnegative=True) = param(
+        "0.5 h",
+        "biological time before each dose analysed as the pre-dose reference (at most "
+        "timescale.session_before, 0.5 h by default, to run on the session clock)",
+    )
+    after: Qty("h", positive=True) = param(
+        "6 h",
+        "biological time after each dose start that is analysed (timescale.session_after "
+        "is 6 h by default); covers the clinical ratings up to 230 min",
+        "Zarate 2006 [M]; Luckenbaugh et al 2014",
+    )
+    window: Qty("min", positive=True) = param(
+        "30 min", "sub-window of biological time with one set of read-outs"
+    )
+    segment: Qty("s", positive=True) = param(
+        "0.5 s",
+        "Welch segment of network time (frequency resolution 1/segment = 2 Hz)",
+        "Welch 1967",
+    )
+    min_network_time: Qty("s", positive=True) = param(
+        "1 s",
+        "sub-windows spanning less network time are skipped (a spectrum needs several segments)",
+        "[D] numerical",
+    )
+    conductance_sampling: Qty("ms", positive=True) | None = param(
+        "2 ms",
+        "network-time step at which the pyramidal cells' summed AMPA + NMDA and GABA_A "
+        "conductances are recorded for the E/I conductance ratio (omit: no ratio)",
+        "Gerhard et al 2020 JCI (sEPSC up, sIPSC down in mPFC L5 at 1 µM) [D] proxy",
+    )
+    dissociation: DissociationConfig = Field(default_factory=DissociationConfig)
+
+
 class ProtocolConfig(Section):
     """Phases and the events on them (module doc)."""
 
@@ -388,15 +441,15 @@ class ProtocolConfig(Section):
 # --------------------------------------------------------------------------- compiling
 
 
-def _days_text(seconds: float) -> str:
+def days_text(seconds: float) -> str:
     return f"{seconds / SECONDS_PER_DAY!r} day"
 
 
-def _hours_text(seconds: float) -> str:
+def hours_text(seconds: float) -> str:
     return f"{seconds / 3600.0!r} h"
 
 
-def _gets(event: _Event, condition: str) -> bool:
+def applies_to(event: _Event, condition: str) -> bool:
     return event.conditions is None or condition in event.conditions
 
 
@@ -408,7 +461,7 @@ def _expanded_doses(protocol: ProtocolConfig, condition: str | None):
     bounds = protocol.phase_bounds()
     sessions = []
     for event in protocol.doses:
-        if condition is not None and not _gets(event, condition):
+        if condition is not None and not applies_to(event, condition):
             continue
         lo, _ = bounds[event.phase]
         for k in range(event.count):
@@ -421,8 +474,6 @@ def blocks_nmda(drug: str) -> bool:
 
     Unknown names are rejected later, when the doses are compiled (pharmacology.py).
     """
-    from neuroplast.model.pharmacology import DRUGS  # noqa: PLC0415
-
     entry = DRUGS.get(str(drug).strip().lower())
     return entry is None or entry.blocks_nmda
 
@@ -445,7 +496,6 @@ def dose_times(
 
 
 def _per_kg_amount(amount) -> bool:
-    from neuroplast.model.pharmacology import _per_kg  # noqa: PLC0415
 
     return _per_kg(amount)
 
@@ -454,7 +504,7 @@ def _dose_entry(time: float, event: DoseEvent, amount) -> dict:
     entry = {
         "drug": event.drug,
         "route": event.route,
-        "time": _hours_text(time),
+        "time": hours_text(time),
         "dose": _amount(amount),
     }
     if event.duration is not None:
@@ -518,9 +568,6 @@ def titrated_doses(
     list of dict
         ``sessions`` with the titrated doses.
     """
-    from neuroplast.acute import session_dissociation  # noqa: PLC0415
-    from neuroplast.model.pharmacology import PharmacologyConfig  # noqa: PLC0415
-
     base = {**pharmacology, "escalation": None}
     last: dict[int, tuple] = {}  # event id -> (its previous session index, dose)
     for j, (time, event, k) in enumerate(expanded):
@@ -544,7 +591,7 @@ def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
     every_dose = dose_times(protocol, acute_only=True)
     sessions = []
     for event in protocol.therapy:
-        if not _gets(event, condition):
+        if not applies_to(event, condition):
             continue
         lo, _ = bounds[event.phase]
         firsts = (
@@ -556,8 +603,8 @@ def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
         for start in starts:
             sessions.append(
                 {
-                    "start": _days_text(start),
-                    "duration": _hours_text(float(event.duration)),
+                    "start": days_text(start),
+                    "duration": hours_text(float(event.duration)),
                     "assembly": event.assembly,
                     "pattern": event.pattern,
                     "competitor": event.competitor,
@@ -565,15 +612,15 @@ def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
                 }
             )
     for event in protocol.replay:
-        if not _gets(event, condition):
+        if not applies_to(event, condition):
             continue
         lo, hi = bounds[event.phase]
         start = lo + float(event.start)
         stop = hi if event.duration is None else min(hi, start + float(event.duration))
         sessions.append(
             {
-                "start": _days_text(start),
-                "duration": _hours_text(stop - start),
+                "start": days_text(start),
+                "duration": hours_text(stop - start),
                 "assembly": event.assembly,
                 "pattern": "pulses",
                 "competitor": None,
@@ -583,7 +630,7 @@ def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
     return sorted(sessions, key=lambda s: float(s["start"].split()[0]))
 
 
-def _check_sessions(sessions: list[dict], total: float, condition: str) -> None:
+def check_sessions(sessions: list[dict], total: float, condition: str) -> None:
     spans = sorted(
         (
             float(s["start"].split()[0]) * SECONDS_PER_DAY,
@@ -614,148 +661,8 @@ def probe_days(protocol: ProtocolConfig, condition: str) -> list[float]:
         days.add(0.0)
         days.update(hi / SECONDS_PER_DAY for _, hi in bounds.values())
     for event in protocol.probes:
-        if _gets(event, condition):
+        if applies_to(event, condition):
             lo, hi = bounds[event.phase]
             at = hi if event.at is None else lo + float(event.at)
             days.add(at / SECONDS_PER_DAY)
     return sorted(days)
-
-
-def shared_clock(cfg) -> list[dict]:
-    """Clock windows of every condition's sessions (``timescale.windows``).
-
-    Every drug session of the protocol runs at ``timescale.session_rate`` and every
-    therapy session at ``therapy.session_rate`` in *all* conditions, with or without the
-    drug or the input (a condition's ``set`` that moves a session moves its window for
-    all): the conditions then share one clock, so their slow variables are
-    sampled at the same biological times and the comparison between them is not blurred
-    by clock changes (a paired design, with ``paired_conditions``).
-    """
-    ts = cfg.timescale
-    before, after = float(ts.session_before), float(ts.session_after)
-    windows = []
-    protocols = _condition_protocols(cfg)
-    # in protocol order, repeats dropped below (the same windows as one protocol gives)
-    for t in (t for p in protocols for t in dose_times(p, acute_only=True)):
-        start = max(0.0, t - before)
-        windows.append(
-            {
-                "start": _days_text(start),
-                "duration": _hours_text(t + after - start),
-                "rate": ts.session_rate,
-            }
-        )
-    for name, protocol in zip(condition_names(cfg), protocols, strict=True):
-        for s in therapy_sessions(protocol, name):
-            if s["kind"] == "therapy":
-                windows.append(
-                    {
-                        "start": s["start"],
-                        "duration": s["duration"],
-                        "rate": cfg.therapy.session_rate,
-                    }
-                )
-    unique = {(w["start"], w["duration"], w["rate"]): w for w in windows}
-    return list(unique.values())
-
-
-def condition_names(cfg) -> list[str]:
-    """The conditions an experiment runs: those of ``[conditions]``, else the config's own."""
-    return list(cfg.conditions) or [cfg.condition]
-
-
-def _sets_protocol(cfg, condition: str) -> bool:
-    """Whether the condition's ``set`` changes anything under ``protocol``."""
-    spec = cfg.conditions.get(condition)
-    return spec is not None and any(key.split(".")[0] == "protocol" for key in spec.set)
-
-
-def _condition_data(cfg, condition: str) -> dict:
-    """The resolved config data of ``cfg`` with the condition's ``set`` overrides applied."""
-    import json  # noqa: PLC0415
-
-    from neuroplast.config import ConfigError, apply_overrides  # noqa: PLC0415
-
-    data = cfg.resolved()
-    spec = cfg.conditions.get(condition)
-    if spec is not None and spec.set:
-        overrides = [f"{key}={json.dumps(value)}" for key, value in spec.set.items()]
-        try:
-            data = apply_overrides(data, overrides)
-        except ConfigError as err:
-            raise ConfigError(f"conditions.{condition}.set: {err}") from None
-    return data
-
-
-def _condition_protocols(cfg) -> list:
-    """Every condition's protocol (its ``set`` applied where it changes the protocol)."""
-    from neuroplast.config import config_from_dict  # noqa: PLC0415
-
-    return [
-        config_from_dict(_condition_data(cfg, name)).protocol
-        if _sets_protocol(cfg, name)
-        else cfg.protocol
-        for name in condition_names(cfg)
-    ]
-
-
-def resolve_condition(cfg, condition: str):
-    """The flat config of one condition: overrides applied, the protocol compiled.
-
-    Parameters
-    ----------
-    cfg : ExperimentConfig
-        The experiment config (protocol, conditions).
-    condition : str
-        One of :func:`condition_names`.
-
-    Returns
-    -------
-    ExperimentConfig
-        With ``condition`` set, the condition's ``set`` overrides applied and, when there
-        is a protocol, ``stress.episodes``, ``pharmacology.doses``, ``therapy.sessions``,
-        ``recording.snapshots`` and ``timescale.bio_duration`` filled from it.
-    """
-    from neuroplast.config import ConfigError, config_from_dict  # noqa: PLC0415
-
-    names = condition_names(cfg)
-    if condition not in names:
-        raise ConfigError(f"condition {condition!r}: expected one of {names}")
-    data = _condition_data(cfg, condition)
-    data["condition"] = condition
-    # the condition's own protocol: its `set` may change protocol events (a dose amount)
-    protocol = config_from_dict(data).protocol if _sets_protocol(cfg, condition) else cfg.protocol
-    if protocol.enabled:
-        total = protocol.total
-        sessions = therapy_sessions(protocol, condition)
-        try:
-            _check_sessions(sessions, total, condition)
-        except ValueError as err:
-            raise ConfigError(str(err)) from None
-        data["stress"]["episodes"] = [
-            {
-                "onset": _days_text(bounds_lo + float(e.start)),
-                "duration": _days_text(
-                    (bounds_hi - bounds_lo - float(e.start))
-                    if e.duration is None
-                    else float(e.duration)
-                ),
-                "severity": e.severity,
-                "kind": e.kind,
-            }
-            for e in protocol.stress
-            if _gets(e, condition)
-            for bounds_lo, bounds_hi in [protocol.phase_bounds()[e.phase]]
-        ]
-        data["pharmacology"]["doses"] = dose_sessions(protocol, condition, data["pharmacology"])
-        data["pharmacology"]["escalation"] = None
-        data["therapy"]["sessions"] = sessions
-        data["timescale"]["enabled"] = True
-        data["timescale"]["windows"] = shared_clock(cfg)
-        data["timescale"]["bio_duration"] = _days_text(total)
-        pool = data["plasticity"]["structural"]["enabled"] or data["plasticity"]["stdp"]["enabled"]
-        data["recording"]["snapshots"] = (
-            [f"{d!r} day" for d in probe_days(protocol, condition)] if pool else []
-        )
-        data["from_protocol"] = True
-    return config_from_dict(data)

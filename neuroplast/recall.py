@@ -49,43 +49,21 @@ the 800 E / 200 I network runs at about 1.4 s of wall time per second).
 
 from __future__ import annotations
 
+import brian2
 import numpy as np
 
-from neuroplast.measures import MeasureRow
-from neuroplast.schema import Qty, Section, param
+from neuroplast.backend import brian_backend, is_standalone, owned
+from neuroplast.config import ExperimentConfig, config_from_dict
+from neuroplast.experiment import drug_curves, run_seeds
+from neuroplast.measures import MeasureRow, synchrony_chi
+from neuroplast.model.network import build_network
+from neuroplast.model.schedules import build_schedules
 
-__all__ = ["RecallConfig", "probe_config", "recall_rows", "trial_seed"]
-
-
-class RecallConfig(Section):
-    """The recall probe (run after each run on its snapshots)."""
-
-    enabled: bool = param(True, "probe recall at every snapshot of an experiment run")
-    cue_fraction: float = param(0.5, "fraction of the assembly cued", gt=0, lt=1)
-    settle: Qty("s", positive=True) = param("1 s", "spontaneous activity before the cue")
-    pulses: int = param(5, "cue pulses (therapy pulse shape and intensity)", ge=1)
-    quiet: Qty("s", nonnegative=True) = param(
-        "2 s", "spontaneous activity after the cues, for the co-activity read-out (0: none)"
-    )
-    intensity: float = param(
-        1.0,
-        "extra input to each cued cell during a pulse, as a fraction of the background "
-        "external rate (therapy.intensity is the teaching signal's)",
-        "[D] (module doc: a therapy pulse is too weak to read recall against noise)",
-        gt=0,
-    )
-    trials: int = param(
-        1,
-        "independent probes per snapshot and assembly (noise seeds); read-outs are their "
-        "means, and with 2 or more the index's standard error is reported",
-        ge=1,
-    )
+__all__ = ["probe_config", "recall_rows", "trial_seed"]
 
 
-def probe_config(run_cfg, assembly: str):
+def probe_config(run_cfg: ExperimentConfig, assembly: str) -> ExperimentConfig:
     """The frozen-network config of a probe of ``assembly`` (module doc)."""
-    from neuroplast.config import config_from_dict  # noqa: PLC0415
-
     rc = run_cfg.recall
     data = run_cfg.resolved()
     length = float(rc.settle) + rc.pulses * float(run_cfg.therapy.period) + float(rc.quiet)
@@ -127,8 +105,6 @@ def probe_config(run_cfg, assembly: str):
 
 def _load_snapshot(model, snapshot: dict) -> None:
     """Set the rebuilt pool's alive flags and weights to the snapshot's live synapses."""
-    from neuroplast.backend import owned  # noqa: PLC0415
-
     pool = model.ee_pool
     n = model.n_exc
     keys = owned(pool.i[:], dtype=np.int64) * n + owned(pool.j[:], dtype=np.int64)
@@ -170,8 +146,6 @@ def _coactivity_rows(cfg, i, t, n_exc: int, condition: str, seed: int, day: floa
     count variance).  Stress lowers E-E co-activity and ketamine restores it in vivo
     (Moda-Sava et al 2019; SCIENCE.md §8).
     """
-    from neuroplast.measures import synchrony_chi  # noqa: PLC0415
-
     quiet = float(cfg.recall.quiet)
     end = float(cfg.timescale.bio_duration)
     if quiet <= 0:
@@ -198,13 +172,6 @@ def _probe(cfg, seeds, snapshot: dict, noise_seed: int):
     The run's network is rebuilt from its ``seeds`` (experiment.RunSeeds), given the
     ``snapshot``'s live synapses and weights, and run with the noise seed ``noise_seed``.
     """
-    import brian2  # noqa: PLC0415
-
-    from neuroplast.backend import owned  # noqa: PLC0415
-    from neuroplast.experiment import drug_curves  # noqa: PLC0415
-    from neuroplast.model.network import build_network  # noqa: PLC0415
-    from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
-
     schedules = build_schedules(cfg, drug_curves(cfg))
     model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
     _load_snapshot(model, snapshot)
@@ -217,9 +184,6 @@ def _probe(cfg, seeds, snapshot: dict, noise_seed: int):
 
 def recall_rows(run_cfg, snapshots: dict, condition: str, seed: int) -> list[MeasureRow]:
     """Probe every assembly at every snapshot of a run; tidy rows (module doc)."""
-    from neuroplast.backend import brian_backend, is_standalone  # noqa: PLC0415
-    from neuroplast.experiment import run_seeds  # noqa: PLC0415
-
     rows: list[MeasureRow] = []
     if not run_cfg.recall.enabled or not run_cfg.assemblies or not snapshots:
         return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -41,3 +42,9 @@ class Recording:
     snapshots: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     #: named assemblies: pyramidal-cell indices (therapy.py)
     assemblies: dict[str, np.ndarray] = field(default_factory=dict)
+    #: in memory only, for the analyses that follow the run (not stored in data.h5): the
+    #: run's time map (biological <-> network time, model/timescale.py) ...
+    time_map: Any = None
+    #: ... and, when ``[protocol.acute]`` samples them, the pyramidal cells' mean
+    #: excitatory and inhibitory conductances: (t in network s, g_exc in S, g_inh in S)
+    conductances: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None

@@ -20,7 +20,18 @@ from neuroplast.units import (
     parse_quantity,
 )
 
-__all__ = ["ConfigError", "Qty", "Section", "UnitMeta", "param"]
+__all__ = [
+    "BRUNEL_WANG",
+    "ConfigError",
+    "Qty",
+    "Section",
+    "UnitMeta",
+    "fill_table_defaults",
+    "param",
+]
+
+#: Source of the network's membrane, receptor and synapse defaults.
+BRUNEL_WANG = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"
 
 
 class ConfigError(ValueError):
@@ -92,3 +103,16 @@ class Section(BaseModel):
         validate_assignment=True,
         arbitrary_types_allowed=True,
     )
+
+
+def fill_table_defaults(data: Any, key: str, defaults: dict[str, str]) -> Any:
+    """Let a partial ``key`` table keep its own defaults for the keys it omits.
+
+    For a section whose sub-tables share one class but not its defaults (``[neurons.inh]``,
+    ``[synapses.to_inh]``): without this, such a table with one key would take the class
+    defaults (the pyramidal values) for the rest (regression test: tests/regressions).
+    Use in a ``model_validator(mode="before")``.
+    """
+    if isinstance(data, dict) and isinstance(data.get(key), dict):
+        data = {**data, key: {**defaults, **data[key]}}
+    return data

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroplast.measures import MeasureRow
+from neuroplast.measures import PAIRED_SUFFIX, MeasureRow
 
 __all__ = [
     "Comparison",
@@ -482,10 +482,6 @@ def recovery_days(table, start: float, stop: float) -> np.ndarray:
     """
     days = sample_days(table, ["ee_synapses"], extra=[start, stop])
     return days[(days >= start) & (days <= stop)]
-
-
-#: Measure name of a paired difference series: ``<measure>_vs_<reference>``.
-PAIRED_SUFFIX = "_vs_"
 
 
 def paired_difference_rows(table, measure: str, reference: str, days) -> list[MeasureRow]:

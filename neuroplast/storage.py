@@ -29,6 +29,7 @@ from typing import Any
 import h5py
 import numpy as np
 
+from neuroplast import __version__
 from neuroplast.recording import Recording
 
 __all__ = [
@@ -148,8 +149,6 @@ def versions() -> dict[str, str]:
     """Versions of the packages that determine a run's numbers."""
     import brian2
     import numpy
-
-    from neuroplast import __version__
 
     return {"neuroplast": __version__, "brian2": brian2.__version__, "numpy": numpy.__version__}
 

@@ -61,7 +61,7 @@ seeds, swept values), so the table can be rebuilt from the directories alone
 (:func:`collect_table`).
 
 Base configs with ``[protocol]``/``[conditions]`` are expanded per condition (each
-condition is a run, compiled by :func:`neuroplast.protocol.resolve_condition`, with the
+condition is a run, compiled by :func:`neuroplast.conditions.resolve_condition`, with the
 condition's name in the table's ``condition`` column); the sweep's ``repeats`` replaces
 the base's; ``conditions = ["control", "ketamine"]`` in the spec runs only those.  The
 comparison's post-processing (recall probes, connectivity read-outs,
@@ -134,7 +134,8 @@ from typing import Any
 
 import numpy as np
 
-from neuroplast import paths, storage
+from neuroplast import paths, rerun, storage
+from neuroplast.conditions import condition_names, resolve_condition
 from neuroplast.config import (
     ConfigError,
     ExperimentConfig,
@@ -143,7 +144,9 @@ from neuroplast.config import (
     read_toml,
 )
 from neuroplast.model.pharmacology import DoseAmount
+from neuroplast.run import run_experiment, run_rows
 from neuroplast.schema import UnitMeta
+from neuroplast.stats import read_measures
 from neuroplast.units import QuantityParseError, dimension_of, parse_quantity
 
 __all__ = [
@@ -155,7 +158,6 @@ __all__ = [
     "SweepResult",
     "SweepRun",
     "SweepSpec",
-    "as_xarray",
     "collect_table",
     "describe",
     "execute_run",
@@ -662,7 +664,7 @@ def resolve_runs(spec: SweepSpec) -> list[SweepRun]:
     """Every run of a sweep with its validated config; nothing runs.
 
     Each point's config is the base with the point's values; a base with conditions
-    gives one run per condition (:func:`neuroplast.protocol.resolve_condition`); repeat
+    gives one run per condition (:func:`neuroplast.conditions.resolve_condition`); repeat
     ``k`` runs with root seed ``spec.seed + k``.
 
     Parameters
@@ -680,8 +682,6 @@ def resolve_runs(spec: SweepSpec) -> list[SweepRun]:
     ConfigError
         Naming the point when its config is invalid.
     """
-    from neuroplast.protocol import condition_names, resolve_condition
-
     runs: list[SweepRun] = []
     canonical: dict[str, str] = {}
     for point in expand_points(spec):
@@ -830,8 +830,6 @@ def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
     With ``reuse`` a cpp_standalone run keeps its built program in the worker, and the
     worker's next run re-runs it if it differs only in run-time values (rerun.py).
     """
-    from neuroplast.experiment import run_experiment  # noqa: PLC0415
-
     run_experiment(
         cfg, Path(run_dir), overwrite=Path(run_dir).exists(), reuse_build=reuse, connectivity=True
     )
@@ -844,8 +842,6 @@ def remeasure(out: str | Path) -> int:
     --remeasure``).  Each measures.csv is replaced atomically.  Returns the number of
     runs remeasured.
     """
-    from neuroplast.experiment import run_rows  # noqa: PLC0415
-
     out = Path(out)
     done = 0
     for run_dir in sorted((out / "runs").iterdir()):
@@ -934,8 +930,6 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
             else:
                 runner(cfg, run_dir)
         except Exception as err:  # noqa: BLE001 -- any failure of a run is recorded, not raised
-            from neuroplast import rerun  # noqa: PLC0415
-
             rerun.release()  # a program that failed is not reused
             message = f"{type(err).__name__}: {err}".strip()
             _write_error(run_dir, message, traceback.format_exc())
@@ -1218,8 +1212,6 @@ def collect_table(out: str | Path):
     """
     import pyarrow as pa
 
-    from neuroplast.stats import read_measures
-
     out = Path(out)
     plan = json.loads((out / PLAN_FILE).read_text())
     paths = plan["axes"]
@@ -1303,28 +1295,3 @@ def write_table(table, out: str | Path, *, csv: bool = False) -> Path:
     if csv:
         storage.atomic_write(out / CSV_FILE, lambda tmp: pa_csv.write_csv(table, str(tmp)))
     return out / TABLE_FILE
-
-
-def as_xarray(source, measure: str | None = None):
-    """The sweep as an xarray object: swept values and seed as coordinates.
-
-    Each measure is taken at the last time point of each run; failed runs are NaN.  See
-    :func:`neuroplast.sweep_plots.as_xarray` (needs the optional xarray:
-    ``pip install 'neuroplast[xarray]'``).
-
-    Parameters
-    ----------
-    source : str, Path or pyarrow.Table
-        A sweep directory, its ``sweep.parquet``, or a table from :func:`collect_table`.
-    measure : str, optional
-        One measure (an ``xarray.DataArray``); default: all (an ``xarray.Dataset``).
-
-    Returns
-    -------
-    xarray.DataArray or xarray.Dataset
-        ``grid``: dimensions ``(*axis paths, seed)``; other kinds: ``(point, seed)`` with
-        the swept paths as coordinates along ``point``.
-    """
-    from neuroplast.sweep_plots import as_xarray as view
-
-    return view(source, measure)

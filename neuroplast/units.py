@@ -13,11 +13,18 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import brian2
 import numpy as np
 from brian2.units import allunits, stdunits
-from brian2.units.fundamentalunits import DIMENSIONLESS, Dimension, Quantity, get_dimensions
+from brian2.units.fundamentalunits import (
+    DIMENSIONLESS,
+    Dimension,
+    Quantity,
+    get_dimensions,
+    have_same_dimensions,
+)
 
 __all__ = [
     "QuantityParseError",
@@ -27,6 +34,7 @@ __all__ = [
     "dimension_of",
     "UNIT_ALIASES",
     "SECONDS_PER_DAY",
+    "finite_array",
 ]
 
 #: Seconds in a biological day: the one place this number is written.
@@ -224,3 +232,20 @@ def exact_quantity_text(value: Quantity, unit_text: str) -> str:
         except QuantityParseError:
             continue
     return f"{number:.17g}{suffix}"
+
+
+def finite_array(values: Any, name: str, unit: Any = None) -> np.ndarray:
+    """A non-empty float array of finite values (brian2 quantities converted to ``unit``).
+
+    Raises ValueError naming ``name`` for the wrong dimension, no values, NaN or inf.
+    """
+    if isinstance(values, Quantity) and unit is not None:
+        if not have_same_dimensions(values, unit):
+            raise ValueError(f"{name}: expected values in {unit!r}, got {values!r}")
+        values = values / unit
+    array = np.asarray(values, dtype=float)
+    if array.size == 0:
+        raise ValueError(f"{name}: expected a non-empty array")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name}: expected finite values (found NaN or inf)")
+    return array

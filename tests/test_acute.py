@@ -10,15 +10,11 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from neuroplast.acute import (
-    BANDS,
+from neuroplast.acute import BANDS, acute_readouts, band_power, peak_frequency, rate_spectrum
+from neuroplast.model.dissociation import (
     DissociationConfig,
-    acute_readouts,
-    band_power,
     dissociation_index,
     dissociation_timecourse,
-    peak_frequency,
-    rate_spectrum,
 )
 from neuroplast.model.pharmacology import PharmacologyConfig, pharmacology_timecourse
 from neuroplast.model.schedules import DrugCurves

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
+from neuroplast.conditions import resolve_condition, shared_clock
 from neuroplast.config import config_from_dict
 from neuroplast.model.pharmacology import (
     DRUGS,
@@ -22,7 +23,6 @@ from neuroplast.model.pharmacology import (
     potency,
     slow_bdnf_course,
 )
-from neuroplast.protocol import resolve_condition, shared_clock
 
 DAY = 86400.0
 

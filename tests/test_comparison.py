@@ -24,10 +24,10 @@ import pytest
 from neuroplast import storage
 from neuroplast.cli import main
 from neuroplast.comparison import _check_finished_run, analyse, run_comparison, run_directory
+from neuroplast.conditions import resolve_condition
 from neuroplast.config import ConfigError, config_from_dict
 from neuroplast.experiment import drug_curves
 from neuroplast.model.schedules import build_schedules
-from neuroplast.protocol import resolve_condition
 from neuroplast.stats import read_measures
 
 DOSE_DAY = 0.5 + 2 / 24  # treatment phase starts at 0.5 d, dose 2 h into it

@@ -81,8 +81,8 @@ def test_sweep_runs_add_the_connectivity_of_their_snapshots():
     """run_rows(connectivity=True), which sweeps use: a snapshot in which one assembly is
     wired all-to-all gives that assembly p_in = 1 at the snapshot's day."""
     from neuroplast.config import load_config
-    from neuroplast.experiment import run_rows
     from neuroplast.recording import Recording
+    from neuroplast.run import run_rows
 
     cfg = load_config(ROOT / "configs" / "quick.toml")
     n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from neuroplast import calibrate as calibrate_module
-from neuroplast import msp_check
 from neuroplast.config import ExperimentConfig
 from neuroplast.msp_check import MSPParams, MSPResult, c1_figures, simulate_msp
 
@@ -55,7 +54,8 @@ def test_c1_rows_judge_the_1s_run_and_report_the_10s_one(monkeypatch):
             return fake_result(params, 1.02, 0.95)
         return fake_result(params, 1.7, 2.0)
 
-    monkeypatch.setattr(msp_check, "simulate_msp", fake)
+    # where calibrate looks it up (it imports the name), so no 200-s simulation runs
+    monkeypatch.setattr(calibrate_module, "simulate_msp", fake)
     rows = calibrate_module.msp_targets(ExperimentConfig(seed=3))
     assert [r.id for r in rows] == ["C1"] * 3
     assert rows[0].value == pytest.approx(1.02) and rows[1].value == pytest.approx(0.95)

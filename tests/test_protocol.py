@@ -18,6 +18,7 @@ import pytest
 from conftest import ROOT
 
 from neuroplast.cli import main
+from neuroplast.conditions import condition_names, resolve_condition
 from neuroplast.config import ConfigError, config_from_dict, load_config
 from neuroplast.model.therapy import (
     AssemblyConfig,
@@ -27,7 +28,6 @@ from neuroplast.model.therapy import (
     input_spikes,
 )
 from neuroplast.model.timescale import TimescaleConfig, build_time_map
-from neuroplast.protocol import condition_names, resolve_condition
 
 DAY = 86400.0
 

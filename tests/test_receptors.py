@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from neuroplast.backend import brian_backend, owned
-from neuroplast.config import ReceptorsConfig
 from neuroplast.model.receptors import (
     MG_BLOCK,
+    ReceptorsConfig,
     nmda_jump_coefficients,
     nmda_release_fraction,
     receptor_namespace,

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
-from neuroplast import protocol, rerun
+from neuroplast import conditions, rerun
 from neuroplast.config import config_from_dict
 
 
 def _resolved(dose: str) -> dict:
-    cfg = protocol.resolve_condition(config_from_dict(_config()), "ketamine_therapy")
+    cfg = conditions.resolve_condition(config_from_dict(_config()), "ketamine_therapy")
     data = cfg.resolved()
     data["protocol"]["doses"][0]["dose"] = dose
     data["pharmacology"]["doses"][0]["dose"] = dose

@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
-from neuroplast import protocol, rerun
+from neuroplast import conditions, rerun
 from neuroplast.config import config_from_dict
 from neuroplast.experiment import drug_curves, run_seeds, simulate
 from neuroplast.model.network import snapshot_steps
@@ -43,7 +43,7 @@ def probed_config(project_dir, dose: str = "0.5 mg/kg", probed: bool = True):
     data["protocol"]["probes"] = [{"phase": "baseline"}, {"phase": "treatment"}] if probed else []
     data["protocol"]["probe_phase_ends"] = probed
     data["protocol"]["doses"][0]["dose"] = dose
-    return protocol.resolve_condition(config_from_dict(data), "ketamine_therapy")
+    return conditions.resolve_condition(config_from_dict(data), "ketamine_therapy")
 
 
 @pytest.fixture(scope="module")

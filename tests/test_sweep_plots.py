@@ -20,9 +20,10 @@ import pytest
 from neuroplast.cli import main
 from neuroplast.measures import MeasureRow
 from neuroplast.storage import DATA_FILE, MEASURES_FILE, write_measures
-from neuroplast.sweep import ERROR_FILE, as_xarray, collect_table, write_table
-from neuroplast.sweep_plots import (
+from neuroplast.sweep import ERROR_FILE, collect_table, write_table
+from neuroplast.sweep_summary import (
     SweepPlotError,
+    as_xarray,
     heatmap_grid,
     load_sweep_data,
     response_curves,

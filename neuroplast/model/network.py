@@ -24,13 +24,17 @@ from dataclasses import dataclass, field
 import brian2
 import numpy as np
 
-from neuroplast.config import ExperimentConfig, TargetConductances
+from neuroplast.config import ExperimentConfig
 from neuroplast.model import bdnf as bdnf_model
 from neuroplast.model import draws, setpoint
 from neuroplast.model import plasticity as plast
 from neuroplast.model import therapy as therapy_model
 from neuroplast.model.neurons import RESET, THRESHOLD, neuron_equations, population_values
-from neuroplast.model.pharmacology import trapping_initial_state, trapping_namespace
+from neuroplast.model.pharmacology import (
+    acute_doses,
+    trapping_initial_state,
+    trapping_namespace,
+)
 from neuroplast.model.receptors import (
     NMDA_SCALE_DRUG,
     NMDA_SCALE_FIXED,
@@ -40,6 +44,7 @@ from neuroplast.model.receptors import (
     receptor_namespace,
 )
 from neuroplast.model.schedules import Schedules
+from neuroplast.model.synapses import TargetConductances
 
 __all__ = [
     "NetworkModel",
@@ -669,8 +674,6 @@ def _monitors(
         monitors["block"] = brian2.StateMonitor(
             neurons, "nmda_block", record=True, dt=cfg.recording.slow_interval, name="block"
         )
-    from neuroplast.acute import acute_doses  # noqa: PLC0415
-
     acute = cfg.protocol.acute
     sampling = acute.conductance_sampling
     if mech.slow and acute.enabled and sampling is not None and acute_doses(cfg.pharmacology):

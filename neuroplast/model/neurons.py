@@ -27,19 +27,53 @@ t_ref     2                     1                     ms
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from brian2.units.fundamentalunits import Quantity, get_dimensions
+from pydantic import Field, model_validator
 
-from neuroplast.config import NeuronsConfig, PopulationConfig
 from neuroplast.model.receptors import RECEPTOR_EQUATIONS, RESET_NMDA
+from neuroplast.schema import BRUNEL_WANG, Qty, Section, fill_table_defaults, param
 
 __all__ = [
+    "INH_POPULATION",
     "MEMBRANE_EQUATIONS",
+    "NeuronsConfig",
+    "PopulationConfig",
     "THRESHOLD",
     "RESET",
     "neuron_equations",
     "population_values",
 ]
+
+
+class PopulationConfig(Section):
+    """Leaky integrate-and-fire membrane of one population."""
+
+    C_m: Qty("nF", positive=True) = param("0.5 nF", "membrane capacitance", BRUNEL_WANG)
+    g_L: Qty("nS", positive=True) = param("25 nS", "leak conductance", BRUNEL_WANG)
+    V_L: Qty("mV") = param("-70 mV", "leak reversal (resting) potential", BRUNEL_WANG)
+    V_th: Qty("mV") = param("-50 mV", "spike threshold", BRUNEL_WANG)
+    V_reset: Qty("mV") = param("-55 mV", "reset potential after a spike", BRUNEL_WANG)
+    t_ref: Qty("ms", nonnegative=True) = param("2 ms", "absolute refractory period", BRUNEL_WANG)
+
+
+#: Where interneurons differ from the class defaults (which are the pyramidal values).
+INH_POPULATION = {"C_m": "0.2 nF", "g_L": "20 nS", "t_ref": "1 ms"}
+
+
+class NeuronsConfig(Section):
+    """The excitatory (pyramidal) and inhibitory (interneuron) populations."""
+
+    exc: PopulationConfig = Field(default_factory=PopulationConfig)
+    inh: PopulationConfig = Field(default_factory=lambda: PopulationConfig(**INH_POPULATION))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inh_defaults(cls, data: Any) -> Any:
+        return fill_table_defaults(data, "inh", INH_POPULATION)
+
 
 MEMBRANE_EQUATIONS = """
 dV/dt = (-g_L * (V - V_L) - I_ampa - I_nmda - I_gaba) / C_m : volt (unless refractory)

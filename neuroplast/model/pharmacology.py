@@ -210,6 +210,7 @@ __all__ = [
     "DRUGS",
     "ROUTES",
     "TRAPPING_EQUATIONS",
+    "acute_doses",
     "CompartmentAmounts",
     "DoseConfig",
     "Drug",
@@ -1127,6 +1128,11 @@ class PharmacologyConfig(Section):
     def block_coupled(self) -> bool:
         """Whether BDNF production has a term proportional to f_exc (Autry 2011)."""
         return self.mechanism in ("direct", "both")
+
+
+def acute_doses(pharmacology: PharmacologyConfig) -> list:
+    """The doses of NMDA-blocking drugs (the acute sessions), in time order."""
+    return [dose for dose in pharmacology.schedule() if DRUGS[dose.drug].blocks_nmda]
 
 
 # --------------------------------------------------------------------------- PK solver

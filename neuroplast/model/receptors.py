@@ -98,12 +98,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from pydantic import Field
 
-from neuroplast.config import ReceptorsConfig
 from neuroplast.model.pharmacology import TRAPPING_EQUATIONS
+from neuroplast.schema import BRUNEL_WANG, Qty, Section, param
 
 __all__ = [
+    "AMPAConfig",
+    "GABAConfig",
     "MG_BLOCK",
+    "NMDAConfig",
+    "ReceptorsConfig",
     "RECEPTOR_EQUATIONS",
     "RESET_NMDA",
     "ON_PRE_EXC",
@@ -116,6 +121,49 @@ __all__ = [
     "nmda_release_fraction",
     "receptor_namespace",
 ]
+
+
+class AMPAConfig(Section):
+    """AMPA receptor (fast excitation)."""
+
+    tau: Qty("ms", positive=True) = param("2 ms", "AMPA decay time constant", BRUNEL_WANG)
+    E_rev: Qty("mV") = param("0 mV", "excitatory reversal potential", BRUNEL_WANG)
+
+
+class NMDAConfig(Section):
+    """NMDA receptor with saturating presynaptic gating and voltage-dependent Mg2+ block."""
+
+    tau_rise: Qty("ms", positive=True) = param("2 ms", "NMDA rise time constant", BRUNEL_WANG)
+    tau_decay: Qty("ms", positive=True) = param("100 ms", "NMDA decay time constant", BRUNEL_WANG)
+    alpha: Qty("kHz", positive=True) = param(
+        "0.5 kHz", "saturation rate of the NMDA gating (0.5 /ms)", BRUNEL_WANG
+    )
+    E_rev: Qty("mV") = param("0 mV", "NMDA reversal potential", BRUNEL_WANG)
+    mg: Qty("mM", nonnegative=True) = param("1 mM", "extracellular Mg2+ concentration", BRUNEL_WANG)
+    mg_k: Qty("mM", positive=True) = param(
+        "3.57 mM",
+        "Mg2+ block: dissociation constant at 0 mV",
+        "Jahr & Stevens 1990; " + BRUNEL_WANG,
+    )
+    mg_slope: Qty("1/mV", nonnegative=True) = param(
+        "0.062 /mV", "Mg2+ block: voltage sensitivity", "Jahr & Stevens 1990; " + BRUNEL_WANG
+    )
+
+
+class GABAConfig(Section):
+    """GABA_A receptor (fast inhibition)."""
+
+    tau: Qty("ms", positive=True) = param("10 ms", "GABA_A decay time constant", BRUNEL_WANG)
+    E_rev: Qty("mV") = param("-70 mV", "inhibitory reversal potential", BRUNEL_WANG)
+
+
+class ReceptorsConfig(Section):
+    """Receptor kinetics shared by all synapses."""
+
+    ampa: AMPAConfig = Field(default_factory=AMPAConfig)
+    nmda: NMDAConfig = Field(default_factory=NMDAConfig)
+    gaba: GABAConfig = Field(default_factory=GABAConfig)
+
 
 #: Jahr & Stevens (1990) voltage-dependent Mg2+ unblock, as a brian2 expression.
 MG_BLOCK = "1 / (1 + mg / mg_k * exp(-mg_slope * V))"
