@@ -16,33 +16,6 @@ from neuroplast.experiment import derive_seeds, simulate
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 
-#: The costliest test files, costliest first: seconds of one worker from cold caches
-#: (Python 3.11, brian2 2.9, `pytest --durations=0`, 2026-12-06): comparison 316,
-#: mechanisms 193, rewiring 109, standalone_snapshots 106, trapping 105, activity 84,
-#: two_clocks 75, recall 70, acute_pipeline 59, sweep 46; every other file < 20.
-#: pytest-xdist hands whole files to the two workers in collection order
-#: (`--dist loadfile --no-loadscope-reorder`, pyproject.toml), so starting with these
-#: lets the workers finish together: measured, one worker had 724 s of the 1245 s when
-#: xdist ordered files by their number of tests.
-COSTLIEST_FIRST = (
-    "test_comparison.py",
-    "test_mechanisms.py",
-    "test_rewiring.py",
-    "test_standalone_snapshots.py",
-    "test_trapping.py",
-    "test_activity.py",
-    "test_two_clocks.py",
-    "test_recall.py",
-    "test_acute_pipeline.py",
-    "test_sweep.py",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    """Run the costliest files first (COSTLIEST_FIRST); the rest keep their order."""
-    rank = {name: k for k, name in enumerate(COSTLIEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
 
 @pytest.fixture(scope="session")
 def quick_config_path() -> Path:
