@@ -50,7 +50,7 @@ from neuroplast.sweep_summary import (
     heatmap_grid,
     is_sweep_dir,
     load_sweep_data,
-    measure_rows,
+    measure_mask,
     response_curves,
     select_axes,
     select_measures,
@@ -271,7 +271,7 @@ def plot_sensitivity(
     for ax, (measure, condition) in zip(axes, panels, strict=True):
         effects_here = effects[(measure, condition)]
         _draw_bars(ax, effects_here, colours)
-        base = data.value[measure_rows(data, measure, condition) & (data.varied == "")]
+        base = data.value[measure_mask(data, measure, condition) & (data.varied == "")]
         base_mean = finite_values(base).mean() if finite_values(base).size else math.nan
         suffix = f" ({condition})" if len(conditions) > 1 else ""
         ax.set_title(f"{measure}{suffix}: base {base_mean:.3g}", fontsize=9, loc="left")

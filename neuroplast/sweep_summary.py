@@ -61,7 +61,7 @@ __all__ = [
     "heatmap_grid",
     "is_sweep_dir",
     "load_sweep_data",
-    "measure_rows",
+    "measure_mask",
     "response_curves",
     "select_axes",
     "select_measures",
@@ -474,7 +474,7 @@ def _mean_ci(values: np.ndarray, n_boot: int, ci: float) -> tuple[float, float, 
     return float(x.mean()), lo, hi, int(x.size)
 
 
-def measure_rows(data: SweepData, measure: str, condition: str | None = None) -> np.ndarray:
+def measure_mask(data: SweepData, measure: str, condition: str | None = None) -> np.ndarray:
     """Mask of the reduced rows of ``measure`` (and of ``condition`` when given)."""
     rows = data.measure == measure
     if condition is not None:
@@ -520,7 +520,7 @@ def response_curves(
     order = data.order(path)
     several = len(data.conditions) > 1
     curves = []
-    for key, idx in _curve_groups(data, path, measure_rows(data, measure)).items():
+    for key, idx in _curve_groups(data, path, measure_mask(data, measure)).items():
         cells = _cells(data, path, idx, order)
         stats = [_mean_ci(data.value[rows], n_boot, ci) for rows in cells]
         x = [data.coords[path][rows[0]] for rows in cells]
@@ -575,7 +575,7 @@ def heatmap_grid(
         NaN where no finished run has a finite value.
     """
     condition = condition if condition is not None else data.conditions[0]
-    rows = measure_rows(data, measure, condition)
+    rows = measure_mask(data, measure, condition)
     xs = data.order(x_path)
     ys = data.order(y_path)
     mean = np.full((len(ys), len(xs)), math.nan)
@@ -636,7 +636,7 @@ def sensitivity(
     if data.kind != "one_at_a_time":
         raise SweepPlotError(f"sensitivity: kind = {data.kind!r}; expected a 'one_at_a_time' sweep")
     condition = condition if condition is not None else data.conditions[0]
-    rows = measure_rows(data, measure, condition)
+    rows = measure_mask(data, measure, condition)
     base_rows = rows & (data.varied == "")
     base = _by_seed(data, base_rows)
     groups = []

@@ -10,7 +10,6 @@ generator's raw 64-bit words, by constructions that are exact and written out be
 
 * uniform doubles in [0, 1): the top 53 bits of a word times 2⁻⁵³ (what
   ``Generator.random`` computes today, so its values are unchanged);
-* a Bernoulli subset (each index kept with probability p): one uniform per index;
 * k of n items without replacement: the k items with the smallest uniform keys
   (every k-subset equally likely, in random order);
 * Poisson counts by inversion of the cumulative distribution (exact to double precision).
@@ -24,7 +23,7 @@ import math
 
 import numpy as np
 
-__all__ = ["bernoulli_indices", "poisson", "sample", "uniform"]
+__all__ = ["poisson", "sample", "uniform"]
 
 _TWO_TO_MINUS_53 = 1.0 / 9007199254740992.0
 
@@ -35,11 +34,6 @@ def uniform(rng: np.random.Generator, size: int) -> np.ndarray:
         return np.zeros(0)
     raw = rng.bit_generator.random_raw(int(size))
     return (raw >> np.uint64(11)).astype(np.float64) * _TWO_TO_MINUS_53
-
-
-def bernoulli_indices(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
-    """The indices ``0 <= i < n`` kept independently with probability ``p`` (sorted)."""
-    return np.flatnonzero(uniform(rng, n) < p)
 
 
 def sample(rng: np.random.Generator, population, k: int) -> np.ndarray:
