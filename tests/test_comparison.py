@@ -40,12 +40,17 @@ def _config() -> dict:
         "seed": 11,
         "network": {"n_exc": 200, "n_inh": 50},
         "simulation": {"backend": "cython"},
-        "recording": {"n_traced": 0, "spikes": False},
+        "recording": {"n_traced": 0, "spikes": False, "slow_interval": "100 ms"},
         "set_point": {"window": "2 s"},
-        "timescale": {"session_after": "1 h"},
+        # a clock 10x faster than the default (1 day = 1 s, 1 h = 1 s around the dose), as
+        # in configs/kap_quick.toml: this file checks the pipeline, not the numbers
+        "timescale": {"session_after": "1 h", "rate": 86400.0, "session_rate": 3600.0},
         "therapy": {"session_rate": 120},
-        "recall": {"pulses": 2, "settle": "0.5 s"},
-        "plasticity": {"structural": {"enabled": True}, "stdp": {"enabled": True}},
+        "recall": {"pulses": 2, "settle": "0.3 s", "quiet": "0.5 s"},
+        "plasticity": {
+            "structural": {"enabled": True, "update_interval": "100 ms"},
+            "stdp": {"enabled": True},
+        },
         "assemblies": {"adaptive": {"size": 30}},
         "protocol": {
             "phases": [
