@@ -9,7 +9,7 @@ Runs ``configs/onset_comparison.toml`` (resumable) and draws its figure,
   half of the stress-induced loss regained), per seed, with the mean and its 95 %
   bootstrap interval; seeds that never reach the level are counted, not averaged in;
 * mean BDNF of the pyramidal cells, and the factor on BDNF production of the slow drug
-  (pharmacology.py: builds over weeks of daily dosing).
+  (pharmacology/slow_bdnf.py: builds over weeks of daily dosing).
 
 The times are also written to ``OUT/time_to_recovery.csv``.
 

@@ -89,7 +89,7 @@ from neuroplast.model.dissociation import (
     dissociation_timecourse,
     session_dissociation,
 )
-from neuroplast.model.pharmacology import _dose_mg, acute_doses
+from neuroplast.model.pharmacology import acute_doses, dose_mg
 from neuroplast.protocol import AcuteConfig
 from neuroplast.units import SECONDS_PER_DAY, finite_array
 
@@ -446,7 +446,7 @@ _SESSION_KEYS = (
 
 def _dose_amounts(dose, body_weight) -> tuple[float, float]:
     """(mg, mg per kg of body weight) of one dose."""
-    mg = _dose_mg(dose.dose, body_weight)
+    mg = dose_mg(dose.dose, body_weight)
     return mg, mg / float(body_weight / kgram)
 
 

@@ -47,7 +47,7 @@ from neuroplast.connectivity import assembly_order, connectivity_matrix, snapsho
 from neuroplast.connectivity_plots import plot_connectivity_matrices
 from neuroplast.experiment import resolve_seed
 from neuroplast.measures import MeasureRow
-from neuroplast.model.pharmacology import _format_amount
+from neuroplast.model.pharmacology import format_amount
 from neuroplast.recall import recall_rows
 from neuroplast.report import format_number, write_report, write_table
 from neuroplast.run import born_after_days, run_experiment, run_rows
@@ -674,7 +674,7 @@ def _dose_lines(cfg: ExperimentConfig) -> list[str]:
     lines = []
     for e in cfg.protocol.doses:
         day = (bounds[e.phase][0] + float(e.start)) / SECONDS_PER_DAY
-        text = f"- dose: {e.drug} {_format_amount(e.dose)} {e.route}"
+        text = f"- dose: {e.drug} {format_amount(e.dose)} {e.route}"
         if e.count > 1:
             every = float(e.every) / SECONDS_PER_DAY
             text += f", {e.count} sessions every {every:g} days from day {day:g}"
@@ -685,9 +685,9 @@ def _dose_lines(cfg: ExperimentConfig) -> list[str]:
         if e.titration is not None:
             t = e.titration
             text += (
-                f" (titrated from {_format_amount(e.dose)}: +{_format_amount(t.step)} per "
+                f" (titrated from {format_amount(e.dose)}: +{format_amount(t.step)} per "
                 f"session while the peak dissociation index < {t.target:g}, ceiling "
-                f"{_format_amount(t.ceiling)}; doses given: session rows below)"
+                f"{format_amount(t.ceiling)}; doses given: session rows below)"
             )
         lines.append(text + f"; conditions {e.conditions or 'all'}")
     return lines

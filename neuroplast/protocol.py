@@ -29,7 +29,7 @@ flat sections the mechanisms read: ``stress.episodes``, ``pharmacology.doses``,
 Times inside a phase are counted from the phase's start (``start = "2 days"``).
 Validation, before anything runs: unknown phases, assemblies or conditions, events
 outside their phase or the protocol, overlapping stress episodes, overlapping infusions
-that one line cannot deliver (pharmacology.py), therapy sessions relative to a dose when
+that one line cannot deliver (pharmacology/doses.py), therapy sessions relative to a dose when
 the protocol has no dose, and sessions that overlap each other.
 """
 
@@ -45,8 +45,8 @@ from neuroplast.model.pharmacology import (
     DoseAmount,
     PharmacologyConfig,
     RouteName,
-    _format_amount,
-    _per_kg,
+    format_amount,
+    per_kg,
 )
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import SECONDS_PER_DAY, format_quantity
@@ -166,7 +166,7 @@ class TitrationConfig(Section):
 
 def _amount(value) -> str:
 
-    return _format_amount(value)
+    return format_amount(value)
 
 
 class DoseEvent(_Event):
@@ -472,7 +472,7 @@ def _expanded_doses(protocol: ProtocolConfig, condition: str | None):
 def blocks_nmda(drug: str) -> bool:
     """Whether ``drug`` blocks NMDA receptors (an acute session); unknown names count as yes.
 
-    Unknown names are rejected later, when the doses are compiled (pharmacology.py).
+    Unknown names are rejected later, when the doses are compiled (pharmacology/doses.py).
     """
     entry = DRUGS.get(str(drug).strip().lower())
     return entry is None or entry.blocks_nmda
@@ -497,7 +497,7 @@ def dose_times(
 
 def _per_kg_amount(amount) -> bool:
 
-    return _per_kg(amount)
+    return per_kg(amount)
 
 
 def _dose_entry(time: float, event: DoseEvent, amount) -> dict:

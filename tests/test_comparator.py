@@ -13,10 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 from neuroplast.conditions import resolve_condition, shared_clock
-from neuroplast.config import config_from_dict
+from neuroplast.config import ConfigError, config_from_dict
 from neuroplast.model.pharmacology import (
     DRUGS,
-    ConfigError,
     PharmacologyConfig,
     load_drug_table,
     pharmacology_timecourse,

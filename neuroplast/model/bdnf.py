@@ -177,7 +177,7 @@ class BDNFConfig(Section):
 
 #: BDNF and its activity trace; ``time_rate``, ``stress_bdnf_factor``, ``bdnf_drug_factor``
 #: and ``occupancy_exc`` are TimedArrays of network time (timescale.py, stress.py,
-#: pharmacology.py via schedules.py).
+#: pharmacology/pd.py via schedules.py).
 BDNF_EQUATIONS = """
 dbdnf/dt = time_rate(t) * (bdnf_production - bdnf) / tau_bdnf : 1
 bdnf_production = measuring + (1 - measuring) * stress_bdnf_factor(t) * bdnf_drug_factor(t) * clip(1 + k_act_eff * (activity / set_point - 1) + k_dir_eff * occupancy_exc(t), 0, inf) : 1

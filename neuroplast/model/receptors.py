@@ -44,7 +44,7 @@ Drug block of the NMDA conductance
 ----------------------------------
 Equilibrium (default, ``NMDA_SCALE_DRUG``): ``nmda_scale = nmda_base (1 - f_k(t))`` with the
 occupancy f_k of cell type k from a TimedArray (``occupancy_exc`` / ``occupancy_inh``,
-pharmacology.py, schedules.py).
+pharmacology/pd.py, schedules.py).
 
 Trapping (``pharmacology.trapping = true``, ``NMDA_SCALE_TRAPPING``) [D]: every neuron
 integrates its own block B = B_trap + B_esc with the kinetics of
@@ -70,7 +70,7 @@ With the default network o is about 0.015-0.02 (E ~ 7 Hz: mean s per synapse ~ 0
 B_Mg ~ 0.085 near -55 mV).  For full trapping (ketamine) the steady state does not depend on
 o, only the speed does: the block relaxes at rate o (k_on C + k_off), i.e. with
 tau = 1 / (0.017 * (0.15 /µM/s * C + 0.75 /s)) ~ 65 s on pyramidal cells and ~ 160 s on
-interneurons at C ~ 1 µM of biological time (pharmacology.py, caveats), which is why the
+interneurons at C ~ 1 µM of biological time (pharmacology/trapping.py, caveat), which is why the
 block is advanced at the time rate like every slow process.  Cells whose NMDA channels never open
 (no glutamate, or V so low that Mg2+ blocks every channel) are never blocked: the block is
 use-dependent.  The initial block is the equilibrium at the concentration at t = 0
@@ -189,7 +189,7 @@ g_ampa_ext : siemens (constant)
 #: NMDA availability fixed per neuron (no drug).
 NMDA_SCALE_FIXED = "nmda_scale : 1\n"
 
-#: NMDA availability lowered by the drug's occupancy on each cell type (pharmacology.py).
+#: NMDA availability lowered by the drug's occupancy on each cell type (pharmacology/pd.py).
 NMDA_SCALE_DRUG = """
 nmda_scale = nmda_base * (1 - is_exc * occupancy_exc(t) - (1 - is_exc) * occupancy_inh(t)) : 1
 nmda_base : 1 (constant)

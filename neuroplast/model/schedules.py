@@ -10,12 +10,12 @@ name                         meaning
 ``bio_day(t)``               biological time in days (for synapse birth times)
 ``stress_level(t)``          S(T) in [0, 1] (stress.py)
 ``stress_bdnf_factor(t)``    1 - bdnf_suppression * S(T) (stress.py)
-``occupancy_exc(t)``         NMDA occupancy by the drug on pyramidal cells (pharmacology.py)
+``occupancy_exc(t)``         NMDA occupancy by the drug on pyramidal cells (pharmacology/pd.py)
 ``occupancy_inh(t)``         ... on interneurons
 ``drug_concentration(t)``    brain concentration (µM, as a brian2 concentration) that drives
                              the trapping block (``pharmacology.trapping``; receptors.py)
 ``bdnf_drug_factor(t)``      factor on BDNF production from a drug with a slow BDNF effect
-                             (the SSRI-like comparator; 1 without one; pharmacology.py)
+                             (the SSRI-like comparator; 1 without one; pharmacology/slow_bdnf.py)
 ``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated)
 ``ablation_now(t)``          1 during the rewiring interval of a spine ablation, else 0
 (``therapy``, ``replay``)    1 while a therapy / replay session runs (outputs only)
