@@ -9,13 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from neuroplast.storage import save_figure  # noqa: E402
+from neuroplast.plots import finish, new_figure
 
 __all__ = ["plot_connectivity_matrices"]
 
@@ -37,10 +34,10 @@ def _draw_bounds(ax, bounds: Mapping[str, tuple[int, int]], n_cells: int) -> Non
 def plot_connectivity_matrices(
     matrices: Mapping[str, np.ndarray],
     assemblies_bounds: Mapping[str, tuple[int, int]],
-    path: Path | str,
+    path: Path | str | None = None,
     n_cells: int | None = None,
     colour_label: str = "summed E→E weight (initial synapse: w = 1)",
-) -> Path:
+) -> Path | Figure:
     """One panel per matrix on a shared colour scale, assembly boundaries drawn.
 
     Parameters
@@ -72,7 +69,7 @@ def plot_connectivity_matrices(
         n_cells = max(stops) if stops else first.shape[0]
     # one scale for every panel so before and after compare by colour
     vmax = max(float(np.max(m)) for m in matrices.values()) or 1.0
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         1, len(matrices), figsize=(4.2 * len(matrices) + 1.0, 4.4), squeeze=False
     )
     for ax, (label, matrix) in zip(axes[0], matrices.items(), strict=True):
@@ -91,4 +88,4 @@ def plot_connectivity_matrices(
         ax.set_xlabel("postsynaptic cell (ordered by assembly)")
     axes[0][0].set_ylabel("presynaptic cell (ordered by assembly)")
     fig.colorbar(image, ax=list(axes[0]), shrink=0.85, label=colour_label)
-    return save_figure(fig, Path(path))
+    return finish(fig, path)

@@ -12,17 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-
-from neuroplast.measures import measure_label  # noqa: E402
-from neuroplast.stats import as_dicts, columns  # noqa: E402
-from neuroplast.storage import save_figure  # noqa: E402
+from neuroplast.measures import measure_label
+from neuroplast.plots import finish, new_figure
+from neuroplast.stats import as_dicts, columns
 
 __all__ = [
     "ACUTE_FIGURE_MEASURES",
@@ -187,13 +184,13 @@ def plot_recovery_curves(
     measure: str,
     phases: Sequence[tuple[str, float, float]],
     events: Sequence[tuple[str, float, str | None]],
-    path: Path,
+    path: Path | None = None,
     *,
     conditions: Sequence[str] | None = None,
     ci: float = 0.95,
     ylabel: str | None = None,
     title: str | None = None,
-) -> Path:
+) -> Path | Figure:
     """Mean across seeds with its bootstrap CI band per condition over biological days.
 
     Parameters
@@ -223,7 +220,7 @@ def plot_recovery_curves(
     conditions = _conditions_in(summary, conditions)
     colours = condition_colours(conditions)
     series = _summary_series(summary, measure)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = new_figure(figsize=(9, 4.5))
     _shade_phases(ax, phases, label=True)
     handles = _draw_curves(ax, series, colours, conditions)
     kinds = _mark_events(ax, events, colours)
@@ -233,13 +230,13 @@ def plot_recovery_curves(
     ax.set_ylabel(ylabel or measure_label(measure))
     ax.set_title(title or f"{measure}: mean across seeds per condition", pad=16)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def plot_measure_grid(
     summary,
     measures: Sequence[str],
-    path: Path,
+    path: Path | None = None,
     *,
     phases: Sequence[tuple[str, float, float]] = (),
     events: Sequence[tuple[str, float, str | None]] = (),
@@ -247,7 +244,7 @@ def plot_measure_grid(
     ncols: int = 2,
     ci: float = 0.95,
     title: str | None = None,
-) -> Path:
+) -> Path | Figure:
     """Small multiples: one panel per measure, shared biological-time axis, one legend.
 
     Arguments as in :func:`plot_recovery_curves`; ``ncols`` panels per row.
@@ -256,7 +253,7 @@ def plot_measure_grid(
     colours = condition_colours(conditions)
     ncols = max(1, min(ncols, len(measures)))
     nrows = -(-len(measures) // ncols)
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         nrows, ncols, figsize=(4.8 * ncols, 3.0 * nrows), sharex=True, squeeze=False
     )
     handles, kinds = [], set()
@@ -278,16 +275,16 @@ def plot_measure_grid(
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Measures across conditions: mean across seeds")
     fig.tight_layout()
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def plot_comparisons(
     comparisons,
-    path: Path,
+    path: Path | None = None,
     *,
     conditions: Sequence[str] | None = None,
     title: str | None = None,
-) -> Path:
+) -> Path | Figure:
     """Forest plot: difference ``b - a`` and Hedges' g with their intervals.
 
     One row of panels per measure (differences keep the measure's unit); within a panel
@@ -335,7 +332,7 @@ def plot_comparisons(
     measures = list(dict.fromkeys(cols["measure"].tolist()))
     whens = list(dict.fromkeys(cols["when"].tolist()))
     counts = [int((cols["measure"] == m).sum()) for m in measures]
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         len(measures),
         2,
         figsize=(10, 1.2 + 0.45 * sum(counts) + 0.6 * len(measures)),
@@ -387,7 +384,7 @@ def plot_comparisons(
     fig.suptitle(title or "Differences between conditions (point estimate and interval)")
     # keep half an inch on top for the title (tight_layout alone lets it cover panel titles)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 # --------------------------------------------------------------------------- acute read-outs
@@ -432,13 +429,13 @@ def _band(ax, x, mean, low, high, colour, label) -> Line2D:
 def plot_acute(
     summary,
     measures: Sequence[str],
-    path: Path,
+    path: Path | None = None,
     *,
     conditions: Sequence[str] | None = None,
     max_sessions: int = 6,
     ci: float = 0.95,
     title: str | None = None,
-) -> Path:
+) -> Path | Figure:
     """Acute read-outs around each drug session: one row per measure, one column per session.
 
     Parameters
@@ -467,7 +464,7 @@ def plot_acute(
         conditions = list(dict.fromkeys(cols["condition"].tolist()))
     colours = condition_colours(conditions)
     sessions = _pick_sessions({int(s) for s in cols["session"]}, max_sessions)
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         len(measures),
         len(sessions),
         figsize=(2.8 * len(sessions) + 1.5, 2.0 * len(measures) + 0.8),
@@ -512,18 +509,18 @@ def plot_acute(
     fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 0.97), fontsize=8)
     fig.suptitle(title or "Acute read-outs around each drug session: mean across seeds")
     fig.tight_layout(rect=(0, 0, 1, 0.98))
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def plot_sessions(
     summary,
     measures: Sequence[str],
-    path: Path,
+    path: Path | None = None,
     *,
     conditions: Sequence[str] | None = None,
     ci: float = 0.95,
     title: str | None = None,
-) -> Path:
+) -> Path | Figure:
     """Per-session read-outs (dose given, peak dissociation, ...) against the session number.
 
     Parameters
@@ -546,7 +543,7 @@ def plot_sessions(
     if conditions is None:
         conditions = list(dict.fromkeys(cols["condition"].tolist()))
     colours = condition_colours(conditions)
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         1, len(measures), figsize=(3.6 * len(measures) + 1.5, 3.2), squeeze=False
     )
     handles = {}
@@ -583,4 +580,4 @@ def plot_sessions(
     fig.legend(handles=legend, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=8)
     fig.suptitle(title or "Per-session read-outs: mean across seeds")
     fig.tight_layout(rect=(0, 0, 1, 0.94))
-    return save_figure(fig, path)
+    return finish(fig, path)

@@ -1,28 +1,51 @@
-"""Figures of one run: spike raster and population rates (matplotlib, PNG)."""
+"""Figures of one run: spike raster and population rates (matplotlib, PNG).
+
+Every figure of the package is a :class:`matplotlib.figure.Figure` of its own, not
+registered with pyplot: drawing needs no display and never switches the user's backend.
+Each ``plot_*`` function writes its figure to ``path`` and returns the path, or, with
+``path=None``, returns the figure for the caller to show, change or save; the one-panel
+plots also draw into an axes given as ``ax=``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; no display needed
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from neuroplast.recording import Recording  # noqa: E402
+from neuroplast.recording import Recording
 from neuroplast.storage import save_figure
 
-__all__ = ["plot_raster", "plot_rates", "plot_run"]
+__all__ = ["finish", "new_figure", "plot_raster", "plot_rates", "plot_run", "plot_slow"]
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize, **subplots):
+    """A new figure and its axes, as ``pyplot.subplots`` but outside pyplot's state."""
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, **subplots)
+
+
+def finish(fig: Figure, path: Path | str | None, **options) -> Path | Figure:
+    """Write ``fig`` to ``path`` and return the path; with no path return the figure."""
+    return fig if path is None else save_figure(fig, Path(path), **options)
+
 
 EXC_COLOUR = "#c0392b"
 INH_COLOUR = "#2471a3"
 
 
-def plot_raster(rec: Recording, path: Path, window: float = 2.0, max_neurons: int = 500) -> Path:
+def plot_raster(
+    rec: Recording,
+    path: Path | None = None,
+    window: float = 2.0,
+    max_neurons: int = 500,
+    *,
+    ax=None,
+) -> Path | Figure:
     """Raster of the last ``window`` seconds, at most ``max_neurons`` per population drawn."""
     t0 = max(0.0, rec.duration - window)
-    fig, ax = plt.subplots(figsize=(9, 4.5))
+    fig, ax = new_figure(figsize=(9, 4.5)) if ax is None else (ax.figure, ax)
     ne, ni = rec.n_exc, rec.n_inh
     show_e = min(ne, int(max_neurons * 0.8))
     show_i = min(ni, max_neurons - show_e)
@@ -44,7 +67,7 @@ def plot_raster(rec: Recording, path: Path, window: float = 2.0, max_neurons: in
     ax.set_ylabel("neuron (E first, then I)")
     ax.set_title(f"Spike raster: {show_e} of {ne} E and {show_i} of {ni} I neurons")
     ax.legend(loc="upper right", markerscale=6, frameon=True)
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def _smooth(rate: np.ndarray, width: int) -> np.ndarray:
@@ -54,11 +77,13 @@ def _smooth(rate: np.ndarray, width: int) -> np.ndarray:
     return np.convolve(rate, kernel, mode="same")
 
 
-def plot_rates(rec: Recording, path: Path, smooth: float = 0.01) -> Path:
+def plot_rates(
+    rec: Recording, path: Path | None = None, smooth: float = 0.01, *, ax=None
+) -> Path | Figure:
     """Population rates over the whole run (boxcar-smoothed over ``smooth`` seconds)."""
     bin_width = rec.rate_t[1] - rec.rate_t[0] if len(rec.rate_t) > 1 else rec.dt
     width = max(1, int(round(smooth / bin_width)))
-    fig, ax = plt.subplots(figsize=(9, 3.5))
+    fig, ax = new_figure(figsize=(9, 3.5)) if ax is None else (ax.figure, ax)
     ax.plot(
         rec.rate_t,
         _smooth(rec.rate_exc, width),
@@ -79,7 +104,7 @@ def plot_rates(rec: Recording, path: Path, smooth: float = 0.01) -> Path:
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper right")
     ax.set_title("Population firing rates")
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def _per_day(days: np.ndarray, cumulative: np.ndarray, width: float = 0.25):
@@ -91,12 +116,12 @@ def _per_day(days: np.ndarray, cumulative: np.ndarray, width: float = 0.25):
     return 0.5 * (edges[1:] + edges[:-1]), np.diff(counts) / width
 
 
-def plot_slow(rec: Recording, path: Path) -> Path:
+def plot_slow(rec: Recording, path: Path | None = None) -> Path | Figure:
     """Slow mechanisms over biological time: drug, BDNF, E->E synapses, turnover."""
     slow, sched = rec.slow, rec.schedules
     days = slow["bio_days"]
     has_structure = "n_alive" in slow
-    fig, axes = plt.subplots(
+    fig, axes = new_figure(
         4 if has_structure else 2, 1, figsize=(9, 10 if has_structure else 5), sharex=True
     )
     ax = axes[0]
@@ -136,7 +161,7 @@ def plot_slow(rec: Recording, path: Path) -> Path:
         axes[3].legend(loc="upper right", fontsize=8)
     axes[-1].set_xlabel("biological time (days)")
     fig.tight_layout()
-    return save_figure(fig, path)
+    return finish(fig, path)
 
 
 def plot_run(rec: Recording, out_dir: Path, raster_window: float = 2.0) -> list[Path]:

@@ -20,6 +20,7 @@ import datetime as _dt
 import json
 import os
 import shutil
+import sys
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -65,9 +66,11 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def save_figure(fig, path: Path, *, dpi: int = 120, tight: bool = True) -> Path:
-    """Write a matplotlib figure to ``path`` atomically (format from the suffix) and close it."""
-    import matplotlib.pyplot as plt  # noqa: PLC0415  (only the plotting code needs it)
+    """Write a matplotlib figure to ``path`` atomically (format from the suffix).
 
+    A figure made with pyplot is closed afterwards (pyplot keeps it otherwise); the
+    package's own figures are not registered with pyplot, which this never imports.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     options = {"format": path.suffix[1:], "dpi": dpi}
@@ -76,7 +79,9 @@ def save_figure(fig, path: Path, *, dpi: int = 120, tight: bool = True) -> Path:
     try:
         atomic_write(path, lambda tmp: fig.savefig(tmp, **options))
     finally:
-        plt.close(fig)
+        pyplot = sys.modules.get("matplotlib.pyplot")
+        if pyplot is not None:
+            pyplot.close(fig)
     return path
 
 

@@ -35,8 +35,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
-from neuroplast.storage import save_figure
+from neuroplast.plots import finish
 from neuroplast.sweep import SAMPLED_KINDS
 from neuroplast.sweep_summary import (
     CI_LEVEL,
@@ -79,8 +80,6 @@ TITLE_CHARS_PER_INCH = 13
 
 
 def _new_figure(n_panels: int, ncols: int, size: tuple[float, float]):
-    from matplotlib.figure import Figure
-
     ncols = max(1, min(ncols, n_panels))
     nrows = -(-n_panels // ncols)
     fig = Figure(figsize=(size[0] * ncols, size[1] * nrows + 0.9), layout="constrained")
@@ -155,17 +154,17 @@ def plot_response(
     data: SweepData,
     path: str,
     measures: Sequence[str],
-    out: Path,
+    out: Path | None = None,
     *,
     n_boot: int = N_BOOT,
     ci: float = CI_LEVEL,
-) -> Path:
+) -> Path | Figure:
     """Parameter-response curves of ``measures`` along the axis ``path`` (one panel each).
 
     Returns
     -------
-    Path
-        The PNG written.
+    Path or Figure
+        The PNG written, or the figure when ``out`` is None.
     """
     info = data.axis(path)
     sampled = data.kind in SAMPLED_KINDS
@@ -193,18 +192,18 @@ def plot_response(
         )
     what = "mean across seeds at each point" if sampled else "mean across seeds (dots: seeds)"
     _title(fig, data, f"Response to {path}: {what}; {'; '.join(sorted(notes))}")
-    return save_figure(fig, out, dpi=110, tight=False)
+    return finish(fig, out, dpi=110, tight=False)
 
 
 def plot_heatmap(
-    data: SweepData, x_path: str, y_path: str, measures: Sequence[str], out: Path
-) -> Path:
+    data: SweepData, x_path: str, y_path: str, measures: Sequence[str], out: Path | None = None
+) -> Path | Figure:
     """Heat maps of the mean across seeds over two axes, one panel per measure x condition.
 
     Returns
     -------
-    Path
-        The PNG written.
+    Path or Figure
+        The PNG written, or the figure when ``out`` is None.
     """
     x_info, y_info = data.axis(x_path), data.axis(y_path)
     conditions = data.conditions
@@ -227,7 +226,7 @@ def plot_heatmap(
     others = [a.path for a in data.axes if a.path not in (x_path, y_path)]
     over = "seeds" + (f" and {', '.join(others)}" if others else "")
     _title(fig, data, f"Mean over {over}")
-    return save_figure(fig, out, dpi=110, tight=False)
+    return finish(fig, out, dpi=110, tight=False)
 
 
 def _annotate(ax, values: np.ndarray) -> None:
@@ -242,12 +241,12 @@ def _annotate(ax, values: np.ndarray) -> None:
 def plot_sensitivity(
     data: SweepData,
     measures: Sequence[str],
-    out: Path,
+    out: Path | None = None,
     *,
     paths: Sequence[str] | None = None,
     n_boot: int = N_BOOT,
     ci: float = CI_LEVEL,
-) -> Path:
+) -> Path | Figure:
     """One-at-a-time sensitivity: change from the base point as horizontal bars.
 
     One panel per measure x condition; one bar per varied value, coloured by axis, axes
@@ -255,8 +254,8 @@ def plot_sensitivity(
 
     Returns
     -------
-    Path
-        The PNG written.
+    Path or Figure
+        The PNG written, or the figure when ``out`` is None.
     """
     conditions = data.conditions
     panels = [(m, c) for m in measures for c in conditions]
@@ -284,7 +283,7 @@ def plot_sensitivity(
         "change; "
         f"bars: {ci:.0%} bootstrap CI (3 or more seeds)",
     )
-    return save_figure(fig, out, dpi=110, tight=False)
+    return finish(fig, out, dpi=110, tight=False)
 
 
 def _draw_bars(ax, effects: list[Effect], colours: dict[str, Any]) -> None:
