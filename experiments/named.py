@@ -31,12 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def parser_for(name: str) -> argparse.ArgumentParser:
-    """The command line every named experiment shares: OUT, --set, --figure, --workers."""
+    """The command line every named experiment shares: OUT, --set, --figure, --workers,
+    --scheduler."""
     parser = argparse.ArgumentParser(description=f"Run the {name} experiment and draw its figure.")
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / name)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "figures" / f"{name}.png")
-    parser.add_argument("--workers", type=int, default=1, help="runs at once (processes)")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="runs at once (Dask worker processes)"
+    )
+    parser.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on the existing Dask cluster at ADDRESS"
+    )
     return parser
 
 
@@ -48,7 +54,8 @@ def load_and_run(name: str, args: argparse.Namespace):
     """
     try:
         cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
-        return cfg, run_comparison(cfg, args.out, workers=args.workers)
+        result = run_comparison(cfg, args.out, workers=args.workers, scheduler=args.scheduler)
+        return cfg, result
     except ConfigError as err:
         print(f"{name}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -81,7 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--workers",
         type=int,
         default=1,
-        help="experiments: runs at once, one process each (default 1)",
+        help="experiments: runs at once, on an embedded Dask cluster of that many worker "
+        "processes (default 1: one after the other, in this process)",
+    )
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="experiments: run on the existing Dask cluster at this scheduler address",
     )
 
     sweep = sub.add_parser(
@@ -146,7 +152,16 @@ def build_parser() -> argparse.ArgumentParser:
         "params",
         help="list every parameter with default, unit, description and source",
         description="List every configurable parameter: dotted path, default value, unit, "
-        "description and literature source.",
+        "description and literature source, then the drug table's constants. <k> stands for "
+        "a list index (--set protocol.doses.0.dose=...), <name> for a table's name. "
+        "'[run time]' marks values a built C++ standalone program can take without a new "
+        "build.",
+    )
+    params.add_argument(
+        "words",
+        nargs="*",
+        help="list only the parameters whose path, description or source contain every word "
+        "(e.g. 'neuroplast params stress', 'neuroplast params dose')",
     )
     params.add_argument("--markdown", action="store_true", help="print a Markdown table")
 
@@ -259,8 +274,9 @@ def _run_comparison(cfg, out: Path, args) -> int:
         cfg,
         out,
         overwrite=args.overwrite,
-        progress=not args.quiet and args.workers == 1,
+        progress=not args.quiet and args.workers == 1 and args.scheduler is None,
         workers=args.workers,
+        scheduler=args.scheduler,
     )
     print(f"  ran {len(result.ran)}, kept {len(result.skipped)}; report: {result.report}")
     return 0
@@ -308,18 +324,23 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_params(args) -> int:
-    from neuroplast.config import iter_parameters
+    from neuroplast.parameters import parameters
 
-    rows = list(iter_parameters())
+    words = " ".join(args.words)
+    rows = parameters(words)
+    if not rows:
+        print(f"neuroplast: no parameter matches {words!r}", file=sys.stderr)
+        return 1
     if args.markdown:
         print("| parameter | default | unit | description | source |")
         print("|---|---|---|---|---|")
-        for path, default, unit, desc, source in rows:
-            print(f"| `{path}` | {default} | {unit} | {desc} | {source} |")
+        for row in rows:
+            text = row.description + (" [run time]" if row.runtime else "")
+            print(f"| `{row.path}` | {row.default} | {row.unit} | {text} | {row.source} |")
         return 0
-    for path, default, _unit, desc, source in rows:
-        print(f"{path} = {default}")
-        print(f"    {desc}" + (f"  [{source}]" if source else ""))
+    for row in rows:
+        print(f"{row.path} = {row.default}" + ("  [run time]" if row.runtime else ""))
+        print(f"    {row.description}" + (f"  [{row.source}]" if row.source else ""))
     return 0
 
 
@@ -399,6 +420,7 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``neuroplast`` command; returns the exit status."""
+    from neuroplast.comparison import RunsFailed
     from neuroplast.config import ConfigError
     from neuroplast.storage import RunDirectoryError
 
@@ -411,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     except (RunDirectoryError, FileNotFoundError) as err:
         print(f"neuroplast: error: {err}", file=sys.stderr)
         return EXIT_CONFIG_ERROR
+    except RunsFailed as err:
+        print(f"neuroplast: error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("neuroplast: interrupted; no partial run directory was kept", file=sys.stderr)
         return 130

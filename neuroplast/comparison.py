@@ -34,13 +34,14 @@ independent groups and, for paired runs, seed by seed as well (stats.py).
 from __future__ import annotations
 
 import json
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from neuroplast import execution, rerun, storage
 from neuroplast import experiment_plots as eplots
-from neuroplast import storage
 from neuroplast.conditions import condition_names, resolve_condition
 from neuroplast.config import ConfigError, ExperimentConfig, config_from_dict
 from neuroplast.connectivity import assembly_order, connectivity_matrix, snapshot_rows
@@ -198,6 +199,8 @@ def run_comparison(
     overwrite: bool = False,
     progress: bool = False,
     workers: int = 1,
+    scheduler: str | None = None,
+    client=None,
     log=print,
 ) -> ComparisonResult:
     """Run (or resume) every condition x seed of ``cfg``, then :func:`analyse` them.
@@ -212,9 +215,15 @@ def run_comparison(
     progress : bool
         Progress bar per run (one worker only).
     workers : int
-        Runs at once, each in its own process (brian2's device and preferences are per
-        process; the compiled-code cache is shared safely).  Sweeps past one machine use
-        Dask (issue #5).
+        Runs at once.  1 (and no ``scheduler`` or ``client``): one after the other in this
+        process.  More: on the worker processes of an embedded Dask ``LocalCluster``, as a
+        sweep's runs (:mod:`neuroplast.execution`; brian2's device and preferences are per
+        process, the compiled-code cache is shared safely).  A failed run does not stop the
+        others; :class:`RunsFailed` names it after they finish.
+    scheduler : str, optional
+        Address of an existing Dask scheduler (``tcp://host:8786``) to run on instead.
+    client : dask.distributed.Client, optional
+        A connected client to run on instead (e.g. of a dask-jobqueue cluster).
     log : callable
         Receives one line per run.
     """
@@ -249,20 +258,34 @@ def run_comparison(
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: done before, kept")
         else:
             todo.append((k, condition, seed, run_cfg, run_dir))
-    if workers > 1 and len(todo) > 1:
-        import multiprocessing  # noqa: PLC0415
-        from concurrent.futures import ProcessPoolExecutor, as_completed  # noqa: PLC0415
-
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = {
-                pool.submit(_run_one, job[3], job[4], False, job[1], job[2]): job for job in todo
-            }
-            for future in as_completed(futures):
-                k, condition, seed, _, run_dir = futures[future]
-                wall = future.result()
-                log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
-                result.ran.append(run_dir)
+    if workers > 1 or scheduler is not None or client is not None:
+        jobs = [
+            (run_cfg.resolved(), str(run_dir), condition, seed)
+            for _, condition, seed, run_cfg, run_dir in todo
+        ]
+        number = {str(run_dir): k for k, _, _, _, run_dir in todo}
+        failed = []
+        finished = execution.run_tasks(
+            run_job,
+            jobs,
+            workers=min(workers, max(1, len(jobs))),
+            scheduler=scheduler,
+            client=client,
+        )
+        for (_, run_dir, condition, seed), (wall, error), lost in finished:
+            error = error or (lost and f"{type(lost).__name__}: {lost}")
+            k = number[run_dir]
+            if error:
+                failed.append(f"{condition} seed {seed}: {error.splitlines()[0]}")
+                log(f"  [{k}/{len(runs)}] {condition} seed {seed}: FAILED: {error}")
+                continue
+            log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
+            result.ran.append(Path(run_dir))
+        if failed:
+            raise RunsFailed(
+                f"{len(failed)} of {len(jobs)} run(s) failed (the others are kept; run the "
+                "same command again to retry them): " + "; ".join(failed)
+            )
     else:
         for k, condition, seed, run_cfg, run_dir in todo:
             wall = _run_one(run_cfg, run_dir, progress, condition, seed)
@@ -291,6 +314,27 @@ def _run_one(
     if condition is not None:
         _recall(run_dir, run_cfg, condition, seed, log=lambda line: None)
     return wall.get("setup_s", 0.0) + wall.get("run_s", 0.0)
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of an experiment failed on the workers; the finished ones are kept."""
+
+
+def run_job(job: tuple[dict, str, str, int]) -> tuple[float, str | None]:
+    """One run of an experiment on a worker, from plain data.
+
+    ``job`` is (resolved config, run directory, condition, seed); returns (wall time,
+    None), or (nan, the error's message and traceback) if the run failed.  The error is
+    returned, not raised, so that Dask resubmits a task only when its worker is lost
+    (:mod:`neuroplast.execution`).
+    """
+    execution.prepare_worker()
+    resolved, run_dir, condition, seed = job
+    try:
+        return _run_one(config_from_dict(resolved), Path(run_dir), False, condition, seed), None
+    except Exception as err:  # noqa: BLE001 -- reported by the experiment, per run
+        rerun.release()
+        return float("nan"), f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
 
 
 # --------------------------------------------------------------------------- analysis

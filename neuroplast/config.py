@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,7 +34,7 @@ from neuroplast.model.synapses import ExternalConfig, SynapsesConfig
 from neuroplast.model.therapy import AssemblyConfig, TherapyConfig
 from neuroplast.model.timescale import TimescaleConfig
 from neuroplast.protocol import ConditionConfig, ProtocolConfig
-from neuroplast.schema import BRUNEL_WANG, ConfigError, Qty, Section, UnitMeta, param
+from neuroplast.schema import BRUNEL_WANG, ConfigError, Qty, Section, param
 from neuroplast.units import format_quantity
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "load_config",
     "config_from_dict",
     "apply_overrides",
-    "iter_parameters",
     "Qty",
 ]
 
@@ -510,26 +509,3 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
     except ConfigError as err:
         where = f"{path}: " if path is not None else ""
         raise ConfigError(f"{where}invalid configuration\n{err}") from None
-
-
-# --------------------------------------------------------------------------- introspection
-
-
-def iter_parameters(
-    model: BaseModel | None = None, prefix: str = ""
-) -> Iterator[tuple[str, str, str, str, str]]:
-    """Yield ``(dotted_path, default, unit, description, source)`` for every leaf field."""
-    model = model if model is not None else ExperimentConfig()
-    for name, info in type(model).model_fields.items():
-        value = getattr(model, name)
-        path = f"{prefix}{name}"
-        if isinstance(value, BaseModel):
-            yield from iter_parameters(value, prefix=path + ".")
-            continue
-        unit = next((m.unit for m in info.metadata if isinstance(m, UnitMeta)), "")
-        if unit:
-            shown = format_quantity(value, unit)
-        else:
-            shown = json.dumps(model.model_dump(mode="json", include={name})[name])
-        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-        yield path, shown, unit, info.description or "", str(extra.get("source", ""))

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from typing import Any
+from types import NoneType, UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -39,8 +40,15 @@ def suggest(name: str, options: Sequence[str]) -> str:
 
 
 def submodel(model: type[BaseModel], name: str) -> type[BaseModel] | None:
-    """The table type of field ``name`` of ``model``, or None for a value."""
+    """The table type of field ``name`` of ``model``, or None for a value.
+
+    An optional table (``pharmacology.escalation``) counts as a table: a path into it
+    creates it.
+    """
     annotation = model.model_fields[name].annotation
+    if get_origin(annotation) in (Union, UnionType):
+        tables = [a for a in get_args(annotation) if a is not NoneType]
+        annotation = tables[0] if len(tables) == 1 else None
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     return None

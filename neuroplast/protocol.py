@@ -95,7 +95,7 @@ class StressEvent(_Event):
     duration: Qty("day", positive=True) | None = param(
         None, "length (default: to the end of the phase)"
     )
-    severity: float = param(1.0, "stress level (0 none, 1 full chronic)", ge=0, le=1)
+    severity: float = param(1.0, "stress level (0 none, 1 full chronic)", runtime=True, ge=0, le=1)
     kind: Literal["chronic", "acute"] = param("chronic", "label: chronic or acute")
 
 
@@ -177,7 +177,9 @@ class DoseEvent(_Event):
     )
     drug: str = param("ketamine", "drug name (a key of the drug table)")
     route: RouteName = param("iv", "route of administration")
-    dose: DoseAmount = param("0.5 mg/kg", "dose of the (first) session", "Zarate et al 2006")
+    dose: DoseAmount = param(
+        "0.5 mg/kg", "dose of the (first) session", "Zarate et al 2006", runtime=True
+    )
     duration: Qty("min", nonnegative=True) | None = param(
         "40 min", "administration time (required > 0 for iv)", "Zarate et al 2006"
     )

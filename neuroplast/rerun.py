@@ -43,21 +43,14 @@ from typing import Any
 import brian2
 import numpy as np
 
+from neuroplast.parameters import runtime_paths
+
 __all__ = ["RUNTIME_PATHS", "BuiltProgram", "build_key", "held", "hold", "release"]
 
 #: Config paths whose values reach a standalone program only through the values of its
-#: schedule TimedArrays (schedules.py): dose amounts (concentration and occupancy
-#: curves), stress severities (stress level) and the BDNF suppression by stress.
-RUNTIME_PATHS = (
-    "protocol.doses.*.dose",
-    "pharmacology.doses.*.dose",
-    "pharmacology.escalation.start",
-    "pharmacology.escalation.step",
-    "pharmacology.escalation.cap",
-    "protocol.stress.*.severity",
-    "stress.episodes.*.severity",
-    "stress.bdnf_suppression",
-)
+#: schedule TimedArrays (schedules.py): the fields declared ``param(..., runtime=True)``
+#: (dose amounts, stress severities, the BDNF suppression by stress), as glob patterns.
+RUNTIME_PATHS = runtime_paths()
 
 #: Placeholder for a run-time value in :func:`build_key`.
 _RUNTIME = "<run time>"

@@ -88,10 +88,24 @@ def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:
     ]
 
 
-def param(default: Any, description: str, source: str | None = None, **kwargs: Any) -> Any:
-    """A config field with its default, one-line description and literature source."""
-    extra = {"source": source} if source else None
-    return Field(default, description=description, json_schema_extra=extra, **kwargs)
+def param(
+    default: Any,
+    description: str,
+    source: str | None = None,
+    *,
+    runtime: bool = False,
+    **kwargs: Any,
+) -> Any:
+    """A config field with its default, one-line description and literature source.
+
+    ``runtime=True`` declares that the value reaches the network only through the values
+    of its schedule arrays, so that a compiled C++ standalone program can be re-run with
+    another value without a new build (:func:`neuroplast.parameters.runtime_paths`).
+    """
+    extra = {"source": source} if source else {}
+    if runtime:
+        extra["runtime"] = True
+    return Field(default, description=description, json_schema_extra=extra or None, **kwargs)
 
 
 class Section(BaseModel):

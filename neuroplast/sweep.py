@@ -116,12 +116,12 @@ one row with empty measure and value).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import json
 import logging
 import os
-import signal
 import socket
 import time
 import traceback
@@ -134,7 +134,7 @@ from typing import Any
 
 import numpy as np
 
-from neuroplast import paths, rerun, storage
+from neuroplast import execution, paths, rerun, storage
 from neuroplast.conditions import condition_names, resolve_condition
 from neuroplast.config import (
     ConfigError,
@@ -856,14 +856,6 @@ def remeasure(out: str | Path) -> int:
     return done
 
 
-def _prepare_worker() -> None:
-    import brian2
-
-    # brian2's lock file per compiled extension: workers sharing the cache compile each
-    # extension once and never load a half-written one
-    brian2.prefs.codegen.runtime.cython.multiprocess_safe = True
-
-
 def _write_error(run_dir: Path, message: str, trace: str) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     text = f"{message}\n\nhost {socket.gethostname()}, pid {os.getpid()}\n\n{trace}"
@@ -916,7 +908,7 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     -------
     RunOutcome
     """
-    _prepare_worker()
+    execution.prepare_worker()
     run_dir = Path(task.run_dir)
     start = time.perf_counter()
     with _captured_messages() as messages:
@@ -997,50 +989,6 @@ def _plan(spec: SweepSpec, runs: Sequence[SweepRun]) -> dict[str, Any]:
 def _remove_leftovers(runs_dir: Path) -> None:
     """Hidden staging folders of runs killed mid-write (storage.staged_run_dir)."""
     storage.remove_leftovers(runs_dir)
-
-
-@contextlib.contextmanager
-def _dask_client(workers: int, scheduler: str | None, client) -> Iterator[Any]:
-    if client is not None:
-        yield client
-        return
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        with Client(scheduler) as remote:
-            yield remote
-        return
-    # one single-threaded worker process per run slot: brian2's state is per process
-    # (https://distributed.dask.org/en/stable/api.html#cluster)
-    with (
-        LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        ) as cluster,
-        Client(cluster) as local,
-    ):
-        yield local
-
-
-@contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into KeyboardInterrupt, so that the cluster is shut down cleanly."""
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        previous = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def run_sweep(
@@ -1143,26 +1091,26 @@ def run_sweep(
 
 
 def _execute(todo, result: SweepResult, bar, workers, scheduler, client, runner) -> None:
-    from dask.distributed import as_completed
-
-    with _sigterm_as_interrupt(), _dask_client(workers, scheduler, client) as dask_client:
-        futures = {dask_client.submit(execute_run, task, runner, pure=False): task for task in todo}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                outcome = future.result()
-            except Exception as err:  # noqa: BLE001 -- e.g. KilledWorker: the process died
-                message = f"{type(err).__name__}: {err}".strip()
-                trace = "".join(traceback.format_exception(err))
-                _write_error(Path(task.run_dir), message, trace)
-                outcome = RunOutcome(task.run_id, FAILED, float("nan"), message)
-            if outcome.status == DONE:
-                result.ran.append(task.run_id)
-            else:
-                result.failed.append(task.run_id)
-            done = len(result.kept) + len(result.ran)
-            bar.set_postfix(done=done, failed=len(result.failed), refresh=False)
-            bar.update(1)
+    done_runs = execution.run_tasks(
+        functools.partial(execute_run, runner=runner),
+        todo,
+        workers=workers,
+        scheduler=scheduler,
+        client=client,
+    )
+    for task, outcome, err in done_runs:
+        if err is not None:  # e.g. KilledWorker: the process died twice
+            message = f"{type(err).__name__}: {err}".strip()
+            trace = "".join(traceback.format_exception(err))
+            _write_error(Path(task.run_dir), message, trace)
+            outcome = RunOutcome(task.run_id, FAILED, float("nan"), message)
+        if outcome.status == DONE:
+            result.ran.append(task.run_id)
+        else:
+            result.failed.append(task.run_id)
+        done = len(result.kept) + len(result.ran)
+        bar.set_postfix(done=done, failed=len(result.failed), refresh=False)
+        bar.update(1)
 
 
 # --------------------------------------------------------------------------- the table

@@ -21,10 +21,10 @@ PACKAGE = Path(__file__).resolve().parents[1] / "neuroplast"
 LAYERS = (
     ("", "units", "schema", "paths"),  # foundation ("": the package, its __version__)
     ("model",),  # mechanisms: equations, config sections, namespaces
-    ("config", "protocol", "conditions"),  # what a run is
+    ("config", "protocol", "conditions", "parameters"),  # what a run is
     ("backend", "rerun", "recording", "storage", "model.network", "experiment"),  # simulation
     ("measures", "connectivity", "acute", "recall", "stats", "msp_check"),  # analysis
-    ("run", "comparison", "sweep", "sweep_summary", "report", "calibrate"),  # studies
+    ("execution", "run", "comparison", "sweep", "sweep_summary", "report", "calibrate"),  # studies
     ("plots", "experiment_plots", "connectivity_plots", "sweep_plots"),  # drawing
     ("cli", "__main__"),  # the command line
 )

@@ -14,9 +14,9 @@ from neuroplast.config import (
     ConfigError,
     ExperimentConfig,
     apply_overrides,
-    iter_parameters,
     load_config,
 )
+from neuroplast.parameters import iter_parameters
 from neuroplast.units import (
     QuantityParseError,
     exact_quantity_text,
@@ -90,12 +90,12 @@ def test_defaults_validate_and_every_parameter_is_documented():
     assert cfg.receptors.nmda.tau_decay == 100 * brian2.ms
     rows = list(iter_parameters(cfg))
     assert len(rows) > 40
-    for path, _default, _unit, description, _source in rows:
-        assert description, f"{path} has no description"
+    for row in rows:
+        assert row.description, f"{row.path} has no description"
 
 
 def test_quantity_fields_report_their_unit():
-    units = {path: unit for path, _d, unit, _desc, _s in iter_parameters()}
+    units = {row.path: row.unit for row in iter_parameters()}
     assert units["receptors.nmda.tau_decay"] == "ms"
     assert units["neurons.exc.C_m"] == "nF"
     assert units["receptors.nmda.mg"] == "mM"

@@ -43,7 +43,9 @@ class StressEpisode(Section):
     duration: Qty("day", positive=True) = param(
         "21 days", "how long it lasts", "Liston et al 2006; Radley et al 2006 (21 d restraint)"
     )
-    severity: float = param(1.0, "stress level while active (0 none, 1 full chronic)", ge=0, le=1)
+    severity: float = param(
+        1.0, "stress level while active (0 none, 1 full chronic)", runtime=True, ge=0, le=1
+    )
     kind: Literal["chronic", "acute"] = param(
         "chronic", "label: 'chronic' (days-weeks) or 'acute' (hours); same equations"
     )
@@ -57,6 +59,7 @@ class StressConfig(Section):
         0.35,
         "fraction by which full stress lowers BDNF production (S_stress = 1 - this * S)",
         "SCIENCE.md §3.2 (S_stress 0.6-0.7) [D]; Nibuya et al 1995",
+        runtime=True,
         ge=0,
         le=1,
     )

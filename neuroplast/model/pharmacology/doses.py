@@ -135,6 +135,7 @@ class DoseConfig(Section):
         "amount given: per body weight ('0.5 mg/kg') or absolute ('56 mg'); bioavailability "
         "scales what reaches the blood",
         ZARATE,
+        runtime=True,
     )
     duration: Qty("min", nonnegative=True) | None = param(
         None,
@@ -187,16 +188,19 @@ class EscalationConfig(Section):
         "100 mg",
         "dose of the first session",
         "CTP KAP lozenge protocol: 100-400 mg per session; SCIENCE.md §2.2",
+        runtime=True,
     )
     step: DoseAmount = param(
         "50 mg",
         "dose increase from one session to the next (> 0)",
         "[D] doses are individualised in KAP practice (Dore et al 2019); SCIENCE.md §2.2",
+        runtime=True,
     )
     cap: DoseAmount = param(
         "400 mg",
         "ceiling: no session exceeds it",
         "CTP KAP lozenge protocol: up to 400 mg per session; SCIENCE.md §2.2",
+        runtime=True,
     )
     sessions: int = param(
         6,

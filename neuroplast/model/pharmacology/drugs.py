@@ -470,3 +470,29 @@ def blocker(drug: str | Drug) -> Drug:
             "drug table): it has no NMDA potency or trapping kinetics"
         )
     return drug
+
+
+def table_entries(drugs: Mapping[str, Drug] | None = None) -> Iterable[tuple[str, Any, str, str]]:
+    """Every constant of the drug table: ``(drug.key, value, unit, source)``.
+
+    Keys as in ``drugs.toml`` and in ``[pharmacology.drugs.<name>]`` overrides:
+    ``ketamine.clearance``, ``ketamine.routes.intranasal.bioavailability``,
+    ``ssri.bdnf_effect.gain``; ``unit`` is "1" for plain numbers, ``value`` None for an
+    NMDA key a drug does not have ("none" in the table).
+    """
+    for name, drug in (DRUGS if drugs is None else drugs).items():
+        for key, unit in _DRUG_UNITS.items():
+            yield f"{name}.{key}", getattr(drug, key), unit, drug.sources.get(key, "")
+        for route_name, route in drug.routes.items():
+            for key, unit in _ROUTE_UNITS.items():
+                if key in route.sources:
+                    yield (
+                        f"{name}.routes.{route_name}.{key}",
+                        getattr(route, key),
+                        unit,
+                        route.sources[key],
+                    )
+        if drug.slow_bdnf is not None:
+            for key, unit in _SLOW_BDNF_UNITS.items():
+                value, source = getattr(drug.slow_bdnf, key), drug.slow_bdnf.sources.get(key, "")
+                yield f"{name}.bdnf_effect.{key}", value, unit, source

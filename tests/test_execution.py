@@ -1,0 +1,89 @@
+"""Experiments on the Dask path that sweeps use (neuroplast.execution, comparison.py).
+
+Checked here:
+* an experiment's runs on two Dask worker processes write the numbers of the same runs
+  made one after the other in this process (same seeds, same shared clock);
+* a run that fails on a worker stops no other: the finished runs are kept, the error
+  names the failed run, and the same command again runs only that one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from neuroplast import comparison, storage
+from neuroplast.comparison import RunsFailed, run_comparison, run_directory
+from neuroplast.config import config_from_dict
+
+
+def _config() -> dict:
+    """Two arms on a tiny numpy network, 0.4 days on a clock of 1 day = 1 s."""
+    return {
+        "name": "tiny",
+        "seed": 3,
+        "simulation": {"backend": "numpy"},
+        "network": {"n_exc": 80, "n_inh": 20},
+        "recording": {"n_traced": 0, "spikes": False, "slow_interval": "50 ms"},
+        "output": {"figures": False},
+        "set_point": {"window": "0.2 s", "settle": "0.1 s"},
+        "timescale": {"rate": 86400.0, "session_rate": 86400.0},
+        "recall": {"enabled": False},
+        "protocol": {
+            "phases": [
+                {"name": "baseline", "duration": "0.2 days"},
+                {"name": "treatment", "duration": "0.2 days"},
+            ],
+            "doses": [{"phase": "treatment", "start": "1 h", "conditions": ["ketamine"]}],
+        },
+        "conditions": {"control": {}, "ketamine": {}},
+    }
+
+
+def _measures(out) -> dict:
+    return {
+        name: run_directory(out, name, 3).joinpath(storage.MEASURES_FILE).read_text()
+        for name in ("control", "ketamine")
+    }
+
+
+@pytest.mark.slow
+def test_an_experiment_on_two_dask_workers_writes_the_serial_numbers(tmp_path):
+    cfg = config_from_dict(_config())
+    serial = run_comparison(cfg, tmp_path / "serial", log=lambda line: None)
+    lines = []
+    parallel = run_comparison(cfg, tmp_path / "dask", workers=2, log=lines.append)
+    assert len(serial.ran) == len(parallel.ran) == 2
+    assert sum(" s -> " in line for line in lines) == 2, lines
+    assert _measures(tmp_path / "dask") == _measures(tmp_path / "serial")
+
+
+def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch):
+    from dask.distributed import Client, LocalCluster
+
+    real = comparison._run_one
+
+    def control_fails(run_cfg, run_dir, progress=False, condition=None, seed=None):
+        if condition == "control":  # the first run submitted
+            raise ValueError("a run that fails")
+        return real(run_cfg, run_dir, progress, condition, seed)
+
+    cfg = config_from_dict(_config())
+    out = tmp_path / "out"
+    # worker threads in this process, so that the patched run function is the one called
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
+        Client(cluster) as client,
+    ):
+        monkeypatch.setattr(comparison, "_run_one", control_fails)
+        with pytest.raises(
+            RunsFailed,
+            match=r"1 of 2 run\(s\) failed.*control seed 3: "
+            r"ValueError: a run that fails",
+        ):
+            run_comparison(cfg, out, client=client, log=lambda line: None)
+        assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()
+        assert not run_directory(out, "control", 3).exists()
+        monkeypatch.setattr(comparison, "_run_one", real)
+        again = run_comparison(cfg, out, client=client, log=lambda line: None)
+    assert again.ran == [run_directory(out, "control", 3)]
+    assert again.skipped == [run_directory(out, "ketamine", 3)]
