@@ -9,6 +9,7 @@ chi (Golomb 2007), near 0 for asynchronous and 1 for synchronous firing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,11 +133,16 @@ SCHEDULE_MEASURES = (
 )
 
 
-def slow_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
-    """Time series of the slow mechanisms: synapse counts, formation, BDNF, drug, stress."""
+def slow_rows(recording, condition: str, seed: int, records: Sequence = ()) -> list[MeasureRow]:
+    """Time series of the slow mechanisms: synapse counts, formation, BDNF, drug, stress.
+
+    ``records`` (:class:`neuroplast.model.rules.Record`) adds the per-cell outputs a
+    rewiring rule declares.
+    """
     slow, rows = recording.slow, []
+    summaries = [*SLOW_MEASURES, *((r.measure, r.variable, r.reduction) for r in records)]
     for k, (t, day) in enumerate(zip(slow["t"], slow["bio_days"], strict=True)):
-        for name, variable, how in SLOW_MEASURES:
+        for name, variable, how in summaries:
             if variable in slow:
                 column = slow[variable][:, k]
                 value = column.sum() if how == "sum" else column.mean()
@@ -186,7 +192,13 @@ def acute_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
 
 
 def measure_rows(
-    recording, condition: str, seed: int, window: float, transient: float, time_rate: float = 1.0
+    recording,
+    condition: str,
+    seed: int,
+    window: float,
+    transient: float,
+    time_rate: float = 1.0,
+    records: Sequence = (),
 ) -> list[MeasureRow]:
     """Tidy rows: rates per window over time, then whole-run summaries after the transient.
 
@@ -202,6 +214,8 @@ def measure_rows(
         Initial network time (s) left out of the summaries.
     time_rate : float
         Biological seconds per simulated second (1 when no slow process runs).
+    records : sequence of Record
+        Per-cell outputs declared by the rewiring rule (:func:`slow_rows`).
     """
     ne, ni = recording.n_exc, recording.n_inh
     # a run shorter than twice the transient keeps its second half for the summaries
@@ -236,7 +250,7 @@ def measure_rows(
         for pop in pops:
             row(stop, f"rate_{pop}_hz", rate(pop, start, stop))
     if recording.slow:
-        rows.extend(slow_rows(recording, condition, seed))
+        rows.extend(slow_rows(recording, condition, seed, records))
         rows.extend(acute_rows(recording, condition, seed))
     end = recording.duration
     for pop, (lo, hi) in pops.items():

@@ -75,6 +75,17 @@ def listed_tables(model: type[BaseModel], name: str) -> type[BaseModel] | None:
     return _inner_tables(model, name, list)
 
 
+def free_keys(model: type[BaseModel], name: str) -> bool:
+    """Whether field ``name`` is a table of free keys with plain values (``dict[str, Any]``).
+
+    Such a table (``plasticity.structural.options``) is checked by its owner, not by the
+    schema: a path may end in any key of it.
+    """
+    annotation = model.model_fields[name].annotation
+    args = get_args(annotation)
+    return get_origin(annotation) is dict and len(args) == 2 and args[1] is Any
+
+
 def is_index(part: str) -> bool:
     """Whether a path part is a list index (decimal digits)."""
     return part.isascii() and part.isdigit()
@@ -111,9 +122,14 @@ def field_at(root: type[BaseModel], parts: Sequence[str], data: Any) -> FieldInf
     """
     model: type[BaseModel] | None = root
     named = listed = None
+    free = False
     node, info = data, None
     for depth, part in enumerate(parts):
         dotted = ".".join(parts[: depth + 1])
+        if free:  # a key of a table of free keys: the last part
+            if depth != len(parts) - 1:
+                raise ConfigError(f"{dotted}: {'.'.join(parts[:depth])!r} holds plain values")
+            return None
         if listed is not None:  # an index into a list of tables (protocol.doses.<k>)
             node = _list_element(node, part, dotted)
             model, listed, info = listed, None, None
@@ -132,6 +148,7 @@ def field_at(root: type[BaseModel], parts: Sequence[str], data: Any) -> FieldInf
                 f"(valid keys: {', '.join(names)})"
             )
         info = model.model_fields[part]
+        free = free_keys(model, part)
         named, listed = named_tables(model, part), listed_tables(model, part)
         model = submodel(model, part)
         node = node.get(part) if isinstance(node, dict) else None

@@ -18,6 +18,8 @@ from neuroplast.config import ExperimentConfig
 from neuroplast.connectivity import snapshot_rows
 from neuroplast.experiment import RunSeeds, resolve_seed, run_seeds, simulate
 from neuroplast.measures import measure_rows
+from neuroplast.model.rules import provenance as rule_provenance
+from neuroplast.model.rules import resolve_rule
 from neuroplast.plots import plot_run
 from neuroplast.protocol import dose_times
 from neuroplast.recording import Recording
@@ -65,6 +67,18 @@ def born_after_days(cfg: ExperimentConfig) -> list[float]:
     return [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
 
 
+def rule_records(cfg: ExperimentConfig) -> tuple:
+    """The outputs the run's rewiring rule declares (none without structural plasticity)."""
+    structural = cfg.plasticity.structural
+    return resolve_rule(structural.rule).records if structural.enabled else ()
+
+
+def mechanisms(cfg: ExperimentConfig) -> dict:
+    """Which replaceable mechanisms the run used: name, module and module version."""
+    structural = cfg.plasticity.structural
+    return {"rewiring_rule": rule_provenance(structural.rule)} if structural.enabled else {}
+
+
 def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool = False) -> list:
     """The tidy measure rows of one run (measures.csv).
 
@@ -80,6 +94,7 @@ def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool 
         cfg.seed,
         window=float(cfg.recording.measure_window),
         transient=float(cfg.recording.transient),
+        records=rule_records(cfg),
     )
     if connectivity and recording.snapshots:
         born_after = born_after_days(cfg)
@@ -141,6 +156,7 @@ def run_experiment(
                 "versions": storage.versions(),
                 "backend": cfg.simulation.backend,
                 "condition": cfg.condition,
+                "mechanisms": mechanisms(cfg),
             },
         )
         storage.write_measures(staging / storage.MEASURES_FILE, rows)

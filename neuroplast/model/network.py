@@ -43,6 +43,7 @@ from neuroplast.model.receptors import (
     ON_PRE_INH,
     receptor_namespace,
 )
+from neuroplast.model.rules import resolve_rule
 from neuroplast.model.schedules import Schedules
 from neuroplast.model.synapses import TargetConductances
 
@@ -266,6 +267,11 @@ def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
         curve = plast.GROWTH_CURVES[cfg.plasticity.structural.growth_curve]
         parts.append(plast.SPINE_EQUATIONS.replace("{growth_curve}", curve))
         reset.append(plast.SPINE_ON_SPIKE)
+        rule = resolve_rule(cfg.plasticity.structural.rule)
+        if rule.neuron_equations.strip():
+            parts.append(rule.neuron_equations)
+        if rule.neuron_on_spike.strip():
+            reset.append(rule.neuron_on_spike)
     if mech.stdp:
         parts.append(plast.STDP_TRACES)
         reset.append(plast.STDP_ON_SPIKE)
@@ -287,6 +293,10 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
             )
         )
         namespace.update(plast.plasticity_namespace(cfg.plasticity, cfg.stress.prune_rate))
+        if mech.structural:
+            structural = cfg.plasticity.structural
+            rule = resolve_rule(structural.rule)
+            namespace.update(rule.namespace(structural.rule_options()))
         namespace["structural_steps"] = rewiring_stride(cfg)
         window = cfg.set_point.window
         namespace["set_point_window"] = window
@@ -416,6 +426,10 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     is_live = (draws.uniform(rng, len(i)) < p / p_pool).astype(float)
     model = plast.POOL_MODEL
     float32 = list(POOL_FLOAT32)
+    rule = resolve_rule(cfg.plasticity.structural.rule) if mech.structural else None
+    if rule is not None and rule.pool_variables.strip():
+        model += rule.pool_variables.strip() + "\n"
+        float32 += rule.pool_variable_names()
     if cfg.simulation.backend == "cpp_standalone":
         for k in range(len(cfg.recording.snapshots)):
             names = snapshot_variables(k)
@@ -425,7 +439,7 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     on_event = {"pre": "spike"}
     delay = {"pre": cfg.synapses.delay}
     if mech.structural:
-        on_pre["rewire"] = plast.POOL_REWIRE
+        on_pre["rewire"] = plast.pool_rewire_code(rule)
         on_event["rewire"] = "structural"
         delay["rewire"] = 0 * brian2.ms
     pool = brian2.Synapses(
@@ -450,12 +464,13 @@ def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
     pool.birth_day = -1.0
     if mech.structural:
         n_alive = np.bincount(j, weights=is_live, minlength=n_exc)
-        w_ref = cfg.plasticity.structural.w_ref
+        prune_weight, form_weight = rule.initial_weights(namespace)
         exc_cells.n_alive = n_alive
         exc_cells.n_alive_snap = n_alive
         exc_cells.z_spine = n_alive
         exc_cells.n_candidates = np.bincount(j, minlength=n_exc).astype(float)
-        exc_cells.weak_total = n_alive * np.exp(-1.0 / w_ref)
+        exc_cells.prune_total = n_alive * prune_weight
+        exc_cells.form_total = (np.bincount(j, minlength=n_exc) - n_alive) * form_weight
         exc_cells.w_mean = 1.0
     return pool, int(is_live.sum()), len(i), np.bincount(j, weights=is_live, minlength=n_exc)
 
@@ -661,7 +676,11 @@ def _monitors(
             name="traces",
         )
     if mech.slow:
-        variables = list(SLOW_VARIABLES) + (list(STRUCTURAL_VARIABLES) if mech.structural else [])
+        variables = list(SLOW_VARIABLES)
+        if mech.structural:
+            variables += list(STRUCTURAL_VARIABLES)
+            rule = resolve_rule(cfg.plasticity.structural.rule)
+            variables += [r.variable for r in rule.records if r.variable not in variables]
         monitors["slow"] = brian2.StateMonitor(
             exc_cells,
             variables,

@@ -130,11 +130,12 @@ istdp eta, rho_0, tau        1e-2, 5 Hz, 20 ms  Vogels et al 2011 (rho_0 3 Hz th
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 import brian2
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
+from neuroplast.model.rules import WEAKEST_FIRST, RewiringRule, check_options, find_rule
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import SECONDS_PER_DAY
 
@@ -150,6 +151,7 @@ __all__ = [
     "SPINE_SET_POINT_CODE",
     "POOL_REWIRE",
     "NEURON_REWIRE",
+    "pool_rewire_code",
     "ISTDP_MODEL",
     "ISTDP_ON_PRE",
     "ISTDP_ON_POST",
@@ -239,6 +241,31 @@ class StructuralConfig(Section):
         "0 days", "birth day from which synapses are ablated at ablate_at (-1 = initial ones)"
     )
     w_ref: float = param(0.5, "weight scale of pruning preference exp(-w/w_ref)", S53, gt=0)
+    rule: str = param(
+        WEAKEST_FIRST.name,
+        "rewiring rule: which candidates form and which synapses are removed; a built-in "
+        "name or 'module:NAME' of a RewiringRule in your own module (rules.py)",
+    )
+    options: dict[str, Any] = param(
+        {}, "parameters of the rewiring rule (validated by the rule's own options table)"
+    )
+
+    @field_validator("rule")
+    @classmethod
+    def _known_rule(cls, key: str) -> str:
+        find_rule(key)
+        return key
+
+    @field_validator("options")
+    @classmethod
+    def _rule_options(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        if "rule" in info.data:  # else the rule itself was wrong, and said so
+            check_options(info.data["rule"], options)
+        return options
+
+    def rule_options(self) -> Section:
+        """The rule's parameters, validated by its options table."""
+        return check_options(self.rule, self.options)
 
 
 class STDPConfig(Section):
@@ -289,8 +316,10 @@ synaptogenic_drive : 1
 n_alive : 1
 n_alive_snap : 1
 n_candidates : 1 (constant)
-weak_acc : 1
-weak_total : 1
+prune_acc : 1
+prune_total : 1
+form_acc : 1
+form_total : 1
 w_sum : 1
 w_mean : 1
 formed : 1
@@ -331,37 +360,53 @@ x_nmda_in_post += alive * w * nmda_release_pre * nmda_charge
 POOL_ON_PRE_STDP = "\nw = clip(w - alive * stdp_gate(t) * A_minus * trace_minus_post, 0, w_max)"
 POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * trace_plus_pre, 0, w_max)"
 
-#: The rewiring pass over every candidate, run at each ``structural`` event.
+#: The rewiring pass over every candidate, run at each ``structural`` event: how many
+#: synapses each cell loses and gains (from z), which ones (the rule's weights, rules.py),
+#: then the bookkeeping.  The weights' sums are the previous pass's (nothing else changes
+#: ``alive`` between passes; STDP may change ``w``).
 POOL_REWIRE = """
-weakness = exp(-w / w_ref)
+{before}
+weakness = {prune_weight}
 dt_bio = time_rate(t) * update_interval
-p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post) - rewire_tolerance, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (weak_total_post + 1e-9)
+p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post) - rewire_tolerance, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (prune_total_post + 1e-9)
 ablated = alive * ablation_now(t) * int(birth_day >= ablate_born_after)
 die = alive * clip(int(rand() < p_prune) + ablated, 0, 1)
-p_form = rewiring_on_post * (clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) + turnover * dt_bio * n_alive_snap_post) / (n_candidates_post - n_alive_snap_post + 1e-9)
+p_form = rewiring_on_post * (clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) + turnover * dt_bio * n_alive_snap_post) * ({form_weight}) / (form_total_post + 1e-9)
 born = (1 - alive) * int(rand() < p_form)
 alive = alive - die + born
 w = w * (1 - die) * (1 - born) + born * w_new
-w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))
+{after}
 birth_day = birth_day * (1 - born) + born * bio_day(t)
 n_alive_post += born - die
 ablated_now_post += ablated
 formed_post += born
 eliminated_post += die
-weak_acc_post += alive * exp(-w / w_ref)
+prune_acc_post += alive * ({prune_weight})
+form_acc_post += (1 - alive) * ({form_weight})
 w_sum_post += alive * w
 """  # noqa: E501
 
-#: After each rewiring pass: snapshot the counts for the next one.
+#: After each rewiring pass: snapshot the counts and the weights' sums for the next one.
 NEURON_REWIRE = """
 n_alive_snap = n_alive
-weak_total = weak_acc
-weak_acc = 0
+prune_total = prune_acc
+prune_acc = 0
+form_total = form_acc
+form_acc = 0
 w_mean = w_sum / (n_alive + 1e-9)
 w_sum = 0
 z_spine = clip(z_spine - ablated_now, 0, inf)
 ablated_now = 0
 """
+
+
+def pool_rewire_code(rule: RewiringRule) -> str:
+    """The rewiring pass of ``rule`` (:data:`POOL_REWIRE` with its weights and code)."""
+    code = POOL_REWIRE
+    for name in ("before", "prune_weight", "form_weight", "after"):
+        code = code.replace("{" + name + "}", getattr(rule, name))
+    return "\n".join(line for line in code.splitlines() if line.strip())
+
 
 ISTDP_MODEL = "w : 1"
 ISTDP_ON_PRE = """

@@ -1,0 +1,222 @@
+"""Rewiring rules: which E->E candidates become synapses and which synapses are removed.
+
+Structural plasticity answers two questions (DESIGN.md, "how many vs which").  **How
+many** synapses a pyramidal cell gains or loses in a rewiring pass follows from its
+spine elements z (homeostasis, BDNF, the surge, stress, turnover:
+:mod:`neuroplast.model.plasticity`); that part is the model's and is calibrated.
+**Which** candidates they are is a *rewiring rule*'s, and the rule is replaceable.
+
+In each pass, on the pyramidal cell j with ``R_j`` synapses to remove and ``F_j`` to form
+(both expected counts, from z, the dead band and turnover), a live candidate i->j is
+removed and a dead one formed with probability::
+
+    p_remove,ij = R_j * prune_weight_ij / sum_{live k} prune_weight_kj
+    p_form,ij   = F_j * form_weight_ij  / sum_{dead k} form_weight_kj
+
+A rule is a :class:`RewiringRule`: the two weights as brian2 expressions over the
+candidate's variables (``w``, ``birth_day``, its own ``pool_variables``, ``_pre`` and
+``_post`` neuron variables), code run before and after the decisions, extra per-neuron
+equations, its parameters (a :class:`~neuroplast.schema.Section` read from
+``[plasticity.structural.options]``) and the per-cell outputs it records.  Everything is
+brian2 code, so a rule runs the same on numpy, cython and C++ standalone.
+
+The built-in rule, ``"weakest_first"``, is the model's since its first version: a
+removal prefers weak synapses, ``exp(-w/w_ref)`` (Deger et al 2018; Fauth et al 2015),
+a new synapse picks its partner uniformly among the cell's dead candidates, and
+synapses weaker than 1 grow toward 1 with ``tau_mature`` (Knott et al 2006).
+
+**Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
+:class:`RewiringRule` called ``NAME`` in an importable module: every worker process
+imports it by that name, so it runs the same with ``--workers N``, on a Dask cluster
+(the module must be importable there) and in C++ standalone.  The rule's name, module
+and the module's version (its ``__version__``, else a hash of its source) are written
+into each run's provenance (``data.h5`` attribute ``mechanisms``).  docs/mechanisms.md
+has a worked example.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from neuroplast import __version__
+from neuroplast.paths import suggest
+from neuroplast.schema import ConfigError, Section
+
+__all__ = [
+    "BUILT_IN",
+    "WEAKEST_FIRST",
+    "NoOptions",
+    "Record",
+    "RewiringRule",
+    "check_options",
+    "find_rule",
+    "provenance",
+    "resolve_rule",
+]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One recorded per-pyramidal-cell variable and the measure made of it.
+
+    ``measure`` is the name in measures.csv, the population value at each slow sample
+    being the ``reduction`` ("sum" or "mean") of ``variable`` over the pyramidal cells.
+    """
+
+    measure: str
+    variable: str
+    reduction: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if self.reduction not in ("sum", "mean"):
+            raise ValueError(f"Record {self.measure!r}: reduction must be 'sum' or 'mean'")
+
+
+class NoOptions(Section):
+    """A rule without parameters of its own."""
+
+
+@dataclass(frozen=True)
+class RewiringRule:
+    """Which candidates form and which synapses are removed in a rewiring pass.
+
+    Attributes
+    ----------
+    name : str
+        Short name, recorded in provenance.
+    description : str
+        One line.
+    prune_weight : str
+        brian2 expression: relative chance that a live candidate is one removed.
+    form_weight : str
+        brian2 expression: relative chance that a dead candidate is one formed.
+    before, after : str
+        Pool code run at the start of the pass and after ``alive``/``w`` are updated
+        (``born`` and ``die`` are 1 for the candidates formed and removed).
+    pool_variables : str
+        Extra per-candidate model lines (``"h : 1"``), float32 unless named in
+        ``float64``.
+    neuron_equations, neuron_on_spike : str
+        Extra per-neuron equations and spike code (e.g. a rate trace).
+    options : type[Section]
+        The rule's parameters, from ``[plasticity.structural.options]``.
+    namespace : callable
+        ``namespace(options) -> dict`` of the constants its code uses.
+    initial_weights : callable
+        ``initial_weights(namespace) -> (prune weight of an initial live synapse, form
+        weight of a dead candidate)``: the weights' sums before the first pass.
+    records : tuple[Record, ...]
+        Per-cell outputs to record and summarise.
+    """
+
+    name: str
+    description: str
+    prune_weight: str
+    form_weight: str
+    before: str = ""
+    after: str = ""
+    pool_variables: str = ""
+    neuron_equations: str = ""
+    neuron_on_spike: str = ""
+    options: type[Section] = NoOptions
+    namespace: Callable[[Section], Mapping[str, Any]] = field(default=lambda options: {})
+    initial_weights: Callable[[Mapping[str, Any]], tuple[float, float]] = field(
+        default=lambda namespace: (1.0, 1.0)
+    )
+    records: tuple[Record, ...] = ()
+
+    def pool_variable_names(self) -> list[str]:
+        """Names of the rule's per-candidate variables."""
+        lines = (line.split(":")[0].strip() for line in self.pool_variables.splitlines())
+        return [name for name in lines if name]
+
+
+#: The model's rule: weakest removed first, partners uniform, weak synapses mature.
+WEAKEST_FIRST = RewiringRule(
+    name="weakest_first",
+    description="removal weighted by exp(-w/w_ref); partners uniform; maturation to w = 1",
+    prune_weight="exp(-w / w_ref)",
+    form_weight="1",
+    after="w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))",
+    initial_weights=lambda namespace: (float(np.exp(-1.0 / namespace["w_ref"])), 1.0),
+)
+
+#: Rules known by a short name.
+BUILT_IN: dict[str, RewiringRule] = {WEAKEST_FIRST.name: WEAKEST_FIRST}
+
+
+def find_rule(key: str) -> RewiringRule:
+    """The rule a config names: a built-in name, or ``"module:ATTRIBUTE"``.
+
+    Raises
+    ------
+    ValueError
+        Saying why (the key's path is the caller's to add).
+    """
+    if key in BUILT_IN:
+        return BUILT_IN[key]
+    module_name, colon, attribute = key.partition(":")
+    if not colon or not module_name or not attribute:
+        raise ValueError(
+            f"expected a built-in rule ({', '.join(sorted(BUILT_IN))}) or 'module:NAME' of a "
+            f"RewiringRule in an importable module{suggest(key, BUILT_IN)}"
+        )
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"cannot import {module_name!r} ({err})") from None
+    rule = getattr(module, attribute, None)
+    if not isinstance(rule, RewiringRule):
+        found = "nothing" if rule is None else type(rule).__name__
+        raise ValueError(f"{module_name}.{attribute} is {found}, not a RewiringRule")
+    return rule
+
+
+def resolve_rule(key: str) -> RewiringRule:
+    """:func:`find_rule`, with a :class:`ConfigError` naming ``plasticity.structural.rule``."""
+    try:
+        return find_rule(key)
+    except ValueError as err:
+        raise ConfigError(f"plasticity.structural.rule = {key!r}: {err}") from None
+
+
+def check_options(rule_key: str, options: Mapping[str, Any]) -> Section:
+    """The rule's options validated by its own table (ValueError: the first problem)."""
+    rule = find_rule(rule_key)
+    try:
+        return rule.options.model_validate(dict(options))
+    except ValidationError as err:
+        first = err.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        if first["type"] == "extra_forbidden":
+            names = list(rule.options.model_fields)
+            raise ValueError(
+                f"unknown key {key!r}{suggest(key, names)} (the options of rule "
+                f"{rule_key!r}: {', '.join(names) or 'none'})"
+            ) from None
+        raise ValueError(f"{key} = {first.get('input')!r}: {first['msg']}") from None
+
+
+def provenance(key: str) -> dict[str, str]:
+    """Name, module and module version of the rule ``key`` (for a run's records)."""
+    rule = resolve_rule(key)
+    if key in BUILT_IN:
+        return {"key": key, "name": rule.name, "module": __name__, "version": __version__}
+    module = importlib.import_module(key.partition(":")[0])
+    version = getattr(module, "__version__", None)
+    if version is None:
+        try:
+            source = inspect.getsource(module)
+        except (OSError, TypeError):
+            source = ""
+        version = "sha256:" + hashlib.sha256(source.encode()).hexdigest()[:16]
+    return {"key": key, "name": rule.name, "module": module.__name__, "version": str(version)}
