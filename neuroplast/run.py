@@ -4,7 +4,7 @@
 the acute read-outs around every drug session (:func:`add_acute_readouts`), turns the
 recording into the tidy measure rows of ``measures.csv`` (:func:`run_rows`) and writes
 the run directory: the resolved config, ``data.h5``, ``measures.csv`` and figures.
-Experiments (comparison.py) and sweeps (sweep.py) run every (condition, seed) through it.
+Experiments (comparison.py) and sweeps (sweep/) run every (condition, seed) through it.
 """
 
 from __future__ import annotations

@@ -310,7 +310,7 @@ def test_a_worker_started_by_a_jobqueue_batch_script_runs_the_sweep(two_worker_s
     """As far as SLURM can be tested without SLURM: dask-jobqueue's cluster writes the
     batch script it would submit; its worker command, run here as the job would run it,
     joins the cluster's scheduler and runs the sweep given the cluster's client (the
-    usage neuroplast/sweep.py and docs/sweeps_on_a_cluster.md document), with the same
+    usage neuroplast/sweep/ and docs/sweeps_on_a_cluster.md document), with the same
     table as the local 2-worker sweep."""
     jobqueue = pytest.importorskip("dask_jobqueue")
     from dask.distributed import Client
