@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from neuroplast import experiment_plots as eplots
-from neuroplast.comparison import events_of, phases_of, run_comparison
+from neuroplast.analyse import events_of, phases_of
+from neuroplast.comparison import run_comparison
 from neuroplast.conditions import condition_names
 from neuroplast.config import ConfigError, load_config
 from neuroplast.stats import paired_difference_rows, read_measures, sample_days, summarize

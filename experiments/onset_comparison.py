@@ -29,7 +29,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from named import load_and_run, parser_for, seeds_text  # noqa: E402
 
-from neuroplast.comparison import phases_of  # noqa: E402
+from neuroplast.analyse import phases_of  # noqa: E402
 from neuroplast.conditions import condition_names  # noqa: E402
 from neuroplast.experiment_plots import condition_colours  # noqa: E402
 from neuroplast.measures import measure_label  # noqa: E402

@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from named import load_and_run, parser_for, seeds_text  # noqa: E402
 
-from neuroplast.comparison import acute_summaries, phases_of  # noqa: E402
+from neuroplast.analyse import acute_summaries, phases_of  # noqa: E402
 from neuroplast.conditions import condition_names  # noqa: E402
 from neuroplast.experiment_plots import condition_colours  # noqa: E402
 from neuroplast.measures import measure_label  # noqa: E402
@@ -42,7 +42,7 @@ def _arguments() -> argparse.Namespace:
 
 
 def _stress_window(cfg) -> tuple[tuple[float, float], tuple[float, float]]:
-    """(baseline, stress) windows of days for the recovery index, as comparison.analyse."""
+    """(baseline, stress) windows of days for the recovery index, as analyse.analyse."""
     phases = phases_of(cfg)
     first_end = phases[0][2]
     stress_end = next(hi for name, _, hi in phases if name == "stress")

@@ -375,7 +375,7 @@ def _cmd_plot(args) -> int:
             f"{args.run_dir} is not one"
         )
     if (args.run_dir / "runs").is_dir():
-        from neuroplast.comparison import analyse, remeasure
+        from neuroplast.analyse import analyse, remeasure
 
         if args.remeasure:
             print(f"remeasured {remeasure(args.run_dir)} runs")

@@ -442,7 +442,7 @@ def plot_acute(
     ----------
     summary : rows or columns
         ``condition, session, hours, measure, n, mean, ci_low, ci_high``: the mean across
-        seeds of each sub-window read-out (comparison.py), ``hours`` after the dose start.
+        seeds of each sub-window read-out (analyse.py), ``hours`` after the dose start.
     measures : sequence of str
         Rows of panels, e.g. :data:`ACUTE_FIGURE_MEASURES`.
     path : Path
@@ -526,7 +526,7 @@ def plot_sessions(
     Parameters
     ----------
     summary : rows or columns
-        ``condition, session, measure, n, mean, ci_low, ci_high`` (comparison.py).
+        ``condition, session, measure, n, mean, ci_low, ci_high`` (analyse.py).
     measures : sequence of str
         One panel each, e.g. :data:`SESSION_FIGURE_MEASURES`.
     path : Path

@@ -86,7 +86,7 @@ def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool 
     (connectivity.py: density, degrees, per-assembly p_in / p_out and weights, graph
     metrics if ``output.graph_metrics``, the share of synapses born after the first
     dose).  Experiments compute those once per run in their own table
-    (comparison.py); sweeps, which have no such table, ask for them here.
+    (analyse.py); sweeps, which have no such table, ask for them here.
     """
     rows = measure_rows(
         recording,

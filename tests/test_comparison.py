@@ -22,8 +22,9 @@ import numpy as np
 import pytest
 
 from neuroplast import storage
+from neuroplast.analyse import analyse
 from neuroplast.cli import main
-from neuroplast.comparison import _check_finished_run, analyse, run_comparison, run_directory
+from neuroplast.comparison import _check_finished_run, run_comparison, run_directory
 from neuroplast.conditions import resolve_condition
 from neuroplast.config import ConfigError, config_from_dict
 from neuroplast.experiment import drug_curves

@@ -24,7 +24,16 @@ LAYERS = (
     ("config", "protocol", "conditions", "parameters"),  # what a run is
     ("backend", "rerun", "recording", "storage", "model.network", "experiment"),  # simulation
     ("measures", "connectivity", "acute", "recall", "stats", "msp_check"),  # analysis
-    ("execution", "run", "comparison", "sweep", "sweep_summary", "report", "calibrate"),  # studies
+    (
+        "execution",
+        "run",
+        "analyse",
+        "comparison",
+        "sweep",
+        "sweep_summary",
+        "report",
+        "calibrate",
+    ),  # studies
     ("plots", "experiment_plots", "connectivity_plots", "sweep_plots"),  # drawing
     ("cli", "__main__"),  # the command line
 )
@@ -33,8 +42,8 @@ LAYERS = (
 KNOWN_UPWARD = {
     # studies write their figures as they go
     ("run", "plots"),
-    ("comparison", "connectivity_plots"),
-    ("comparison", "experiment_plots"),
+    ("analyse", "connectivity_plots"),
+    ("analyse", "experiment_plots"),
 }
 
 

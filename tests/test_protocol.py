@@ -161,7 +161,7 @@ def test_bad_protocols_are_rejected_with_the_key(key, value, message):
 
 
 def test_declared_comparisons_replace_the_default_pairs():
-    from neuroplast.comparison import _comparison_pairs  # noqa: PLC0415
+    from neuroplast.analyse import _comparison_pairs  # noqa: PLC0415
 
     names = ["control", "ketamine", "therapy", "ketamine_therapy"]
     assert _comparison_pairs(names) == [
