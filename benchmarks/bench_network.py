@@ -66,33 +66,38 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as dt_module
-import json
-import os
-import platform
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import brian2
 import numpy as np
 from brian2 import Network, NeuronGroup, SpikeMonitor, Synapses, ms, mV, nS, pF
+from common import (
+    DT,
+    SILENT_RATE_HZ,
+    BuiltNetwork,
+    RunStats,
+    build_standalone_project,
+    compute_out_degree,
+    current_rss_mib,
+    log,
+    log_run,
+    machine_info,
+    peak_rss_mib,
+    population_sizes,
+    read_standalone_profile,
+    rerun_binary,
+    source_revision,
+    spike_stats,
+    write_json,
+)
 
 from neuroplast.backend import BACKENDS, brian_backend, is_standalone, owned
 from neuroplast.config import load_config
 from neuroplast.experiment import derive_seeds
 from neuroplast.model.network import build_network
-
-#: Integration time step of every network (neuroplast's default, also used for COBA).
-DT = 0.1 * ms
-
-#: Fraction of excitatory neurons.
-EXC_FRACTION = 0.8
 
 #: COBA parameters: Vogels & Abbott (2005) / Brette et al. (2007), benchmark 1.
 #: The synaptic increments are the values of the Brian 1 benchmark script (6 nS and
@@ -113,8 +118,6 @@ COBA_PARAMETERS = {
 }
 COBA_REFRACTORY = 5 * ms
 
-#: Interval between two reads of a standalone binary's peak memory.
-RSS_POLL_SECONDS = 0.005
 #: Initial conductances, mean and s.d. in nS: the Brian 1 benchmark script (R. Brette,
 #: "Brette_2007/COBA.py") draws them from N(4, 1.5) and N(20, 12) in units of the leak
 #: conductance (10 nS).  The draws are deliberately not clipped at 0: the ~5 % negative
@@ -124,8 +127,6 @@ RSS_POLL_SECONDS = 0.005
 COBA_INITIAL_G_EXC = (40.0, 15.0)
 COBA_INITIAL_G_INH = (200.0, 120.0)
 
-#: Below this mean rate (Hz) a network counts as silent and the benchmark warns.
-SILENT_RATE_HZ = 0.5
 
 COBA_EQUATIONS = """
 dv/dt = (g_leak * (E_leak - v) + g_exc * (E_exc - v) + g_inh * (E_inh - v)) / C_m : volt (unless refractory)
@@ -137,259 +138,7 @@ dg_inh/dt = -g_inh / tau_inh : siemens
 # --------------------------------------------------------------------------- data
 
 
-@dataclass
-class BuiltNetwork:
-    """A brian2 network under test and what is needed to evaluate its runs.
-
-    Attributes
-    ----------
-    label : str
-        Short name used in the table and in the JSON output.
-    network : brian2.Network
-        The network (``None`` once a standalone build has been left).
-    spike_monitor : brian2.SpikeMonitor
-        Monitor of all neurons of the network.
-    n_exc, n_inh : int
-        Population sizes; excitatory neurons come first.
-    p_connect : float
-        Connection probability of every projection.
-    out_degree : numpy.ndarray
-        Number of outgoing recurrent synapses of every neuron.
-    project_dir : Path, optional
-        C++ project directory (``cpp_standalone`` only).
-    spike_i_file, spike_t_file : Path, optional
-        Result files of the spike monitor's indices and times (``cpp_standalone`` only).
-    spike_dtypes : tuple of numpy dtypes, optional
-        Data types of those two files.
-    """
-
-    label: str
-    network: Network | None
-    spike_monitor: SpikeMonitor | None
-    n_exc: int
-    n_inh: int
-    p_connect: float
-    out_degree: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    project_dir: Path | None = None
-    spike_i_file: Path | None = None
-    spike_t_file: Path | None = None
-    spike_dtypes: tuple = ()
-
-    @property
-    def n_neurons(self) -> int:
-        """Total number of neurons."""
-        return self.n_exc + self.n_inh
-
-    @property
-    def n_synapses(self) -> int:
-        """Total number of recurrent synapses."""
-        return int(self.out_degree.sum())
-
-
-@dataclass
-class RunStats:
-    """Measurements of one timed run of one network.
-
-    Attributes
-    ----------
-    loop_seconds : float
-        Time of the simulation loop only (see module docstring).
-    process_seconds : float or None
-        Wall time of the whole timed call (``Network.run`` in runtime mode, or the whole
-        binary in standalone mode).
-    n_spikes_exc, n_spikes_inh : int
-        Spikes emitted during the timed interval.
-    synaptic_events : int
-        Spikes weighted by the out-degree of the spiking neuron.
-    peak_rss_mib : float, optional
-        Peak resident memory of the standalone binary.
-    """
-
-    loop_seconds: float
-    process_seconds: float | None
-    n_spikes_exc: int
-    n_spikes_inh: int
-    synaptic_events: int
-    peak_rss_mib: float | None = None
-
-
 # --------------------------------------------------------------------------- helpers
-
-
-def population_sizes(n_neurons: int) -> tuple[int, int]:
-    """Split ``n_neurons`` into excitatory and inhibitory counts (80 % / 20 %).
-
-    Parameters
-    ----------
-    n_neurons : int
-        Total number of neurons.
-
-    Returns
-    -------
-    (n_exc, n_inh) : tuple of int
-    """
-    n_exc = int(round(EXC_FRACTION * n_neurons))
-    return n_exc, n_neurons - n_exc
-
-
-def out_degrees(synapses: Synapses, n_sources: int) -> np.ndarray:
-    """Number of synapses leaving each neuron of a ``Synapses`` object's source group.
-
-    Parameters
-    ----------
-    synapses : brian2.Synapses
-        Already connected synapses (read after the run in ``cpp_standalone``).
-    n_sources : int
-        Size of the source group (indices in ``synapses.i`` are relative to it).
-
-    Returns
-    -------
-    numpy.ndarray of int
-        Out-degree of every source neuron.
-    """
-    sources = owned(synapses.i[:], dtype=np.int64)
-    return np.bincount(sources, minlength=n_sources)
-
-
-def read_status_kib(pid: int | str, key: str) -> int:
-    """A memory field of ``/proc/<pid>/status`` in KiB (0 if unavailable).
-
-    Parameters
-    ----------
-    pid : int or "self"
-        Process id.
-    key : str
-        Field name, e.g. ``"VmRSS"`` (resident now) or ``"VmHWM"`` (peak resident).
-
-    Returns
-    -------
-    int
-    """
-    try:
-        with open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith(key + ":"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return 0
-
-
-def current_rss_mib() -> float:
-    """Resident memory of this process now, in MiB (Linux ``/proc``; NaN elsewhere)."""
-    kib = read_status_kib("self", "VmRSS")
-    return kib / 1024 if kib else float("nan")
-
-
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far, in MiB (``resource.getrusage``)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 1024 if sys.platform.startswith("linux") else peak / 2**20
-
-
-def machine_info() -> dict:
-    """CPU model, core count, Python, brian2 and numpy versions, and the date.
-
-    Returns
-    -------
-    dict
-        JSON-ready description of where the benchmark ran.
-    """
-    cpu_model = platform.processor() or "unknown"
-    try:
-        with open("/proc/cpuinfo") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu_model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {
-        "cpu_model": cpu_model,
-        "cpu_count": os.cpu_count(),
-        "platform": platform.platform(),
-        "python": platform.python_version(),
-        "brian2": brian2.__version__,
-        "numpy": np.__version__,
-        "date": dt_module.datetime.now(dt_module.UTC).isoformat(timespec="seconds"),
-    }
-
-
-def source_revision() -> dict:
-    """Git commit of the neuroplast checkout and whether its package files are modified.
-
-    Returns
-    -------
-    dict
-        ``commit`` (or None outside a git checkout) and ``neuroplast_modified`` (the
-        list of changed files under ``neuroplast/``).
-    """
-    repo = Path(__file__).resolve().parents[1]
-
-    def git(*arguments: str) -> str | None:
-        try:
-            completed = subprocess.run(
-                ["git", *arguments], cwd=repo, capture_output=True, text=True, check=True
-            )
-        except (OSError, subprocess.CalledProcessError):
-            return None
-        return completed.stdout.strip()
-
-    status = git("status", "--porcelain", "--", "neuroplast")
-    return {
-        "commit": git("rev-parse", "HEAD"),
-        "neuroplast_modified": [line[3:] for line in status.splitlines()] if status else [],
-    }
-
-
-def json_ready(value):
-    """``value`` with every non-finite float (NaN, inf) replaced by None, for strict JSON.
-
-    Parameters
-    ----------
-    value : object
-        Nested dicts, lists and scalars.
-
-    Returns
-    -------
-    object
-    """
-    if isinstance(value, dict):
-        return {key: json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(item) for item in value]
-    if isinstance(value, float | np.floating):
-        return float(value) if np.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
-
-
-def write_json_atomically(path: Path, data: dict) -> None:
-    """Write ``data`` as indented JSON to ``path`` via a temporary file and ``os.replace``.
-
-    Parameters
-    ----------
-    path : Path
-        Destination; its folder is created if needed.
-    data : dict
-        JSON-serialisable content (non-finite floats are written as null).
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    try:
-        with handle:
-            json.dump(json_ready(data), handle, indent=2, allow_nan=False)
-            handle.write("\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)  # NamedTemporaryFile creates it 0600
-        os.replace(handle.name, path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- networks
@@ -507,48 +256,6 @@ def build_coba(label: str, n_neurons: int, p_connect: float, root_seed: int) -> 
     )
 
 
-def compute_out_degree(built: BuiltNetwork) -> np.ndarray:
-    """Out-degree of every neuron of ``built``, summed over all its ``Synapses`` objects.
-
-    Parameters
-    ----------
-    built : BuiltNetwork
-        A network whose ``Synapses`` objects all have (a subgroup of) the one neuron
-        group as their source.
-
-    Returns
-    -------
-    numpy.ndarray of int
-    """
-    degree = np.zeros(built.n_neurons, dtype=np.int64)
-    for synapses in built.network.objects:
-        if isinstance(synapses, Synapses):
-            start = synapses.source.start  # 0 for a whole NeuronGroup
-            degree[start : synapses.source.stop] += out_degrees(
-                synapses, synapses.source.stop - start
-            )
-    return degree
-
-
-def spike_stats(built: BuiltNetwork, spike_indices: np.ndarray) -> tuple[int, int, int]:
-    """Count excitatory and inhibitory spikes and the synaptic events they cause.
-
-    Parameters
-    ----------
-    built : BuiltNetwork
-    spike_indices : numpy.ndarray of int
-        Neuron index of every spike of the timed interval.
-
-    Returns
-    -------
-    (n_spikes_exc, n_spikes_inh, synaptic_events) : tuple of int
-    """
-    spike_indices = np.asarray(spike_indices, dtype=np.int64)
-    n_exc_spikes = int(np.count_nonzero(spike_indices < built.n_exc))
-    events = int(built.out_degree[spike_indices].sum())
-    return n_exc_spikes, len(spike_indices) - n_exc_spikes, events
-
-
 def network_plan(p_matched: float) -> list[tuple[str, Callable, float | None]]:
     """The compared networks, in the order in which they are run in every repeat.
 
@@ -641,159 +348,6 @@ def run_runtime_backend(backend: str, args: argparse.Namespace) -> dict:
 # --------------------------------------------------------------------------- standalone
 
 
-def build_standalone_project(
-    label: str,
-    builder: Callable,
-    p_connect: float | None,
-    project_dir: Path,
-    args: argparse.Namespace,
-) -> tuple[BuiltNetwork, RunStats, dict]:
-    """Generate, compile and run once (as warm-up) one network's C++ standalone project.
-
-    Parameters
-    ----------
-    label, builder, p_connect
-        One entry of :func:`network_plan`.
-    project_dir : Path
-        Fresh directory for the C++ project.
-    args : argparse.Namespace
-        Command-line arguments.
-
-    Returns
-    -------
-    (BuiltNetwork, RunStats, dict)
-        The network (with the file names needed to re-read its spikes), the statistics
-        of this first (untimed) run, and build metadata.
-    """
-    with brian_backend("cpp_standalone", DT, standalone_dir=project_dir):
-        start = time.perf_counter()
-        built = builder(label, args.n, p_connect, args.seed)
-        built.network.run(args.warmup * brian2.second, profile=args.profile)
-        built.network.run(args.duration * brian2.second, profile=args.profile)
-        brian2.device.build(directory=str(project_dir), compile=True, run=True, with_output=False)
-        build_seconds = time.perf_counter() - start
-        built.out_degree = compute_out_degree(built)
-        device = brian2.get_device()
-        results_dir = Path(device.results_dir)
-        i_var = built.spike_monitor.variables["i"]
-        t_var = built.spike_monitor.variables["t"]
-        built.project_dir = project_dir
-        built.spike_i_file = results_dir / device.get_array_filename(i_var)
-        built.spike_t_file = results_dir / device.get_array_filename(t_var)
-        built.spike_dtypes = (np.dtype(i_var.dtype), np.dtype(t_var.dtype))
-        first_run = RunStats(
-            float(device._last_run_time), None, *standalone_spike_stats(built, args)
-        )
-        built.network = None  # the standalone objects are invalid after reinit
-        built.spike_monitor = None
-    return built, first_run, {"build_seconds_incl_compilation": build_seconds}
-
-
-def standalone_spike_stats(built: BuiltNetwork, args: argparse.Namespace) -> tuple[int, int, int]:
-    """Spike statistics of the last standalone run, read from its result files.
-
-    Only spikes after the warm-up are counted.
-
-    Parameters
-    ----------
-    built : BuiltNetwork
-        A standalone network with its result file names set.
-    args : argparse.Namespace
-        Command-line arguments (for the warm-up duration).
-
-    Returns
-    -------
-    (n_spikes_exc, n_spikes_inh, synaptic_events) : tuple of int
-    """
-    indices = np.fromfile(built.spike_i_file, dtype=built.spike_dtypes[0])
-    times = np.fromfile(built.spike_t_file, dtype=built.spike_dtypes[1])
-    after_warmup = times >= args.warmup - 0.5 * float(DT)
-    return spike_stats(built, indices[after_warmup])
-
-
-def rerun_binary(built: BuiltNetwork, args: argparse.Namespace) -> RunStats:
-    """Run a compiled standalone binary again and measure it.
-
-    The binary is started like brian2's ``device.run`` does (``./main --results_dir
-    ...`` in the project directory with brian2's run environment variables).
-
-    Parameters
-    ----------
-    built : BuiltNetwork
-        A compiled standalone network.
-    args : argparse.Namespace
-        Command-line arguments.
-
-    Returns
-    -------
-    RunStats
-        Loop time from ``last_run_info.txt``, wall time and peak memory of the process,
-        spike statistics from the result files.
-    """
-    project_dir = built.project_dir
-    results_dir = built.spike_i_file.parent
-    env = dict(os.environ)
-    env.update(brian2.prefs.devices.cpp_standalone.run_environment_variables)
-    command = brian2.prefs.devices.cpp_standalone.run_cmd_unix
-    command = [command] if isinstance(command, str) else list(command)
-    peak_rss_kib = 0
-    with open(results_dir / "stdout.txt", "w") as stdout:
-        start = time.perf_counter()
-        process = subprocess.Popen(
-            command + ["--results_dir", str(results_dir) + os.sep],
-            cwd=project_dir,
-            env=env,
-            stdout=stdout,
-            stderr=subprocess.STDOUT,
-        )
-        # The child's ru_maxrss would include this (forking) process's memory, so the
-        # binary's own high-water mark (VmHWM) is polled while it runs.
-        while process.poll() is None:
-            peak_rss_kib = max(peak_rss_kib, read_status_kib(process.pid, "VmHWM"))
-            time.sleep(RSS_POLL_SECONDS)
-        process_seconds = time.perf_counter() - start
-    if process.returncode != 0:
-        raise RuntimeError(
-            f"{built.label}: standalone binary failed with code {process.returncode}, "
-            f"see {results_dir / 'stdout.txt'}"
-        )
-    loop_seconds = float((results_dir / "last_run_info.txt").read_text().split()[0])
-    return RunStats(
-        loop_seconds,
-        process_seconds,
-        *standalone_spike_stats(built, args),
-        peak_rss_mib=peak_rss_kib / 1024 if peak_rss_kib else None,
-    )
-
-
-def read_standalone_profile(built: BuiltNetwork, args: argparse.Namespace) -> dict[str, float]:
-    """Per-code-object times of the last run of a binary built with profiling on.
-
-    The warm-up and the timed run have separate code objects (``..._codeobject`` and
-    ``..._codeobject_1``); their times are added up under the object's name.
-
-    Parameters
-    ----------
-    built : BuiltNetwork
-    args : argparse.Namespace
-        Command-line arguments (warm-up and duration).
-
-    Returns
-    -------
-    dict of str to float
-        Seconds per simulated second spent in every code object.
-    """
-    path = built.spike_i_file.parent / "profiling_info.txt"
-    simulated = args.warmup + args.duration
-    profile: dict[str, float] = {}
-    for line in path.read_text().splitlines():
-        name, _, seconds = line.partition("\t")
-        if name.strip():
-            key = name.strip().rsplit("_codeobject", 1)[0]
-            profile[key] = profile.get(key, 0.0) + float(seconds) / simulated
-    return profile
-
-
 def run_standalone_backend(args: argparse.Namespace, work_dir: Path) -> dict:
     """Benchmark the three networks with ``cpp_standalone``.
 
@@ -817,7 +371,10 @@ def run_standalone_backend(args: argparse.Namespace, work_dir: Path) -> dict:
     for label, builder, p_connect in network_plan(args.p_matched):
         project_dir = work_dir / f"standalone_{label}"
         built, first_run, meta = build_standalone_project(
-            label, builder, p_connect, project_dir, args
+            lambda builder=builder, label=label, p=p_connect: builder(label, args.n, p, args.seed),
+            project_dir,
+            args,
+            profile=args.profile,
         )
         networks.append(built)
         results[label] = (
@@ -853,20 +410,6 @@ def run_standalone_backend(args: argparse.Namespace, work_dir: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- reporting
-
-
-def log(message: str) -> None:
-    """Print a progress message to stderr (the table goes to stdout)."""
-    print(message, file=sys.stderr, flush=True)
-
-
-def log_run(backend: str, label: str, repeat: int, stats: RunStats, duration: float) -> None:
-    """Print one timed run as a progress line."""
-    log(
-        f"  [{backend}] repeat {repeat + 1} {label:<12} "
-        f"{stats.loop_seconds / duration:7.3f} s/sim-s  "
-        f"({stats.n_spikes_exc + stats.n_spikes_inh} spikes)"
-    )
 
 
 def network_metadata(built: BuiltNetwork) -> dict:
@@ -1163,7 +706,7 @@ def main(argv: list[str] | None = None) -> dict:
         print()
         print(format_profiles(report))
     print(f"total benchmark time: {report['total_seconds']:.0f} s")
-    write_json_atomically(args.out, report)
+    write_json(args.out, report)
     print(f"results written to {args.out}")
     return report
 

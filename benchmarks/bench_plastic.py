@@ -100,15 +100,18 @@ from pathlib import Path
 
 import brian2
 import numpy as np
-from bench_network import (
-    COBA_PARAMETERS,
+from bench_network import COBA_PARAMETERS, build_coba
+from brian2 import Synapses, ms
+from brian2.core.variables import DynamicArrayVariable
+from common import (
     DT,
     SILENT_RATE_HZ,
     BuiltNetwork,
     RunStats,
-    build_coba,
+    build_standalone_project,
     current_rss_mib,
     log,
+    log_run,
     machine_info,
     peak_rss_mib,
     population_sizes,
@@ -116,11 +119,8 @@ from bench_network import (
     rerun_binary,
     source_revision,
     spike_stats,
-    standalone_spike_stats,
-    write_json_atomically,
+    write_json,
 )
-from brian2 import Synapses, ms
-from brian2.core.variables import DynamicArrayVariable
 
 from neuroplast.backend import BACKENDS, brian_backend, is_standalone, owned
 from neuroplast.config import load_config
@@ -518,7 +518,7 @@ def run_runtime_backend(backend: str, kinds: list[str], args: argparse.Namespace
                 new_spikes = owned(built.spike_monitor.i[:])[n_before:]
                 stats = RunStats(loop_seconds, process_seconds, *spike_stats(built, new_spikes))
                 results[built.label]["runs"].append(stats.__dict__)
-                log_run(backend, built.label, repeat, stats, args.duration)
+                log_run(backend, built.label, repeat, stats, args.duration, width=17)
 
         if args.profile:
             for built, _ in networks:
@@ -543,34 +543,23 @@ def build_standalone(kind: str, args: argparse.Namespace, project_dir: Path):
     (BuiltNetwork, RunStats, dict)
         The network (with its result-file names), the first run's statistics and metadata.
     """
-    with brian_backend("cpp_standalone", DT, standalone_dir=project_dir):
-        start = time.perf_counter()
-        built, pool = build_kind(kind, args, args.warmup + args.duration)
-        built.network.run(args.warmup * brian2.second)
-        built.network.run(args.duration * brian2.second)
-        brian2.device.build(directory=str(project_dir), compile=True, run=True, with_output=False)
-        build_seconds = time.perf_counter() - start
-        built.out_degree = live_out_degree(built)
-        device = brian2.get_device()
-        results_dir = Path(device.results_dir)
-        i_var = built.spike_monitor.variables["i"]
-        t_var = built.spike_monitor.variables["t"]
-        built.project_dir = project_dir
-        built.spike_i_file = results_dir / device.get_array_filename(i_var)
-        built.spike_t_file = results_dir / device.get_array_filename(t_var)
-        built.spike_dtypes = (np.dtype(i_var.dtype), np.dtype(t_var.dtype))
-        first_run = RunStats(
-            float(device._last_run_time), None, *standalone_spike_stats(built, args)
-        )
-        meta = network_metadata(built, pool) | {
+    pools = {}
+
+    def build() -> BuiltNetwork:
+        built, pools["pool"] = build_kind(kind, args, args.warmup + args.duration)
+        return built
+
+    def metadata(built: BuiltNetwork) -> dict:
+        pool = pools["pool"]
+        return network_metadata(built, pool) | {
             "pool_init_array_bytes_per_candidate": init_array_bytes(project_dir, pool),
             "kind": kind,
             "n_ee_live_end": count_ee_live(built, pool),
-            "build_seconds_incl_compilation": build_seconds,
         }
-        built.network = None  # the standalone objects are invalid after reinit
-        built.spike_monitor = None
-    return built, first_run, meta
+
+    return build_standalone_project(
+        build, project_dir, args, out_degree=live_out_degree, metadata=metadata
+    )
 
 
 def run_standalone_backend(kinds: list[str], args: argparse.Namespace, work_dir: Path) -> dict:
@@ -600,7 +589,7 @@ def run_standalone_backend(kinds: list[str], args: argparse.Namespace, work_dir:
         for built in networks:
             stats = rerun_binary(built, args)
             results[built.label]["runs"].append(stats.__dict__)
-            log_run("cpp_standalone", built.label, repeat, stats, args.duration)
+            log_run("cpp_standalone", built.label, repeat, stats, args.duration, width=17)
     return results
 
 
@@ -658,15 +647,6 @@ def run_nest(args: argparse.Namespace, work_dir: Path) -> dict:
 
 
 # --------------------------------------------------------------------------- reporting
-
-
-def log_run(backend: str, label: str, repeat: int, stats: RunStats, duration: float) -> None:
-    """Print one timed run as a progress line."""
-    log(
-        f"  [{backend}] repeat {repeat + 1} {label:<17} "
-        f"{stats.loop_seconds / duration:7.3f} s/sim-s  "
-        f"({stats.n_spikes_exc + stats.n_spikes_inh} spikes)"
-    )
 
 
 def summarise(entry: dict, duration: float) -> dict:
@@ -1111,7 +1091,7 @@ def main(argv: list[str] | None = None) -> dict:
         print()
         print(format_profiles(report))
     print(f"total benchmark time: {report['total_seconds']:.0f} s")
-    write_json_atomically(args.out, report)
+    write_json(args.out, report)
     print(f"results written to {args.out}")
     return report
 
