@@ -1,6 +1,6 @@
 """Figures of a parameter sweep (:mod:`neuroplast.sweep`), drawn from its reduced table.
 
-Every figure reduces the sweep's table with :func:`neuroplast.sweep_summary.load_sweep_data`
+Every figure reduces the sweep's table with :func:`neuroplast.sweep_data.load_sweep_data`
 (each measure at each run's last time point; only finished runs count, and the number of
 failed and missing runs is written under each figure's title).
 
@@ -39,22 +39,24 @@ from matplotlib.figure import Figure
 
 from neuroplast.plots import finish
 from neuroplast.sweep import SAMPLED_KINDS
+from neuroplast.sweep_data import (
+    AxisInfo,
+    SweepData,
+    SweepPlotError,
+    is_sweep_dir,
+    load_sweep_data,
+    select_axes,
+    select_measures,
+)
 from neuroplast.sweep_summary import (
     CI_LEVEL,
     N_BOOT,
-    AxisInfo,
     Curve,
     Effect,
-    SweepData,
-    SweepPlotError,
     finite_values,
     heatmap_grid,
-    is_sweep_dir,
-    load_sweep_data,
     measure_mask,
     response_curves,
-    select_axes,
-    select_measures,
     sensitivity,
 )
 

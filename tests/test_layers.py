@@ -24,16 +24,9 @@ LAYERS = (
     ("config", "protocol", "conditions", "parameters"),  # what a run is
     ("backend", "rerun", "recording", "storage", "model.network", "experiment"),  # simulation
     ("measures", "connectivity", "acute", "recall", "stats", "msp_check"),  # analysis
-    (
-        "execution",
-        "run",
-        "analyse",
-        "comparison",
-        "sweep",
-        "sweep_summary",
-        "report",
-        "calibrate",
-    ),  # studies
+    # studies
+    ("execution", "run", "analyse", "comparison", "sweep", "sweep_data", "sweep_summary")
+    + ("report", "calibrate"),
     ("plots", "experiment_plots", "connectivity_plots", "sweep_plots"),  # drawing
     ("cli", "__main__"),  # the command line
 )

@@ -21,13 +21,15 @@ from neuroplast.cli import main
 from neuroplast.measures import MeasureRow
 from neuroplast.storage import DATA_FILE, MEASURES_FILE, write_measures
 from neuroplast.sweep import ERROR_FILE, collect_table, write_table
-from neuroplast.sweep_summary import (
+from neuroplast.sweep_data import (
     SweepPlotError,
+    load_sweep_data,
+    select_measures,
+)
+from neuroplast.sweep_summary import (
     as_xarray,
     heatmap_grid,
-    load_sweep_data,
     response_curves,
-    select_measures,
     sensitivity,
 )
 
