@@ -28,7 +28,7 @@ that run on a finished run's snapshots: when they change, the probes run again a
 simulation is kept.  Repeat k of every condition uses root seed ``seed + k``; with
 ``paired_conditions`` (default) the conditions of a repeat share network and noise (experiment.py
 :func:`~neuroplast.experiment.run_seeds`).  The statistics compare conditions as
-independent groups and, for paired runs, seed by seed as well (stats.py).
+independent groups and, for paired runs, seed by seed as well (stats/).
 """
 
 from __future__ import annotations
