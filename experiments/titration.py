@@ -25,7 +25,7 @@ from neuroplast.analyse import acute_summaries, phases_of  # noqa: E402
 from neuroplast.conditions import condition_names  # noqa: E402
 from neuroplast.experiment_plots import condition_colours  # noqa: E402
 from neuroplast.measures import measure_label  # noqa: E402
-from neuroplast.protocol import dose_times  # noqa: E402
+from neuroplast.sessions import dose_times  # noqa: E402
 from neuroplast.stats import bootstrap_ci, read_measures, recovery_rows, summarize  # noqa: E402
 from neuroplast.storage import save_figure  # noqa: E402
 from neuroplast.units import SECONDS_PER_DAY

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 
 from neuroplast.config import ConfigError, ExperimentConfig, apply_overrides, config_from_dict
-from neuroplast.protocol import (
+from neuroplast.sessions import (
     applies_to,
     check_sessions,
     days_text,

@@ -39,11 +39,10 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from neuroplast.model.dissociation import DissociationConfig, session_dissociation
+from neuroplast.model.dissociation import DissociationConfig
 from neuroplast.model.pharmacology import (
     DRUGS,
     DoseAmount,
-    PharmacologyConfig,
     RouteName,
     format_amount,
     per_kg,
@@ -61,7 +60,10 @@ __all__ = [
     "ProbeEvent",
     "ProtocolConfig",
     "ConditionConfig",
+    "Event",
+    "AcuteConfig",
     "blocks_nmda",
+    "format_days",
 ]
 
 
@@ -69,8 +71,8 @@ def _days(q) -> str:
     return format_quantity(q, "day")
 
 
-def _fmt(seconds: float) -> str:
-    """Biological seconds as text in days."""
+def format_days(seconds: float) -> str:
+    """Biological seconds as text in days ("2.5 days")."""
     return f"{seconds / SECONDS_PER_DAY:g} days"
 
 
@@ -81,14 +83,14 @@ class Phase(Section):
     duration: Qty("day", positive=True) = param("7 days", "biological length of the phase")
 
 
-class _Event(Section):
+class Event(Section):
     """Common fields: where the event sits and which conditions get it."""
 
     phase: str = param("baseline", "phase the event belongs to")
     conditions: list[str] | None = param(None, "conditions that get this event (all when omitted)")
 
 
-class StressEvent(_Event):
+class StressEvent(Event):
     """A stress episode inside a phase (``start``/``duration`` default to the whole phase)."""
 
     start: Qty("day", nonnegative=True) = param("0 days", "start, from the phase start")
@@ -164,12 +166,7 @@ class TitrationConfig(Section):
         return Quantity(min(dose + self.step, self.ceiling))
 
 
-def _amount(value) -> str:
-
-    return format_amount(value)
-
-
-class DoseEvent(_Event):
+class DoseEvent(Event):
     """A drug session, optionally repeated, escalated or titrated."""
 
     start: Qty("h", nonnegative=True) = param(
@@ -216,21 +213,22 @@ class DoseEvent(_Event):
                 "titration with step/cap: expected one escalation rule, either the fixed "
                 "step and cap or the titration table"
             )
-        kinds = {_per_kg_amount(a) for a in (self.dose, titration.step, titration.ceiling)}
+        kinds = {per_kg(a) for a in (self.dose, titration.step, titration.ceiling)}
         if len(kinds) > 1:
             raise ValueError(
-                f"titration: dose = {_amount(self.dose)!r}, titration.step = "
-                f"{_amount(titration.step)!r}, titration.ceiling = {_amount(titration.ceiling)!r}: "
+                f"titration: dose = {format_amount(self.dose)!r}, titration.step = "
+                f"{format_amount(titration.step)!r}, titration.ceiling = "
+                f"{format_amount(titration.ceiling)!r}: "
                 "expected all per body weight (mg/kg) or all absolute (mg)"
             )
         if titration.ceiling < self.dose:
             raise ValueError(
-                f"titration.ceiling = {_amount(titration.ceiling)!r}: expected at least the "
-                f"start dose (dose = {_amount(self.dose)!r})"
+                f"titration.ceiling = {format_amount(titration.ceiling)!r}: expected at least the "
+                f"start dose (dose = {format_amount(self.dose)!r})"
             )
 
 
-class TherapyEvent(_Event):
+class TherapyEvent(Event):
     """Therapy sessions: patterned drive to an assembly, with STDP (SCIENCE.md §6)."""
 
     start: Qty("h", nonnegative=True) | None = param(
@@ -266,7 +264,7 @@ class TherapyEvent(_Event):
         return self
 
 
-class ReplayEvent(_Event):
+class ReplayEvent(Event):
     """Replay of an assembly (patterned drive, no slowing of the clock), e.g. during stress."""
 
     start: Qty("day", nonnegative=True) = param("0 days", "start, from the phase start")
@@ -276,7 +274,7 @@ class ReplayEvent(_Event):
     assembly: str = param("maladaptive", "replayed assembly")
 
 
-class ProbeEvent(_Event):
+class ProbeEvent(Event):
     """A connectivity snapshot (and recall probe) at a time in a phase (default: its end)."""
 
     at: Qty("day", nonnegative=True) | None = param(
@@ -409,15 +407,15 @@ class ProtocolConfig(Section):
             if start >= hi or stop > hi + 1e-6:
                 raise ValueError(
                     f"stress[{k}]: start '{_days(event.start)}' and duration run past the end of "
-                    f"phase {event.phase!r} ({_fmt(hi - lo)} long)"
+                    f"phase {event.phase!r} ({format_days(hi - lo)} long)"
                 )
         for k, event in enumerate(self.doses):
             lo, hi = bounds[event.phase]
             last = lo + float(event.start) + (event.count - 1) * float(event.every or 0)
             if last >= hi:
                 raise ValueError(
-                    f"doses[{k}]: session {event.count} at {_fmt(last - lo)} into "
-                    f"phase {event.phase!r} falls outside it ({_fmt(hi - lo)} long)"
+                    f"doses[{k}]: session {event.count} at {format_days(last - lo)} into "
+                    f"phase {event.phase!r} falls outside it ({format_days(hi - lo)} long)"
                 )
         acute = [event for event in self.doses if blocks_nmda(event.drug)]
         for k, event in enumerate(self.therapy):
@@ -435,40 +433,9 @@ class ProtocolConfig(Section):
             if event.at is not None and float(event.at) > hi - lo + 1e-6:
                 raise ValueError(
                     f"probes[{k}].at = '{_days(event.at)}': phase {event.phase!r} is only "
-                    f"{_fmt(hi - lo)} long"
+                    f"{format_days(hi - lo)} long"
                 )
         return self
-
-
-# --------------------------------------------------------------------------- compiling
-
-
-def days_text(seconds: float) -> str:
-    return f"{seconds / SECONDS_PER_DAY!r} day"
-
-
-def hours_text(seconds: float) -> str:
-    return f"{seconds / 3600.0!r} h"
-
-
-def applies_to(event: _Event, condition: str) -> bool:
-    return event.conditions is None or condition in event.conditions
-
-
-def _expanded_doses(protocol: ProtocolConfig, condition: str | None):
-    """(biological time in s, event, session index) of every drug session, in time order.
-
-    ``condition = None`` gives the sessions of every condition.
-    """
-    bounds = protocol.phase_bounds()
-    sessions = []
-    for event in protocol.doses:
-        if condition is not None and not applies_to(event, condition):
-            continue
-        lo, _ = bounds[event.phase]
-        for k in range(event.count):
-            sessions.append((lo + float(event.start) + k * float(event.every or 0), event, k))
-    return sorted(sessions, key=lambda session: session[0])
 
 
 def blocks_nmda(drug: str) -> bool:
@@ -478,193 +445,3 @@ def blocks_nmda(drug: str) -> bool:
     """
     entry = DRUGS.get(str(drug).strip().lower())
     return entry is None or entry.blocks_nmda
-
-
-def dose_times(
-    protocol: ProtocolConfig, condition: str | None = None, *, acute_only: bool = False
-) -> list[float]:
-    """Biological times (s) of the drug sessions; ``condition = None``: of every condition.
-
-    Therapy ``after_dose`` is timed from the sessions of every condition, so that a
-    therapy-only arm gets its sessions when the dosed arms do.  ``acute_only`` keeps the
-    sessions of NMDA-blocking drugs only (the daily doses of the SSRI-like comparator
-    have no acute session: no slowed clock, no therapy timed from them).
-    """
-    return [
-        time
-        for time, event, _ in _expanded_doses(protocol, condition)
-        if not acute_only or blocks_nmda(event.drug)
-    ]
-
-
-def _per_kg_amount(amount) -> bool:
-
-    return per_kg(amount)
-
-
-def _dose_entry(time: float, event: DoseEvent, amount) -> dict:
-    entry = {
-        "drug": event.drug,
-        "route": event.route,
-        "time": hours_text(time),
-        "dose": _amount(amount),
-    }
-    if event.duration is not None:
-        entry["duration"] = f"{float(event.duration) / 60.0!r} min"
-    return entry
-
-
-def dose_sessions(
-    protocol: ProtocolConfig, condition: str | None = None, pharmacology: dict | None = None
-) -> list[dict]:
-    """Every drug session as a ``pharmacology.doses`` entry (absolute time), in time order.
-
-    Parameters
-    ----------
-    protocol : ProtocolConfig
-    condition : str, optional
-        Sessions of this condition (``None``: of every condition).
-    pharmacology : dict, optional
-        The ``pharmacology`` section (body weight, drug overrides, interneuron preference)
-        whose PK/PD the titrated sessions are decided on (:func:`titrated_doses`);
-        default: the defaults.
-
-    Returns
-    -------
-    list of dict
-    """
-    expanded = _expanded_doses(protocol, condition)
-    sessions = []
-    for time, event, k in expanded:
-        amount = event.dose if event.step is None else event.dose + k * event.step
-        if event.cap is not None and amount > event.cap:
-            amount = event.cap
-        sessions.append(_dose_entry(time, event, amount))
-    if any(event.titration is not None for _, event, _ in expanded):
-        sessions = titrated_doses(protocol, expanded, sessions, pharmacology or {})
-    return sessions
-
-
-def titrated_doses(
-    protocol: ProtocolConfig, expanded: list, sessions: list[dict], pharmacology: dict
-) -> list[dict]:
-    """Set the dose of every titrated session from the previous one's peak dissociation.
-
-    Sessions are decided in time order, each on the PK of every dose before it (so a
-    drug left from an earlier session counts); :meth:`TitrationConfig.next_dose` is the
-    rule.  Only the PK/PD enter, so this runs when the protocol is compiled.
-
-    Parameters
-    ----------
-    protocol : ProtocolConfig
-        For ``acute.dissociation``, the index parameters.
-    expanded : list
-        ``(time, event, k)`` of every session, in time order (:func:`_expanded_doses`).
-    sessions : list of dict
-        The same sessions as ``pharmacology.doses`` entries; titrated doses are replaced.
-    pharmacology : dict
-        The ``pharmacology`` section the PK/PD come from.
-
-    Returns
-    -------
-    list of dict
-        ``sessions`` with the titrated doses.
-    """
-    base = {**pharmacology, "escalation": None}
-    last: dict[int, tuple] = {}  # event id -> (its previous session index, dose)
-    for j, (time, event, k) in enumerate(expanded):
-        if event.titration is None:
-            continue
-        amount = event.dose
-        if k > 0:
-            before, dose = last[id(event)]
-            given = PharmacologyConfig.model_validate({**base, "doses": sessions[:j]})
-            starts = [float(t) for t, _, _ in expanded[: j + 1]]
-            peak = session_dissociation(given, starts, before, protocol.acute.dissociation).peak
-            amount = event.titration.next_dose(dose, peak)
-        sessions[j] = _dose_entry(time, event, amount)
-        last[id(event)] = (j, amount)
-    return sessions
-
-
-def therapy_sessions(protocol: ProtocolConfig, condition: str) -> list[dict]:
-    """Therapy and replay sessions of ``condition`` as ``therapy.sessions`` entries."""
-    bounds = protocol.phase_bounds()
-    every_dose = dose_times(protocol, acute_only=True)
-    sessions = []
-    for event in protocol.therapy:
-        if not applies_to(event, condition):
-            continue
-        lo, _ = bounds[event.phase]
-        firsts = (
-            [t + float(event.after_dose) for t in every_dose]
-            if event.after_dose is not None
-            else [lo + float(event.start)]
-        )
-        starts = [t + k * float(event.every or 0) for t in firsts for k in range(event.count)]
-        for start in starts:
-            sessions.append(
-                {
-                    "start": days_text(start),
-                    "duration": hours_text(float(event.duration)),
-                    "assembly": event.assembly,
-                    "pattern": event.pattern,
-                    "competitor": event.competitor,
-                    "kind": "therapy",
-                }
-            )
-    for event in protocol.replay:
-        if not applies_to(event, condition):
-            continue
-        lo, hi = bounds[event.phase]
-        start = lo + float(event.start)
-        stop = hi if event.duration is None else min(hi, start + float(event.duration))
-        sessions.append(
-            {
-                "start": days_text(start),
-                "duration": hours_text(stop - start),
-                "assembly": event.assembly,
-                "pattern": "pulses",
-                "competitor": None,
-                "kind": "replay",
-            }
-        )
-    return sorted(sessions, key=lambda s: float(s["start"].split()[0]))
-
-
-def check_sessions(sessions: list[dict], total: float, condition: str) -> None:
-    spans = sorted(
-        (
-            float(s["start"].split()[0]) * SECONDS_PER_DAY,
-            float(s["start"].split()[0]) * SECONDS_PER_DAY + float(s["duration"].split()[0]) * 3600,
-        )
-        for s in sessions
-        if s["kind"] == "therapy"
-    )
-    for start, stop in spans:
-        if start < 0 or stop > total + 1e-6:
-            raise ValueError(
-                f"condition {condition!r}: a therapy session from {_fmt(start)} to {_fmt(stop)} "
-                f"lies outside the protocol (0 to {_fmt(total)}); check after_dose/start"
-            )
-    for (a0, a1), (b0, _) in zip(spans, spans[1:], strict=False):
-        if b0 < a1 - 1e-6:
-            raise ValueError(
-                f"condition {condition!r}: therapy sessions at {_fmt(a0)} and {_fmt(b0)} "
-                "overlap; expected one session at a time"
-            )
-
-
-def probe_days(protocol: ProtocolConfig, condition: str) -> list[float]:
-    """Biological days of the connectivity snapshots of ``condition``."""
-    bounds = protocol.phase_bounds()
-    days = set()
-    if protocol.probe_phase_ends:
-        days.add(0.0)
-        days.update(hi / SECONDS_PER_DAY for _, hi in bounds.values())
-    for event in protocol.probes:
-        if applies_to(event, condition):
-            lo, hi = bounds[event.phase]
-            at = hi if event.at is None else lo + float(event.at)
-            days.add(at / SECONDS_PER_DAY)
-    return sorted(days)

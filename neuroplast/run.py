@@ -21,8 +21,8 @@ from neuroplast.measures import measure_rows
 from neuroplast.model.rules import provenance as rule_provenance
 from neuroplast.model.rules import resolve_rule
 from neuroplast.plots import plot_run
-from neuroplast.protocol import dose_times
 from neuroplast.recording import Recording
+from neuroplast.sessions import dose_times
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = ["RunResult", "add_acute_readouts", "born_after_days", "run_experiment", "run_rows"]

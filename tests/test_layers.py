@@ -21,7 +21,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "neuroplast"
 LAYERS = (
     ("", "units", "schema", "paths"),  # foundation ("": the package, its __version__)
     ("model",),  # mechanisms: equations, config sections, namespaces
-    ("config", "protocol", "conditions", "parameters"),  # what a run is
+    ("config", "protocol", "sessions", "conditions", "parameters"),  # what a run is
     ("backend", "rerun", "recording", "storage", "model.network", "experiment"),  # simulation
     ("measures", "connectivity", "acute", "recall", "stats", "msp_check"),  # analysis
     # studies
