@@ -25,14 +25,9 @@ import numpy as np
 from neuroplast import rerun
 from neuroplast.backend import brian_backend, is_standalone, owned
 from neuroplast.config import ExperimentConfig
-from neuroplast.model.network import (
-    SNAPSHOT_DEAD,
-    TRACED_VARIABLES,
-    build_network,
-    snapshot_steps,
-    snapshot_variables,
-)
+from neuroplast.model.network import TRACED_VARIABLES, build_network
 from neuroplast.model.pharmacology import pharmacology_timecourse
+from neuroplast.model.pool import SNAPSHOT_DEAD, snapshot_steps, snapshot_variables
 from neuroplast.model.schedules import DrugCurves, build_schedules
 from neuroplast.recording import Recording
 from neuroplast.units import SECONDS_PER_DAY
@@ -302,7 +297,7 @@ def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report, standalo
     """Run the network for ``duration``; return the E->E pool at each requested snapshot.
 
     Snapshots are taken after the time steps of
-    :func:`neuroplast.model.network.snapshot_steps`.  Runtime backends run in chunks
+    :func:`neuroplast.model.pool.snapshot_steps`.  Runtime backends run in chunks
     that end there and read the pool between them.  A C++ standalone program copies the
     pool into per-snapshot variables at those steps inside one ``run`` (the network's
     ``snapshots`` operation); the returned values are then readers to call after the

@@ -9,7 +9,7 @@ import pytest
 from conftest import digest
 
 from neuroplast.model import draws
-from neuroplast.model.network import random_projection
+from neuroplast.model.synapses import random_projection
 
 
 def test_uniform_is_generator_random_today():

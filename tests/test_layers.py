@@ -22,7 +22,8 @@ LAYERS = (
     ("", "units", "schema", "paths"),  # foundation ("": the package, its __version__)
     ("model",),  # mechanisms: equations, config sections, namespaces
     ("config", "protocol", "sessions", "conditions", "parameters"),  # what a run is
-    ("backend", "rerun", "recording", "storage", "model.network", "experiment"),  # simulation
+    # simulation
+    ("backend", "rerun", "recording", "storage", "model.pool", "model.network", "experiment"),
     ("measures", "connectivity", "acute", "recall", "stats", "msp_check"),  # analysis
     # studies
     ("execution", "run", "analyse", "comparison", "sweep", "sweep_data", "sweep_summary")

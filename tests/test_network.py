@@ -8,7 +8,8 @@ from conftest import load
 
 from neuroplast.config import load_config
 from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.model.network import _scaled, random_projection
+from neuroplast.model.network import _scaled
+from neuroplast.model.synapses import random_projection
 
 
 def test_projection_has_no_autapses_and_the_right_density():

@@ -2,7 +2,7 @@
 
 Standalone cannot stop for Python to read the E->E pool mid-run; inside one ``run`` the
 program copies the pool into per-snapshot variables at the rewiring step nearest each
-snapshot day (network.snapshot_steps).  Checked here on a small protocol: every probe
+snapshot day (pool.snapshot_steps).  Checked here on a small protocol: every probe
 day has its snapshot; the first one is the initial graph; the last one, at the end of the
 protocol, is the final pool; births inside a snapshot never postdate the step it was
 taken at, and that step is within half a rewiring interval of the requested day; the
@@ -26,7 +26,7 @@ from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 from neuroplast import conditions, rerun
 from neuroplast.config import config_from_dict
 from neuroplast.experiment import drug_curves, run_seeds, simulate
-from neuroplast.model.network import snapshot_steps
+from neuroplast.model.pool import snapshot_steps
 from neuroplast.model.schedules import build_schedules
 
 

@@ -35,6 +35,12 @@ from neuroplast.model.pharmacology import (
     trapping_initial_state,
     trapping_namespace,
 )
+from neuroplast.model.pool import (
+    build_pool,
+    rewiring_stride,
+    snapshot_code,
+    snapshot_steps,
+)
 from neuroplast.model.receptors import (
     NMDA_SCALE_DRUG,
     NMDA_SCALE_FIXED,
@@ -45,98 +51,20 @@ from neuroplast.model.receptors import (
 )
 from neuroplast.model.rules import resolve_rule
 from neuroplast.model.schedules import Schedules
-from neuroplast.model.synapses import TargetConductances
+from neuroplast.model.synapses import TargetConductances, random_projection
 
-__all__ = [
-    "NetworkModel",
-    "SNAPSHOT_DEAD",
-    "TRACED_VARIABLES",
-    "build_network",
-    "random_projection",
-    "rewiring_stride",
-    "snapshot_steps",
-    "snapshot_variables",
-]
+__all__ = ["NetworkModel", "TRACED_VARIABLES", "build_network"]
 
 #: Variables recorded for the traced neurons.
 TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
 
 #: Per-pyramidal-cell variables of the slow mechanisms, recorded every slow_interval.
 SLOW_VARIABLES = ("bdnf", "trkb_signal", "activity")
-#: Per-candidate variables of the E->E pool stored in single precision.
-POOL_FLOAT32 = ("w", "alive", "birth_day")
-
-
-def snapshot_variables(k: int) -> tuple[str, str]:
-    """Names of the pool variables that hold snapshot ``k`` in C++ standalone runs.
-
-    Standalone cannot stop mid-run for Python to read the pool, so each requested
-    snapshot gets two single-precision copies that the program fills at the snapshot's
-    time step (:func:`snapshot_steps`): the weight (0 for dead candidates) and the birth
-    day (:data:`SNAPSHOT_DEAD` for dead candidates).  8 bytes per candidate and snapshot.
-    """
-    return f"snap_w_{k}", f"snap_birth_{k}"
-
-
-def snapshot_steps(cfg: ExperimentConfig, schedules: Schedules) -> tuple[list[int], int]:
-    """When each snapshot is taken: time steps run before it, in sorted-day order.
-
-    A snapshot of day d holds the pool at the rewiring step (every
-    ``plasticity.structural.update_interval`` of network time) nearest to network time
-    ``sim_at(d)``, before that step's rewiring, or at the end of the run when d is within
-    half an update interval of it.  The connectivity only changes at rewiring steps, so
-    a snapshot holds every structural change up to d, within half an update interval
-    (0.05 day at the default 1 s and 1 day = 10 s).  Runtime backends run that many
-    steps (network time on every clock's grid) and read the pool; C++ standalone copies
-    the pool at those steps inside one ``run`` (one ``run`` per snapshot would compile
-    every code object once per ``run`` call) and reads the final pool for the end.
-
-    Returns
-    -------
-    steps : list of int
-        Time steps before each snapshot.
-    total : int
-        Time steps of the run (a snapshot with ``steps == total`` is the final pool).
-    """
-    dt = float(cfg.simulation.dt)
-    stride = rewiring_stride(cfg)
-    total = int(round(schedules.duration / dt))
-    last = (total - 1) // stride  # the last rewiring step inside the run
-    steps = []
-    for bio in sorted(float(d) for d in cfg.recording.snapshots):  # biological seconds
-        sim = float(schedules.time_map.sim_at(bio))
-        if sim >= (total - 0.5 * stride) * dt:
-            steps.append(total)
-        else:
-            steps.append(min(max(round(sim / (stride * dt)), 0), last) * stride)
-    return steps, total
-
-
-def rewiring_stride(cfg: ExperimentConfig) -> int:
-    """Time steps between rewiring steps."""
-    return max(1, int(round(float(cfg.plasticity.structural.update_interval / cfg.simulation.dt))))
-
-
-def _snapshot_code(steps: list[int], total: int) -> str:
-    """Code for a pool ``run_regularly`` (at rewiring steps) that fills the snapshots."""
-    lines = []
-    for k, step in enumerate(steps):
-        if step >= total:
-            continue  # the end of the run: the final pool
-        w_name, birth_name = snapshot_variables(k)
-        # t and dt are the pool's (the default clock's), not the operation's own clock
-        now = f"int(timestep(t, dt) == {step})"
-        lines.append(f"{w_name} += {now} * (alive * w - {w_name})")
-        dead = f"(1 - alive) * ({SNAPSHOT_DEAD!r})"
-        lines.append(f"{birth_name} += {now} * (alive * birth_day + {dead} - {birth_name})")
-    return "\n".join(lines)
 
 
 #: Time step of the BDNF-surge compartment and of the sums that feed and read it.
 SURGE_DT = 1 * brian2.ms
 
-#: Birth day stored for dead candidates in a standalone snapshot (births are >= -1).
-SNAPSHOT_DEAD = -1.0e9
 
 #: Streams (with the connectivity seed) of the assemblies and of the therapy input spikes.
 ASSEMBLY_STREAM = 1
@@ -161,47 +89,6 @@ class NetworkModel:
     ee_pool: brian2.Synapses | None = None
     schedules: Schedules | None = None
     assemblies: dict[str, np.ndarray] = field(default_factory=dict)
-
-
-def random_projection(
-    rng: np.random.Generator, n_pre: int, n_post: int, p: float, *, same_population: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Draw an Erdős–Rényi projection: each (pre, post) pair connected with probability p.
-
-    One uniform number per candidate pair, source by source (:mod:`~neuroplast.model.draws`:
-    the same graph on every numpy version).
-
-    Parameters
-    ----------
-    rng : numpy.random.Generator
-    n_pre, n_post : int
-        Sizes of the source and target populations.
-    p : float
-        Connection probability.
-    same_population : bool
-        Source and target are the same cells: no self-connections.
-
-    Returns
-    -------
-    (i, j) : tuple of int arrays
-        Source and target indices (within their populations), sorted by source, then target.
-    """
-    candidates = n_post - 1 if same_population else n_post
-    sources, targets = [], []
-    rows = max(1, (1 << 22) // max(candidates, 1))  # draw ~4 M pairs at a time
-    for start in range(0, n_pre, rows):
-        stop = min(start + rows, n_pre)
-        u = draws.uniform(rng, (stop - start) * candidates).reshape(stop - start, candidates)
-        pre, post = np.nonzero(u < p)
-        pre += start
-        if same_population:
-            post += post >= pre  # candidate c of source s is cell c, or c + 1 from s on
-        sources.append(pre)
-        targets.append(post)
-    return (
-        np.concatenate(sources).astype(np.int64) if sources else np.zeros(0, np.int64),
-        np.concatenate(targets).astype(np.int64) if targets else np.zeros(0, np.int64),
-    )
 
 
 def _scaled(cfg: ExperimentConfig, target: TargetConductances) -> dict[str, brian2.Quantity]:
@@ -412,69 +299,6 @@ def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int)
     return surge, objects
 
 
-def _ee_pool(cfg, exc_cells, rng, namespace, mech: _Mechanisms, n_exc: int):
-    """The E->E candidate pool: live synapses drawn with p, dead candidates around them.
-
-    Returns the pool, the numbers of live synapses and of candidates, and the live E->E
-    in-degree of each pyramidal cell.
-    """
-    p = cfg.network.p_connect
-    factor = cfg.plasticity.structural.candidate_factor if mech.structural else 1.0
-    p_pool = min(1.0, factor * p)
-    i, j = random_projection(rng, n_exc, n_exc, p_pool, same_population=True)
-    # not named "alive": string assignments below would also see this local
-    is_live = (draws.uniform(rng, len(i)) < p / p_pool).astype(float)
-    model = plast.POOL_MODEL
-    float32 = list(POOL_FLOAT32)
-    rule = resolve_rule(cfg.plasticity.structural.rule) if mech.structural else None
-    if rule is not None and rule.pool_variables.strip():
-        model += rule.pool_variables.strip() + "\n"
-        float32 += rule.pool_variable_names()
-    if cfg.simulation.backend == "cpp_standalone":
-        for k in range(len(cfg.recording.snapshots)):
-            names = snapshot_variables(k)
-            model += "".join(f"{name} : 1\n" for name in names)
-            float32 += names
-    on_pre = {"pre": plast.POOL_ON_PRE + (plast.POOL_ON_PRE_STDP if mech.stdp else "")}
-    on_event = {"pre": "spike"}
-    delay = {"pre": cfg.synapses.delay}
-    if mech.structural:
-        on_pre["rewire"] = plast.pool_rewire_code(rule)
-        on_event["rewire"] = "structural"
-        delay["rewire"] = 0 * brian2.ms
-    pool = brian2.Synapses(
-        exc_cells,
-        exc_cells,
-        model=model,
-        on_pre=on_pre,
-        on_event=on_event,
-        on_post=plast.POOL_ON_POST if mech.stdp else None,
-        delay=delay,
-        namespace=namespace,
-        # single precision for the per-candidate state: 12 bytes less per candidate (the
-        # pool is most of the model's memory); relative weights and birth days need no more
-        dtype={name: np.float32 for name in float32},
-        name="ee_pool",
-    )
-    # int32 indices and single-precision values: C++ standalone keeps these initial arrays
-    # in memory for the whole run, so their size counts per candidate
-    pool.connect(i=i.astype(np.int32), j=j.astype(np.int32))
-    pool.alive = is_live.astype(np.float32)
-    pool.w = "alive"  # computed in place, no second initial array
-    pool.birth_day = -1.0
-    if mech.structural:
-        n_alive = np.bincount(j, weights=is_live, minlength=n_exc)
-        prune_weight, form_weight = rule.initial_weights(namespace)
-        exc_cells.n_alive = n_alive
-        exc_cells.n_alive_snap = n_alive
-        exc_cells.z_spine = n_alive
-        exc_cells.n_candidates = np.bincount(j, minlength=n_exc).astype(float)
-        exc_cells.prune_total = n_alive * prune_weight
-        exc_cells.form_total = (np.bincount(j, minlength=n_exc) - n_alive) * form_weight
-        exc_cells.w_mean = 1.0
-    return pool, int(is_live.sum()), len(i), np.bincount(j, weights=is_live, minlength=n_exc)
-
-
 def build_network(
     cfg: ExperimentConfig,
     connectivity_seed: int,
@@ -552,12 +376,14 @@ def build_network(
     n_synapses: dict[str, int] = {}
     pool = None
     if mech.ee_pool:
-        pool, n_live, n_candidates, ee_in = _ee_pool(cfg, exc_cells, rng, namespace, mech, n_exc)
+        pool, n_live, n_candidates, ee_in = build_pool(
+            cfg, exc_cells, rng, namespace, n_exc, structural=mech.structural, stdp=mech.stdp
+        )
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
         objects += [pool, make(exc_cells, inh_cells, "ei_synapses", *ei, on_pre=ON_PRE_EXC)]
         if cfg.simulation.backend == "cpp_standalone" and cfg.recording.snapshots and mech.slow:
-            code = _snapshot_code(*snapshot_steps(cfg, schedules))
+            code = snapshot_code(*snapshot_steps(cfg, schedules))
             # first thing in the step: the state after every step before it
             dt = rewiring_stride(cfg) * cfg.simulation.dt
             pool.run_regularly(code, dt=dt, when="start", name="snapshots")

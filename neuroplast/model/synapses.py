@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from pydantic import Field, model_validator
 
+from neuroplast.model import draws
 from neuroplast.schema import BRUNEL_WANG, Qty, Section, fill_table_defaults, param
 
-__all__ = ["ExternalConfig", "SynapsesConfig", "TargetConductances", "TO_INH"]
+__all__ = ["ExternalConfig", "SynapsesConfig", "TargetConductances", "TO_INH", "random_projection"]
 
 
 class TargetConductances(Section):
@@ -76,3 +78,44 @@ class ExternalConfig(Section):
 
     n_inputs: int = param(800, "number of external Poisson inputs per neuron", BRUNEL_WANG, ge=0)
     rate: Qty("Hz", nonnegative=True) = param("3 Hz", "rate of each external input", BRUNEL_WANG)
+
+
+def random_projection(
+    rng: np.random.Generator, n_pre: int, n_post: int, p: float, *, same_population: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw an Erdős–Rényi projection: each (pre, post) pair connected with probability p.
+
+    One uniform number per candidate pair, source by source (:mod:`~neuroplast.model.draws`:
+    the same graph on every numpy version).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+    n_pre, n_post : int
+        Sizes of the source and target populations.
+    p : float
+        Connection probability.
+    same_population : bool
+        Source and target are the same cells: no self-connections.
+
+    Returns
+    -------
+    (i, j) : tuple of int arrays
+        Source and target indices (within their populations), sorted by source, then target.
+    """
+    candidates = n_post - 1 if same_population else n_post
+    sources, targets = [], []
+    rows = max(1, (1 << 22) // max(candidates, 1))  # draw ~4 M pairs at a time
+    for start in range(0, n_pre, rows):
+        stop = min(start + rows, n_pre)
+        u = draws.uniform(rng, (stop - start) * candidates).reshape(stop - start, candidates)
+        pre, post = np.nonzero(u < p)
+        pre += start
+        if same_population:
+            post += post >= pre  # candidate c of source s is cell c, or c + 1 from s on
+        sources.append(pre)
+        targets.append(post)
+    return (
+        np.concatenate(sources).astype(np.int64) if sources else np.zeros(0, np.int64),
+        np.concatenate(targets).astype(np.int64) if targets else np.zeros(0, np.int64),
+    )
