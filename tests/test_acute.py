@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from neuroplast.acute import BANDS, acute_readouts, band_power, peak_frequency, rate_spectrum
+from neuroplast.acute import acute_readouts
 from neuroplast.model.dissociation import (
     DissociationConfig,
     dissociation_index,
@@ -18,6 +18,7 @@ from neuroplast.model.dissociation import (
 )
 from neuroplast.model.pharmacology import PharmacologyConfig, pharmacology_timecourse
 from neuroplast.model.schedules import DrugCurves
+from neuroplast.spectrum import BANDS, band_power, peak_frequency, rate_spectrum
 
 DT = 1e-3  # s, the default recording.rate_bin
 MINUTE = 60.0

@@ -24,7 +24,8 @@ LAYERS = (
     ("config", "protocol", "sessions", "conditions", "parameters"),  # what a run is
     # simulation
     ("backend", "rerun", "recording", "storage", "model.pool", "model.network", "experiment"),
-    ("measures", "connectivity", "acute", "recall", "stats", "msp_check"),  # analysis
+    # analysis
+    ("measures", "connectivity", "spectrum", "acute", "recall", "stats", "msp_check"),
     # studies
     ("execution", "run", "analyse", "comparison", "sweep", "sweep_data", "sweep_summary")
     + ("report", "calibrate"),
