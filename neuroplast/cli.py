@@ -420,8 +420,8 @@ COMMANDS = {
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``neuroplast`` command; returns the exit status."""
-    from neuroplast.comparison import RunsFailed
     from neuroplast.config import ConfigError
+    from neuroplast.execution import RunsFailed
     from neuroplast.storage import RunDirectoryError
 
     args = build_parser().parse_args(argv)
@@ -439,3 +439,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neuroplast: interrupted; no partial run directory was kept", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # piped into a command that stopped reading (| head)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -48,6 +48,7 @@ from neuroplast.analyse import (
 )
 from neuroplast.conditions import condition_names, resolve_condition
 from neuroplast.config import ConfigError, ExperimentConfig, config_from_dict
+from neuroplast.execution import RunsFailed
 from neuroplast.experiment import resolve_seed
 from neuroplast.recall import recall_rows
 from neuroplast.run import run_experiment
@@ -261,10 +262,6 @@ def _run_one(
     if condition is not None:
         _recall(run_dir, run_cfg, condition, seed, log=lambda line: None)
     return wall.get("setup_s", 0.0) + wall.get("run_s", 0.0)
-
-
-class RunsFailed(RuntimeError):
-    """Some runs of an experiment failed on the workers; the finished ones are kept."""
 
 
 def run_job(job: tuple[dict, str, str, int]) -> tuple[float, str | None]:

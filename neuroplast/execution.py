@@ -21,8 +21,21 @@ import signal
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+__all__ = [
+    "RETRIES",
+    "RunsFailed",
+    "dask_client",
+    "prepare_worker",
+    "run_tasks",
+    "sigterm_as_interrupt",
+]
+
 #: How many times a task lost with its worker is submitted again.
 RETRIES = 1
+
+
+class RunsFailed(RuntimeError):
+    """Some runs of an experiment failed on the workers; the finished ones are kept."""
 
 
 def prepare_worker() -> None:

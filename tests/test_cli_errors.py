@@ -118,3 +118,20 @@ def test_a_named_experiment_script_reports_a_bad_option_without_running(
     assert f"{script}: error:" in done.stderr and message in done.stderr
     assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_output_piped_into_a_command_that_stops_reading_is_no_error():
+    """``neuroplast params | head -1``: the reader goes away; no traceback, status 0.
+
+    The reading end is closed before the command writes anything (it is still
+    importing), so its first write meets a closed pipe, as after head has read its line.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-m", "neuroplast", "params"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 0, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
