@@ -1,4 +1,4 @@
-"""Acute network read-outs around drug sessions: rates, rate spectrum, gamma.
+"""Acute network read-outs around drug sessions: rates, gamma power, E/I ratio, dissociation.
 
 The acute side of a ketamine session is what happens while the drug is on board: within
 minutes, before any structural change.  This module turns one window of a run into a few
