@@ -34,6 +34,7 @@ independent groups and, for paired runs, seed by seed as well (stats/).
 from __future__ import annotations
 
 import json
+import math
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,7 +207,7 @@ def run_comparison(
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: done before, kept")
         else:
             todo.append((k, condition, seed, run_cfg, run_dir))
-    if workers > 1 or scheduler is not None or client is not None:
+    if todo and (workers > 1 or scheduler is not None or client is not None):
         jobs = [
             (run_cfg.resolved(), str(run_dir), condition, seed)
             for _, condition, seed, run_cfg, run_dir in todo
@@ -216,12 +217,13 @@ def run_comparison(
         finished = execution.run_tasks(
             run_job,
             jobs,
-            workers=min(workers, max(1, len(jobs))),
+            workers=min(workers, len(jobs)),
             scheduler=scheduler,
             client=client,
         )
-        for (_, run_dir, condition, seed), (wall, error), lost in finished:
-            error = error or (lost and f"{type(lost).__name__}: {lost}")
+        for (_, run_dir, condition, seed), outcome, lost in finished:
+            # a task lost with its worker twice has no outcome, only the exception
+            wall, error = outcome if lost is None else (math.nan, f"{type(lost).__name__}: {lost}")
             k = number[run_dir]
             if error:
                 failed.append(f"{condition} seed {seed}: {error.splitlines()[0]}")

@@ -18,8 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any
 
 from brian2 import Quantity
 from pydantic import BaseModel
@@ -55,22 +54,20 @@ class Parameter:
         return all(word in text for word in words.lower().split())
 
 
-def _tables_in(annotation: Any) -> tuple[str, type[BaseModel]] | None:
-    """The kind and class of the tables a field holds; None for a value.
+def _tables_in(model: type[BaseModel], name: str) -> tuple[str, type[BaseModel]] | None:
+    """The kind and class of the tables field ``name`` holds; None for a value.
 
     ``("", C)`` for a table (or an optional one), ``(ELEMENT, C)`` for a list of tables,
-    ``(NAMED, C)`` for a table of named tables.
+    ``(NAMED, C)`` for a table of named tables (the classes :mod:`neuroplast.paths` walks).
     """
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "", annotation
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin in (Union, UnionType):
-        inner = [a for a in args if a is not NoneType]
-        return _tables_in(inner[0]) if len(inner) == 1 else None
-    if origin is list and args and _tables_in(args[0]) == ("", args[0]):
-        return ELEMENT, args[0]
-    if origin is dict and len(args) == 2 and _tables_in(args[1]) == ("", args[1]):
-        return NAMED, args[1]
+    for kind, tables in (
+        ("", paths.submodel),
+        (ELEMENT, paths.listed_tables),
+        (NAMED, paths.named_tables),
+    ):
+        inner = tables(model, name)
+        if inner is not None:
+            return kind, inner
     return None
 
 
@@ -96,17 +93,14 @@ def _walk(model: type[BaseModel], instance: BaseModel | None, prefix: str) -> It
             value = getattr(instance, name)
         else:
             value = info.default_factory() if info.default_factory else info.default
-        tables = _tables_in(info.annotation)
+        tables = _tables_in(model, name)
         if tables is not None and tables[0] == "" and isinstance(value, BaseModel):
             yield from _walk(tables[1], value, path + ".")
             continue
         unit = next((m.unit for m in info.metadata if isinstance(m, UnitMeta)), "")
-        if instance is not None and tables is None:
-            default = _shown(instance.model_dump(mode="json", include={name})[name], "")
-            if unit:
-                default = _shown(value, unit)
-        else:
-            default = _shown(value, unit)
+        if instance is not None and tables is None and not unit:  # as the config writes it
+            value = instance.model_dump(mode="json", include={name})[name]
+        default = _shown(value, unit)
         extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
         yield Parameter(
             path,

@@ -87,3 +87,27 @@ def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch)
         again = run_comparison(cfg, out, client=client, log=lambda line: None)
     assert again.ran == [run_directory(out, "control", 3)]
     assert again.skipped == [run_directory(out, "ketamine", 3)]
+
+
+def test_a_task_that_cannot_complete_is_named_too(tmp_path, monkeypatch):
+    """A task that raises on the worker (as a task whose worker died twice does: Dask's
+    KilledWorker) has no outcome; the experiment names it and keeps the others."""
+    from dask.distributed import Client, LocalCluster
+
+    real = comparison.run_job
+
+    def control_is_lost(job):
+        if job[2] == "control":
+            raise RuntimeError("worker lost")
+        return real(job)
+
+    cfg = config_from_dict(_config())
+    out = tmp_path / "out"
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
+        Client(cluster) as client,
+    ):
+        monkeypatch.setattr(comparison, "run_job", control_is_lost)
+        with pytest.raises(RunsFailed, match=r"control seed 3: RuntimeError: worker lost"):
+            run_comparison(cfg, out, client=client, log=lambda line: None)
+    assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()

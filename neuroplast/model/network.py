@@ -49,7 +49,7 @@ from neuroplast.model.receptors import (
     ON_PRE_INH,
     receptor_namespace,
 )
-from neuroplast.model.rules import resolve_rule
+from neuroplast.model.rules import RewiringRule, resolve_rule
 from neuroplast.model.schedules import Schedules
 from neuroplast.model.synapses import TargetConductances, random_projection
 
@@ -118,10 +118,15 @@ class _Mechanisms:
     """Which optional mechanisms a config switches on."""
 
     slow: bool
-    structural: bool
     stdp: bool
     istdp: bool
     trapping: bool = False
+    #: the rewiring rule when structural plasticity is on (resolved once per build)
+    rule: RewiringRule | None = None
+
+    @property
+    def structural(self) -> bool:
+        return self.rule is not None
 
     @property
     def ee_pool(self) -> bool:
@@ -133,10 +138,10 @@ class _Mechanisms:
         p = cfg.plasticity
         return cls(
             slow=slow,
-            structural=slow and p.structural.enabled,
             stdp=slow and p.stdp.enabled,
             istdp=slow and p.istdp.enabled,
             trapping=slow and cfg.pharmacology.trapping_drug() is not None,
+            rule=resolve_rule(p.structural.rule) if slow and p.structural.enabled else None,
         )
 
 
@@ -154,11 +159,10 @@ def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
         curve = plast.GROWTH_CURVES[cfg.plasticity.structural.growth_curve]
         parts.append(plast.SPINE_EQUATIONS.replace("{growth_curve}", curve))
         reset.append(plast.SPINE_ON_SPIKE)
-        rule = resolve_rule(cfg.plasticity.structural.rule)
-        if rule.neuron_equations.strip():
-            parts.append(rule.neuron_equations)
-        if rule.neuron_on_spike.strip():
-            reset.append(rule.neuron_on_spike)
+        if mech.rule.neuron_equations.strip():
+            parts.append(mech.rule.neuron_equations)
+        if mech.rule.neuron_on_spike.strip():
+            reset.append(mech.rule.neuron_on_spike)
     if mech.stdp:
         parts.append(plast.STDP_TRACES)
         reset.append(plast.STDP_ON_SPIKE)
@@ -181,9 +185,7 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
         )
         namespace.update(plast.plasticity_namespace(cfg.plasticity, cfg.stress.prune_rate))
         if mech.structural:
-            structural = cfg.plasticity.structural
-            rule = resolve_rule(structural.rule)
-            namespace.update(rule.namespace(structural.rule_options()))
+            namespace.update(mech.rule.namespace(cfg.plasticity.structural.rule_options()))
         namespace["structural_steps"] = rewiring_stride(cfg)
         window = cfg.set_point.window
         namespace["set_point_window"] = window
@@ -377,7 +379,7 @@ def build_network(
     pool = None
     if mech.ee_pool:
         pool, n_live, n_candidates, ee_in = build_pool(
-            cfg, exc_cells, rng, namespace, n_exc, structural=mech.structural, stdp=mech.stdp
+            cfg, exc_cells, rng, namespace, n_exc, rule=mech.rule, stdp=mech.stdp
         )
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
@@ -505,8 +507,7 @@ def _monitors(
         variables = list(SLOW_VARIABLES)
         if mech.structural:
             variables += list(STRUCTURAL_VARIABLES)
-            rule = resolve_rule(cfg.plasticity.structural.rule)
-            variables += [r.variable for r in rule.records if r.variable not in variables]
+            variables += [r.variable for r in mech.rule.records if r.variable not in variables]
         monitors["slow"] = brian2.StateMonitor(
             exc_cells,
             variables,

@@ -17,7 +17,7 @@ import numpy as np
 from neuroplast.config import ExperimentConfig
 from neuroplast.model import draws
 from neuroplast.model import plasticity as plast
-from neuroplast.model.rules import resolve_rule
+from neuroplast.model.rules import RewiringRule
 from neuroplast.model.schedules import Schedules
 from neuroplast.model.synapses import random_projection
 
@@ -106,13 +106,22 @@ SNAPSHOT_DEAD = -1.0e9
 
 
 def build_pool(
-    cfg: ExperimentConfig, exc_cells, rng, namespace, n_exc: int, *, structural: bool, stdp: bool
+    cfg: ExperimentConfig,
+    exc_cells,
+    rng,
+    namespace,
+    n_exc: int,
+    *,
+    rule: RewiringRule | None,
+    stdp: bool,
 ):
     """The E->E candidate pool: live synapses drawn with p, dead candidates around them.
 
+    ``rule`` is the rewiring rule, None without structural plasticity (STDP only).
     Returns the pool, the numbers of live synapses and of candidates, and the live E->E
     in-degree of each pyramidal cell.
     """
+    structural = rule is not None
     p = cfg.network.p_connect
     factor = cfg.plasticity.structural.candidate_factor if structural else 1.0
     p_pool = min(1.0, factor * p)
@@ -121,8 +130,7 @@ def build_pool(
     is_live = (draws.uniform(rng, len(i)) < p / p_pool).astype(float)
     model = plast.POOL_MODEL
     float32 = list(POOL_FLOAT32)
-    rule = resolve_rule(cfg.plasticity.structural.rule) if structural else None
-    if rule is not None and rule.pool_variables.strip():
+    if structural and rule.pool_variables.strip():
         model += rule.pool_variables.strip() + "\n"
         float32 += rule.pool_variable_names()
     if cfg.simulation.backend == "cpp_standalone":
@@ -157,14 +165,15 @@ def build_pool(
     pool.alive = is_live.astype(np.float32)
     pool.w = "alive"  # computed in place, no second initial array
     pool.birth_day = -1.0
+    n_alive = np.bincount(j, weights=is_live, minlength=n_exc)  # live in-degree
     if structural:
-        n_alive = np.bincount(j, weights=is_live, minlength=n_exc)
+        n_candidates = np.bincount(j, minlength=n_exc).astype(float)
         prune_weight, form_weight = rule.initial_weights(namespace)
         exc_cells.n_alive = n_alive
         exc_cells.n_alive_snap = n_alive
         exc_cells.z_spine = n_alive
-        exc_cells.n_candidates = np.bincount(j, minlength=n_exc).astype(float)
+        exc_cells.n_candidates = n_candidates
         exc_cells.prune_total = n_alive * prune_weight
-        exc_cells.form_total = (np.bincount(j, minlength=n_exc) - n_alive) * form_weight
+        exc_cells.form_total = (n_candidates - n_alive) * form_weight
         exc_cells.w_mean = 1.0
-    return pool, int(is_live.sum()), len(i), np.bincount(j, weights=is_live, minlength=n_exc)
+    return pool, int(is_live.sum()), len(i), n_alive
