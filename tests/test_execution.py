@@ -57,9 +57,20 @@ def test_an_experiment_on_two_dask_workers_writes_the_serial_numbers(tmp_path):
     assert _measures(tmp_path / "dask") == _measures(tmp_path / "serial")
 
 
-def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch):
+@pytest.fixture()
+def thread_client():
+    """A Dask client whose worker runs in this process, so that patched functions are
+    the ones called."""
     from dask.distributed import Client, LocalCluster
 
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
+def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch, thread_client):
     real = comparison._run_one
 
     def control_fails(run_cfg, run_dir, progress=False, condition=None, seed=None):
@@ -69,31 +80,24 @@ def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch)
 
     cfg = config_from_dict(_config())
     out = tmp_path / "out"
-    # worker threads in this process, so that the patched run function is the one called
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
-        Client(cluster) as client,
+    monkeypatch.setattr(comparison, "_run_one", control_fails)
+    with pytest.raises(
+        RunsFailed,
+        match=r"1 of 2 run\(s\) failed.*control seed 3: "
+        r"ValueError: a run that fails",
     ):
-        monkeypatch.setattr(comparison, "_run_one", control_fails)
-        with pytest.raises(
-            RunsFailed,
-            match=r"1 of 2 run\(s\) failed.*control seed 3: "
-            r"ValueError: a run that fails",
-        ):
-            run_comparison(cfg, out, client=client, log=lambda line: None)
-        assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()
-        assert not run_directory(out, "control", 3).exists()
-        monkeypatch.setattr(comparison, "_run_one", real)
-        again = run_comparison(cfg, out, client=client, log=lambda line: None)
+        run_comparison(cfg, out, client=thread_client, log=lambda line: None)
+    assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()
+    assert not run_directory(out, "control", 3).exists()
+    monkeypatch.setattr(comparison, "_run_one", real)
+    again = run_comparison(cfg, out, client=thread_client, log=lambda line: None)
     assert again.ran == [run_directory(out, "control", 3)]
     assert again.skipped == [run_directory(out, "ketamine", 3)]
 
 
-def test_a_task_that_cannot_complete_is_named_too(tmp_path, monkeypatch):
+def test_a_task_that_cannot_complete_is_named_too(tmp_path, monkeypatch, thread_client):
     """A task that raises on the worker (as a task whose worker died twice does: Dask's
     KilledWorker) has no outcome; the experiment names it and keeps the others."""
-    from dask.distributed import Client, LocalCluster
-
     real = comparison.run_job
 
     def control_is_lost(job):
@@ -103,11 +107,7 @@ def test_a_task_that_cannot_complete_is_named_too(tmp_path, monkeypatch):
 
     cfg = config_from_dict(_config())
     out = tmp_path / "out"
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=1, processes=False) as cluster,
-        Client(cluster) as client,
-    ):
-        monkeypatch.setattr(comparison, "run_job", control_is_lost)
-        with pytest.raises(RunsFailed, match=r"control seed 3: RuntimeError: worker lost"):
-            run_comparison(cfg, out, client=client, log=lambda line: None)
+    monkeypatch.setattr(comparison, "run_job", control_is_lost)
+    with pytest.raises(RunsFailed, match=r"control seed 3: RuntimeError: worker lost"):
+        run_comparison(cfg, out, client=thread_client, log=lambda line: None)
     assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()
