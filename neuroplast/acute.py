@@ -321,7 +321,7 @@ def session_readouts(
     concentration = np.asarray(schedules["concentration_uM"], dtype=float)
     windows: dict[str, list] = {key: [] for key in _WINDOW_KEYS}
     sessions: dict[str, list] = {key: [] for key in _SESSION_KEYS}
-    starts = [float(dose.time / second) for dose in doses]
+    starts = [float(dose.start / second) for dose in doses]
     for k, (dose, start) in enumerate(zip(doses, starts, strict=True)):
         edges = _edges(acute, start)
         course = dissociation_timecourse(

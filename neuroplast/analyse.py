@@ -369,7 +369,7 @@ def events_of(cfg: ExperimentConfig) -> list[tuple[str, float, str | None]]:
     for name in condition_names(cfg):
         run_cfg = resolve_condition(cfg, name)
         for dose in run_cfg.pharmacology.schedule():
-            events.append(("dose", float(dose.time) / SECONDS_PER_DAY, name))
+            events.append(("dose", float(dose.start) / SECONDS_PER_DAY, name))
         for s in run_cfg.therapy.sessions:
             events.append((s.kind, float(s.start) / SECONDS_PER_DAY, name))
     return events

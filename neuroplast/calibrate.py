@@ -35,7 +35,7 @@ import numpy as np
 
 from neuroplast.config import ExperimentConfig, config_from_dict
 from neuroplast.experiment import derive_seeds, resolve_seed, simulate
-from neuroplast.model.pharmacology import DoseConfig, concentration, terminal_half_life
+from neuroplast.model.pharmacology import Dose, concentration, terminal_half_life
 from neuroplast.msp_check import C1_WINDOW, MSPParams, c1_figures, simulate_msp
 from neuroplast.units import SECONDS_PER_DAY
 
@@ -72,7 +72,7 @@ class Target:
 
 def pk_targets(cfg: ExperimentConfig) -> list[Target]:
     """C5 on the config's drug table and body weight."""
-    dose = DoseConfig(drug="ketamine", route="iv", time="0 h", dose="0.5 mg/kg", duration="40 min")
+    dose = Dose(drug="ketamine", route="iv", start="0 h", dose="0.5 mg/kg", duration="40 min")
     drug = cfg.pharmacology.drug("ketamine")
     minutes = np.arange(0, 12 * 60 + 1) * 60.0
     conc = concentration(minutes, [dose], drug, cfg.pharmacology.body_weight)
@@ -188,7 +188,6 @@ def _protocol_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConf
         {"onset": f"{baseline} days", "duration": f"{stress} days", "severity": 1.0}
     ]
     data["pharmacology"]["doses"] = []
-    data["pharmacology"]["escalation"] = None
     data["recording"]["spikes"] = False
     data["recording"]["n_traced"] = 0
     return config_from_dict(data), (baseline, stress, recovery)

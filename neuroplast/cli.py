@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
@@ -418,6 +419,19 @@ COMMANDS = {
 }
 
 
+def _one_line_notices(fallback):
+    """``warnings.showwarning`` that prints our deprecation notices (an old config key
+    and its new spelling) as one line, and everything else as ``fallback`` does."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, FutureWarning) and "neuroplast" in Path(filename).parts:
+            print(f"neuroplast: warning: {message}", file=sys.stderr)
+        else:
+            fallback(message, category, filename, lineno, file, line)
+
+    return show
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``neuroplast`` command; returns the exit status."""
     from neuroplast.config import ConfigError
@@ -426,7 +440,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_notices(warnings.showwarning)
+            return COMMANDS[args.command](args)
     except ConfigError as err:
         print(f"neuroplast: error: {err}", file=sys.stderr)
         return EXIT_CONFIG_ERROR

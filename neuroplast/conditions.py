@@ -147,7 +147,6 @@ def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig
             for bounds_lo, bounds_hi in [protocol.phase_bounds()[e.phase]]
         ]
         data["pharmacology"]["doses"] = dose_sessions(protocol, condition, data["pharmacology"])
-        data["pharmacology"]["escalation"] = None
         data["therapy"]["sessions"] = sessions
         data["timescale"]["enabled"] = True
         data["timescale"]["windows"] = shared_clock(cfg)

@@ -282,7 +282,6 @@ class ExperimentConfig(Section):
                 for key, given in (
                     ("stress.episodes", self.stress.episodes),
                     ("pharmacology.doses", self.pharmacology.doses),
-                    ("pharmacology.escalation", self.pharmacology.escalation),
                     ("therapy.sessions", self.therapy.sessions),
                 )
                 if given

@@ -344,7 +344,7 @@ def drug_curves(cfg: ExperimentConfig) -> DrugCurves:
             "occupancy_inh": course.occupancy["inh"],
         }
 
-    return DrugCurves(session_times=[float(dose.time) for dose in schedule], timecourse=timecourse)
+    return DrugCurves(session_times=[float(dose.start) for dose in schedule], timecourse=timecourse)
 
 
 def _collect(cfg: ExperimentConfig, model) -> Recording:

@@ -16,6 +16,7 @@ those fields, from the same walk.
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -86,6 +87,14 @@ def _shown(value: Any, unit: str) -> str:
         return str(value)
 
 
+def _unit_of(info: Any) -> str:
+    """The unit of a quantity field, also of an optional one (``Qty("h") | None``)."""
+    metadata = list(info.metadata)
+    for arg in typing.get_args(info.annotation):  # an Optional's members
+        metadata += list(getattr(arg, "__metadata__", ()))
+    return next((m.unit for m in metadata if isinstance(m, UnitMeta)), "")
+
+
 def _walk(model: type[BaseModel], instance: BaseModel | None, prefix: str) -> Iterator[Parameter]:
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
@@ -97,7 +106,7 @@ def _walk(model: type[BaseModel], instance: BaseModel | None, prefix: str) -> It
         if tables is not None and tables[0] == "" and isinstance(value, BaseModel):
             yield from _walk(tables[1], value, path + ".")
             continue
-        unit = next((m.unit for m in info.metadata if isinstance(m, UnitMeta)), "")
+        unit = _unit_of(info)
         if instance is not None and tables is None and not unit:  # as the config writes it
             value = instance.model_dump(mode="json", include={name})[name]
         default = _shown(value, unit)

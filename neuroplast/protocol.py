@@ -8,7 +8,8 @@ and **events** placed on them:
   repeated (``every``, ``count``) or escalated (``step``, ``cap``: session k gives
   ``min(dose + k step, cap)``), or titrated (``[protocol.doses.titration]``: each
   session's dose set from the previous session's dissociation read-out, see
-  :class:`TitrationConfig`);
+  :class:`~neuroplast.model.pharmacology.Titration`); the keys are those of a direct
+  dose (:class:`~neuroplast.model.pharmacology.Dose`), timed from the phase's start;
 * ``[[protocol.therapy]]``: therapy sessions -- patterned extra drive to a named assembly
   (:mod:`neuroplast.model.therapy`) -- at a time in a phase or relative to each dose
   (``after_dose``: "0 h" pairs therapy with the dosing session, "1 day" puts it in the
@@ -40,13 +41,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from neuroplast.model.dissociation import DissociationConfig
-from neuroplast.model.pharmacology import (
-    DRUGS,
-    DoseAmount,
-    RouteName,
-    format_amount,
-    per_kg,
-)
+from neuroplast.model.pharmacology import DRUGS, Dose, Titration
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import SECONDS_PER_DAY, format_quantity
 
@@ -101,131 +96,17 @@ class StressEvent(Event):
     kind: Literal["chronic", "acute"] = param("chronic", "label: chronic or acute")
 
 
-class TitrationConfig(Section):
-    """Titrated dose escalation of a repeated dose event (``[protocol.doses.titration]``).
+class DoseEvent(Dose, Event):
+    """A drug session of the protocol, placed on a phase and given to some conditions.
 
-    The first session gives the event's ``dose`` (the start dose).  After each session
-    its peak dissociation index D (:func:`~neuroplast.model.dissociation.dissociation_index`,
-    parameters ``[protocol.acute.dissociation]``) sets the next dose::
-
-        D_k <  target:  dose_{k+1} = min(dose_k + step, ceiling)     (escalate)
-        D_k >= target:  dose_{k+1} = dose_k                          (hold)
-
-    as a clinician raises a KAP dose session by session until the desired depth of
-    effect is reached, within a ceiling (doses "individualised", Dore et al 2019; CTP
-    lozenge protocol 100-400 mg).  D_k is the largest index from the start of session k
-    to the next session (at most ``follow_up`` after it), on the PK of every dose given
-    so far.  It depends on the PK/PD only, never on the network, so the whole schedule is
-    decided when the protocol is compiled, before anything runs; the doses given are the
-    run's ``pharmacology.doses`` (its config.json) and its ``session_dose_*`` rows.
+    Its dose keys are those of :class:`~neuroplast.model.pharmacology.Dose` (drug, route,
+    start, dose, duration, count, every, step, cap, titration), with ``start`` counted
+    from the start of the phase.
     """
 
-    step: DoseAmount = param(
-        "0.1 mg/kg",
-        "dose increase after a session whose peak dissociation stayed below the target (> 0)",
-        "[D]; KAP practice: doses individualised session by session (Dore et al 2019)",
-    )
-    ceiling: DoseAmount = param(
-        "1 mg/kg",
-        "no session exceeds this dose (at least the start dose)",
-        "[D] below anaesthetic doses (1-2 mg/kg iv; SCIENCE.md §2.2)",
-    )
-    target: float = param(
-        0.5,
-        "peak dissociation index (proxy, 0-1) at which escalation stops; in (0, 1)",
-        "[D] a mid-scale level of the proxy (acute.py DissociationConfig)",
-    )
 
-    @field_validator("step")
-    @classmethod
-    def _step_positive(cls, value):
-        if not float(value) > 0:
-            raise ValueError(
-                "expected a dose increase > 0 (for a fixed dose omit the titration table)"
-            )
-        return value
-
-    @field_validator("target", mode="before")
-    @classmethod
-    def _target_inside(cls, value):
-        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-        if number is None or not 0 < number < 1:
-            raise ValueError(
-                "expected a dissociation index strictly between 0 and 1 (the proxy is 0 "
-                "without drug and approaches 1 at full interneuron block)"
-            )
-        return float(value)
-
-    def next_dose(self, dose, peak: float):
-        """The dose after a session that gave ``dose`` and reached peak dissociation ``peak``."""
-        from brian2 import Quantity  # noqa: PLC0415
-
-        if peak >= self.target:
-            return dose
-        # Quantity(): dimensionless (mg/kg) arithmetic returns plain floats
-        return Quantity(min(dose + self.step, self.ceiling))
-
-
-class DoseEvent(Event):
-    """A drug session, optionally repeated, escalated or titrated."""
-
-    start: Qty("h", nonnegative=True) = param(
-        "0 h", "time of the (first) dose, from the phase start"
-    )
-    drug: str = param("ketamine", "drug name (a key of the drug table)")
-    route: RouteName = param("iv", "route of administration")
-    dose: DoseAmount = param(
-        "0.5 mg/kg", "dose of the (first) session", "Zarate et al 2006", runtime=True
-    )
-    duration: Qty("min", nonnegative=True) | None = param(
-        "40 min", "administration time (required > 0 for iv)", "Zarate et al 2006"
-    )
-    count: int = param(1, "number of sessions", ge=1)
-    every: Qty("h", positive=True) | None = param(
-        None, "time between session starts (needed when count > 1)"
-    )
-    step: DoseAmount | None = param(
-        None, "dose increase per session (escalation; > 0)", "KAP practice (Dore et al 2019)"
-    )
-    cap: DoseAmount | None = param(None, "ceiling of an escalation")
-    titration: TitrationConfig | None = param(
-        None,
-        "titrated escalation: each session's dose from the previous session's dissociation "
-        "read-out (start dose = dose; step, ceiling, target)",
-    )
-
-    @model_validator(mode="after")
-    def _repeats(self) -> DoseEvent:
-        if self.count > 1 and self.every is None:
-            raise ValueError(f"count = {self.count}: expected 'every' (time between sessions)")
-        if self.step is not None and not float(self.step) > 0:
-            raise ValueError("step: expected a dose increase > 0 (omit it for a fixed dose)")
-        if self.cap is not None and self.step is None:
-            raise ValueError("cap without step: expected step (the increase per session)")
-        if self.titration is not None:
-            self._check_titration()
-        return self
-
-    def _check_titration(self) -> None:
-        titration = self.titration
-        if self.step is not None or self.cap is not None:
-            raise ValueError(
-                "titration with step/cap: expected one escalation rule, either the fixed "
-                "step and cap or the titration table"
-            )
-        kinds = {per_kg(a) for a in (self.dose, titration.step, titration.ceiling)}
-        if len(kinds) > 1:
-            raise ValueError(
-                f"titration: dose = {format_amount(self.dose)!r}, titration.step = "
-                f"{format_amount(titration.step)!r}, titration.ceiling = "
-                f"{format_amount(titration.ceiling)!r}: "
-                "expected all per body weight (mg/kg) or all absolute (mg)"
-            )
-        if titration.ceiling < self.dose:
-            raise ValueError(
-                f"titration.ceiling = {format_amount(titration.ceiling)!r}: expected at least the "
-                f"start dose (dose = {format_amount(self.dose)!r})"
-            )
+#: Old name of :class:`~neuroplast.model.pharmacology.Titration`, kept for one release.
+TitrationConfig = Titration
 
 
 class TherapyEvent(Event):
@@ -439,9 +320,6 @@ class ProtocolConfig(Section):
 
 
 def blocks_nmda(drug: str) -> bool:
-    """Whether ``drug`` blocks NMDA receptors (an acute session); unknown names count as yes.
-
-    Unknown names are rejected later, when the doses are compiled (pharmacology/doses.py).
-    """
-    entry = DRUGS.get(str(drug).strip().lower())
-    return entry is None or entry.blocks_nmda
+    """Whether ``drug`` (a name of the drug table, as a validated dose holds it) blocks
+    NMDA receptors: its sessions are acute sessions."""
+    return DRUGS[drug].blocks_nmda

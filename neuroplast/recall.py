@@ -79,7 +79,6 @@ def probe_config(run_cfg: ExperimentConfig, assembly: str) -> ExperimentConfig:
     data["set_point"].update({"mode": "fixed", "window": "0.1 s", "settle": "0 s"})
     data["stress"]["episodes"] = []
     data["pharmacology"]["doses"] = []
-    data["pharmacology"]["escalation"] = None
     data["recording"].update({"spikes": True, "n_traced": 0, "snapshots": []})
     data["output"]["figures"] = False
     sp = data["plasticity"]["structural"]

@@ -82,7 +82,7 @@ def _dose_entry(time: float, event: DoseEvent, amount) -> dict:
     entry = {
         "drug": event.drug,
         "route": event.route,
-        "time": hours_text(time),
+        "start": hours_text(time),
         "dose": format_amount(amount),
     }
     if event.duration is not None:
@@ -112,9 +112,7 @@ def dose_sessions(
     expanded = _expanded_doses(protocol, condition)
     sessions = []
     for time, event, k in expanded:
-        amount = event.dose if event.step is None else event.dose + k * event.step
-        if event.cap is not None and amount > event.cap:
-            amount = event.cap
+        amount = event.dose if event.titration is not None else event.amount(k)
         sessions.append(_dose_entry(time, event, amount))
     if any(event.titration is not None for _, event, _ in expanded):
         sessions = titrated_doses(protocol, expanded, sessions, pharmacology or {})
@@ -127,8 +125,9 @@ def titrated_doses(
     """Set the dose of every titrated session from the previous one's peak dissociation.
 
     Sessions are decided in time order, each on the PK of every dose before it (so a
-    drug left from an earlier session counts); :meth:`TitrationConfig.next_dose` is the
-    rule.  Only the PK/PD enter, so this runs when the protocol is compiled.
+    drug left from an earlier session counts); the rule is
+    :meth:`~neuroplast.model.pharmacology.Titration.next_dose`.  Only the PK/PD enter, so
+    this runs when the protocol is compiled.
 
     Parameters
     ----------
@@ -146,7 +145,7 @@ def titrated_doses(
     list of dict
         ``sessions`` with the titrated doses.
     """
-    base = {**pharmacology, "escalation": None}
+    base = {key: value for key, value in pharmacology.items() if key != "doses"}
     last: dict[int, tuple] = {}  # event id -> (its previous session index, dose)
     for j, (time, event, k) in enumerate(expanded):
         if event.titration is None:

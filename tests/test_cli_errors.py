@@ -135,3 +135,26 @@ def test_output_piped_into_a_command_that_stops_reading_is_no_error():
     err = process.stderr.read()
     assert process.wait(timeout=60) == 0, err.decode()
     assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_an_old_dose_spelling_still_runs_with_a_one_line_notice(write_config):
+    """Renamed dose keys are read for one release; the notice names the new spelling."""
+    path = write_config(
+        '[timescale]\nenabled = true\n[[pharmacology.doses]]\ntime = "40 h"\n'
+        "[pharmacology.escalation]\nsessions = 2\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "neuroplast", "validate", path],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert '"start": "40 h"' in done.stdout and '"count": 2' in done.stdout
+    assert sorted(done.stderr.splitlines()) == [
+        "neuroplast: warning: doses: key 'time' is deprecated, write 'start' instead (the old "
+        "spelling is read until the next release)",
+        "neuroplast: warning: pharmacology.escalation is deprecated: write it as a "
+        "[[pharmacology.doses]] entry with start, dose, step, cap, count and every (first -> "
+        "start, start -> dose, sessions -> count, interval -> every); the old table is read "
+        "until the next release",
+    ]

@@ -28,7 +28,7 @@ DAY = 86400.0
 
 def _daily(days: int, first_day: float = 0.0, dose: str = "50 mg") -> list[dict]:
     return [
-        {"drug": "ssri", "route": "oral", "time": f"{24 * (first_day + k)} h", "dose": dose}
+        {"drug": "ssri", "route": "oral", "start": f"{24 * (first_day + k)} h", "dose": dose}
         for k in range(days)
     ]
 
@@ -52,7 +52,7 @@ def test_comparator_blocks_no_nmda_receptors():
 
 
 def test_comparator_leaves_the_ketamine_block_unchanged():
-    ketamine = {"time": "48 h", "dose": "0.5 mg/kg", "duration": "40 min"}
+    ketamine = {"start": "48 h", "dose": "0.5 mg/kg", "duration": "40 min"}
     both = PharmacologyConfig(doses=[ketamine, *_daily(7)])
     alone = PharmacologyConfig(doses=[ketamine])
     times = np.arange(0.0, 4 * DAY, 600.0)
@@ -152,7 +152,7 @@ def test_daily_oral_doses_compile_from_the_protocol():
     doses = run.pharmacology.schedule()
     assert len(doses) == 28 and {d.drug for d in doses} == {"ssri"}
     assert {d.route for d in doses} == {"oral"}
-    np.testing.assert_allclose(np.diff([float(d.time) for d in doses]), DAY)  # every = "1 day"
+    np.testing.assert_allclose(np.diff([float(d.start) for d in doses]), DAY)  # every = "1 day"
     # only the ketamine session slows the clock, in every condition (a shared clock)
     windows = shared_clock(cfg)
     assert len(windows) == 1

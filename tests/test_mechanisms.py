@@ -117,7 +117,7 @@ def _protocol(*, dose: bool = False):
         # the activity route alone: the surge asserted below comes from firing, not block
         data["pharmacology"] = {
             "mechanism": "disinhibition",
-            "doses": [{"time": "0.4 days", "dose": "0.5 mg/kg", "duration": "40 min"}],
+            "doses": [{"start": "0.4 days", "dose": "0.5 mg/kg", "duration": "40 min"}],
         }
     else:
         # the same clock as the dosed run (its session, 0.5 h before to 4 h after the dose)

@@ -12,11 +12,12 @@ Checked here:
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
 from neuroplast import rerun
 from neuroplast.cli import main
 from neuroplast.config import load_config
+from neuroplast.model.pharmacology import Titration
 from neuroplast.parameters import ELEMENT, NAMED, parameters, runtime_paths
 
 
@@ -27,7 +28,8 @@ def _by_path() -> dict:
 def test_params_lists_dose_fields_and_the_drug_table():
     rows = _by_path()
     assert rows["protocol.doses.<k>.dose"].default == '"0.5 mg/kg"'
-    assert rows["pharmacology.escalation.cap"].default == '"400 mg"'
+    assert rows["protocol.doses.<k>.titration.ceiling"].default == '"1 mg/kg"'
+    assert rows["pharmacology.doses.<k>.every"].unit == "h"
     assert rows["stress.episodes.<k>.onset"].unit == "day"
     clearance = rows["pharmacology.drugs.ketamine.clearance"]
     assert (clearance.default, clearance.unit) == ("0.02 L/kg/min", "L/kg/min")
@@ -64,7 +66,7 @@ def test_every_listed_path_can_be_set():
             for refused in ("unknown key", "not a table", "out of range", "expected an index"):
                 assert refused not in message, message
         checked += 1
-    assert checked > 250
+    assert checked > 240
 
 
 def test_words_filter_the_listing(capsys):
@@ -87,9 +89,10 @@ def test_runtime_fields_are_the_schedule_values():
     assert set(runtime_paths()) == {
         "protocol.doses.*.dose",
         "pharmacology.doses.*.dose",
-        "pharmacology.escalation.start",
-        "pharmacology.escalation.step",
-        "pharmacology.escalation.cap",
+        "protocol.doses.*.step",
+        "protocol.doses.*.cap",
+        "pharmacology.doses.*.step",
+        "pharmacology.doses.*.cap",
         "protocol.stress.*.severity",
         "stress.episodes.*.severity",
         "stress.bdnf_suppression",
@@ -97,10 +100,12 @@ def test_runtime_fields_are_the_schedule_values():
     assert rerun.RUNTIME_PATHS == runtime_paths()
 
 
-@pytest.mark.parametrize(
-    "item",
-    ['pharmacology.escalation.start="200 mg"', "pharmacology.drugs.ssri.bdnf_effect.gain=0.4"],
-)
-def test_a_path_into_an_optional_table_creates_it(item):
-    cfg = load_config(None, ["timescale.enabled=true", item])
-    assert cfg.pharmacology.escalation is not None or cfg.pharmacology.drugs["ssri"].bdnf_effect
+def test_a_path_into_an_optional_table_creates_it():
+    cfg = load_config(
+        None, ["timescale.enabled=true", "pharmacology.drugs.ssri.bdnf_effect.gain=0.4"]
+    )
+    assert cfg.pharmacology.drugs["ssri"].bdnf_effect.gain == 0.4
+    kap = Path(__file__).parents[1] / "configs" / "kap_comparison.toml"
+    cfg = load_config(kap, ["protocol.doses.0.titration.target=0.4"])
+    assert cfg.protocol.doses[0].titration.target == 0.4
+    assert cfg.protocol.doses[0].titration.ceiling == Titration().ceiling

@@ -17,8 +17,7 @@ from neuroplast.backend import brian_backend
 from neuroplast.model.pharmacology import (
     DRUGS,
     TRAPPING_EQUATIONS,
-    DoseConfig,
-    EscalationConfig,
+    Dose,
     PharmacologyConfig,
     brain_concentration,
     compartment_amounts,
@@ -40,14 +39,14 @@ HOUR = 3600.0
 BODY_WEIGHT = 70 * brian2.kgram
 
 
-def zarate_infusion(**changes) -> DoseConfig:
+def zarate_infusion(**changes) -> Dose:
     """0.5 mg/kg IV over 40 min (Zarate 2006), starting at t = 0 unless changed."""
-    return DoseConfig(
-        **{"route": "iv", "dose": "0.5 mg/kg", "duration": "40 min", "time": "0 h", **changes}
+    return Dose(
+        **{"route": "iv", "dose": "0.5 mg/kg", "duration": "40 min", "start": "0 h", **changes}
     )
 
 
-def given_mg(dose: DoseConfig) -> float:
+def given_mg(dose: Dose) -> float:
     """Amount of a dose in mg for the 70 kg body weight (per-kg or absolute)."""
     if brian2.have_same_dimensions(dose.dose, brian2.kgram):
         return float(dose.dose / brian2.mgram)
@@ -57,7 +56,7 @@ def given_mg(dose: DoseConfig) -> float:
 def time_to_peak(drug: str, route: str, step: float = 15.0) -> float:
     """T_max in minutes of a single bolus dose by ``route`` (grid step ``step`` s)."""
     times = np.arange(0.0, 24 * HOUR, step)
-    dose = DoseConfig(drug=drug, route=route, dose="20 mg")
+    dose = Dose(drug=drug, route=route, dose="20 mg")
     return times[np.argmax(concentration(times, [dose], drug, BODY_WEIGHT))] / MINUTE
 
 
@@ -99,8 +98,8 @@ def test_concentration_is_linear_in_dose():
 
 def test_two_doses_superpose():
     times = np.linspace(0.0, 48 * HOUR, 577)
-    first = zarate_infusion(time="0 h")
-    second = DoseConfig(route="intranasal", dose="35 mg", time="5 h")
+    first = zarate_infusion(start="0 h")
+    second = Dose(route="intranasal", dose="35 mg", start="5 h")
     together = concentration(times, [first, second])
     apart = concentration(times, [first]) + concentration(times, [second])
     np.testing.assert_allclose(together, apart, rtol=1e-12, atol=1e-15)
@@ -122,9 +121,9 @@ def test_times_as_brian2_quantities_equal_times_in_seconds():
 def test_mass_balance_holds_at_all_times():
     # depot + central + peripheral + eliminated = F x dose delivered so far, at every time.
     doses = [
-        zarate_infusion(time="1 h"),
-        DoseConfig(route="intranasal", dose="50 mg", time="0 h"),
-        DoseConfig(route="oral", dose="100 mg", time="3 h", duration="20 min"),
+        zarate_infusion(start="1 h"),
+        Dose(route="intranasal", dose="50 mg", start="0 h"),
+        Dose(route="oral", dose="100 mg", start="3 h", duration="20 min"),
     ]
     times = np.linspace(0.0, 36 * HOUR, 2161)
     amounts = compartment_amounts(times, doses, "ketamine", BODY_WEIGHT)
@@ -135,7 +134,7 @@ def test_mass_balance_holds_at_all_times():
     expected = np.zeros_like(times)
     for dose in doses:
         amount = routes[dose.route].bioavailability * given_mg(dose)
-        start = float(dose.time / brian2.second)
+        start = float(dose.start / brian2.second)
         length = float(dose.duration / brian2.second) if dose.duration is not None else 0.0
         elapsed = np.clip(times - start, 0.0, length) / length if length else times >= start
         expected += amount * elapsed
@@ -153,7 +152,7 @@ def rk4_reference(drug, doses, times, dt):
     inputs = []
     for dose in doses:
         amount = drug.routes[dose.route].bioavailability * given_mg(dose)
-        start = float(dose.time / brian2.second)
+        start = float(dose.start / brian2.second)
         length = float(dose.duration / brian2.second) if dose.duration is not None else 0.0
         target = n if dose.route == "iv" else routes.index(dose.route)
         inputs.append((target, start, length, amount))
@@ -189,9 +188,9 @@ def rk4_reference(drug, doses, times, dt):
 
 def test_exact_solver_matches_fine_step_rk4():
     doses = [
-        zarate_infusion(time="0 h"),
-        DoseConfig(route="intranasal", dose="28 mg", time="2 h"),
-        DoseConfig(route="oral", dose="50 mg", time="3 h", duration="10 min"),
+        zarate_infusion(start="0 h"),
+        Dose(route="intranasal", dose="28 mg", start="2 h"),
+        Dose(route="oral", dose="50 mg", start="3 h", duration="10 min"),
     ]
     dt = 5.0
     times = np.arange(0.0, 12 * HOUR + 1, 5 * MINUTE)
@@ -211,7 +210,7 @@ def test_exact_solver_stays_exact_when_absorption_equals_a_disposition_rate():
         {"drugs": {"ketamine": {"routes": {"oral": {"absorption_rate": f"{beta!r} /s"}}}}}
     )
     drug = cfg.drug("ketamine")
-    dose = DoseConfig(route="oral", dose="50 mg")
+    dose = Dose(route="oral", dose="50 mg")
     times = np.arange(0.0, 24 * HOUR + 1, 10 * MINUTE)
     exact = compartment_amounts(times, [dose], drug, BODY_WEIGHT).central
     reference = rk4_reference(drug, [dose], times, dt=5.0)
@@ -245,7 +244,7 @@ def test_time_to_peak_lies_in_the_source_range(drug, route, low, high, why):
 def test_auc_ratio_oral_to_iv_equals_bioavailability():
     times = np.arange(0.0, 72 * HOUR, 30.0)
     auc_iv = np.trapezoid(concentration(times, [zarate_infusion(dose="35 mg")]), times)
-    auc_oral = np.trapezoid(concentration(times, [DoseConfig(route="oral", dose="35 mg")]), times)
+    auc_oral = np.trapezoid(concentration(times, [Dose(route="oral", dose="35 mg")]), times)
     assert auc_oral / auc_iv == pytest.approx(
         DRUGS["ketamine"].routes["oral"].bioavailability, rel=1e-4
     )
@@ -258,7 +257,7 @@ def test_memantine_half_life_matches_label():
 
 def test_brain_concentration_scales_plasma_by_brain_plasma_ratio():
     times = np.linspace(0.0, 12 * HOUR, 25)
-    dose = DoseConfig(drug="memantine", route="oral", dose="20 mg")
+    dose = Dose(drug="memantine", route="oral", dose="20 mg")
     plasma = concentration(times, [dose], "memantine")
     brain = brain_concentration(times, [dose], "memantine")
     np.testing.assert_allclose(brain, DRUGS["memantine"].brain_plasma_ratio * plasma)
@@ -266,7 +265,7 @@ def test_brain_concentration_scales_plasma_by_brain_plasma_ratio():
 
 def test_doses_of_other_drugs_are_ignored():
     times = np.linspace(0.0, 6 * HOUR, 13)
-    other = DoseConfig(drug="memantine", route="oral", dose="20 mg")
+    other = Dose(drug="memantine", route="oral", dose="20 mg")
     np.testing.assert_array_equal(concentration(times, [other], "ketamine"), np.zeros(13))
 
 
@@ -322,7 +321,7 @@ def test_config_overrides_change_potency():
 
 def test_timecourse_of_a_config_gives_block_per_cell_type():
     cfg = PharmacologyConfig.model_validate(
-        {"doses": [{"time": "24 h", "dose": "0.5 mg/kg", "duration": "40 min"}]}
+        {"doses": [{"start": "24 h", "dose": "0.5 mg/kg", "duration": "40 min"}]}
     )
     times = np.array([0.0, 24 * HOUR + 40 * MINUTE])
     course = pharmacology_timecourse(times, cfg)
@@ -400,36 +399,66 @@ def test_memantine_is_partially_trapped():
 
 
 def test_escalation_expands_with_start_step_and_cap():
-    escalation = EscalationConfig(
+    escalation = Dose(
         route="iv",
-        start="0.5 mg/kg",
+        dose="0.5 mg/kg",
         step="0.25 mg/kg",
         cap="1 mg/kg",
-        sessions=5,
-        first="28 days",
-        interval="3.5 days",
+        count=5,
+        start="28 days",
+        every="3.5 days",
         duration="40 min",
     )
-    doses = escalation.expand()
+    doses = escalation.sessions()
     expected_mg_per_kg = [0.5, 0.75, 1.0, 1.0, 1.0]
     got = [float(d.dose / (brian2.mgram / brian2.kgram)) for d in doses]
     assert got == pytest.approx(expected_mg_per_kg)
-    assert [float(d.time / brian2.second) / HOUR for d in doses] == pytest.approx(
+    assert [float(d.start / brian2.second) / HOUR for d in doses] == pytest.approx(
         [672, 756, 840, 924, 1008]
     )
     assert all(d.route == "iv" and d.duration == 40 * 60 * brian2.second for d in doses)
+    assert all(d.count == 1 and d.step is None for d in doses)
 
 
-def test_escalation_joins_the_explicit_doses_in_time_order():
+ESCALATION = {"route": "sublingual", "dose": "100 mg", "step": "100 mg", "cap": "250 mg"}
+
+
+def test_a_repeated_dose_joins_the_single_doses_in_time_order():
     cfg = PharmacologyConfig.model_validate(
         {
-            "doses": [{"route": "intranasal", "dose": "56 mg", "time": "100 h"}],
-            "escalation": {"start": "100 mg", "step": "100 mg", "cap": "250 mg", "sessions": 3},
+            "doses": [
+                {"route": "intranasal", "dose": "56 mg", "start": "100 h"},
+                {**ESCALATION, "count": 3, "every": "84 h"},
+            ],
         }
     )
     schedule = cfg.schedule()
-    assert [float(d.time / brian2.second) / HOUR for d in schedule] == [0, 84, 100, 168]
+    assert [float(d.start / brian2.second) / HOUR for d in schedule] == [0, 84, 100, 168]
     assert [float(d.dose / brian2.mgram) for d in schedule] == pytest.approx([100, 200, 56, 250])
+
+
+def test_the_old_escalation_table_is_read_with_a_message_naming_the_new_keys():
+    """``[pharmacology.escalation]`` (first, start, sessions, interval) keeps working for one
+    release as the repeated dose it is, with the defaults it had."""
+    old = {"start": "100 mg", "step": "100 mg", "cap": "250 mg", "sessions": 3}
+    with pytest.warns(FutureWarning, match=r"escalation is deprecated.*first -> start"):
+        cfg = PharmacologyConfig.model_validate({"escalation": old})
+    new = PharmacologyConfig.model_validate(
+        {"doses": [{**ESCALATION, "count": 3, "every": "84 h"}]}
+    )
+    assert cfg == new
+    assert PharmacologyConfig.model_validate({"escalation": None}) == PharmacologyConfig()
+    with pytest.warns(FutureWarning, match=r"doses: key 'time' is deprecated, write 'start'"):
+        dose = Dose.model_validate({"time": "3 h"})
+    assert dose == Dose(start="3 h")
+    with pytest.raises(ValidationError, match=r"both 'time' and 'start' given"):
+        Dose.model_validate({"time": "3 h", "start": "3 h"})
+
+
+def test_a_titrated_dose_is_rejected_outside_a_protocol():
+    titrated = {"count": 2, "every": "1 day", "titration": {}}
+    with pytest.raises(ValidationError, match=r"doses\[0\]\.titration: expected titration only"):
+        PharmacologyConfig.model_validate({"doses": [titrated]})
 
 
 # --------------------------------------------------------------------------- validation
@@ -443,7 +472,7 @@ class _Experiment(Section):
 
 def test_negative_dose_is_rejected_naming_field_and_value():
     with pytest.raises(ValidationError, match=r"dose\n.*must be >= 0 \(got '-0.5 mg/kg'\)"):
-        DoseConfig.model_validate({"dose": "-0.5 mg/kg", "duration": "40 min"})
+        Dose.model_validate({"dose": "-0.5 mg/kg", "duration": "40 min"})
 
 
 def test_nested_errors_carry_the_dotted_path():
@@ -465,77 +494,75 @@ def test_nonpositive_ic50_is_rejected(value):
 
 def test_dose_without_unit_is_rejected():
     with pytest.raises(ValidationError, match=r"'0.5' has no dose unit"):
-        DoseConfig.model_validate({"dose": "0.5", "duration": "40 min"})
+        Dose.model_validate({"dose": "0.5", "duration": "40 min"})
     with pytest.raises(ValidationError, match="wrong dimension"):
-        DoseConfig.model_validate({"dose": "0.5 mM", "duration": "40 min"})
+        Dose.model_validate({"dose": "0.5 mM", "duration": "40 min"})
 
 
 def test_unknown_drug_suggests_the_closest_name():
     with pytest.raises(ValidationError, match=r"unknown drug 'ketamin'; did you mean 'ketamine'"):
-        DoseConfig.model_validate({"drug": "ketamin", "duration": "40 min"})
+        Dose.model_validate({"drug": "ketamin", "duration": "40 min"})
     with pytest.raises(ValidationError, match=r"drugs\.esketamin: unknown drug"):
         PharmacologyConfig.model_validate({"drugs": {"esketamin": {"hill": 1.0}}})
 
 
 def test_route_the_drug_does_not_have_is_rejected():
     with pytest.raises(ValidationError, match=r"route = 'iv': memantine has no 'iv' route"):
-        DoseConfig.model_validate({"drug": "memantine", "route": "iv", "duration": "40 min"})
+        Dose.model_validate({"drug": "memantine", "route": "iv", "duration": "40 min"})
     with pytest.raises(ValidationError, match=r"route\n.*'iv', 'intranasal'"):
-        DoseConfig.model_validate({"route": "rectal"})
+        Dose.model_validate({"route": "rectal"})
 
 
-@pytest.mark.parametrize(("duration", "shown"), [(None, "missing"), ("0 min", "'0 min'")])
-def test_iv_dose_needs_an_infusion_duration(duration, shown):
-    data = {"route": "iv", "dose": "0.5 mg/kg"}
-    if duration is not None:
-        data["duration"] = duration
-    with pytest.raises(ValidationError, match=rf"duration = {shown}: an iv dose is an infusion"):
-        DoseConfig.model_validate(data)
+def test_iv_dose_needs_an_infusion_duration():
+    data = {"route": "iv", "dose": "0.5 mg/kg", "duration": "0 min"}
+    with pytest.raises(ValidationError, match=r"duration = '0 min': an iv dose is an infusion"):
+        Dose.model_validate(data)
+    # omitted: the 40-min infusion of Zarate 2006 for iv, at once for other routes
+    assert Dose(route="iv").duration == 40 * 60 * brian2.second
+    assert Dose(route="intranasal", dose="28 mg").duration is None
 
 
 def test_overlapping_iv_infusions_name_both_doses():
     doses = [
-        {"time": "24 h", "dose": "0.5 mg/kg", "duration": "40 min"},
-        {"time": "24.5 h", "dose": "0.5 mg/kg", "duration": "40 min"},
+        {"start": "24 h", "dose": "0.5 mg/kg", "duration": "40 min"},
+        {"start": "24.5 h", "dose": "0.5 mg/kg", "duration": "40 min"},
     ]
     with pytest.raises(ValidationError, match=r"doses\[0\] \(.*\) and doses\[1\] \(.*\) overlap"):
         PharmacologyConfig.model_validate({"doses": doses})
-    doses[1]["time"] = f"{24 + 40 / 60} h"  # back to back is deliverable
+    doses[1]["start"] = f"{24 + 40 / 60} h"  # back to back is deliverable
     PharmacologyConfig.model_validate({"doses": doses})
 
 
-def test_escalation_overlapping_an_explicit_infusion_is_named():
+def test_a_session_of_a_repeated_dose_overlapping_another_infusion_is_named():
     data = {
-        "doses": [{"time": "84 h", "dose": "0.5 mg/kg", "duration": "40 min"}],
-        "escalation": {
-            "route": "iv",
-            "start": "0.5 mg/kg",
-            "step": "0.1 mg/kg",
-            "cap": "0.7 mg/kg",
-            "duration": "40 min",
-            "sessions": 2,
-        },
+        "doses": [
+            {"start": "84 h", "dose": "0.5 mg/kg", "duration": "40 min"},
+            {"dose": "0.5 mg/kg", "step": "0.1 mg/kg", "count": 2, "every": "84 h"},
+        ],
     }
-    with pytest.raises(ValidationError, match=r"doses\[0\].*escalation session 2.*overlap"):
+    with pytest.raises(ValidationError, match=r"doses\[0\].*doses\[1\] session 2.*overlap"):
         PharmacologyConfig.model_validate(data)
 
 
-@pytest.mark.parametrize("step", ["0 mg", "-50 mg"])
+@pytest.mark.parametrize("step", ["0 mg/kg", "-0.1 mg/kg"])
 def test_escalation_step_must_be_positive(step):
-    with pytest.raises(ValidationError, match=rf"step\n.*must be .*{step}"):
-        EscalationConfig.model_validate({"step": step})
-
-
-def test_escalation_cap_below_start_is_rejected():
     with pytest.raises(
-        ValidationError, match=r"cap = '50 mg': expected at least start \('100 mg'\)"
+        ValidationError, match=r"(?s)step.*(must be >= 0|expected a dose increase > 0)"
     ):
-        EscalationConfig.model_validate({"start": "100 mg", "cap": "50 mg"})
+        Dose.model_validate({"step": step})
+
+
+def test_escalation_cap_below_the_first_dose_is_rejected():
+    with pytest.raises(
+        ValidationError,
+        match=r"cap = '50 mg': expected at least the first dose \(dose = '100 mg'\)",
+    ):
+        Dose.model_validate({"dose": "100 mg", "step": "10 mg", "cap": "50 mg"})
 
 
 def test_escalation_mixing_per_kg_and_absolute_amounts_is_rejected():
     with pytest.raises(ValidationError, match="all per body weight"):
-        EscalationConfig.model_validate({"start": "0.5 mg/kg", "step": "50 mg", "cap": "1 mg/kg"})
+        Dose.model_validate({"dose": "0.5 mg/kg", "step": "50 mg", "cap": "1 mg/kg"})
 
 
 def test_interneuron_ic50_override_contradicting_no_preference_is_rejected():
@@ -580,10 +607,16 @@ def test_config_round_trips_through_json():
         {
             "body_weight": "80 kg",
             "doses": [
-                {"time": "24 h", "dose": "0.5 mg/kg", "duration": "40 min"},
-                {"drug": "esketamine", "route": "intranasal", "time": "7 days", "dose": "56 mg"},
+                {"start": "24 h", "dose": "0.5 mg/kg", "duration": "40 min"},
+                {"drug": "esketamine", "route": "intranasal", "start": "7 days", "dose": "56 mg"},
+                {
+                    "route": "sublingual",
+                    "dose": "100 mg",
+                    "step": "50 mg",
+                    "count": 6,
+                    "every": "84 h",
+                },
             ],
-            "escalation": {},
             "drugs": {"ketamine": {"routes": {"intranasal": {"bioavailability": 0.15}}}},
         }
     )

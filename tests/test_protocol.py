@@ -94,7 +94,7 @@ def test_protocol_compiles_to_absolute_schedules():
     assert float(episode.duration) == pytest.approx(10 * DAY)
     assert episode.severity == 0.8
     doses = ket.pharmacology.doses
-    assert [float(d.time) / DAY for d in doses] == pytest.approx([12.5, 14.5, 16.5])
+    assert [float(d.start) / DAY for d in doses] == pytest.approx([12.5, 14.5, 16.5])
     # escalation 0.5, 0.75, then capped at 0.9 mg/kg (doses are stored in kg/kg)
     assert [float(d.dose) * 1e6 for d in doses] == pytest.approx([0.5, 0.75, 0.9])
     assert [float(s.start) / DAY for s in ket.therapy.sessions] == pytest.approx([13.5, 15.5, 17.5])

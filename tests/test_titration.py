@@ -55,7 +55,7 @@ def _titrated(titration: dict, dose: str = "0.2 mg/kg", **event):
     """(doses in mg/kg, peak dissociation per session) of the compiled titrated condition."""
     run = resolve_condition(config_from_dict(_config(titration, dose, **event)), "titrated")
     doses = run.pharmacology.schedule()
-    starts = [float(d.time) for d in doses]
+    starts = [float(d.start) for d in doses]
     peaks = [session_dissociation(run, starts, k).peak for k in range(len(doses))]
     return np.array([_amount(d.dose) for d in doses]), np.array(peaks), run
 
@@ -130,7 +130,7 @@ def test_next_dose_rule():
         (
             {"ceiling": "0.1 mg/kg"},
             "0.2 mg/kg",
-            r"titration\.ceiling = '0\.1 mg/kg': expected at least the start dose "
+            r"titration\.ceiling = '0\.1 mg/kg': expected at least the first dose "
             r"\(dose = '0\.2 mg/kg'\)",
         ),
         ({"target": 0}, "0.2 mg/kg", r"titration\.target = 0: expected .* between 0 and 1"),

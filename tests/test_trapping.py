@@ -46,7 +46,7 @@ DOSED = (
     "timescale.enabled=true",
     'timescale.bio_duration="1 h"',
     "timescale.session_rate=3600",
-    'pharmacology.doses=[{time = "0 h", dose = "1 mg/kg", duration = "20 min"}]',
+    'pharmacology.doses=[{start = "0 h", dose = "1 mg/kg", duration = "20 min"}]',
 )
 
 
@@ -74,7 +74,7 @@ def _constant_config(duration: str, *extra: str):
         f'timescale.bio_duration="{duration}"',
         'recording.slow_interval="100 ms"',
         "pharmacology.trapping=true",
-        'pharmacology.doses=[{time = "0 h", dose = "0.5 mg/kg", duration = "40 min"}]',
+        'pharmacology.doses=[{start = "0 h", dose = "0.5 mg/kg", duration = "40 min"}]',
         *extra,
     )
 
@@ -93,8 +93,8 @@ def test_trapping_true_validates_and_names_the_drug():
 
 def test_trapping_with_two_drugs_is_rejected_with_the_key_and_the_drugs():
     doses = [
-        {"drug": "ketamine", "time": "0 h", "dose": "0.5 mg/kg", "duration": "40 min"},
-        {"drug": "memantine", "route": "oral", "time": "1 h", "dose": "10 mg"},
+        {"drug": "ketamine", "start": "0 h", "dose": "0.5 mg/kg", "duration": "40 min"},
+        {"drug": "memantine", "route": "oral", "start": "1 h", "dose": "10 mg"},
     ]
     PharmacologyConfig(doses=doses)  # fine at equilibrium (competitive block)
     with pytest.raises(ValidationError, match=r"trapping = true with doses of 2 drugs"):
@@ -209,7 +209,7 @@ def test_trapping_false_builds_no_block_variables():
         {
             "network": {"n_exc": 40, "n_inh": 10},
             "timescale": {"enabled": True, "bio_duration": "1 h"},
-            "pharmacology": {"doses": [{"time": "0 h", "duration": "40 min"}]},
+            "pharmacology": {"doses": [{"start": "0 h", "duration": "40 min"}]},
         }
     )
     seeds = derive_seeds(1)
@@ -253,7 +253,7 @@ def test_block_follows_the_equilibrium_in_compressed_time():
         "set_point": {"window": "3 s"},
         "pharmacology": {
             "trapping": True,
-            "doses": [{"time": "0.1 days", "dose": "0.5 mg/kg", "duration": "40 min"}],
+            "doses": [{"start": "0.1 days", "dose": "0.5 mg/kg", "duration": "40 min"}],
         },
     }
     cfg = config_from_dict(data)

@@ -227,7 +227,7 @@ def _pharmacology_of(source: Any) -> PharmacologyConfig | None:
 def _session_starts(source: DrugCurves | PharmacologyConfig) -> list[float]:
     if isinstance(source, DrugCurves):
         return [float(t) for t in source.session_times]
-    return [float(dose.time / second) for dose in acute_doses(source)]
+    return [float(dose.start / second) for dose in acute_doses(source)]
 
 
 def _default_grid(source: DrugCurves | PharmacologyConfig, cfg: DissociationConfig) -> np.ndarray:

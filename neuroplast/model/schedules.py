@@ -106,8 +106,8 @@ def _acute_session_times(cfg, drug: DrugCurves) -> list[float]:
     would cost network time for no acute effect.
     """
     schedule = cfg.pharmacology.schedule()
-    slow = {float(d.time) for d in schedule if not DRUGS[d.drug].blocks_nmda}
-    acute = {float(d.time) for d in schedule if DRUGS[d.drug].blocks_nmda}
+    slow = {float(d.start) for d in schedule if not DRUGS[d.drug].blocks_nmda}
+    acute = {float(d.start) for d in schedule if DRUGS[d.drug].blocks_nmda}
     return [t for t in drug.session_times if float(t) not in slow or float(t) in acute]
 
 

@@ -7,7 +7,7 @@ network is simulated.  One module per job, each with its equations and sources:
 
 =============== ==========================================================================
 ``drugs``       the drug table (``drugs.toml``): PK and NMDA constants with their sources
-``doses``       dose schedules, escalation and the ``[pharmacology]`` config section
+``doses``       the dose schema (repeats, escalation, titration) and ``[pharmacology]``
 ``pk``          two-compartment PK with first-order absorption, solved exactly
 ``pd``          NMDA occupancy per cell type (Hill), several blockers combined
 ``slow_bdnf``   the slow-onset BDNF effect of the SSRI-like comparator
@@ -18,13 +18,14 @@ The names below are the package's public interface; import them from here.
 """
 
 from neuroplast.model.pharmacology.doses import (
+    Dose,
     DoseAmount,
     DoseConfig,
     DrugOverride,
-    EscalationConfig,
     PharmacologyConfig,
     RouteOverride,
     SlowBDNFOverride,
+    Titration,
     acute_doses,
     dose_mg,
     format_amount,
@@ -74,10 +75,10 @@ __all__ = [
     "TRAPPING_EQUATIONS",
     "CompartmentAmounts",
     "DoseAmount",
+    "Dose",
     "DoseConfig",
     "Drug",
     "DrugOverride",
-    "EscalationConfig",
     "PharmacologyConfig",
     "PharmacologyTimecourse",
     "Route",
@@ -86,6 +87,7 @@ __all__ = [
     "SlowBDNFCourse",
     "SlowBDNFEffect",
     "SlowBDNFOverride",
+    "Titration",
     "acute_doses",
     "brain_concentration",
     "combined_occupancy",

@@ -1,4 +1,4 @@
-"""Dose schedules (direct doses and escalation) and the ``[pharmacology]`` config section.
+"""The dose schema (one for direct and protocol doses) and the ``[pharmacology]`` config section.
 
 Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
 ------------------------------------------------------------
@@ -20,6 +20,7 @@ Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
@@ -102,6 +103,36 @@ def dose_mg(amount: Quantity, body_weight: Quantity) -> float:
     return float(total / mgram)
 
 
+#: Infusion time of an iv dose that gives none: the 40-min infusion of Zarate et al 2006.
+IV_DURATION = "40 min"
+
+
+def renamed_keys(data: Any, renames: dict[str, str], where: str) -> Any:
+    """Accept the old spelling of renamed keys for one release, with a FutureWarning.
+
+    ``renames`` maps old key -> new key; ``where`` names the table in the message.
+    """
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    for old, new in renames.items():
+        if old not in data:
+            continue
+        if new in data:
+            raise ValueError(
+                f"{where}: both {old!r} and {new!r} given; {old!r} is the old spelling of "
+                f"{new!r}, keep only {new!r}"
+            )
+        warnings.warn(
+            f"{where}: key {old!r} is deprecated, write {new!r} instead (the old spelling "
+            "is read until the next release)",
+            FutureWarning,
+            stacklevel=2,
+        )
+        data[new] = data.pop(old)
+    return data
+
+
 def _check_route(drug: str, route: str, duration: Quantity | None) -> None:
     """Raise ValueError unless ``drug`` tables ``route`` and an iv dose has a duration."""
     routes = DRUGS[drug].routes
@@ -118,8 +149,83 @@ def _check_route(drug: str, route: str, duration: Quantity | None) -> None:
         )
 
 
-class DoseConfig(Section):
-    """One administration of a drug (``[[pharmacology.doses]]``)."""
+class Titration(Section):
+    """Titrated escalation of a repeated dose (``[protocol.doses.titration]``).
+
+    The first session gives the dose's ``dose`` (the start dose).  After each session
+    its peak dissociation index D (:func:`~neuroplast.model.dissociation.dissociation_index`,
+    parameters ``[protocol.acute.dissociation]``) sets the next dose::
+
+        D_k <  target:  dose_{k+1} = min(dose_k + step, ceiling)     (escalate)
+        D_k >= target:  dose_{k+1} = dose_k                          (hold)
+
+    as a clinician raises a KAP dose session by session until the desired depth of
+    effect is reached, within a ceiling (doses "individualised", Dore et al 2019; CTP
+    lozenge protocol 100-400 mg).  D_k is the largest index from the start of session k
+    to the next session (at most ``follow_up`` after it), on the PK of every dose given
+    so far.  It depends on the PK/PD only, never on the network, so the whole schedule is
+    decided when the protocol is compiled (:mod:`neuroplast.sessions`), before anything
+    runs; the doses given are the run's ``pharmacology.doses`` (its config.json) and its
+    ``session_dose_*`` rows.
+    """
+
+    step: DoseAmount = param(
+        "0.1 mg/kg",
+        "dose increase after a session whose peak dissociation stayed below the target (> 0)",
+        "[D]; KAP practice: doses individualised session by session (Dore et al 2019)",
+    )
+    ceiling: DoseAmount = param(
+        "1 mg/kg",
+        "no session exceeds this dose (at least the start dose)",
+        "[D] below anaesthetic doses (1-2 mg/kg iv; SCIENCE.md §2.2)",
+    )
+    target: float = param(
+        0.5,
+        "peak dissociation index (proxy, 0-1) at which escalation stops; in (0, 1)",
+        "[D] a mid-scale level of the proxy (model/dissociation.py DissociationConfig)",
+    )
+
+    @field_validator("step")
+    @classmethod
+    def _step_positive(cls, value: Quantity) -> Quantity:
+        if not float(value) > 0:
+            raise ValueError(
+                "expected a dose increase > 0 (for a fixed dose omit the titration table)"
+            )
+        return value
+
+    @field_validator("target", mode="before")
+    @classmethod
+    def _target_inside(cls, value: Any) -> float:
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        if number is None or not 0 < number < 1:
+            raise ValueError(
+                "expected a dissociation index strictly between 0 and 1 (the proxy is 0 "
+                "without drug and approaches 1 at full interneuron block)"
+            )
+        return float(value)
+
+    def next_dose(self, dose: Quantity, peak: float) -> Quantity:
+        """The dose after a session that gave ``dose`` and reached peak dissociation ``peak``."""
+        if peak >= self.target:
+            return dose
+        # Quantity(): dimensionless (mg/kg) arithmetic returns plain floats
+        return Quantity(min(dose + self.step, self.ceiling))
+
+
+class Dose(Section):
+    """A drug session, optionally repeated with a fixed, escalating or titrated dose.
+
+    The one dose schema: a direct dose (``[[pharmacology.doses]]``) and a protocol dose
+    (``[[protocol.doses]]``, :class:`neuroplast.protocol.DoseEvent`, which adds the
+    phase and the conditions) have the same keys with the same meaning.  Session
+    k = 0 ... count - 1 starts at ``start + k every`` and gives::
+
+        fixed        dose
+        escalation   min(dose + k step, cap)          (step; cap optional)
+        titration    set from session k - 1's peak dissociation ([titration];
+                     protocol doses only, decided when the protocol is compiled)
+    """
 
     drug: str = param("ketamine", "drug name, a key of the drug table (neuroplast/drugs.toml)")
     route: RouteName = param(
@@ -127,22 +233,52 @@ class DoseConfig(Section):
         "route of administration: iv (infusion), intranasal, sublingual, oral or im; "
         "the drug table says which routes a drug has",
     )
-    time: Qty("h", nonnegative=True) = param(
-        "0 h", "biological time at which the dose starts, from the start of the protocol"
+    start: Qty("h", nonnegative=True) = param(
+        "0 h",
+        "time of the (first) session: from the start of its phase in [[protocol.doses]], "
+        "from the start of the run in [[pharmacology.doses]]",
     )
     dose: DoseAmount = param(
         "0.5 mg/kg",
-        "amount given: per body weight ('0.5 mg/kg') or absolute ('56 mg'); bioavailability "
-        "scales what reaches the blood",
+        "amount of the (first) session: per body weight ('0.5 mg/kg') or absolute ('56 mg'); "
+        "bioavailability scales what reaches the blood",
         ZARATE,
         runtime=True,
     )
     duration: Qty("min", nonnegative=True) | None = param(
         None,
-        "administration time: required (> 0) for an iv infusion; for other routes the dose "
-        "enters the absorption depot at a constant rate over it (omitted or 0: at once)",
+        "administration time of each session; omitted: 40 min for iv (the Zarate 2006 "
+        "infusion), at once for other routes, whose dose enters the absorption depot at a "
+        "constant rate over it",
         ZARATE + " (40 min infusion)",
     )
+    count: int = param(1, "number of sessions", ge=1)
+    every: Qty("h", positive=True) | None = param(
+        None, "time between session starts (needed when count > 1)"
+    )
+    step: DoseAmount | None = param(
+        None,
+        "dose increase per session (escalation; > 0)",
+        "KAP practice: doses individualised session by session (Dore et al 2019)",
+        runtime=True,
+    )
+    cap: DoseAmount | None = param(
+        None, "ceiling of an escalation (at least the first dose)", runtime=True
+    )
+    titration: Titration | None = param(
+        None,
+        "titrated escalation: each session's dose from the previous session's dissociation "
+        "read-out (start dose = dose; step, ceiling, target); protocol doses only",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_spelling_and_iv_default(cls, data: Any) -> Any:
+        data = renamed_keys(data, {"time": "start"}, "doses")
+        if isinstance(data, dict) and data.get("duration") is None:
+            if data.get("route", "iv") == "iv":
+                data["duration"] = IV_DURATION
+        return data
 
     @field_validator("drug", mode="before")
     @classmethod
@@ -152,119 +288,118 @@ class DoseConfig(Section):
         return known_drug(value)
 
     @model_validator(mode="after")
-    def _route_fits_drug(self) -> DoseConfig:
+    def _consistent(self) -> Dose:
+        if self.count > 1 and self.every is None:
+            raise ValueError(f"count = {self.count}: expected 'every' (time between sessions)")
+        if self.step is not None and not float(self.step) > 0:
+            raise ValueError("step: expected a dose increase > 0 (omit it for a fixed dose)")
+        if self.cap is not None and self.step is None:
+            raise ValueError("cap without step: expected step (the increase per session)")
+        if self.titration is not None and (self.step is not None or self.cap is not None):
+            raise ValueError(
+                "titration with step/cap: expected one escalation rule, either the fixed "
+                "step and cap or the titration table"
+            )
+        ceiling = self.cap if self.titration is None else self.titration.ceiling
+        named = {"dose": self.dose}
+        if self.titration is None:
+            named.update(step=self.step, cap=self.cap)
+        else:
+            named.update({"titration.step": self.titration.step, "titration.ceiling": ceiling})
+        given = {name: amount for name, amount in named.items() if amount is not None}
+        if len({per_kg(amount) for amount in given.values()}) > 1:
+            written = ", ".join(f"{name} = {format_amount(a)!r}" for name, a in given.items())
+            raise ValueError(
+                f"{written}: expected all per body weight (mg/kg) or all absolute (mg)"
+            )
+        if ceiling is not None and ceiling < self.dose:
+            name = "cap" if self.titration is None else "titration.ceiling"
+            raise ValueError(
+                f"{name} = {format_amount(ceiling)!r}: expected at least the first dose "
+                f"(dose = {format_amount(self.dose)!r})"
+            )
         _check_route(self.drug, self.route, self.duration)
         return self
+
+    def amount(self, k: int) -> Quantity:
+        """The dose of session ``k`` (0-based) of a fixed or escalating series."""
+        if self.titration is not None:
+            raise ValueError(
+                "a titrated dose is decided from the dissociation of the sessions before it, "
+                "when the protocol is compiled (neuroplast.sessions.dose_sessions)"
+            )
+        if self.step is None:
+            return self.dose
+        # Quantity(): dimensionless (mg/kg) arithmetic returns plain floats
+        amount = Quantity(self.dose + k * self.step)
+        return self.cap if self.cap is not None and amount > self.cap else amount
+
+    def sessions(self) -> list[Dose]:
+        """The sessions as single doses (count 1), in time order."""
+        return [
+            Dose(
+                drug=self.drug,
+                route=self.route,
+                start=self.start + k * (self.every if self.every is not None else 0 * second),
+                dose=self.amount(k),
+                duration=self.duration,
+            )
+            for k in range(self.count)
+        ]
 
     def describe(self) -> str:
         """Short human description, e.g. ``'ketamine 0.5 mg/kg iv at 24 h over 40 min'``."""
         text = f"{self.drug} {format_amount(self.dose)} {self.route} at "
-        text += format_quantity(self.time, "h")
+        text += format_quantity(self.start, "h")
         if self.duration is not None and float(self.duration) > 0:
             text += f" over {format_quantity(self.duration, 'min')}"
+        if self.count > 1:
+            text += f", {self.count} sessions every {format_quantity(self.every, 'h')}"
         return text
 
     @property
     def end(self) -> Quantity:
-        """Biological time at which the administration ends (the start for a bolus)."""
-        return self.time + (self.duration if self.duration is not None else 0 * second)
+        """Time at which the (first) administration ends (its start, for a bolus)."""
+        return self.start + (self.duration if self.duration is not None else 0 * second)
 
 
-class EscalationConfig(Section):
-    """A series of sessions with a rising dose (``[pharmacology.escalation]``).
+#: The keys of the old ``[pharmacology.escalation]`` table, read for one release as a
+#: :class:`Dose` with ``count``/``every``/``step``/``cap``: old key -> (new key, old default).
+_ESCALATION = {
+    "drug": ("drug", "ketamine"),
+    "route": ("route", "sublingual"),
+    "first": ("start", "0 h"),
+    "start": ("dose", "100 mg"),
+    "step": ("step", "50 mg"),
+    "cap": ("cap", "400 mg"),
+    "sessions": ("count", 6),
+    "interval": ("every", "84 h"),
+    "duration": ("duration", None),
+}
 
-    Session k (k = 0, 1, ...) gives ``min(start + k * step, cap)`` at
-    ``first + k * interval``.  For a fixed dose series set ``cap = start``.
-    """
 
-    drug: str = param("ketamine", "drug name, a key of the drug table")
-    route: RouteName = param(
-        "sublingual",
-        "route of every session",
-        "KAP practice: sublingual lozenges (CTP protocol; Dore et al 2019); SCIENCE.md §2.2",
+def _escalation_as_dose(table: Any) -> dict:
+    """The old ``[pharmacology.escalation]`` table as a ``[[pharmacology.doses]]`` entry."""
+    if not isinstance(table, dict):
+        raise ValueError(f"escalation: expected a table, got {table!r}")
+    unknown = sorted(set(table) - set(_ESCALATION))
+    if unknown:
+        raise ValueError(
+            f"escalation.{unknown[0]}: unknown key; expected one of {list(_ESCALATION)}"
+        )
+    warnings.warn(
+        "pharmacology.escalation is deprecated: write it as a [[pharmacology.doses]] entry "
+        "with start, dose, step, cap, count and every (first -> start, start -> dose, "
+        "sessions -> count, interval -> every); the old table is read until the next release",
+        FutureWarning,
+        stacklevel=2,
     )
-    first: Qty("h", nonnegative=True) = param("0 h", "biological time of the first session")
-    start: DoseAmount = param(
-        "100 mg",
-        "dose of the first session",
-        "CTP KAP lozenge protocol: 100-400 mg per session; SCIENCE.md §2.2",
-        runtime=True,
-    )
-    step: DoseAmount = param(
-        "50 mg",
-        "dose increase from one session to the next (> 0)",
-        "[D] doses are individualised in KAP practice (Dore et al 2019); SCIENCE.md §2.2",
-        runtime=True,
-    )
-    cap: DoseAmount = param(
-        "400 mg",
-        "ceiling: no session exceeds it",
-        "CTP KAP lozenge protocol: up to 400 mg per session; SCIENCE.md §2.2",
-        runtime=True,
-    )
-    sessions: int = param(
-        6,
-        "number of sessions",
-        "Wilkinson et al 2021: 6 infusions over 3 weeks; KAP usually >= 3 sessions",
-        ge=1,
-    )
-    interval: Qty("h", positive=True) = param(
-        "84 h",
-        "time between the starts of consecutive sessions (84 h = twice weekly)",
-        "Wilkinson et al 2021 (6 sessions in 3 weeks)",
-    )
-    duration: Qty("min", nonnegative=True) | None = param(
-        None, "administration time of each session (required > 0 for iv)"
-    )
+    entry = {new: table.get(old, default) for old, (new, default) in _ESCALATION.items()}
+    return {key: value for key, value in entry.items() if value is not None}
 
-    @field_validator("drug", mode="before")
-    @classmethod
-    def _drug_in_table(cls, value: Any) -> str:
-        if not isinstance(value, str):
-            raise ValueError(f"expected a drug name (text), got {value!r}")
-        return known_drug(value)
 
-    @field_validator("step")
-    @classmethod
-    def _step_positive(cls, value: Quantity) -> Quantity:
-        if not float(value) > 0:
-            raise ValueError(
-                f"must be > 0 (got {format_amount(value)!r}); for a fixed dose set cap = start"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EscalationConfig:
-        kinds = {name: per_kg(getattr(self, name)) for name in ("start", "step", "cap")}
-        if len(set(kinds.values())) > 1:
-            written = ", ".join(
-                f"{name} = {format_amount(getattr(self, name))!r}" for name in kinds
-            )
-            raise ValueError(
-                f"{written}: expected start, step and cap all per body weight (mg/kg) or all "
-                "absolute (mg)"
-            )
-        if self.cap < self.start:
-            raise ValueError(
-                f"cap = {format_amount(self.cap)!r}: expected at least start "
-                f"({format_amount(self.start)!r}); the ceiling cannot be below the first dose"
-            )
-        _check_route(self.drug, self.route, self.duration)
-        return self
-
-    def expand(self) -> list[DoseConfig]:
-        """The sessions as a list of :class:`DoseConfig`, in time order."""
-        return [
-            DoseConfig(
-                drug=self.drug,
-                route=self.route,
-                time=self.first + k * self.interval,
-                # Quantity(): dimensionless (mg/kg) arithmetic returns plain floats
-                dose=Quantity(min(self.start + k * self.step, self.cap)),
-                duration=self.duration,
-            )
-            for k in range(self.sessions)
-        ]
+#: Old name of :class:`Dose`, kept for one release.
+DoseConfig = Dose
 
 
 class RouteOverride(Section):
@@ -388,12 +523,9 @@ class PharmacologyConfig(Section):
     body_weight: Qty("kg", positive=True) = param(
         "70 kg", "body weight that scales per-kg doses and volumes", "reference adult; " + ZARATE
     )
-    doses: list[DoseConfig] = Field(
+    doses: list[Dose] = Field(
         default_factory=list,
-        description="explicit doses ([[pharmacology.doses]]); empty = no drug",
-    )
-    escalation: EscalationConfig | None = param(
-        None, "optional escalating series of sessions, added to the explicit doses"
+        description="doses in the run's time ([[pharmacology.doses]]); empty = no drug",
     )
     mechanism: Mechanism = param(
         "both",
@@ -421,6 +553,17 @@ class PharmacologyConfig(Section):
         description="per-drug overrides of the drug table ([pharmacology.drugs.<name>])",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _old_escalation_table(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "escalation" not in data:
+            return data
+        data = dict(data)
+        table = data.pop("escalation")
+        if table is not None:  # null: written by configs of earlier releases
+            data["doses"] = [*data.get("doses", []), _escalation_as_dose(table)]
+        return data
+
     @field_validator("drugs", mode="before")
     @classmethod
     def _override_names(cls, value: Any) -> Any:
@@ -435,6 +578,12 @@ class PharmacologyConfig(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> PharmacologyConfig:
+        for k, dose in enumerate(self.doses):
+            if dose.titration is not None:
+                raise ValueError(
+                    f"doses[{k}].titration: expected titration only in [[protocol.doses]], "
+                    "where each session's dose is decided when the protocol is compiled"
+                )
         for name in sorted(set(self.drugs) | {d.drug for d in self.schedule()}):
             override = self.drugs.get(name)
             if override is not None and override.ic50_inh is not None:
@@ -464,28 +613,27 @@ class PharmacologyConfig(Section):
         self._check_iv_line()
         return self
 
-    def _labelled_schedule(self) -> list[tuple[str, DoseConfig]]:
-        labelled = [(f"doses[{i}]", dose) for i, dose in enumerate(self.doses)]
-        if self.escalation is not None:
-            labelled += [
-                (f"escalation session {k + 1}", dose)
-                for k, dose in enumerate(self.escalation.expand())
-            ]
-        return sorted(labelled, key=lambda item: float(item[1].time))
+    def _labelled_schedule(self) -> list[tuple[str, Dose]]:
+        labelled = [
+            (f"doses[{i}]" if dose.count == 1 else f"doses[{i}] session {k + 1}", session)
+            for i, dose in enumerate(self.doses)
+            for k, session in enumerate(dose.sessions())
+        ]
+        return sorted(labelled, key=lambda item: float(item[1].start))
 
     def _check_iv_line(self) -> None:
         """Two infusions cannot run at once on the one IV line."""
         infusions = [item for item in self._labelled_schedule() if item[1].route == "iv"]
         for (label_a, a), (label_b, b) in zip(infusions, infusions[1:], strict=False):
-            if b.time < a.end:
+            if b.start < a.end:
                 raise ValueError(
                     f"{label_a} ({a.describe()}) and {label_b} ({b.describe()}) overlap on the "
                     f"IV line: the first runs until {format_quantity(a.end, 'h')}; start the "
                     "second at or after that time, or merge them into one dose"
                 )
 
-    def schedule(self) -> list[DoseConfig]:
-        """Every dose (explicit and escalation sessions), sorted by start time."""
+    def schedule(self) -> list[Dose]:
+        """Every session of every dose as a single dose, sorted by start time."""
         return [dose for _, dose in self._labelled_schedule()]
 
     def drug(self, name: str) -> Drug:

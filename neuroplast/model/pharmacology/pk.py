@@ -49,7 +49,7 @@ import numpy as np
 from brian2 import Quantity, get_dimensions, have_same_dimensions
 from brian2.units import hertz, kgram, liter, mgram, second, umolar
 
-from neuroplast.model.pharmacology.doses import DoseConfig, dose_mg
+from neuroplast.model.pharmacology.doses import Dose, dose_mg
 from neuroplast.model.pharmacology.drugs import MASS, Drug, resolve_drug
 
 _TAYLOR_ORDER = 18
@@ -163,15 +163,16 @@ class CompartmentAmounts:
     central_volume: float
 
 
-def _as_doses(doses: DoseConfig | Sequence[DoseConfig]) -> list[DoseConfig]:
-    if isinstance(doses, DoseConfig):
-        return [doses]
-    return list(doses)
+def _as_doses(doses: Dose | Sequence[Dose]) -> list[Dose]:
+    """Every session of ``doses`` as a single dose (a repeated dose gives its sessions)."""
+    if isinstance(doses, Dose):
+        doses = [doses]
+    return [session for dose in doses for session in dose.sessions()]
 
 
 def compartment_amounts(
     times: Any,
-    doses: DoseConfig | Sequence[DoseConfig],
+    doses: Dose | Sequence[Dose],
     drug: str | Drug = "ketamine",
     body_weight: Any = 70 * kgram,
 ) -> CompartmentAmounts:
@@ -181,7 +182,7 @@ def compartment_amounts(
     ----------
     times : brian2.Quantity or array_like
         Biological times (a brian2 time quantity, or plain numbers in seconds), any order.
-    doses : DoseConfig or sequence of DoseConfig
+    doses : Dose or sequence of Dose
         The schedule; doses of other drugs than ``drug`` are ignored.
     drug : str or Drug
         Table name, or a :class:`Drug` (e.g. from :meth:`PharmacologyConfig.drug`).
@@ -207,7 +208,7 @@ def compartment_amounts(
     system = _compartments(drug, depots)
     n = system.size
 
-    starts = np.array([float(dose.time / second) for dose in mine])
+    starts = np.array([float(dose.start / second) for dose in mine])
     lengths = np.array(
         [float(dose.duration / second) if dose.duration is not None else 0.0 for dose in mine]
     )
@@ -260,7 +261,7 @@ def compartment_amounts(
 
 def concentration(
     times: Any,
-    doses: DoseConfig | Sequence[DoseConfig],
+    doses: Dose | Sequence[Dose],
     drug: str | Drug = "ketamine",
     body_weight: Any = 70 * kgram,
 ) -> np.ndarray:
@@ -270,7 +271,7 @@ def concentration(
     ----------
     times : brian2.Quantity or array_like
         Biological times (brian2 time quantity, or plain numbers in seconds).
-    doses : DoseConfig or sequence of DoseConfig
+    doses : Dose or sequence of Dose
         The dose schedule (e.g. ``PharmacologyConfig.schedule()``).
     drug : str or Drug
         Table name or a resolved :class:`Drug`.
@@ -290,7 +291,7 @@ def concentration(
 
 def brain_concentration(
     times: Any,
-    doses: DoseConfig | Sequence[DoseConfig],
+    doses: Dose | Sequence[Dose],
     drug: str | Drug = "ketamine",
     body_weight: Any = 70 * kgram,
 ) -> np.ndarray:
@@ -300,7 +301,7 @@ def brain_concentration(
     ----------
     times : brian2.Quantity or array_like
         Biological times (brian2 time quantity, or plain numbers in seconds).
-    doses : DoseConfig or sequence of DoseConfig
+    doses : Dose or sequence of Dose
         The dose schedule.
     drug : str or Drug
         Table name or a resolved :class:`Drug`.
