@@ -21,6 +21,7 @@ from neuroplast.config import ExperimentConfig, config_from_dict
 from neuroplast.connectivity import assembly_order, connectivity_matrix, snapshot_rows
 from neuroplast.connectivity_plots import plot_connectivity_matrices
 from neuroplast.measures import MeasureRow
+from neuroplast.model.network import mechanism_records
 from neuroplast.model.pharmacology import format_amount
 from neuroplast.report import format_number, write_report, write_table
 from neuroplast.run import born_after_days, run_rows
@@ -52,18 +53,23 @@ RECALL_FILE = "recall.csv"
 #: Comparison windows end this far (days) before a phase end: runs sample up to just before.
 END_MARGIN_DAYS = 0.05
 
-#: Measures summarised and drawn (when present), in this order.
-HEADLINE = (
-    "ee_synapses",
+#: Measures summarised and drawn (when present) after the records that the run's
+#: mechanisms declare as headline measures (neuroplast.model.records): series derived
+#: from those records, and the network's BDNF surge.
+DERIVED_HEADLINE = (
     "recovery_index_ee_synapses",
     "ee_formation_pct_per_day",
     "ee_elimination_pct_per_day",
-    "exc_activity_hz",
-    "ee_mean_weight",
-    "bdnf_mean",
     "synaptogenic",
-    "calcium_mean_hz",
 )
+
+
+def headline_measures(cfg: ExperimentConfig) -> list[str]:
+    """The measures an experiment's report summarises across seeds and draws, in order."""
+    names = condition_names(cfg)
+    runs = [resolve_condition(cfg, name) for name in names] if is_comparison(cfg) else [cfg]
+    declared = [r.measure for run in runs for r in mechanism_records(run) if r.headline]
+    return [*dict.fromkeys(declared), *DERIVED_HEADLINE]
 
 
 def is_comparison(cfg: ExperimentConfig) -> bool:
@@ -533,9 +539,9 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         days = sorted({r.bio_time_days for r in rows})
         total_days = max(days) if days else 0.0
     # the runs' own sample days (one shared clock), so that dose peaks are not aliased
-    grid = sample_days(rows, HEADLINE, extra=np.linspace(0.0, total_days, 201))
+    headline = [m for m in headline_measures(cfg) if m in measures_present]
+    grid = sample_days(rows, headline, extra=np.linspace(0.0, total_days, 201))
     grid = grid[(grid >= 0.0) & (grid <= total_days)]
-    headline = [m for m in HEADLINE if m in measures_present]
     if any(r.measure == "bdnf_drug_factor" and r.value != 1.0 for r in rows):
         headline.append("bdnf_drug_factor")  # the slow-onset comparator is dosed
     assembly = [m for m in measures_present if m.startswith("assembly_") and m.endswith("_p_in")]

@@ -420,8 +420,11 @@ COMMANDS = {
 
 
 def _one_line_notices(fallback):
-    """``warnings.showwarning`` that prints our deprecation notices (an old config key
-    and its new spelling) as one line, and everything else as ``fallback`` does."""
+    """A ``warnings.showwarning`` that prints our deprecation notices on one line.
+
+    A notice names an old config key and its new spelling; other warnings go to
+    ``fallback``.
+    """
 
     def show(message, category, filename, lineno, file=None, line=None) -> None:
         if issubclass(category, FutureWarning) and "neuroplast" in Path(filename).parts:

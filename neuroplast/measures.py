@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# the mechanisms' modules declare their records, and with them the records' labels
+from neuroplast.model import bdnf, plasticity  # noqa: F401
+from neuroplast.model.records import record_label
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -103,20 +106,6 @@ def synchrony_chi(
     return float(np.sqrt(counts.mean(axis=0).var() / single))
 
 
-#: Population summaries of the slow per-cell variables: (measure name, variable, reduction).
-SLOW_MEASURES = (
-    ("ee_synapses", "n_alive", "sum"),
-    ("ee_formed_total", "formed", "sum"),
-    ("ee_eliminated_total", "eliminated", "sum"),
-    ("ee_mean_weight", "w_mean", "mean"),
-    ("bdnf_mean", "bdnf", "mean"),
-    ("trkb_signal_mean", "trkb_signal", "mean"),
-    ("calcium_mean_hz", "calcium", "mean"),
-    ("exc_activity_hz", "activity", "mean"),
-    ("spine_elements_mean", "z_spine", "mean"),
-)
-
-
 #: Series of the network's BDNF-surge compartment (one value per sample; bdnf.py).
 SURGE_MEASURES = ("pool_ratio", "bdnf_surge", "synaptogenic")
 
@@ -136,17 +125,19 @@ SCHEDULE_MEASURES = (
 def slow_rows(recording, condition: str, seed: int, records: Sequence = ()) -> list[MeasureRow]:
     """Time series of the slow mechanisms: synapse counts, formation, BDNF, drug, stress.
 
-    ``records`` (:class:`neuroplast.model.rules.Record`) adds the per-cell outputs a
-    rewiring rule declares.
+    ``records`` (:class:`neuroplast.model.records.Record`) are the per-cell outputs the
+    run's mechanisms declare (:func:`neuroplast.model.network.mechanism_records`): one row
+    per record and slow sample, the population reduction of the recorded variable.
     """
     slow, rows = recording.slow, []
-    summaries = [*SLOW_MEASURES, *((r.measure, r.variable, r.reduction) for r in records)]
     for k, (t, day) in enumerate(zip(slow["t"], slow["bio_days"], strict=True)):
-        for name, variable, how in summaries:
-            if variable in slow:
-                column = slow[variable][:, k]
-                value = column.sum() if how == "sum" else column.mean()
-                rows.append(MeasureRow(condition, seed, float(day), float(t), name, float(value)))
+        for record in records:
+            if record.variable in slow:
+                column = slow[record.variable][:, k]
+                value = column.sum() if record.reduction == "sum" else column.mean()
+                rows.append(
+                    MeasureRow(condition, seed, float(day), float(t), record.measure, float(value))
+                )
         for name in SURGE_MEASURES:
             if name in slow:
                 value = float(slow[name][k])
@@ -267,16 +258,9 @@ def measure_rows(
 #: (stats.paired_difference_rows).
 PAIRED_SUFFIX = "_vs_"
 
-#: Axis labels with units of the measures in the tidy table.
+#: Axis labels with units of the measures in the tidy table that no mechanism record
+#: declares (a record carries its own label: neuroplast.model.records).
 MEASURE_LABELS = {
-    "ee_synapses": "E→E synapses (count)",
-    "ee_formed_total": "E→E synapses formed, cumulative (count)",
-    "ee_eliminated_total": "E→E synapses eliminated, cumulative (count)",
-    "ee_mean_weight": "mean E→E weight (relative, 1 = initial)",
-    "bdnf_mean": "BDNF, mean over E cells (1 = baseline)",
-    "trkb_signal_mean": "TrkB–mTOR signal (1 = baseline)",
-    "calcium_mean_hz": "calcium trace, mean over E cells (Hz)",
-    "spine_elements_mean": "spine elements per E cell (count)",
     "synaptogenic": "synaptogenic drive of the BDNF surge (dimensionless)",
     "concentration_uM": "brain ketamine concentration (µM)",
     "occupancy_exc": "NMDA block on E cells (fraction)",
@@ -284,7 +268,6 @@ MEASURE_LABELS = {
     "stress_level": "stress level (0–1)",
     "time_rate": "biological s per network s",
     "rate_exc_hz": "E population rate (Hz)",
-    "exc_activity_hz": "E firing (activity trace, Hz)",
     "ee_formation_pct_per_day": "E→E formation (% of synapses per day)",
     "ee_elimination_pct_per_day": "E→E elimination (% of synapses per day)",
     "bdnf_surge": "BDNF surge (units of baseline BDNF)",
@@ -317,6 +300,9 @@ def measure_label(measure: str) -> str:
     """Axis label with unit for a measure name."""
     if measure in MEASURE_LABELS:
         return MEASURE_LABELS[measure]
+    declared = record_label(measure)
+    if declared is not None:
+        return declared
     if PAIRED_SUFFIX in measure:  # a paired difference series (stats.paired_difference_rows)
         base, reference = measure.rsplit(PAIRED_SUFFIX, 1)
         return f"{measure_label(base).split(chr(10))[0]}\nminus {reference}, same seed"

@@ -320,6 +320,8 @@ class ProtocolConfig(Section):
 
 
 def blocks_nmda(drug: str) -> bool:
-    """Whether ``drug`` (a name of the drug table, as a validated dose holds it) blocks
-    NMDA receptors: its sessions are acute sessions."""
+    """Whether ``drug`` (a drug table name, as a validated dose holds it) blocks NMDA.
+
+    The sessions of such a drug are acute sessions.
+    """
     return DRUGS[drug].blocks_nmda

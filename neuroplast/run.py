@@ -18,8 +18,8 @@ from neuroplast.config import ExperimentConfig
 from neuroplast.connectivity import snapshot_rows
 from neuroplast.experiment import RunSeeds, resolve_seed, run_seeds, simulate
 from neuroplast.measures import measure_rows
+from neuroplast.model.network import mechanism_records
 from neuroplast.model.rules import provenance as rule_provenance
-from neuroplast.model.rules import resolve_rule
 from neuroplast.plots import plot_run
 from neuroplast.recording import Recording
 from neuroplast.sessions import dose_times
@@ -67,12 +67,6 @@ def born_after_days(cfg: ExperimentConfig) -> list[float]:
     return [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
 
 
-def rule_records(cfg: ExperimentConfig) -> tuple:
-    """The outputs the run's rewiring rule declares (none without structural plasticity)."""
-    structural = cfg.plasticity.structural
-    return resolve_rule(structural.rule).records if structural.enabled else ()
-
-
 def mechanisms(cfg: ExperimentConfig) -> dict:
     """Which replaceable mechanisms the run used: name, module and module version."""
     structural = cfg.plasticity.structural
@@ -94,7 +88,7 @@ def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool 
         cfg.seed,
         window=float(cfg.recording.measure_window),
         transient=float(cfg.recording.transient),
-        records=rule_records(cfg),
+        records=mechanism_records(cfg),
     )
     if connectivity and recording.snapshots:
         born_after = born_after_days(cfg)

@@ -8,6 +8,8 @@ gathered into :class:`neuroplast.config.ExperimentConfig`.
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions, get_unit
@@ -17,6 +19,7 @@ from neuroplast.units import (
     QuantityParseError,
     dimension_of,
     exact_quantity_text,
+    format_quantity,
     parse_quantity,
 )
 
@@ -28,6 +31,8 @@ __all__ = [
     "UnitMeta",
     "fill_table_defaults",
     "param",
+    "parameter_table",
+    "with_parameter_table",
 ]
 
 #: Source of the network's membrane, receptor and synapse defaults.
@@ -130,3 +135,63 @@ def fill_table_defaults(data: Any, key: str, defaults: dict[str, str]) -> Any:
     if isinstance(data, dict) and isinstance(data.get(key), dict):
         data = {**data, key: {**defaults, **data[key]}}
     return data
+
+
+def _field_unit(info: Any) -> str:
+    """The unit of a quantity field, also of an optional one (``Qty("h") | None``)."""
+    metadata = list(info.metadata)
+    for arg in typing.get_args(info.annotation):  # an Optional's members
+        metadata += list(getattr(arg, "__metadata__", ()))
+    return next((m.unit for m in metadata if isinstance(m, UnitMeta)), "")
+
+
+def _table_rows(section: Section, prefix: str) -> Iterator[tuple[str, str, str]]:
+    for name, info in type(section).model_fields.items():
+        value = getattr(section, name)
+        if isinstance(value, Section):
+            yield from _table_rows(value, f"{prefix}{name}.")
+            continue
+        if isinstance(value, list | dict):  # tables of events, overrides: no one default
+            continue
+        unit = _field_unit(info)
+        if isinstance(value, Quantity) and unit:
+            shown = format_quantity(value, unit)
+        else:
+            shown = str(section.model_dump(mode="json", include={name})[name])
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        yield f"{prefix}{name}", shown, str(extra.get("source", ""))
+
+
+def parameter_table(section: type[Section], symbols: Mapping[str, str] | None = None) -> str:
+    """The defaults and sources of a config section as a reStructuredText table.
+
+    Made from the section's :func:`param` fields (nested sections as dotted keys;
+    lists and dicts are left out), so that a module's docstring shows the defaults
+    without repeating them.  ``symbols`` maps a key to its symbol in the equations.
+    """
+    symbols = symbols or {}
+    rows = [
+        (f"{key} ({symbols[key]})" if key in symbols else key, shown, source)
+        for key, shown, source in _table_rows(section(), "")
+    ]
+    head = ("key", "default", "source")
+    widths = [max(len(row[k]) for row in [head, *rows]) for k in range(2)]
+    rule = f"{'=' * widths[0]} {'=' * widths[1]} {'=' * max(6, *(len(r[2]) for r in rows))}"
+    lines = [rule, f"{head[0]:<{widths[0]}} {head[1]:<{widths[1]}} {head[2]}", rule]
+    lines += [f"{a:<{widths[0]}} {b:<{widths[1]}} {c}".rstrip() for a, b, c in rows]
+    return "\n".join([*lines, rule])
+
+
+def with_parameter_table(
+    doc: str | None, section: type[Section], symbols: Mapping[str, str] | None = None
+) -> str | None:
+    """``doc`` with its ``{parameters}`` line replaced by :func:`parameter_table`.
+
+    For a module's docstring: ``__doc__ = with_parameter_table(__doc__, MyConfig)`` after
+    the section is defined (``None``, as under ``python -OO``, stays ``None``).
+    """
+    if doc is None:
+        return None
+    if "{parameters}" not in doc:
+        raise ValueError(f"{section.__name__}: the docstring has no {{parameters}} line")
+    return doc.replace("{parameters}", parameter_table(section, symbols))

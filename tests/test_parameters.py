@@ -109,3 +109,25 @@ def test_a_path_into_an_optional_table_creates_it():
     cfg = load_config(kap, ["protocol.doses.0.titration.target=0.4"])
     assert cfg.protocol.doses[0].titration.target == 0.4
     assert cfg.protocol.doses[0].titration.ceiling == Titration().ceiling
+
+
+def test_mechanism_docstrings_show_the_defaults_of_their_fields():
+    """The parameter tables of the mechanism modules are made from the param() fields
+    (schema.parameter_table), so a default lives in one place."""
+    import re
+
+    from neuroplast.model import bdnf, neurons, plasticity, receptors, stress, therapy
+    from neuroplast.schema import _table_rows
+
+    for module, section in (
+        (bdnf, bdnf.BDNFConfig),
+        (neurons, neurons.NeuronsConfig),
+        (plasticity, plasticity.PlasticityConfig),
+        (receptors, receptors.ReceptorsConfig),
+        (stress, stress.StressConfig),
+        (therapy, therapy.TherapyConfig),
+    ):
+        assert "{parameters}" not in module.__doc__
+        for key, shown, _ in _table_rows(section(), ""):
+            row = rf"^{re.escape(key)}( \(\S+\))? +{re.escape(shown)}( |$)"
+            assert re.search(row, module.__doc__, re.M), (module.__name__, key, shown)

@@ -3,9 +3,12 @@
 Checked here:
 * the example rule of docs/mechanisms.md, run from a module of the user's own, with
   ``bias = 0`` gives the built-in rule's numbers exactly (same spikes, same synapses);
+* the network records what the mechanisms declare (model/records.py), and the
+  declarations label the measures;
 * with its default it runs on two Dask worker processes (``--workers 2``), which import
-  it by name, writes its declared record into measures.csv and names itself (rule,
-  module, version) in each run's provenance;
+  it by name, writes its declared record into measures.csv (and, as a headline record,
+  into the experiment's summary) and names itself (rule, module, version) in each run's
+  provenance;
 * a rule that cannot be found, an object that is not a rule and an option the rule does
   not have are one-line config errors naming the key.
 """
@@ -25,6 +28,8 @@ from neuroplast import storage
 from neuroplast.comparison import run_comparison, run_directory
 from neuroplast.config import ConfigError, config_from_dict
 from neuroplast.experiment import derive_seeds, simulate
+from neuroplast.measures import measure_label
+from neuroplast.model.network import mechanism_records
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "mechanisms.md"
 RULE = "my_rules:PREFER_ACTIVE"
@@ -73,6 +78,13 @@ def test_the_documented_rule_without_its_bias_is_the_built_in_rule(user_module):
         np.testing.assert_array_equal(mine.slow[name], built_in.slow[name], err_msg=name)
     for name in ("i", "j", "w", "alive"):
         np.testing.assert_array_equal(mine.ee_pool[name], built_in.ee_pool[name], err_msg=name)
+    # the network records what the mechanisms declare, and the declarations label them
+    declared = mechanism_records(cfg)
+    assert [r.measure for r in declared][:2] == ["ee_synapses", "ee_formed_total"]
+    assert "ee_form_weight_mean" in {r.measure for r in declared}
+    assert {r.variable for r in declared} <= set(mine.slow)
+    assert measure_label("ee_form_weight_mean").startswith("summed form weight")
+    assert measure_label("bdnf_mean") == "BDNF, mean over E cells (1 = baseline)"
 
 
 @pytest.mark.slow
@@ -102,6 +114,8 @@ def test_a_user_rule_runs_on_dask_workers_and_names_itself(user_module, tmp_path
         assert saved["plasticity"]["structural"]["rule"] == RULE
         measures = (run_dir / storage.MEASURES_FILE).read_text()
         assert "ee_form_weight_mean" in measures
+    # declared a headline measure: summarised across seeds in the experiment's report
+    assert "ee_form_weight_mean" in (out / "summary.csv").read_text()
 
 
 @pytest.mark.parametrize(

@@ -85,26 +85,17 @@ network, 0.5 mg/kg IV): E activity 4.7 -> 11 Hz at the peak, m +0.3, spine eleme
 and lets a surge drive synaptogenesis.  The threshold is a modelling choice; the dose
 above which the model responds is an output to report, not a target.
 
-============ ========= ===== ==================================================================
-parameter    default   unit  source
-============ ========= ===== ==================================================================
-tau          1         h     release ~30 min + translation (Solinas et al 2019; Autry 2011) [D]
-tau_m        6         h     Li et al 2010 timecourse [M]; [D]
-tau_activity 5         min   SCIENCE §3.2: 1-10 min [D]
-a_0          own rate  Hz    the cell's set point (setpoint.py)
-k_act        1         -     SCIENCE §3.2 [D]
-k_dir        2         -     SCIENCE §3.2 [D]
-theta        1.5       -     release threshold (population rate / set point) [D]
-============ ========= ===== ==================================================================
+{parameters}
 
-Only the excitatory cells' B is used; interneurons carry the variable unused.
+The activity trace's reference a_0 is the cell's own set point (setpoint.py).  Only the excitatory cells' B is used; interneurons carry the variable unused.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from neuroplast.schema import Qty, Section, param
+from neuroplast.model.records import Record
+from neuroplast.schema import Qty, Section, param, with_parameter_table
 
 __all__ = [
     "BDNFConfig",
@@ -188,6 +179,13 @@ dactivity/dt = -time_rate(t) * activity / tau_activity : Hz
 #: Added to the reset: each spike raises the activity trace by r(t)/tau_a.
 BDNF_ON_SPIKE = "activity += time_rate(t) / tau_activity"
 
+#: What the BDNF model records of every pyramidal cell (:mod:`neuroplast.model.records`).
+RECORDS = (
+    Record("bdnf_mean", "bdnf", "mean", "BDNF, mean over E cells (1 = baseline)", headline=True),
+    Record("trkb_signal_mean", "trkb_signal", "mean", "TrkB–mTOR signal (1 = baseline)"),
+    Record("exc_activity_hz", "activity", "mean", "E firing (activity trace, Hz)", headline=True),
+)
+
 
 def bdnf_namespace(cfg: BDNFConfig, direct_route: bool, activity_route: bool = True) -> dict:
     """Constants used by :data:`BDNF_EQUATIONS`; each route's gain is 0 when it is off."""
@@ -228,3 +226,15 @@ pool_set_point_post = set_point_pre : Hz (summed)
 
 #: Synapses surge compartment -> pyramidal cells (one to all): each cell reads the drive.
 SURGE_TO_CELLS = "synaptogenic_drive_post = synaptogenic_pre : 1 (summed)"
+
+
+__doc__ = with_parameter_table(
+    __doc__,
+    BDNFConfig,
+    {
+        "tau": "tau_B",
+        "tau_synaptogenesis": "tau_m",
+        "tau_activity": "tau_a",
+        "release_threshold": "theta",
+    },
+)

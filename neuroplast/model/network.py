@@ -49,17 +49,15 @@ from neuroplast.model.receptors import (
     ON_PRE_INH,
     receptor_namespace,
 )
+from neuroplast.model.records import Record
 from neuroplast.model.rules import RewiringRule, resolve_rule
 from neuroplast.model.schedules import Schedules
 from neuroplast.model.synapses import TargetConductances, random_projection
 
-__all__ = ["NetworkModel", "TRACED_VARIABLES", "build_network"]
+__all__ = ["NetworkModel", "TRACED_VARIABLES", "build_network", "mechanism_records"]
 
 #: Variables recorded for the traced neurons.
 TRACED_VARIABLES = ("V", "g_ampa", "g_gaba", "s_nmda_in")
-
-#: Per-pyramidal-cell variables of the slow mechanisms, recorded every slow_interval.
-SLOW_VARIABLES = ("bdnf", "trkb_signal", "activity")
 
 
 #: Time step of the BDNF-surge compartment and of the sums that feed and read it.
@@ -72,7 +70,6 @@ INPUT_STREAM = 2
 
 #: Variables of the network's BDNF-surge compartment (bdnf.py), recorded every slow_interval.
 SURGE_VARIABLES = ("pool_ratio", "pool_reference", "bdnf_surge", "synaptogenic")
-STRUCTURAL_VARIABLES = ("n_alive", "formed", "eliminated", "w_mean", "z_spine", "calcium")
 
 
 @dataclass
@@ -132,6 +129,12 @@ class _Mechanisms:
     def ee_pool(self) -> bool:
         return self.structural or self.stdp
 
+    @property
+    def records(self) -> tuple[Record, ...]:
+        """The per-cell outputs of the mechanisms switched on, as they declare them."""
+        records = plast.RECORDS + self.rule.records if self.structural else ()
+        return records + bdnf_model.RECORDS if self.slow else records
+
     @classmethod
     def of(cls, cfg: ExperimentConfig, schedules: Schedules | None) -> _Mechanisms:
         slow = schedules is not None
@@ -143,6 +146,18 @@ class _Mechanisms:
             trapping=slow and cfg.pharmacology.trapping_drug() is not None,
             rule=resolve_rule(p.structural.rule) if slow and p.structural.enabled else None,
         )
+
+
+def mechanism_records(cfg: ExperimentConfig) -> tuple[Record, ...]:
+    """What a run of ``cfg`` records of its pyramidal cells.
+
+    The records its mechanisms declare: spines, synapses and the rewiring rule's own
+    with structural plasticity, BDNF with the slow clock.
+    """
+    slow = cfg.timescale.enabled
+    structural = cfg.plasticity.structural
+    rule = resolve_rule(structural.rule) if slow and structural.enabled else None
+    return _Mechanisms(slow=slow, stdp=False, istdp=False, rule=rule).records
 
 
 def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
@@ -504,10 +519,7 @@ def _monitors(
             name="traces",
         )
     if mech.slow:
-        variables = list(SLOW_VARIABLES)
-        if mech.structural:
-            variables += list(STRUCTURAL_VARIABLES)
-            variables += [r.variable for r in mech.rule.records if r.variable not in variables]
+        variables = list(dict.fromkeys(record.variable for record in mech.records))
         monitors["slow"] = brian2.StateMonitor(
             exc_cells,
             variables,

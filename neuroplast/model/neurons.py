@@ -10,19 +10,11 @@ populations live in one brian2 ``NeuronGroup`` (excitatory cells first, then
 inhibitory ones) so that every equation is compiled once; each neuron carries
 its population's membrane parameters.
 
-Parameters (defaults, SCIENCE.md §1.2, from the brian2 examples of Brunel & Wang 2001
-and Wang 2002)
+Parameters (``[neurons.exc]``, ``[neurons.inh]``; from Brunel & Wang 2001 and Wang 2002,
+as in the brian2 examples): the membrane time constants C_m / g_L are 20 ms (E) and
+10 ms (I).
 
-========= ===================== ===================== ===================
-name      pyramidal (E)         interneuron (I)       unit
-========= ===================== ===================== ===================
-C_m       0.5                   0.2                   nF
-g_L       25 (tau_m = 20 ms)    20 (tau_m = 10 ms)    nS
-V_L       -70                   -70                   mV
-V_th      -50                   -50                   mV
-V_reset   -55                   -55                   mV
-t_ref     2                     1                     ms
-========= ===================== ===================== ===================
+{parameters}
 """
 
 from __future__ import annotations
@@ -34,7 +26,14 @@ from brian2.units.fundamentalunits import Quantity, get_dimensions
 from pydantic import Field, model_validator
 
 from neuroplast.model.receptors import RECEPTOR_EQUATIONS, RESET_NMDA
-from neuroplast.schema import BRUNEL_WANG, Qty, Section, fill_table_defaults, param
+from neuroplast.schema import (
+    BRUNEL_WANG,
+    Qty,
+    Section,
+    fill_table_defaults,
+    param,
+    with_parameter_table,
+)
 
 __all__ = [
     "INH_POPULATION",
@@ -108,3 +107,6 @@ def population_values(cfg: NeuronsConfig, n_exc: int, n_inh: int) -> dict[str, n
         numbers = np.concatenate([np.full(n_exc, float(e_value)), np.full(n_inh, float(i_value))])
         values[name] = Quantity(numbers, dim=get_dimensions(e_value))
     return values
+
+
+__doc__ = with_parameter_table(__doc__, NeuronsConfig)

@@ -105,26 +105,10 @@ weak, and with rho_0 = 5 Hz the quick network's E rate rose from ~8 to ~11 Hz wi
 8 s.  The rule is implemented and tested against its pair window (tests/test_stdp.py);
 its target needs setting per network.
 
-============================ ============ ============================================
-parameter                    default      source
-============================ ============ ============================================
-candidate_factor             3            Stepanyants et al 2002 (filling fraction) [M]
-update_interval              1 s          network time; <= tau_Ca/10 (SCIENCE §5.2)
-set point (eps)              own rate     setpoint.py (Hengen et al 2016)
-eta                          0 Hz         NEST example (§5.2)
-tau_calcium                  1 day        10 s network time at 1 day = 10 s (§7)
-growth_rate nu               5 /day       calibrated to §10 C2-C4 (below)
-gamma_bdnf, nu_bdnf          0, nu/2      SCIENCE §5.3: 1 and nu; see below [D]
-surge_growth_rate kappa_D    0.3 /day     Tyler & Pozzo-Miller 2001; Alonso 2004 [M]; [D]
-rewire_tolerance             1 element    dead band against sensor noise [D]
-turnover                     0.02 /day    Grutzendler 2002; Attardo 2015 (1-4 %/day)
-w_new                        0.5          new spines are small (Moda-Sava 2019) [D]
-w_ref                        0.5          [D]
-tau_plus, tau_minus          20 ms        Song et al 2000
-A_plus, A_minus              0.01, 0.0105 Song et al 2000 (A_minus = 1.05 A_plus)
-tau_mature                   2 days       Knott 2006; Holtmaat 2005 [M]; [D]
-istdp eta, rho_0, tau        1e-2, 5 Hz, 20 ms  Vogels et al 2011 (rho_0 3 Hz there)
-============================ ============ ============================================
+The set point eps of the calcium sensor is the cell's own rate (setpoint.py; Hengen et al
+2016).
+
+{parameters}
 """
 
 from __future__ import annotations
@@ -135,8 +119,9 @@ from typing import Any, Literal
 import brian2
 from pydantic import Field, ValidationInfo, field_validator
 
+from neuroplast.model.records import Record
 from neuroplast.model.rules import WEAKEST_FIRST, RewiringRule, check_options, find_rule
-from neuroplast.schema import Qty, Section, param
+from neuroplast.schema import Qty, Section, param, with_parameter_table
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -338,6 +323,27 @@ SPINE_ON_SPIKE = "calcium += time_rate(t) / tau_calcium"
 #: When the set-point window ends, the calcium sensor starts from the set point.
 SPINE_SET_POINT_CODE = "calcium = set_point"
 
+#: What structural plasticity records of every pyramidal cell: its E->E synapses (live
+#: count, cumulative formations and eliminations, mean weight), calcium and spine elements.
+RECORDS = (
+    Record("ee_synapses", "n_alive", "sum", "E→E synapses (count)", headline=True),
+    Record("ee_formed_total", "formed", "sum", "E→E synapses formed, cumulative (count)"),
+    Record(
+        "ee_eliminated_total", "eliminated", "sum", "E→E synapses eliminated, cumulative (count)"
+    ),
+    Record(
+        "ee_mean_weight", "w_mean", "mean", "mean E→E weight (relative, 1 = initial)", headline=True
+    ),
+    Record(
+        "calcium_mean_hz",
+        "calcium",
+        "mean",
+        "calcium trace, mean over E cells (Hz)",
+        headline=True,
+    ),
+    Record("spine_elements_mean", "z_spine", "mean", "spine elements per E cell (count)"),
+)
+
 #: Per-neuron STDP traces.
 #: (``trace_plus`` is read when the cell is presynaptic, ``trace_minus`` when postsynaptic.)
 STDP_TRACES = """
@@ -451,3 +457,16 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "istdp_w_max": istdp.w_max,
         "tau_istdp": istdp.tau,
     }
+
+
+__doc__ = with_parameter_table(
+    __doc__,
+    PlasticityConfig,
+    {
+        "structural.growth_rate": "nu",
+        "structural.surge_growth_rate": "kappa_D",
+        "structural.tau_calcium": "tau_Ca",
+        "structural.eta": "eta",
+        "istdp.target_rate": "rho_0",
+    },
+)

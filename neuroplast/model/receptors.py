@@ -76,21 +76,9 @@ block is advanced at the time rate like every slow process.  Cells whose NMDA ch
 use-dependent.  The initial block is the equilibrium at the concentration at t = 0
 (:func:`neuroplast.model.pharmacology.trapping_initial_state`, usually 0).
 
-Parameters (defaults in :mod:`neuroplast.config`, SCIENCE.md §1.2)
+Parameters (``[receptors]``; the symbols of the equations above in brackets)
 
-=========== ========== ======================================================
-name        default    source
-=========== ========== ======================================================
-tau_AMPA    2 ms       Brunel & Wang 2001 (brian2 example)
-tau_NMDA    2 / 100 ms rise / decay, Brunel & Wang 2001
-alpha       0.5 /ms    Brunel & Wang 2001
-E_AMPA/NMDA 0 mV       Brunel & Wang 2001
-tau_GABA    10 ms      Brunel & Wang 2001 (5 ms in Wang 2002)
-E_GABA      -70 mV     Brunel & Wang 2001
-[Mg2+]      1 mM       Brunel & Wang 2001
-mg_k        3.57 mM    Jahr & Stevens 1990
-mg_slope    0.062 /mV  Jahr & Stevens 1990
-=========== ========== ======================================================
+{parameters}
 """
 
 from __future__ import annotations
@@ -101,7 +89,7 @@ import numpy as np
 from pydantic import Field
 
 from neuroplast.model.pharmacology import TRAPPING_EQUATIONS
-from neuroplast.schema import BRUNEL_WANG, Qty, Section, param
+from neuroplast.schema import BRUNEL_WANG, Qty, Section, param, with_parameter_table
 
 __all__ = [
     "AMPAConfig",
@@ -319,3 +307,17 @@ def receptor_namespace(cfg: ReceptorsConfig) -> dict:
         # unit jump of x to tau_r; the Wang synapse's gating integrates to tau_d.
         "nmda_charge": float(nmda.tau_decay / nmda.tau_rise),
     }
+
+
+__doc__ = with_parameter_table(
+    __doc__,
+    ReceptorsConfig,
+    {
+        "ampa.tau": "tau_AMPA",
+        "ampa.E_rev": "E_AMPA",
+        "nmda.E_rev": "E_NMDA",
+        "nmda.mg": "[Mg2+]",
+        "gaba.tau": "tau_GABA",
+        "gaba.E_rev": "E_GABA",
+    },
+)

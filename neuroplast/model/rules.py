@@ -47,6 +47,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from neuroplast import __version__
+from neuroplast.model.records import Record
 from neuroplast.paths import suggest
 from neuroplast.schema import ConfigError, Section
 
@@ -61,24 +62,6 @@ __all__ = [
     "provenance",
     "resolve_rule",
 ]
-
-
-@dataclass(frozen=True)
-class Record:
-    """One recorded per-pyramidal-cell variable and the measure made of it.
-
-    ``measure`` is the name in measures.csv, the population value at each slow sample
-    being the ``reduction`` ("sum" or "mean") of ``variable`` over the pyramidal cells.
-    """
-
-    measure: str
-    variable: str
-    reduction: str
-    label: str
-
-    def __post_init__(self) -> None:
-        if self.reduction not in ("sum", "mean"):
-            raise ValueError(f"Record {self.measure!r}: reduction must be 'sum' or 'mean'")
 
 
 class NoOptions(Section):

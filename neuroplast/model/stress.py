@@ -13,12 +13,7 @@ largest severity among the episodes active at biological time T.  Its effects
    per biological day (``-lambda_s S z`` in the element equation of
    :mod:`neuroplast.model.plasticity`), so E->E synapses are pruned, weakest first.
 
-============================ ========= ====================================== ==========
-parameter                    default   meaning                                source
-============================ ========= ====================================== ==========
-bdnf_suppression             0.35      fractional BDNF drop at S = 1           [D] §3.2
-prune_rate                   see cfg   spine elements lost per day at S = 1    calibrated, §10 C3
-============================ ========= ====================================== ==========
+{parameters}
 
 Calibration target (SCIENCE.md §10, C3): 21 biological days at S = 1 remove 15-35 %
 of E->E synapses (rat mPFC: -16 % apical spine density, Radley et al 2006 [M];
@@ -31,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from neuroplast.schema import Qty, Section, param
+from neuroplast.schema import Qty, Section, param, with_parameter_table
 
 __all__ = ["StressEpisode", "StressConfig", "stress_level"]
 
@@ -79,3 +74,6 @@ def stress_level(cfg: StressConfig, bio_seconds: np.ndarray) -> np.ndarray:
         active = (bio_seconds >= start) & (bio_seconds < start + float(episode.duration))
         level = np.where(active, np.maximum(level, episode.severity), level)
     return level
+
+
+__doc__ = with_parameter_table(__doc__, StressConfig)

@@ -28,17 +28,10 @@ connectivity, even under purely homeostatic rewiring (Gallinaro & Rotter 2018).
 
 The input spikes are drawn once, before the run, with numpy from the run's seed, and
 enter brian2 as a ``SpikeGeneratorGroup``: the same events on every backend, and no
-cost outside sessions.
+cost outside sessions.  The assembly's size is ``[assemblies.<name>].size`` (default
+80, 10 % of the 800 pyramidal cells).
 
-============== ======== ============================================================
-parameter      default  source
-============== ======== ============================================================
-pulse          200 ms   SCIENCE.md §6 [D]
-period         1 s      SCIENCE.md §6 (1 Hz) [D]
-intensity      0.15     SCIENCE.md §6: 10-20 % of the background external input [D]
-session_rate   60       1 h = 60 s of network time: 60 pulses per hour [D]
-assembly size  80       SCIENCE.md §6: 10 % of 800 pyramidal cells [D]
-============== ======== ============================================================
+{parameters}
 """
 
 from __future__ import annotations
@@ -50,7 +43,7 @@ from typing import Literal
 import numpy as np
 
 from neuroplast.model import draws
-from neuroplast.schema import Qty, Section, param
+from neuroplast.schema import Qty, Section, param, with_parameter_table
 
 __all__ = [
     "AssemblyConfig",
@@ -234,3 +227,6 @@ def input_spikes(
     copy = np.arange(len(same)) - group_start
     channels = copy * n_exc + cells
     return InputSpikes(channels.astype(np.int32), steps * dt, int(channels.max()) + 1)
+
+
+__doc__ = with_parameter_table(__doc__, TherapyConfig)
