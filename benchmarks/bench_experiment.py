@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from common import machine_info, run_wall_times
 
-from neuroplast import storage
+from neuroplast.simulation import storage
 
 ROOT = Path(__file__).resolve().parents[1]
 

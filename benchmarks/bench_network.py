@@ -7,7 +7,7 @@ same time step (0.1 ms), same brian2 backend, timed interleaved (A, B, C, A, B, 
 and reduced to the best of ``--repeats``:
 
 ``ours_p0.02``
-    neuroplast's network (:func:`neuroplast.model.network.build_network`) with
+    neuroplast's network (:func:`neuroplast.simulation.network.build_network`) with
     ``network.p_connect = 0.02``; its per-synapse conductances scale with
     ``1/p_connect`` so the mean recurrent input stays that of the reference network.
 ``ours_p0.2``
@@ -94,10 +94,10 @@ from common import (
     write_json,
 )
 
-from neuroplast.backend import BACKENDS, brian_backend, is_standalone, owned
-from neuroplast.config import load_config
-from neuroplast.experiment import derive_seeds
-from neuroplast.model.network import build_network
+from neuroplast.config.experiment import load_config
+from neuroplast.simulation.backend import BACKENDS, brian_backend, is_standalone, owned
+from neuroplast.simulation.network import build_network
+from neuroplast.simulation.simulate import derive_seeds
 
 #: COBA parameters: Vogels & Abbott (2005) / Brette et al. (2007), benchmark 1.
 #: The synaptic increments are the values of the Brian 1 benchmark script (6 nS and
@@ -157,7 +157,7 @@ def build_ours(label: str, n_neurons: int, p_connect: float | None, root_seed: i
         Connection probability; ``None`` keeps neuroplast's default.
     root_seed : int
         Root seed; connectivity, initial and brian2 seeds are derived from it the way
-        :mod:`neuroplast.experiment` does.
+        :mod:`neuroplast.simulation.simulate` does.
 
     Returns
     -------

@@ -7,7 +7,7 @@ per backend, each with a ``SpikeMonitor``, timed interleaved (A, B, C, ..., A, B
 and reduced to the best of ``--repeats``:
 
 ``plain``
-    neuroplast's network (:func:`neuroplast.model.network.build_network`) with every slow
+    neuroplast's network (:func:`neuroplast.simulation.network.build_network`) with every slow
     mechanism off, as in ``bench_network.py`` (default ``network.p_connect`` = 0.2).
 ``slow``
     the same with ``timescale.enabled = true``: biological-time schedules (TimedArrays),
@@ -122,11 +122,11 @@ from common import (
     write_json,
 )
 
-from neuroplast.backend import BACKENDS, brian_backend, is_standalone, owned
-from neuroplast.config import load_config
-from neuroplast.experiment import derive_seeds, drug_curves
-from neuroplast.model.network import build_network
+from neuroplast.config.experiment import load_config
 from neuroplast.model.schedules import build_schedules
+from neuroplast.simulation.backend import BACKENDS, brian_backend, is_standalone, owned
+from neuroplast.simulation.network import build_network
+from neuroplast.simulation.simulate import derive_seeds, drug_curves
 
 #: Biological seconds per network second (SCIENCE.md §7: 1 day = 10 s of network time).
 TIME_RATE = 8640.0
@@ -283,7 +283,7 @@ def our_config(kind: str, n_neurons: int, network_seconds: float, extra: list[st
 
     Returns
     -------
-    neuroplast.config.ExperimentConfig
+    neuroplast.config.experiment.ExperimentConfig
     """
     n_exc, n_inh = population_sizes(n_neurons)
     overrides = [

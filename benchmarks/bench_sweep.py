@@ -13,7 +13,7 @@ neurons, ``--duration`` of network time each), in cpp_standalone, four ways:
               ``--cold-points`` doses only;
 ``rerun1``    the sweep runner as it is by default: the worker builds once and re-runs
               the built program with each dose's schedules on its command line
-              (neuroplast/rerun.py), 1 worker;
+              (neuroplast/simulation/rerun.py), 1 worker;
 ``rerun2``    the same with 2 workers (each builds once).
 
 Printed side by side: wall time, runs per hour, the mean compile and binary time per
@@ -37,8 +37,8 @@ from pathlib import Path
 import numpy as np
 from common import machine_info, run_wall_times
 
-from neuroplast import storage
-from neuroplast.sweep import run_sweep, sweep_from_dict
+from neuroplast.simulation import storage
+from neuroplast.studies.sweep import run_sweep, sweep_from_dict
 from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,7 +92,7 @@ def sweep_spec(args, project_dir: Path, points: int):
 
 def cold_runner(cfg, run_dir: Path) -> None:
     """Plain brian2: a fresh project folder per run, removed afterwards."""
-    from neuroplast.run import run_experiment
+    from neuroplast.studies.run import run_experiment
 
     folder = Path(tempfile.mkdtemp(prefix="bench-cold-"))
     simulation = cfg.simulation.model_copy(update={"standalone_dir": str(folder)})

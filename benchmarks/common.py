@@ -26,8 +26,8 @@ import h5py
 import numpy as np
 from brian2 import Network, SpikeMonitor, Synapses, ms
 
-from neuroplast import storage
-from neuroplast.backend import brian_backend, owned
+from neuroplast.simulation import storage
+from neuroplast.simulation.backend import brian_backend, owned
 
 #: Integration time step of every network (neuroplast's default, also used for COBA).
 DT = 0.1 * ms

@@ -19,9 +19,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from neuroplast.config import load_config  # noqa: E402
-from neuroplast.experiment import derive_seeds, simulate  # noqa: E402
-from neuroplast.measures import cv_isi, population_rate, synchrony_chi  # noqa: E402
+from neuroplast.analysis.measures import cv_isi, population_rate, synchrony_chi  # noqa: E402
+from neuroplast.config.experiment import load_config  # noqa: E402
+from neuroplast.simulation.simulate import derive_seeds, simulate  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 

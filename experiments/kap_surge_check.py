@@ -28,9 +28,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from neuroplast import storage  # noqa: E402
-from neuroplast.config import config_from_dict  # noqa: E402
-from neuroplast.storage import save_figure  # noqa: E402
+from neuroplast.config.experiment import config_from_dict  # noqa: E402
+from neuroplast.simulation import storage  # noqa: E402
+from neuroplast.simulation.storage import save_figure  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 COLOURS = {

@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroplast import experiment_plots as eplots
-from neuroplast.analyse import events_of, phases_of
-from neuroplast.comparison import run_comparison
-from neuroplast.conditions import condition_names
-from neuroplast.config import ConfigError, load_config
-from neuroplast.stats import paired_difference_rows, read_measures, sample_days, summarize
+from neuroplast.analysis.stats import paired_difference_rows, read_measures, sample_days, summarize
+from neuroplast.config.conditions import condition_names
+from neuroplast.config.experiment import ConfigError, load_config
+from neuroplast.plots import experiment as eplots
+from neuroplast.studies.analyse import events_of, phases_of
+from neuroplast.studies.comparison import run_comparison
 from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent

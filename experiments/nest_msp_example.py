@@ -1,4 +1,4 @@
-"""NEST 3.x reference for calibration target C1 (``neuroplast.msp_check``).
+"""NEST 3.x reference for calibration target C1 (``neuroplast.analysis.msp_check``).
 
 Builds, through the NEST API, the network of NEST's example
 ``pynest/examples/structural_plasticity.py`` (SCIENCE.md §5.2): 800 + 200

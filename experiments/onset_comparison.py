@@ -29,12 +29,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from named import load_and_run, parser_for, seeds_text  # noqa: E402
 
-from neuroplast.analyse import phases_of  # noqa: E402
-from neuroplast.conditions import condition_names  # noqa: E402
-from neuroplast.experiment_plots import condition_colours  # noqa: E402
-from neuroplast.measures import measure_label  # noqa: E402
-from neuroplast.stats import bootstrap_ci, columns, read_measures, summarize  # noqa: E402
-from neuroplast.storage import save_figure  # noqa: E402
+from neuroplast.analysis.measures import measure_label  # noqa: E402
+from neuroplast.analysis.stats import bootstrap_ci, columns, read_measures, summarize  # noqa: E402
+from neuroplast.config.conditions import condition_names  # noqa: E402
+from neuroplast.plots.experiment import condition_colours  # noqa: E402
+from neuroplast.simulation.storage import save_figure  # noqa: E402
+from neuroplast.studies.analyse import phases_of  # noqa: E402
 from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -137,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rebuild",
         action="store_true",
         help="cpp_standalone: build every run, never re-run a built program with new "
-        "dose or stress values (the default re-runs it: neuroplast/rerun.py)",
+        "dose or stress values (the default re-runs it: neuroplast/simulation/rerun.py)",
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -220,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _load(args):
-    from neuroplast.config import load_config
+    from neuroplast.config.experiment import load_config
 
     overrides = list(args.overrides)
     if getattr(args, "seed", None) is not None:
@@ -229,12 +229,12 @@ def _load(args):
 
 
 def _cmd_run(args) -> int:
-    from neuroplast.run import run_experiment
-    from neuroplast.storage import new_run_dir
+    from neuroplast.simulation.storage import new_run_dir
+    from neuroplast.studies.run import run_experiment
 
     cfg = _load(args)
     out = args.out if args.out is not None else new_run_dir(Path("runs"), cfg.name)
-    from neuroplast.comparison import is_comparison
+    from neuroplast.studies.comparison import is_comparison
     from neuroplast.units import SECONDS_PER_DAY
 
     if is_comparison(cfg):
@@ -262,8 +262,8 @@ def _cmd_run(args) -> int:
 
 
 def _run_comparison(cfg, out: Path, args) -> int:
-    from neuroplast.comparison import run_comparison
-    from neuroplast.conditions import condition_names
+    from neuroplast.config.conditions import condition_names
+    from neuroplast.studies.comparison import run_comparison
 
     names = condition_names(cfg)
     print(
@@ -284,8 +284,8 @@ def _run_comparison(cfg, out: Path, args) -> int:
 
 
 def _cmd_sweep(args) -> int:
-    from neuroplast.config import ConfigError
-    from neuroplast.sweep import describe, load_sweep, remeasure, resolve_runs, run_sweep
+    from neuroplast.config.experiment import ConfigError
+    from neuroplast.studies.sweep import describe, load_sweep, remeasure, resolve_runs, run_sweep
 
     spec = load_sweep(args.spec, args.overrides)
     out = args.out if args.out is not None else Path("sweeps") / spec.name
@@ -325,7 +325,7 @@ def _cmd_validate(args) -> int:
 
 
 def _cmd_params(args) -> int:
-    from neuroplast.parameters import parameters
+    from neuroplast.config.parameters import parameters
 
     words = " ".join(args.words)
     rows = parameters(words)
@@ -346,7 +346,7 @@ def _cmd_params(args) -> int:
 
 
 def _cmd_plot_sweep(args) -> int:
-    from neuroplast.sweep_plots import SweepPlotError, plot_sweep
+    from neuroplast.plots.sweep import SweepPlotError, plot_sweep
 
     try:
         paths = plot_sweep(args.run_dir, args.measure or None, args.axis or None)
@@ -359,14 +359,14 @@ def _cmd_plot_sweep(args) -> int:
 
 
 def _cmd_plot(args) -> int:
-    from neuroplast.config import ConfigError, config_from_dict
-    from neuroplast.plots import plot_run
-    from neuroplast.storage import CONFIG_FILE, DATA_FILE, read_hdf5
-    from neuroplast.sweep import PLAN_FILE
+    from neuroplast.config.experiment import ConfigError, config_from_dict
+    from neuroplast.plots.run import plot_run
+    from neuroplast.simulation.storage import CONFIG_FILE, DATA_FILE, read_hdf5
+    from neuroplast.studies.sweep import PLAN_FILE
 
     if (args.run_dir / PLAN_FILE).is_file():
         if args.remeasure:
-            from neuroplast.sweep import remeasure
+            from neuroplast.studies.sweep import remeasure
 
             print(f"remeasured {remeasure(args.run_dir)} runs")
         return _cmd_plot_sweep(args)
@@ -376,7 +376,7 @@ def _cmd_plot(args) -> int:
             f"{args.run_dir} is not one"
         )
     if (args.run_dir / "runs").is_dir():
-        from neuroplast.analyse import analyse, remeasure
+        from neuroplast.studies.analyse import analyse, remeasure
 
         if args.remeasure:
             print(f"remeasured {remeasure(args.run_dir)} runs")
@@ -401,7 +401,7 @@ def _cmd_plot(args) -> int:
 
 
 def _cmd_calibrate(args) -> int:
-    from neuroplast.calibrate import calibrate, format_table
+    from neuroplast.studies.calibrate import calibrate, format_table
 
     cfg = _load(args)
     targets = calibrate(cfg, quick=args.quick, progress=True)
@@ -437,9 +437,9 @@ def _one_line_notices(fallback):
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``neuroplast`` command; returns the exit status."""
-    from neuroplast.config import ConfigError
-    from neuroplast.execution import RunsFailed
-    from neuroplast.storage import RunDirectoryError
+    from neuroplast.config.experiment import ConfigError
+    from neuroplast.simulation.storage import RunDirectoryError
+    from neuroplast.studies.execution import RunsFailed
 
     args = build_parser().parse_args(argv)
     try:

@@ -3,7 +3,7 @@
 Every mechanism declares its parameters as a :class:`Section` whose fields are made
 with :func:`param` (default, one-line description, literature source) and, for
 physical values, typed with :func:`Qty` (unit and dimension check).  The sections are
-gathered into :class:`neuroplast.config.ExperimentConfig`.
+gathered into :class:`neuroplast.config.experiment.ExperimentConfig`.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ def param(
 
     ``runtime=True`` declares that the value reaches the network only through the values
     of its schedule arrays, so that a compiled C++ standalone program can be re-run with
-    another value without a new build (:func:`neuroplast.parameters.runtime_paths`).
+    another value without a new build (:func:`neuroplast.config.parameters.runtime_paths`).
     """
     extra = {"source": source} if source else {}
     if runtime:

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuroplast.config import load_config
-from neuroplast.experiment import derive_seeds, simulate
+from neuroplast.config.experiment import load_config
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"

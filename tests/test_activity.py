@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from conftest import digest, load
 
-from neuroplast.experiment import _rates_from_spikes, derive_seeds, simulate
-from neuroplast.measures import cv_isi, population_rate, synchrony_chi
+from neuroplast.analysis.measures import cv_isi, population_rate, synchrony_chi
+from neuroplast.simulation.simulate import _rates_from_spikes, derive_seeds, simulate
 
 TRANSIENT = 0.5  # s
 

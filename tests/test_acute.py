@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from neuroplast.acute import acute_readouts
+from neuroplast.analysis.acute import acute_readouts
+from neuroplast.analysis.spectrum import BANDS, band_power, peak_frequency, rate_spectrum
 from neuroplast.model.dissociation import (
     DissociationConfig,
     dissociation_index,
@@ -18,7 +19,6 @@ from neuroplast.model.dissociation import (
 )
 from neuroplast.model.pharmacology import PharmacologyConfig, pharmacology_timecourse
 from neuroplast.model.schedules import DrugCurves
-from neuroplast.spectrum import BANDS, band_power, peak_frequency, rate_spectrum
 
 DT = 1e-3  # s, the default recording.rate_bin
 MINUTE = 60.0

@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 from conftest import CONFIGS
 
-from neuroplast import storage
-from neuroplast.acute import acute_readouts
-from neuroplast.comparison import run_comparison, run_directory
-from neuroplast.config import config_from_dict, load_config
-from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.stats import columns, read_measures
+from neuroplast.analysis.acute import acute_readouts
+from neuroplast.analysis.stats import columns, read_measures
+from neuroplast.config.experiment import config_from_dict, load_config
+from neuroplast.simulation import storage
+from neuroplast.simulation.simulate import derive_seeds, simulate
+from neuroplast.studies.comparison import run_comparison, run_directory
 
 DOSE_DAY = 0.5 + 2 / 24  # treatment phase starts at 0.5 d, dose 2 h into it
 HOUR_DAYS = 1 / 24

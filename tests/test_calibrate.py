@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from neuroplast.calibrate import Target, format_table, pk_targets
-from neuroplast.config import ExperimentConfig
+from neuroplast.config.experiment import ExperimentConfig
+from neuroplast.studies.calibrate import Target, format_table, pk_targets
 
 
 def test_pk_calibration_targets_pass_on_the_defaults():

@@ -118,7 +118,7 @@ def test_validate_prints_resolved_json(capsys, quick_config_path):
 
 
 def test_leftovers_of_killed_runs_are_removed_and_finished_runs_kept(tmp_path):
-    from neuroplast.storage import remove_leftovers, staged_run_dir
+    from neuroplast.simulation.storage import remove_leftovers, staged_run_dir
 
     final = tmp_path / "seed_1"
     with staged_run_dir(final) as staging:

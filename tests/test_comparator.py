@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from neuroplast.conditions import resolve_condition, shared_clock
-from neuroplast.config import ConfigError, config_from_dict
+from neuroplast.config.conditions import resolve_condition, shared_clock
+from neuroplast.config.experiment import ConfigError, config_from_dict
 from neuroplast.model.pharmacology import (
     DRUGS,
     PharmacologyConfig,
@@ -161,8 +161,8 @@ def test_daily_oral_doses_compile_from_the_protocol():
 
 @pytest.mark.parametrize("condition", ["ssri", "both"])
 def test_schedules_carry_the_slow_factor_and_no_session_for_daily_doses(condition):
-    from neuroplast.experiment import drug_curves
     from neuroplast.model.schedules import build_schedules
+    from neuroplast.simulation.simulate import drug_curves
 
     run = resolve_condition(config_from_dict(_protocol_config()), condition)
     schedules = build_schedules(run, drug_curves(run))

@@ -21,15 +21,15 @@ import json
 import numpy as np
 import pytest
 
-from neuroplast import storage
-from neuroplast.analyse import analyse
+from neuroplast.analysis.stats import read_measures
 from neuroplast.cli import main
-from neuroplast.comparison import _check_finished_run, run_comparison, run_directory
-from neuroplast.conditions import resolve_condition
-from neuroplast.config import ConfigError, config_from_dict
-from neuroplast.experiment import drug_curves
+from neuroplast.config.conditions import resolve_condition
+from neuroplast.config.experiment import ConfigError, config_from_dict
 from neuroplast.model.schedules import build_schedules
-from neuroplast.stats import read_measures
+from neuroplast.simulation import storage
+from neuroplast.simulation.simulate import drug_curves
+from neuroplast.studies.analyse import analyse
+from neuroplast.studies.comparison import _check_finished_run, run_comparison, run_directory
 
 DOSE_DAY = 0.5 + 2 / 24  # treatment phase starts at 0.5 d, dose 2 h into it
 

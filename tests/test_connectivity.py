@@ -8,7 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from neuroplast.connectivity import (
+from neuroplast.analysis.connectivity import (
     assembly_order,
     assembly_partition,
     born_after_rows,
@@ -19,8 +19,8 @@ from neuroplast.connectivity import (
     snapshot_rows,
     to_digraph,
 )
-from neuroplast.connectivity_plots import plot_connectivity_matrices
-from neuroplast.measures import MeasureRow
+from neuroplast.analysis.measures import MeasureRow
+from neuroplast.plots.connectivity import plot_connectivity_matrices
 
 N = 200
 P = 0.1

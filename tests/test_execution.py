@@ -1,4 +1,4 @@
-"""Experiments on the Dask path that sweeps use (neuroplast.execution, comparison.py).
+"""Experiments on the Dask path that sweeps use (neuroplast.studies.execution, comparison.py).
 
 Checked here:
 * an experiment's runs on two Dask worker processes write the numbers of the same runs
@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from neuroplast import comparison, storage
-from neuroplast.comparison import RunsFailed, run_comparison, run_directory
-from neuroplast.config import config_from_dict
+from neuroplast.config.experiment import config_from_dict
+from neuroplast.simulation import storage
+from neuroplast.studies import comparison
+from neuroplast.studies.comparison import RunsFailed, run_comparison, run_directory
 
 
 def _config() -> dict:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuroplast.measures import cv_isi, population_rate, synchrony_chi
+from neuroplast.analysis.measures import cv_isi, population_rate, synchrony_chi
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,9 +49,9 @@ def test_rates_without_recorded_spikes_come_from_the_binned_population_rate():
     """recording.spikes = false keeps only the population rates: the rate measures must
     equal those of the same spikes counted directly (not 0 Hz), and the spike-train
     statistics, which need the spikes, are not reported."""
-    from neuroplast.experiment import _rates_from_spikes
-    from neuroplast.measures import measure_rows
-    from neuroplast.recording import Recording
+    from neuroplast.analysis.measures import measure_rows
+    from neuroplast.simulation.recording import Recording
+    from neuroplast.simulation.simulate import _rates_from_spikes
 
     rng = np.random.default_rng(3)
     n_exc, n_inh, duration = 80, 20, 4.0
@@ -80,9 +80,9 @@ def test_rates_without_recorded_spikes_come_from_the_binned_population_rate():
 def test_sweep_runs_add_the_connectivity_of_their_snapshots():
     """run_rows(connectivity=True), which sweeps use: a snapshot in which one assembly is
     wired all-to-all gives that assembly p_in = 1 at the snapshot's day."""
-    from neuroplast.config import load_config
-    from neuroplast.recording import Recording
-    from neuroplast.run import run_rows
+    from neuroplast.config.experiment import load_config
+    from neuroplast.simulation.recording import Recording
+    from neuroplast.studies.run import run_rows
 
     cfg = load_config(ROOT / "configs" / "quick.toml")
     n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from conftest import load
 
-from neuroplast.config import config_from_dict
-from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.measures import population_rate
+from neuroplast.analysis.measures import population_rate
+from neuroplast.config.experiment import config_from_dict
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
 def _rates(cfg):

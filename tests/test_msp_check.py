@@ -1,4 +1,4 @@
-"""C1: NEST's structural-plasticity example in brian2 (neuroplast.msp_check).
+"""C1: NEST's structural-plasticity example in brian2 (neuroplast.analysis.msp_check).
 
 The fast tests check the C1 rows of ``neuroplast calibrate`` on a stand-in result.
 The slow ones compile cython: a small, fast-growing network checks the rewiring
@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroplast import calibrate as calibrate_module
-from neuroplast.config import ExperimentConfig
-from neuroplast.msp_check import MSPParams, MSPResult, c1_figures, simulate_msp
+from neuroplast.analysis.msp_check import MSPParams, MSPResult, c1_figures, simulate_msp
+from neuroplast.config.experiment import ExperimentConfig
+from neuroplast.studies import calibrate as calibrate_module
 
 #: A small network that grows within a second: calcium 50x faster and 50x larger
 #: per spike (same rate/Ca scale), elements 200x faster, rewiring every 50 ms.

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from conftest import load
 
-from neuroplast.config import load_config
-from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.model.network import _scaled
+from neuroplast.config.experiment import load_config
 from neuroplast.model.synapses import random_projection
+from neuroplast.simulation.network import _scaled
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
 def test_projection_has_no_autapses_and_the_right_density():

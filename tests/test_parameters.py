@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from neuroplast import rerun
 from neuroplast.cli import main
-from neuroplast.config import load_config
+from neuroplast.config.experiment import load_config
+from neuroplast.config.parameters import ELEMENT, NAMED, parameters, runtime_paths
 from neuroplast.model.pharmacology import Titration
-from neuroplast.parameters import ELEMENT, NAMED, parameters, runtime_paths
+from neuroplast.simulation import rerun
 
 
 def _by_path() -> dict:

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 from pydantic import Field, ValidationError
 
-from neuroplast.backend import brian_backend
 from neuroplast.model.pharmacology import (
     DRUGS,
     TRAPPING_EQUATIONS,
@@ -33,6 +32,7 @@ from neuroplast.model.pharmacology import (
     trapping_rates,
 )
 from neuroplast.schema import ConfigError, Section
+from neuroplast.simulation.backend import brian_backend
 
 MINUTE = 60.0
 HOUR = 3600.0

@@ -16,14 +16,14 @@ import sys
 
 import numpy as np
 
-from neuroplast.plots import plot_raster, plot_rates
-from neuroplast.recording import Recording
+from neuroplast.plots.run import plot_raster, plot_rates
+from neuroplast.simulation.recording import Recording
 
 DRAW = """
 import tempfile, pathlib, numpy as np, matplotlib
-import neuroplast.cli, neuroplast.plots, neuroplast.experiment_plots
-import neuroplast.connectivity_plots, neuroplast.sweep_plots
-from neuroplast.connectivity_plots import plot_connectivity_matrices
+import neuroplast.cli, neuroplast.plots.run, neuroplast.plots.experiment
+import neuroplast.plots.connectivity, neuroplast.plots.sweep
+from neuroplast.plots.connectivity import plot_connectivity_matrices
 out = pathlib.Path(tempfile.mkdtemp()) / "m.png"
 plot_connectivity_matrices({"a": np.eye(4)}, {"x": (0, 2)}, out)
 print(matplotlib.get_backend(), out.stat().st_size > 0)

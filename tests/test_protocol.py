@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT
 
 from neuroplast.cli import main
-from neuroplast.conditions import condition_names, resolve_condition
-from neuroplast.config import ConfigError, config_from_dict, load_config
+from neuroplast.config.conditions import condition_names, resolve_condition
+from neuroplast.config.experiment import ConfigError, config_from_dict, load_config
 from neuroplast.model.therapy import (
     AssemblyConfig,
     InputSession,
@@ -161,7 +161,7 @@ def test_bad_protocols_are_rejected_with_the_key(key, value, message):
 
 
 def test_declared_comparisons_replace_the_default_pairs():
-    from neuroplast.analyse import _comparison_pairs  # noqa: PLC0415
+    from neuroplast.studies.analyse import _comparison_pairs  # noqa: PLC0415
 
     names = ["control", "ketamine", "therapy", "ketamine_therapy"]
     assert _comparison_pairs(names) == [
@@ -282,8 +282,8 @@ def test_sham_moves_between_cells_and_competitor_is_in_antiphase():
 
 
 def test_all_conditions_share_one_clock():
-    from neuroplast.experiment import drug_curves
     from neuroplast.model.schedules import build_schedules
+    from neuroplast.simulation.simulate import drug_curves
 
     cfg = config_from_dict(_experiment())
     maps = []

@@ -6,7 +6,6 @@ import brian2
 import numpy as np
 import pytest
 
-from neuroplast.backend import brian_backend, owned
 from neuroplast.model.receptors import (
     MG_BLOCK,
     ReceptorsConfig,
@@ -14,6 +13,7 @@ from neuroplast.model.receptors import (
     nmda_release_fraction,
     receptor_namespace,
 )
+from neuroplast.simulation.backend import brian_backend, owned
 
 VOLTAGES_MV = [-80.0, -60.0, -40.0, -20.0, 0.0]
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
-from neuroplast import conditions, rerun
-from neuroplast.config import config_from_dict
+from neuroplast.config import conditions
+from neuroplast.config.experiment import config_from_dict
+from neuroplast.simulation import rerun
 
 
 def _resolved(dose: str) -> dict:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import load
 
-from neuroplast.experiment import derive_seeds, simulate
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
 def _stress_run(stressed: bool):

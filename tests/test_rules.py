@@ -24,12 +24,12 @@ import h5py
 import numpy as np
 import pytest
 
-from neuroplast import storage
-from neuroplast.comparison import run_comparison, run_directory
-from neuroplast.config import ConfigError, config_from_dict
-from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.measures import measure_label
-from neuroplast.model.network import mechanism_records
+from neuroplast.analysis.measures import measure_label
+from neuroplast.config.experiment import ConfigError, config_from_dict
+from neuroplast.simulation import storage
+from neuroplast.simulation.network import mechanism_records
+from neuroplast.simulation.simulate import derive_seeds, simulate
+from neuroplast.studies.comparison import run_comparison, run_directory
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "mechanisms.md"
 RULE = "my_rules:PREFER_ACTIVE"

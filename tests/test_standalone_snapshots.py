@@ -23,11 +23,12 @@ import numpy as np
 import pytest
 from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
-from neuroplast import conditions, rerun
-from neuroplast.config import config_from_dict
-from neuroplast.experiment import drug_curves, run_seeds, simulate
-from neuroplast.model.pool import snapshot_steps
+from neuroplast.config import conditions
+from neuroplast.config.experiment import config_from_dict
 from neuroplast.model.schedules import build_schedules
+from neuroplast.simulation import rerun
+from neuroplast.simulation.pool import snapshot_steps
+from neuroplast.simulation.simulate import drug_curves, run_seeds, simulate
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Statistics across seeds, the experiment figures and the report (neuroplast.stats etc.)."""
+"""Statistics across seeds, the experiment figures and the report (neuroplast.analysis.stats)."""
 
 from __future__ import annotations
 
@@ -8,16 +8,8 @@ import numpy as np
 import pytest
 from conftest import assert_same_records
 
-from neuroplast.experiment_plots import (
-    condition_colours,
-    measure_label,
-    plot_comparisons,
-    plot_measure_grid,
-    plot_recovery_curves,
-)
-from neuroplast.measures import MeasureRow
-from neuroplast.report import format_number, write_report
-from neuroplast.stats import (
+from neuroplast.analysis.measures import MeasureRow
+from neuroplast.analysis.stats import (
     bootstrap_ci,
     compare,
     hedges_g,
@@ -30,7 +22,15 @@ from neuroplast.stats import (
     summarize,
     window_means,
 )
-from neuroplast.storage import write_measures
+from neuroplast.plots.experiment import (
+    condition_colours,
+    measure_label,
+    plot_comparisons,
+    plot_measure_grid,
+    plot_recovery_curves,
+)
+from neuroplast.simulation.storage import write_measures
+from neuroplast.studies.report import format_number, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -395,7 +395,7 @@ def test_report_gives_the_paired_difference_when_the_runs_are_paired(tmp_path):
 
 
 def test_the_recovery_index_is_computed_at_the_runs_own_samples_after_the_stress():
-    from neuroplast.stats import recovery_days  # noqa: PLC0415
+    from neuroplast.analysis.stats import recovery_days  # noqa: PLC0415
 
     samples = [0.0, 10.0, 24.0, 24.1, 24.2, 26.55, 26.65, 30.0, 38.9]
     rows = [MeasureRow(c, 1, d, np.nan, "ee_synapses", 1.0) for c in ("a", "b") for d in samples]

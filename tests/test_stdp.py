@@ -12,9 +12,9 @@ import brian2
 import numpy as np
 import pytest
 
-from neuroplast.backend import brian_backend
-from neuroplast.config import PlasticityConfig
+from neuroplast.config.experiment import PlasticityConfig
 from neuroplast.model import plasticity as plast
+from neuroplast.simulation.backend import brian_backend
 
 MS = brian2.ms
 

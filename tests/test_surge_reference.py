@@ -26,8 +26,8 @@ import brian2
 import numpy as np
 import pytest
 
-from neuroplast.backend import brian_backend
 from neuroplast.model import bdnf
+from neuroplast.simulation.backend import brian_backend
 
 SET_POINT = 100.0  # Hz, summed over the population
 DAY = 86400.0

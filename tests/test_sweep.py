@@ -1,4 +1,4 @@
-"""Sweeps (neuroplast.sweep): spec validation, point expansion, run ids, and real sweeps on
+"""Sweeps (neuroplast.studies.sweep): spec validation, point expansion, run ids, and real sweeps on
 a LocalCluster of worker processes (resume, failures, 1 vs 2 workers)."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from neuroplast.cli import main
-from neuroplast.config import ConfigError
-from neuroplast.sweep import (
+from neuroplast.config.experiment import ConfigError
+from neuroplast.studies.sweep import (
     expand_points,
     latin_hypercube,
     load_sweep,
@@ -215,7 +215,7 @@ def test_run_ids_are_distinct_per_point_and_seed_and_stable_across_processes(tmp
     ids = [r.run_id for r in resolve_runs(load_sweep(spec_path))]
     assert len(set(ids)) == 4
     code = (
-        "from neuroplast.sweep import load_sweep, resolve_runs; "
+        "from neuroplast.studies.sweep import load_sweep, resolve_runs; "
         f"print(' '.join(r.run_id for r in resolve_runs(load_sweep({str(spec_path)!r}))))"
     )
     env = {**os.environ, "PYTHONHASHSEED": "123"}
@@ -310,7 +310,7 @@ def test_a_worker_started_by_a_jobqueue_batch_script_runs_the_sweep(two_worker_s
     """As far as SLURM can be tested without SLURM: dask-jobqueue's cluster writes the
     batch script it would submit; its worker command, run here as the job would run it,
     joins the cluster's scheduler and runs the sweep given the cluster's client (the
-    usage neuroplast/sweep/ and docs/sweeps_on_a_cluster.md document), with the same
+    usage neuroplast/studies/sweep/ and docs/sweeps_on_a_cluster.md document), with the same
     table as the local 2-worker sweep."""
     jobqueue = pytest.importorskip("dask_jobqueue")
     from dask.distributed import Client
@@ -376,7 +376,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
 
 INTERRUPTED_SWEEP = """
 import sys, time
-from neuroplast.sweep import load_sweep, run_one, run_sweep
+from neuroplast.studies.sweep import load_sweep, run_one, run_sweep
 
 def slow(cfg, run_dir):  # pickled by value: defined in __main__
     time.sleep(1.0)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from neuroplast.config import ConfigError
-from neuroplast.sweep import expand_points, load_sweep, resolve_runs
+from neuroplast.config.experiment import ConfigError
+from neuroplast.studies.sweep import expand_points, load_sweep, resolve_runs
 
 #: A small protocol with one stress episode, one dose and one therapy event, two arms.
 BASE = """

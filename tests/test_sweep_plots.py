@@ -1,8 +1,8 @@
-"""Sweep figures and the xarray view (neuroplast.sweep_plots) on synthetic sweeps.
+"""Sweep figures and the xarray view (neuroplast.plots.sweep) on synthetic sweeps.
 
 Each sweep here is a real sweep directory without simulation: a plan (sweep.json) and one
 run directory per (point, seed) holding a measures.csv with known values (or error.txt
-for a failed run), turned into sweep.parquet by neuroplast.sweep's own collect_table and
+for a failed run), turned into sweep.parquet by neuroplast.studies.sweep's own collect_table and
 write_table.  The numbers the figures draw can then be checked by hand.
 """
 
@@ -17,16 +17,16 @@ import h5py
 import numpy as np
 import pytest
 
+from neuroplast.analysis.measures import MeasureRow
 from neuroplast.cli import main
-from neuroplast.measures import MeasureRow
-from neuroplast.storage import DATA_FILE, MEASURES_FILE, write_measures
-from neuroplast.sweep import ERROR_FILE, collect_table, write_table
-from neuroplast.sweep_data import (
+from neuroplast.simulation.storage import DATA_FILE, MEASURES_FILE, write_measures
+from neuroplast.studies.sweep import ERROR_FILE, collect_table, write_table
+from neuroplast.studies.sweep_data import (
     SweepPlotError,
     load_sweep_data,
     select_measures,
 )
-from neuroplast.sweep_summary import (
+from neuroplast.studies.sweep_summary import (
     as_xarray,
     heatmap_grid,
     response_curves,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroplast.config import ConfigError, load_config
+from neuroplast.config.experiment import ConfigError, load_config
 from neuroplast.model.stress import StressConfig, stress_level
 from neuroplast.model.timescale import TimescaleConfig, build_time_map
 from neuroplast.units import SECONDS_PER_DAY

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from brian2.units import kgram, mgram
 
-from neuroplast.conditions import resolve_condition
-from neuroplast.config import ConfigError, config_from_dict
+from neuroplast.config.conditions import resolve_condition
+from neuroplast.config.experiment import ConfigError, config_from_dict
+from neuroplast.config.protocol import TitrationConfig
 from neuroplast.model.dissociation import session_dissociation
-from neuroplast.protocol import TitrationConfig
 
 SESSIONS = 6
 

@@ -20,12 +20,8 @@ import pytest
 from conftest import load
 from pydantic import ValidationError
 
-from neuroplast import experiment
-from neuroplast.backend import brian_backend, owned
-from neuroplast.config import config_from_dict
-from neuroplast.experiment import derive_seeds, simulate
-from neuroplast.measures import slow_rows
-from neuroplast.model.network import build_network
+from neuroplast.analysis.measures import slow_rows
+from neuroplast.config.experiment import config_from_dict
 from neuroplast.model.pharmacology import (
     PharmacologyConfig,
     occupancy,
@@ -34,6 +30,10 @@ from neuroplast.model.pharmacology import (
     trapping_rates,
 )
 from neuroplast.model.schedules import DrugCurves, build_schedules
+from neuroplast.simulation import simulate as experiment
+from neuroplast.simulation.backend import brian_backend, owned
+from neuroplast.simulation.network import build_network
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 #: Constant brain concentration of the network tests (µM) and when it is switched on
 #: (biological = network seconds at time rate 1): the block starts from 0 and must build up.

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import load
 
-from neuroplast.experiment import derive_seeds, simulate
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
 def stressed_run(rate: float, seed: int):

@@ -10,13 +10,13 @@ from conftest import CONFIGS
 from hypothesis import given
 from hypothesis import strategies as st
 
-from neuroplast.config import (
+from neuroplast.config.experiment import (
     ConfigError,
     ExperimentConfig,
     apply_overrides,
     load_config,
 )
-from neuroplast.parameters import iter_parameters
+from neuroplast.config.parameters import iter_parameters
 from neuroplast.units import (
     QuantityParseError,
     exact_quantity_text,
@@ -144,7 +144,7 @@ SWEEPS = sorted((CONFIGS / "sweeps").glob("*.toml"))
 
 @pytest.mark.parametrize("path", SHIPPED + SWEEPS, ids=lambda p: p.stem)
 def test_every_shipped_config_and_sweep_spec_is_valid(path):
-    from neuroplast.sweep import load_sweep  # noqa: PLC0415
+    from neuroplast.studies.sweep import load_sweep  # noqa: PLC0415
 
     assert SHIPPED and SWEEPS
     (load_sweep if path.parent.name == "sweeps" else load_config)(path)

@@ -1,1 +1,4 @@
-"""brian2 model of the network: one module per mechanism, assembled by network.py."""
+"""The mechanisms: one module each, with its equations, config section and records.
+
+Assembled into a brian2 network by :mod:`neuroplast.simulation.network`.
+"""

@@ -7,7 +7,7 @@ clinically dissociative concentration range.  It is a proxy for the time course 
 dependence of dissociation, not a clinical scale (its limits are listed under
 :func:`dissociation_index`).  :func:`dissociation_timecourse` evaluates it over a
 schedule, :func:`session_dissociation` over one session; titration
-(:mod:`neuroplast.protocol`) and the acute read-outs (:mod:`neuroplast.acute`) use them.
+(:mod:`neuroplast.config.protocol`) and the acute read-outs (:mod:`neuroplast.analysis.acute`) use them.
 """
 
 from __future__ import annotations
@@ -269,7 +269,7 @@ def dissociation_timecourse(
         ``sample_step``.
     curves_or_cfg : DrugCurves or PharmacologyConfig or ExperimentConfig
         Where the occupancies come from: :class:`neuroplast.model.schedules.DrugCurves`
-        (``neuroplast.experiment.drug_curves(cfg)``), or a config whose schedule is
+        (``neuroplast.simulation.simulate.drug_curves(cfg)``), or a config whose schedule is
         evaluated with :func:`neuroplast.model.pharmacology.pharmacology_timecourse`
         (equilibrium occupancy; a config with no doses gives an index of 0).
     config : DissociationConfig, optional

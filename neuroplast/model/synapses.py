@@ -3,7 +3,7 @@
 The recurrent AMPA, NMDA and GABA_A conductances are given per target population as the
 values of the all-to-all reference network of Brunel & Wang (2001) and scaled by
 ``network.n_ref / (p_connect * n_pre)`` when the network is assembled
-(:mod:`neuroplast.model.network`), so the mean recurrent input matches the reference;
+(:mod:`neuroplast.simulation.network`), so the mean recurrent input matches the reference;
 ``gaba_scale`` is one extra factor on every GABA_A conductance [C].  The external drive is
 ``n_inputs`` independent Poisson AMPA inputs per neuron.  The receptor kinetics these
 conductances open are in :mod:`neuroplast.model.receptors`.

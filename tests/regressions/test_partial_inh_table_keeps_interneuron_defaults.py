@@ -7,7 +7,7 @@ the pyramidal value (E rate 0.3 Hz instead of ~5 Hz).
 
 import brian2
 
-from neuroplast.config import config_from_dict
+from neuroplast.config.experiment import config_from_dict
 
 
 def test_partial_to_inh_table_keeps_interneuron_conductances():

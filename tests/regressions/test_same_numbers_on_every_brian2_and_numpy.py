@@ -22,8 +22,8 @@ import brian2
 import numpy as np
 from conftest import digest, load
 
-from neuroplast.backend import brian_backend, owned
-from neuroplast.experiment import derive_seeds, simulate
+from neuroplast.simulation.backend import brian_backend, owned
+from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
 def test_values_read_through_owned_outlive_their_monitor():

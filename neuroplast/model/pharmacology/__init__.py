@@ -7,7 +7,8 @@ network is simulated.  One module per job, each with its equations and sources:
 
 =============== ==========================================================================
 ``drugs``       the drug table (``drugs.toml``): PK and NMDA constants with their sources
-``doses``       the dose schema (repeats, escalation, titration) and ``[pharmacology]``
+``doses``       the dose schema: one session, repeated, escalated or titrated
+``section``     the ``[pharmacology]`` config section: doses, drug overrides, coupling
 ``pk``          two-compartment PK with first-order absorption, solved exactly
 ``pd``          NMDA occupancy per cell type (Hill), several blockers combined
 ``slow_bdnf``   the slow-onset BDNF effect of the SSRI-like comparator
@@ -21,12 +22,7 @@ from neuroplast.model.pharmacology.doses import (
     Dose,
     DoseAmount,
     DoseConfig,
-    DrugOverride,
-    PharmacologyConfig,
-    RouteOverride,
-    SlowBDNFOverride,
     Titration,
-    acute_doses,
     dose_mg,
     format_amount,
     per_kg,
@@ -57,6 +53,13 @@ from neuroplast.model.pharmacology.pk import (
     concentration,
     distribution_half_life,
     terminal_half_life,
+)
+from neuroplast.model.pharmacology.section import (
+    DrugOverride,
+    PharmacologyConfig,
+    RouteOverride,
+    SlowBDNFOverride,
+    acute_doses,
 )
 from neuroplast.model.pharmacology.slow_bdnf import SlowBDNFCourse, slow_bdnf_course
 from neuroplast.model.pharmacology.trapping import (

@@ -23,9 +23,9 @@ import numpy as np
 from brian2 import Quantity, have_same_dimensions
 from brian2.units import umolar
 
-from neuroplast.model.pharmacology.doses import PharmacologyConfig
 from neuroplast.model.pharmacology.drugs import CELL_TYPES, Drug, blocker, resolve_drug
 from neuroplast.model.pharmacology.pk import as_seconds, brain_concentration
+from neuroplast.model.pharmacology.section import PharmacologyConfig
 
 _CELL_ALIASES = {"exc": "exc", "e": "exc", "inh": "inh", "i": "inh"}
 

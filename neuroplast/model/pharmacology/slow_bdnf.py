@@ -31,9 +31,9 @@ from typing import Any
 import numpy as np
 from brian2.units import second, umolar
 
-from neuroplast.model.pharmacology.doses import PharmacologyConfig
 from neuroplast.model.pharmacology.pd import occupancy
 from neuroplast.model.pharmacology.pk import as_seconds, brain_concentration
+from neuroplast.model.pharmacology.section import PharmacologyConfig
 
 #: Biological-time step (s) on which the slow BDNF adaptation is integrated (10 min: the
 #: PK of a daily oral dose changes over hours, the adaptation over days).

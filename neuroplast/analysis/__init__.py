@@ -1,0 +1,1 @@
+"""Read-outs of recorded runs: measures, connectivity, spectra, acute read-outs, recall, stats."""

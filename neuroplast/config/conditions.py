@@ -1,0 +1,164 @@
+"""An experiment's protocol compiled for one condition: that run's complete config.
+
+:func:`resolve_condition` turns an :class:`~neuroplast.config.experiment.ExperimentConfig` with a
+``[protocol]`` (phases, events in phase time) and ``[conditions]`` into the config of one
+condition's run: the condition's ``set`` overrides applied, and stress episodes, drug
+sessions, therapy sessions, snapshot days and the run length filled in biological time.
+:func:`shared_clock` gives every condition the same clock windows, so that paired
+conditions are sampled at the same biological times.  The protocol's schema and its
+queries (session times, therapy sessions, probe days) are in :mod:`neuroplast.config.protocol`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from neuroplast.config.experiment import (
+    ConfigError,
+    ExperimentConfig,
+    apply_overrides,
+    config_from_dict,
+)
+from neuroplast.config.sessions import (
+    applies_to,
+    check_sessions,
+    days_text,
+    dose_sessions,
+    dose_times,
+    hours_text,
+    probe_days,
+    therapy_sessions,
+)
+
+__all__ = ["condition_names", "resolve_condition", "shared_clock"]
+
+
+def shared_clock(cfg: ExperimentConfig) -> list[dict]:
+    """Clock windows of every condition's sessions (``timescale.windows``).
+
+    Every drug session of the protocol runs at ``timescale.session_rate`` and every
+    therapy session at ``therapy.session_rate`` in *all* conditions, with or without the
+    drug or the input (a condition's ``set`` that moves a session moves its window for
+    all): the conditions then share one clock, so their slow variables are
+    sampled at the same biological times and the comparison between them is not blurred
+    by clock changes (a paired design, with ``paired_conditions``).
+    """
+    ts = cfg.timescale
+    before, after = float(ts.session_before), float(ts.session_after)
+    windows = []
+    protocols = _condition_protocols(cfg)
+    # in protocol order, repeats dropped below (the same windows as one protocol gives)
+    for t in (t for p in protocols for t in dose_times(p, acute_only=True)):
+        start = max(0.0, t - before)
+        windows.append(
+            {
+                "start": days_text(start),
+                "duration": hours_text(t + after - start),
+                "rate": ts.session_rate,
+            }
+        )
+    for name, protocol in zip(condition_names(cfg), protocols, strict=True):
+        for s in therapy_sessions(protocol, name):
+            if s["kind"] == "therapy":
+                windows.append(
+                    {
+                        "start": s["start"],
+                        "duration": s["duration"],
+                        "rate": cfg.therapy.session_rate,
+                    }
+                )
+    unique = {(w["start"], w["duration"], w["rate"]): w for w in windows}
+    return list(unique.values())
+
+
+def condition_names(cfg: ExperimentConfig) -> list[str]:
+    """The conditions an experiment runs: those of ``[conditions]``, else the config's own."""
+    return list(cfg.conditions) or [cfg.condition]
+
+
+def _sets_protocol(cfg: ExperimentConfig, condition: str) -> bool:
+    """Whether the condition's ``set`` changes anything under ``protocol``."""
+    spec = cfg.conditions.get(condition)
+    return spec is not None and any(key.split(".")[0] == "protocol" for key in spec.set)
+
+
+def _condition_data(cfg: ExperimentConfig, condition: str) -> dict:
+    """The resolved config data of ``cfg`` with the condition's ``set`` overrides applied."""
+    data = cfg.resolved()
+    spec = cfg.conditions.get(condition)
+    if spec is not None and spec.set:
+        overrides = [f"{key}={json.dumps(value)}" for key, value in spec.set.items()]
+        try:
+            data = apply_overrides(data, overrides)
+        except ConfigError as err:
+            raise ConfigError(f"conditions.{condition}.set: {err}") from None
+    return data
+
+
+def _condition_protocols(cfg: ExperimentConfig) -> list:
+    """Every condition's protocol (its ``set`` applied where it changes the protocol)."""
+    return [
+        config_from_dict(_condition_data(cfg, name)).protocol
+        if _sets_protocol(cfg, name)
+        else cfg.protocol
+        for name in condition_names(cfg)
+    ]
+
+
+def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig:
+    """The flat config of one condition: overrides applied, the protocol compiled.
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        The experiment config (protocol, conditions).
+    condition : str
+        One of :func:`condition_names`.
+
+    Returns
+    -------
+    ExperimentConfig
+        With ``condition`` set, the condition's ``set`` overrides applied and, when there
+        is a protocol, ``stress.episodes``, ``pharmacology.doses``, ``therapy.sessions``,
+        ``recording.snapshots`` and ``timescale.bio_duration`` filled from it.
+    """
+    names = condition_names(cfg)
+    if condition not in names:
+        raise ConfigError(f"condition {condition!r}: expected one of {names}")
+    data = _condition_data(cfg, condition)
+    data["condition"] = condition
+    # the condition's own protocol: its `set` may change protocol events (a dose amount)
+    protocol = config_from_dict(data).protocol if _sets_protocol(cfg, condition) else cfg.protocol
+    if protocol.enabled:
+        total = protocol.total
+        sessions = therapy_sessions(protocol, condition)
+        try:
+            check_sessions(sessions, total, condition)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+        data["stress"]["episodes"] = [
+            {
+                "onset": days_text(bounds_lo + float(e.start)),
+                "duration": days_text(
+                    (bounds_hi - bounds_lo - float(e.start))
+                    if e.duration is None
+                    else float(e.duration)
+                ),
+                "severity": e.severity,
+                "kind": e.kind,
+            }
+            for e in protocol.stress
+            if applies_to(e, condition)
+            for bounds_lo, bounds_hi in [protocol.phase_bounds()[e.phase]]
+        ]
+        data["pharmacology"]["doses"] = dose_sessions(protocol, condition, data["pharmacology"])
+        data["therapy"]["sessions"] = sessions
+        data["timescale"]["enabled"] = True
+        data["timescale"]["windows"] = shared_clock(cfg)
+        data["timescale"]["bio_duration"] = days_text(total)
+        pool = data["plasticity"]["structural"]["enabled"] or data["plasticity"]["stdp"]["enabled"]
+        data["recording"]["snapshots"] = (
+            [f"{d!r} day" for d in probe_days(protocol, condition)] if pool else []
+        )
+        data["from_protocol"] = True
+    return config_from_dict(data)

@@ -1,0 +1,510 @@
+"""Typed experiment configuration: TOML in, validated pydantic models out.
+
+A config is a TOML file whose tables mirror the classes below (``[network]``,
+``[neurons.exc]``, ``[receptors.nmda]`` ...).  Every parameter has a default, a unit,
+a one-line description and, for biological values, its source; ``neuroplast params``
+prints them all.  Physical values are written as text with units (``"100 ms"``) and
+parsed by :mod:`neuroplast.units` (never ``eval``), then checked for the dimension
+the field expects.
+
+Any field can be overridden by its dotted path, ``--set receptors.nmda.tau_decay="80 ms"``.
+Errors name the dotted path, the offending value and what was expected, and suggest
+the nearest key when a name is misspelt.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from neuroplast import paths
+from neuroplast.config.protocol import ConditionConfig, ProtocolConfig
+from neuroplast.model.bdnf import BDNFConfig
+from neuroplast.model.neurons import NeuronsConfig
+from neuroplast.model.pharmacology import PharmacologyConfig
+from neuroplast.model.plasticity import PlasticityConfig
+from neuroplast.model.receptors import ReceptorsConfig
+from neuroplast.model.setpoint import SetPointConfig
+from neuroplast.model.stress import StressConfig
+from neuroplast.model.synapses import ExternalConfig, SynapsesConfig
+from neuroplast.model.therapy import AssemblyConfig, TherapyConfig
+from neuroplast.model.timescale import TimescaleConfig
+from neuroplast.schema import BRUNEL_WANG, ConfigError, Qty, Section, param
+from neuroplast.units import format_quantity
+
+__all__ = [
+    "ConfigError",
+    "ExperimentConfig",
+    "load_config",
+    "config_from_dict",
+    "apply_overrides",
+    "Qty",
+]
+
+
+BW = BRUNEL_WANG
+
+
+# --------------------------------------------------------------------------- sections
+
+
+class SimulationConfig(Section):
+    """How the network is simulated."""
+
+    backend: Literal["cython", "numpy", "cpp_standalone"] = param(
+        "cython",
+        "brian2 code generation: runtime 'cython' (fast after a one-off compile), runtime "
+        "'numpy' (no compiler, slower) or 'cpp_standalone' (one C++ program; fastest for "
+        "long runs)",
+    )
+    dt: Qty("ms", positive=True) = param("0.1 ms", "integration time step", BW)
+    duration: Qty("s", positive=True) = param("10 s", "simulated network time")
+    method: Literal["euler", "rk2", "rk4"] = param(
+        "euler", "numerical integration method for the neuron equations"
+    )
+    standalone_dir: str | None = param(
+        None,
+        "folder of the reusable cpp_standalone project slots slot-0, slot-1, ... (a run locks "
+        "one and rebuilds only what changed; default: $TMPDIR/neuroplast-standalone-$USER)",
+    )
+
+
+class NetworkConfig(Section):
+    """Population sizes and random connectivity."""
+
+    n_exc: int = param(800, "number of excitatory (pyramidal) neurons", BW, gt=0)
+    n_inh: int = param(200, "number of inhibitory (fast-spiking) interneurons", BW, gt=0)
+    p_connect: float = param(
+        0.2,
+        "connection probability of every recurrent projection (EE, EI, IE, II); no autapses",
+        "SCIENCE.md §1.2 sparse variant [D]",
+        gt=0,
+        le=1,
+    )
+    scale_conductances: bool = param(
+        True,
+        "scale per-synapse recurrent conductances by n_ref/(p_connect*n_pre), so the mean "
+        "recurrent input equals that of the all-to-all reference network of n_ref cells",
+        "SCIENCE.md §1.2 [D]",
+    )
+    n_ref_exc: int = param(800, "size of the excitatory reference network for scaling", BW, gt=0)
+    n_ref_inh: int = param(200, "size of the inhibitory reference network for scaling", BW, gt=0)
+
+
+class RecordingConfig(Section):
+    """What is recorded during a run and how measures are binned."""
+
+    spikes: bool = param(True, "record every spike (needed for rasters, CV and rates)")
+    rate_bin: Qty("ms", positive=True) = param(
+        "1 ms", "bin of the stored population rate (a multiple of dt)"
+    )
+    n_traced: int = param(2, "neurons per population whose V and conductances are traced", ge=0)
+    trace_dt: Qty("ms", positive=True) = param("0.5 ms", "sampling interval of traced variables")
+    measure_window: Qty("s", positive=True) = param(
+        "1 s", "window over which the time series in measures.csv are computed"
+    )
+    transient: Qty("s", nonnegative=True) = param(
+        "0.5 s", "initial time excluded from summary measures (rates, CV)"
+    )
+    snapshots: list[Qty("day", nonnegative=True)] = param(
+        [],
+        "biological times at which every live E->E synapse (pre, post, weight, birth day) "
+        "is stored in data.h5, at the rewiring step nearest each (all backends; the final "
+        "pool is always stored)",
+    )
+    slow_interval: Qty("s", positive=True) = param(
+        "1 s",
+        "network-time interval at which BDNF, synapse counts and weights of every pyramidal "
+        "cell are recorded (when the slow mechanisms run)",
+    )
+
+
+class OutputConfig(Section):
+    """What is written to the run directory."""
+
+    figures: bool = param(True, "draw the raster and rate figures (PNG)")
+    raster_window: Qty("s", positive=True) = param(
+        "2 s", "length of the time window shown in the raster plot (last part of the run)"
+    )
+    graph_metrics: bool = param(
+        True,
+        "experiments: networkx graph metrics of every snapshot (reciprocity, clustering, "
+        "modularity; ~2 s per snapshot at 800 E cells)",
+    )
+    small_world: bool = param(
+        False,
+        "experiments: also the small-world index sigma (costly: a degree-preserving random "
+        "reference per snapshot, ~5 s at 800 E cells)",
+        "Humphries & Gurney 2008",
+    )
+
+
+class RecallConfig(Section):
+    """The recall probe (run after each run on its snapshots)."""
+
+    enabled: bool = param(True, "probe recall at every snapshot of an experiment run")
+    cue_fraction: float = param(0.5, "fraction of the assembly cued", gt=0, lt=1)
+    settle: Qty("s", positive=True) = param("1 s", "spontaneous activity before the cue")
+    pulses: int = param(5, "cue pulses (therapy pulse shape and intensity)", ge=1)
+    quiet: Qty("s", nonnegative=True) = param(
+        "2 s", "spontaneous activity after the cues, for the co-activity read-out (0: none)"
+    )
+    intensity: float = param(
+        1.0,
+        "extra input to each cued cell during a pulse, as a fraction of the background "
+        "external rate (therapy.intensity is the teaching signal's)",
+        "[D] (module doc: a therapy pulse is too weak to read recall against noise)",
+        gt=0,
+    )
+    trials: int = param(
+        1,
+        "independent probes per snapshot and assembly (noise seeds); read-outs are their "
+        "means, and with 2 or more the index's standard error is reported",
+        ge=1,
+    )
+
+
+# --------------------------------------------------------------------------- top level
+
+
+class ExperimentConfig(Section):
+    """A complete neuroplast experiment configuration."""
+
+    name: str = param("default", "name of the experiment; used in output folder names")
+    description: str = param("", "free text describing the experiment")
+    seed: int | None = param(
+        None, "root random seed (drawn and recorded when absent)", ge=0, lt=2**63
+    )
+    condition: str = param("baseline", "name of the condition this run represents")
+    simulation: SimulationConfig = Field(default_factory=SimulationConfig)
+    network: NetworkConfig = Field(default_factory=NetworkConfig)
+    neurons: NeuronsConfig = Field(default_factory=NeuronsConfig)
+    receptors: ReceptorsConfig = Field(default_factory=ReceptorsConfig)
+    synapses: SynapsesConfig = Field(default_factory=SynapsesConfig)
+    external: ExternalConfig = Field(default_factory=ExternalConfig)
+    timescale: TimescaleConfig = Field(default_factory=TimescaleConfig)
+    set_point: SetPointConfig = Field(default_factory=SetPointConfig)
+    pharmacology: PharmacologyConfig = Field(default_factory=PharmacologyConfig)
+    stress: StressConfig = Field(default_factory=StressConfig)
+    bdnf: BDNFConfig = Field(default_factory=BDNFConfig)
+    plasticity: PlasticityConfig = Field(default_factory=PlasticityConfig)
+    recording: RecordingConfig = Field(default_factory=RecordingConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+    assemblies: dict[str, AssemblyConfig] = param(
+        {}, "named sets of pyramidal cells ([assemblies.NAME]; therapy.py)"
+    )
+    therapy: TherapyConfig = Field(default_factory=TherapyConfig)
+    recall: RecallConfig = Field(default_factory=RecallConfig)
+    protocol: ProtocolConfig = Field(default_factory=ProtocolConfig)
+    conditions: dict[str, ConditionConfig] = param(
+        {}, "named variations of the protocol ([conditions.NAME]; protocol.py)"
+    )
+    repeats: int = param(
+        1, "seeds (repeats) per condition; repeat k runs with root seed seed + k", ge=1
+    )
+    paired_conditions: bool = param(
+        True,
+        "conditions of a repeat share the network and noise seeds (common random numbers: "
+        "runs differ only after their schedules do, and comparisons are paired by seed)",
+    )
+    comparisons: list[tuple[str, str]] = param(
+        [],
+        "pairs [a, b] of conditions the report compares (difference b - a, with CIs); "
+        "empty: control against every other condition, and ketamine and therapy each "
+        "against ketamine_therapy",
+    )
+    from_protocol: bool = param(
+        False,
+        "set by the protocol compiler (protocol.py): stress, doses, therapy sessions and "
+        "snapshots of this run were filled from [protocol] for its condition",
+    )
+
+    @model_validator(mode="after")
+    def _check_assemblies_and_protocol(self) -> ExperimentConfig:
+        names = list(self.assemblies)
+        for k, (name, spec) in enumerate(self.assemblies.items()):
+            if spec.overlap_with is not None and spec.overlap_with not in names[:k]:
+                raise ValueError(
+                    f"assemblies.{name}.overlap_with = {spec.overlap_with!r}: expected an "
+                    f"assembly listed before it ({names[:k] or 'none'})"
+                )
+        need = sum(
+            spec.size - (round(spec.overlap * spec.size) if spec.overlap_with else 0)
+            for spec in self.assemblies.values()
+        )
+        if need > self.network.n_exc:
+            raise ValueError(
+                f"assemblies: {need} distinct pyramidal cells needed, the network has "
+                f"network.n_exc = {self.network.n_exc}"
+            )
+        used = [("therapy.sessions", k, s.assembly) for k, s in enumerate(self.therapy.sessions)]
+        used += [
+            ("therapy.sessions", k, s.competitor)
+            for k, s in enumerate(self.therapy.sessions)
+            if s.competitor is not None
+        ]
+        used += [("protocol.therapy", k, e.assembly) for k, e in enumerate(self.protocol.therapy)]
+        used += [
+            ("protocol.therapy", k, e.competitor)
+            for k, e in enumerate(self.protocol.therapy)
+            if e.competitor is not None
+        ]
+        used += [("protocol.replay", k, e.assembly) for k, e in enumerate(self.protocol.replay)]
+        for where, k, name in used:
+            if name not in self.assemblies:
+                raise ValueError(
+                    f"{where}[{k}] names assembly {name!r}: expected one of "
+                    f"{names or '(none defined: add [assemblies.' + name + '])'}"
+                )
+        if self.therapy.sessions and not self.timescale.enabled:
+            raise ValueError(
+                "therapy.sessions need the biological clock: set timescale.enabled = true"
+            )
+        for k, pair in enumerate(self.comparisons):
+            for name in pair:
+                if name not in self.conditions:
+                    raise ValueError(
+                        f"comparisons[{k}] = {list(pair)}: names {name!r}, expected one of "
+                        f"the conditions {sorted(self.conditions) or '(none defined)'}"
+                    )
+            if pair[0] == pair[1]:
+                raise ValueError(
+                    f"comparisons[{k}] = {list(pair)}: expected two different conditions"
+                )
+        if self.protocol.enabled:
+            direct = [
+                key
+                for key, given in (
+                    ("stress.episodes", self.stress.episodes),
+                    ("pharmacology.doses", self.pharmacology.doses),
+                    ("therapy.sessions", self.therapy.sessions),
+                )
+                if given
+            ]
+            if direct and not self.from_protocol:
+                raise ValueError(
+                    f"{', '.join(direct)} given together with [protocol]: expected the events "
+                    "in the protocol ([[protocol.stress]], [[protocol.doses]], "
+                    "[[protocol.therapy]]) so that conditions can vary them"
+                )
+            known = set(self.conditions)
+            for kind in ("stress", "doses", "therapy", "replay", "probes"):
+                for k, event in enumerate(getattr(self.protocol, kind)):
+                    for name in event.conditions or []:
+                        if name not in known:
+                            raise ValueError(
+                                f"protocol.{kind}[{k}].conditions names {name!r}: expected "
+                                f"one of the conditions {sorted(known) or '(none defined)'}"
+                            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> ExperimentConfig:
+        dt = self.simulation.dt
+        delay = self.synapses.delay
+        shortest_refractory = min(self.neurons.exc.t_ref, self.neurons.inh.t_ref)
+        # The NMDA jump of a spike is read from the presynaptic neuron when the spike
+        # arrives (receptors.py); that needs the arrival after the spike's reset step and
+        # before the neuron can fire again.
+        if not dt <= delay <= shortest_refractory:
+            raise ValueError(
+                f"synapses.delay = '{format_quantity(delay, 'ms')}': expected a delay between "
+                f"simulation.dt ({format_quantity(dt, 'ms')}) and the shortest refractory "
+                f"period ({format_quantity(shortest_refractory, 'ms')})"
+            )
+        for name in ("rate_bin", "trace_dt"):
+            value = getattr(self.recording, name)
+            if value < dt:
+                raise ValueError(
+                    f"recording.{name} = '{format_quantity(value, 'ms')}': expected at least "
+                    f"simulation.dt ({format_quantity(dt, 'ms')})"
+                )
+        plastic = [
+            name
+            for name in ("structural", "stdp", "istdp")
+            if getattr(self.plasticity, name).enabled
+        ]
+        if self.recording.snapshots:
+            if not self.plasticity.structural.enabled and not self.plasticity.stdp.enabled:
+                raise ValueError(
+                    "recording.snapshots: there is no E->E pool to store without "
+                    "plasticity.structural or plasticity.stdp enabled"
+                )
+            late = [d for d in self.recording.snapshots if d > self.timescale.bio_duration]
+            if late:
+                raise ValueError(
+                    f"recording.snapshots: '{format_quantity(late[0], 'day')}' is after the "
+                    f"end of the run (timescale.bio_duration = "
+                    f"'{format_quantity(self.timescale.bio_duration, 'day')}')"
+                )
+        if self.pharmacology.schedule() and not self.timescale.enabled:
+            raise ValueError(
+                "pharmacology doses need timescale.enabled = true (drug kinetics run on "
+                "biological time)"
+            )
+        if self.set_point.settle >= self.set_point.window:
+            raise ValueError(
+                f"set_point.settle = '{format_quantity(self.set_point.settle, 's')}': expected "
+                f"less than set_point.window ('{format_quantity(self.set_point.window, 's')}')"
+            )
+        if plastic and not (self.timescale.enabled or self.protocol.enabled):
+            raise ValueError(
+                f"plasticity.{plastic[0]}.enabled = true needs timescale.enabled = true "
+                "(plasticity runs on biological time)"
+            )
+        if self.plasticity.structural.enabled:
+            interval = self.plasticity.structural.update_interval
+            fastest = max(self.timescale.rate, self.timescale.session_rate)
+            tau_network = float(self.plasticity.structural.tau_calcium) / fastest
+            if float(interval) > tau_network / 10 * (1 + 1e-9):
+                raise ValueError(
+                    f"plasticity.structural.update_interval = "
+                    f"'{format_quantity(interval, 'ms')}': expected at most tau_calcium/10 "
+                    f"in network time at the fastest time rate ({tau_network / 10 * 1000:g} "
+                    "ms); rewiring slower than that makes MSP overshoot (SCIENCE.md §5.2)"
+                )
+            steps = float(interval / dt)
+            if abs(steps - round(steps)) > 1e-6:
+                raise ValueError(
+                    f"plasticity.structural.update_interval = "
+                    f"'{format_quantity(interval, 'ms')}': expected a multiple of simulation.dt"
+                )
+        for pop in ("exc", "inh"):
+            p = getattr(self.neurons, pop)
+            if not p.V_reset < p.V_th:
+                raise ValueError(
+                    f"neurons.{pop}.V_reset = '{format_quantity(p.V_reset, 'mV')}': expected "
+                    f"below neurons.{pop}.V_th ('{format_quantity(p.V_th, 'mV')}')"
+                )
+        return self
+
+    def resolved(self) -> dict[str, Any]:
+        """Plain JSON-ready dict with every value (units written as text)."""
+        return self.model_dump(mode="json")
+
+    def to_json(self) -> str:
+        """The resolved configuration as indented JSON."""
+        return json.dumps(self.resolved(), indent=2)
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _format_value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _explain(err: ValidationError) -> str:
+    lines = []
+    for item in err.errors():
+        loc = [str(p) for p in item["loc"]]
+        dotted = ".".join(loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            model: type[BaseModel] | None = ExperimentConfig
+            skip = False
+            for part in loc[:-1]:
+                if skip:  # an index of a list or a name of a named table
+                    skip = False
+                    continue
+                if not (model and part in model.model_fields):
+                    model = None
+                    continue
+                inner = paths.named_tables(model, part) or paths.listed_tables(model, part)
+                if inner is not None:
+                    model, skip = inner, True
+                else:
+                    model = paths.submodel(model, part)
+            options = list(model.model_fields) if model else []
+            lines.append(f"{dotted}: unknown key {loc[-1]!r}{paths.suggest(loc[-1], options)}")
+            continue
+        message = item["msg"].removeprefix("Value error, ")
+        if not loc:  # a check across several fields; the message names them
+            lines.append(message)
+            continue
+        if isinstance(item.get("input"), dict):  # a check across a table's fields
+            lines.append(f"{dotted}: {message}")
+            continue
+        lines.append(f"{dotted} = {_format_value(item.get('input'))}: {message}")
+    return "\n".join(lines)
+
+
+def config_from_dict(data: dict[str, Any]) -> ExperimentConfig:
+    """Validate a nested dict (as read from TOML) into an :class:`ExperimentConfig`."""
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_explain(err)) from None
+
+
+def _parse_override_value(text: str) -> Any:
+    """Read the right-hand side of ``--set key=value`` as a TOML value, else as text."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text.strip()
+
+
+def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``key.path=value`` overrides to a nested dict (returns a new dict).
+
+    Paths are those of :mod:`neuroplast.paths`: tables, named tables and indices into
+    lists of tables (``protocol.doses.0.dose="0.3 mg/kg"``), checked against the schema
+    and against ``data`` (an index must exist in it).
+    """
+    result = json.loads(json.dumps(data))  # deep copy of plain TOML data
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. network.n_exc=400")
+        path = key.split(".")
+        paths.field_at(ExperimentConfig, path, result)
+        paths.set_at(result, path, _parse_override_value(raw))
+    return result
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+
+
+def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> ExperimentConfig:
+    """Load a TOML config (or the defaults when ``path`` is None) and apply overrides.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        TOML file; ``None`` starts from the built-in defaults.
+    overrides : sequence of str
+        ``"dotted.key=value"`` strings applied after the file is read.
+
+    Returns
+    -------
+    ExperimentConfig
+
+    Raises
+    ------
+    ConfigError
+        With one line per problem, naming the dotted key, the value and what was expected.
+    """
+    data = read_toml(path) if path is not None else {}
+    if overrides:
+        data = apply_overrides(data, overrides)
+    try:
+        return config_from_dict(data)
+    except ConfigError as err:
+        where = f"{path}: " if path is not None else ""
+        raise ConfigError(f"{where}invalid configuration\n{err}") from None

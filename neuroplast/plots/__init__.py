@@ -1,0 +1,1 @@
+"""Drawing only: figures of runs, experiments, connectivity and sweeps (matplotlib, no pyplot)."""

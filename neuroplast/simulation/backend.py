@@ -1,0 +1,94 @@
+"""Choose brian2's code-generation backend for one run, and put everything back afterwards.
+
+brian2 keeps its device, code-generation target, default clock and random state
+in process-wide globals.  :func:`brian_backend` sets them for one run and restores
+them on exit, so that running a model never leaves the caller's session changed
+(numpy's global random state included: brian2's runtime targets draw from it).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import brian2
+import numpy as np
+
+from neuroplast.simulation import rerun
+
+__all__ = ["BACKENDS", "brian_backend", "is_standalone", "owned"]
+
+BACKENDS = ("cython", "numpy", "cpp_standalone")
+
+
+def owned(values, dtype=None) -> np.ndarray:
+    """A plain numpy copy of a brian2 variable's values (units stripped) that owns its memory.
+
+    Read every monitor and synapse variable through this before the brian2 objects go.
+    From brian2 2.10 on, the runtime targets keep dynamic arrays (monitors, synapses) in
+    C++ and ``var[:]`` returns a numpy view of that memory which does not keep it alive:
+    once the monitor is freed, or the array grows in a later ``run``, the view reads
+    freed memory, and ``np.asarray`` passes the view through without a copy.  (brian2
+    2.9 returned views of numpy arrays, which kept their memory alive.)
+    """
+    return np.array(values, dtype=dtype, copy=True)
+
+
+def is_standalone(backend: str) -> bool:
+    """Whether ``backend`` builds a C++ program instead of running in this process."""
+    return backend == "cpp_standalone"
+
+
+@contextmanager
+def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Iterator[None]:
+    """Select ``backend`` and the time step for the duration of a ``with`` block.
+
+    Parameters
+    ----------
+    backend : {"cython", "numpy", "cpp_standalone"}
+        brian2 runtime target, or the C++ standalone device.
+    dt : brian2.Quantity
+        Integration time step (set on brian2's default clock).
+    standalone_dir : Path, optional
+        Project directory for ``cpp_standalone``.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"simulation.backend = {backend!r}: expected one of {BACKENDS}")
+    # a standalone program held for re-runs (rerun.py) keeps brian2's device: reset it
+    rerun.release()
+    # Objects of an earlier model that are still in memory keep their names, and brian2
+    # then renames the new model's code objects ("neurons_stateupdater_codeobject_1"):
+    # new source files, so a full C++ rebuild (and new Cython extensions) every time.
+    # Collecting them first keeps the names, and the compiled code, the same.
+    gc.collect()
+    saved_target = brian2.prefs.codegen.target
+    saved_dt = brian2.defaultclock.dt
+    saved_random_state = np.random.get_state()  # noqa: NPY002 (brian2 draws from it)
+    saved_make_args = brian2.prefs.devices.cpp_standalone.extra_make_args_unix
+    try:
+        if is_standalone(backend):
+            if standalone_dir is None:
+                raise ValueError("cpp_standalone needs a project directory")
+            # One make job per core: the default '-j' starts one per source file.
+            brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+            brian2.set_device("cpp_standalone", directory=str(standalone_dir), build_on_run=False)
+        else:
+            brian2.prefs.codegen.target = backend
+        brian2.defaultclock.dt = dt
+        # The rewiring pass (plasticity.py) writes per-neuron sums from a synaptic
+        # pathway; brian2 warns that such code *may* depend on the order of execution.
+        # Ours only reads per-neuron snapshots and accumulates, so the order cannot
+        # matter (tests/test_mechanisms.py checks the sums against the pool).
+        brian2.BrianLogger.suppress_hierarchy("brian2.codegen.generators.base")
+        yield
+    finally:
+        if is_standalone(backend):
+            brian2.device.reinit()
+            brian2.set_device("runtime")
+            brian2.prefs.devices.cpp_standalone.extra_make_args_unix = saved_make_args
+        brian2.prefs.codegen.target = saved_target
+        brian2.defaultclock.dt = saved_dt
+        np.random.set_state(saved_random_state)  # noqa: NPY002

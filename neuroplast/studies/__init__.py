@@ -1,0 +1,1 @@
+"""Experiments and sweeps: running many simulations, resuming, analysing and reporting them."""

@@ -1,0 +1,160 @@
+"""One run as a study: simulate, add the analyses, write the run directory.
+
+:func:`run_experiment` simulates a config (:func:`neuroplast.simulation.simulate.simulate`), adds
+the acute read-outs around every drug session (:func:`add_acute_readouts`), turns the
+recording into the tidy measure rows of ``measures.csv`` (:func:`run_rows`) and writes
+the run directory: the resolved config, ``data.h5``, ``measures.csv`` and figures.
+Experiments (comparison.py) and sweeps (sweep/) run every (condition, seed) through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from neuroplast.analysis.acute import session_readouts
+from neuroplast.analysis.connectivity import snapshot_rows
+from neuroplast.analysis.measures import measure_rows
+from neuroplast.config.experiment import ExperimentConfig
+from neuroplast.config.sessions import dose_times
+from neuroplast.model.rules import provenance as rule_provenance
+from neuroplast.plots.run import plot_run
+from neuroplast.simulation import storage
+from neuroplast.simulation.network import mechanism_records
+from neuroplast.simulation.recording import Recording
+from neuroplast.simulation.simulate import RunSeeds, resolve_seed, run_seeds, simulate
+from neuroplast.units import SECONDS_PER_DAY
+
+__all__ = ["RunResult", "add_acute_readouts", "born_after_days", "run_experiment", "run_rows"]
+
+
+def add_acute_readouts(cfg: ExperimentConfig, recording: Recording) -> None:
+    """Add the acute read-outs around every drug session to ``recording.slow``.
+
+    :func:`neuroplast.analysis.acute.session_readouts` of the recorded population rates, schedules
+    and conductances, kept as ``acute_*`` and ``session_*`` arrays of ``recording.slow``
+    so that they reach data.h5 and measures.csv.  Runs without the slow mechanisms (no
+    time map) have none.
+    """
+    if recording.time_map is None:
+        return
+    rates = (recording.rate_t, recording.rate_exc, recording.rate_inh)
+    recording.slow.update(
+        session_readouts(
+            cfg,
+            rates,
+            recording.time_map,
+            recording.schedules,
+            recording.slow,
+            recording.conductances,
+        )
+    )
+
+
+@dataclass
+class RunResult:
+    """Where a run was written and its headline numbers."""
+
+    run_dir: Path
+    seeds: RunSeeds
+    recording: Recording
+    summary: dict[str, float]
+
+
+def born_after_days(cfg: ExperimentConfig) -> list[float]:
+    """Days after which new synapses are counted: the protocol's first dose (any condition)."""
+    doses = dose_times(cfg.protocol) if cfg.protocol.enabled else []
+    return [round(doses[0] / SECONDS_PER_DAY, 2)] if doses else []
+
+
+def mechanisms(cfg: ExperimentConfig) -> dict:
+    """Which replaceable mechanisms the run used: name, module and module version."""
+    structural = cfg.plasticity.structural
+    return {"rewiring_rule": rule_provenance(structural.rule)} if structural.enabled else {}
+
+
+def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool = False) -> list:
+    """The tidy measure rows of one run (measures.csv).
+
+    With ``connectivity``, also the connectivity read-outs of every snapshot
+    (connectivity.py: density, degrees, per-assembly p_in / p_out and weights, graph
+    metrics if ``output.graph_metrics``, the share of synapses born after the first
+    dose).  Experiments compute those once per run in their own table
+    (analyse.py); sweeps, which have no such table, ask for them here.
+    """
+    rows = measure_rows(
+        recording,
+        cfg.condition,
+        cfg.seed,
+        window=float(cfg.recording.measure_window),
+        transient=float(cfg.recording.transient),
+        records=mechanism_records(cfg),
+    )
+    if connectivity and recording.snapshots:
+        born_after = born_after_days(cfg)
+        snapshots = sorted(recording.snapshots.items(), key=lambda kv: float(kv[0][4:]))
+        for name, snapshot in snapshots:
+            rows += snapshot_rows(
+                snapshot,
+                recording.n_exc,
+                recording.assemblies,
+                cfg.condition,
+                cfg.seed,
+                float(name[4:]),
+                graph_metrics=cfg.output.graph_metrics,
+                small_world=cfg.output.small_world,
+                born_after=born_after,
+            )
+    return rows
+
+
+def run_experiment(
+    cfg: ExperimentConfig,
+    out_dir: Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = False,
+    reuse_build: bool = False,
+    connectivity: bool = False,
+) -> RunResult:
+    """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
+
+    Parameters
+    ----------
+    cfg : ExperimentConfig
+        Validated configuration; a root seed is drawn and recorded if absent.
+    out_dir : Path
+        Run directory to create (must not exist unless ``overwrite``).
+    overwrite : bool
+        Replace an existing run directory.
+    progress : bool
+        Show a progress bar.
+    reuse_build : bool
+        Passed to :func:`simulate` (the sweep runner's compile once, run many).
+    connectivity : bool
+        Add the snapshots' connectivity read-outs to measures.csv (:func:`run_rows`).
+    """
+    cfg = resolve_seed(cfg)
+    seeds = run_seeds(cfg)
+    with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
+        recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
+        add_acute_readouts(cfg, recording)
+        rows = run_rows(cfg, recording, connectivity=connectivity)
+        storage.write_json(staging / storage.CONFIG_FILE, cfg.resolved())
+        storage.write_hdf5(
+            staging / storage.DATA_FILE,
+            recording,
+            attrs={
+                "config": cfg.to_json(),
+                "seeds": seeds.as_dict(),
+                "versions": storage.versions(),
+                "backend": cfg.simulation.backend,
+                "condition": cfg.condition,
+                "mechanisms": mechanisms(cfg),
+            },
+        )
+        storage.write_measures(staging / storage.MEASURES_FILE, rows)
+        if cfg.output.figures:
+            plot_run(recording, staging, raster_window=float(cfg.output.raster_window))
+    summary = {r.measure: r.value for r in rows if r.measure.startswith(("mean_", "cv_"))}
+    return RunResult(run_dir=Path(out_dir), seeds=seeds, recording=recording, summary=summary)
