@@ -123,9 +123,9 @@ from common import (
 )
 
 from neuroplast.config.experiment import load_config
-from neuroplast.model.schedules import build_schedules
 from neuroplast.simulation.backend import BACKENDS, brian_backend, is_standalone, owned
 from neuroplast.simulation.network import build_network
+from neuroplast.simulation.schedules import build_schedules
 from neuroplast.simulation.simulate import derive_seeds, drug_curves
 
 #: Biological seconds per network second (SCIENCE.md §7: 1 day = 10 s of network time).

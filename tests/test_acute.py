@@ -17,8 +17,7 @@ from neuroplast.model.dissociation import (
     dissociation_index,
     dissociation_timecourse,
 )
-from neuroplast.model.pharmacology import PharmacologyConfig, pharmacology_timecourse
-from neuroplast.model.schedules import DrugCurves
+from neuroplast.model.pharmacology import DrugCurves, PharmacologyConfig, pharmacology_timecourse
 
 DT = 1e-3  # s, the default recording.rate_bin
 MINUTE = 60.0

@@ -161,7 +161,7 @@ def test_daily_oral_doses_compile_from_the_protocol():
 
 @pytest.mark.parametrize("condition", ["ssri", "both"])
 def test_schedules_carry_the_slow_factor_and_no_session_for_daily_doses(condition):
-    from neuroplast.model.schedules import build_schedules
+    from neuroplast.simulation.schedules import build_schedules
     from neuroplast.simulation.simulate import drug_curves
 
     run = resolve_condition(config_from_dict(_protocol_config()), condition)

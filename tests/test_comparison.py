@@ -25,8 +25,8 @@ from neuroplast.analysis.stats import read_measures
 from neuroplast.cli import main
 from neuroplast.config.conditions import resolve_condition
 from neuroplast.config.experiment import ConfigError, config_from_dict
-from neuroplast.model.schedules import build_schedules
 from neuroplast.simulation import storage
+from neuroplast.simulation.schedules import build_schedules
 from neuroplast.simulation.simulate import drug_curves
 from neuroplast.studies.analyse import analyse
 from neuroplast.studies.comparison import _check_finished_run, run_comparison, run_directory

@@ -282,7 +282,7 @@ def test_sham_moves_between_cells_and_competitor_is_in_antiphase():
 
 
 def test_all_conditions_share_one_clock():
-    from neuroplast.model.schedules import build_schedules
+    from neuroplast.simulation.schedules import build_schedules
     from neuroplast.simulation.simulate import drug_curves
 
     cfg = config_from_dict(_experiment())

@@ -74,9 +74,9 @@ def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
     difference has a standard error of about 1.4 Hz, so > 2.5 Hz leaves 2 standard errors
     below the expected 5.5 Hz; |unwired| < 2.5 Hz is 3 standard errors (0.8 Hz) from 0.
     """
-    from neuroplast.model.schedules import build_schedules  # noqa: PLC0415
     from neuroplast.simulation.backend import brian_backend, owned  # noqa: PLC0415
     from neuroplast.simulation.network import build_network  # noqa: PLC0415
+    from neuroplast.simulation.schedules import build_schedules  # noqa: PLC0415
     from neuroplast.simulation.simulate import drug_curves, run_seeds  # noqa: PLC0415
 
     cfg = config_from_dict(

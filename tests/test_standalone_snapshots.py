@@ -25,9 +25,9 @@ from test_comparison import _config  # noqa: I001  (tests/ is on sys.path)
 
 from neuroplast.config import conditions
 from neuroplast.config.experiment import config_from_dict
-from neuroplast.model.schedules import build_schedules
 from neuroplast.simulation import rerun
 from neuroplast.simulation.pool import snapshot_steps
+from neuroplast.simulation.schedules import build_schedules
 from neuroplast.simulation.simulate import drug_curves, run_seeds, simulate
 
 

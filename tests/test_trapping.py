@@ -23,16 +23,17 @@ from pydantic import ValidationError
 from neuroplast.analysis.measures import slow_rows
 from neuroplast.config.experiment import config_from_dict
 from neuroplast.model.pharmacology import (
+    DrugCurves,
     PharmacologyConfig,
     occupancy,
     trapping_equilibrium,
     trapping_initial_state,
     trapping_rates,
 )
-from neuroplast.model.schedules import DrugCurves, build_schedules
 from neuroplast.simulation import simulate as experiment
 from neuroplast.simulation.backend import brian_backend, owned
 from neuroplast.simulation.network import build_network
+from neuroplast.simulation.schedules import build_schedules
 from neuroplast.simulation.simulate import derive_seeds, simulate
 
 #: Constant brain concentration of the network tests (µM) and when it is switched on

@@ -54,9 +54,9 @@ import numpy as np
 
 from neuroplast.analysis.measures import MeasureRow, synchrony_chi
 from neuroplast.config.experiment import ExperimentConfig, config_from_dict
-from neuroplast.model.schedules import build_schedules
 from neuroplast.simulation.backend import brian_backend, is_standalone, owned
 from neuroplast.simulation.network import build_network
+from neuroplast.simulation.schedules import build_schedules
 from neuroplast.simulation.simulate import drug_curves, run_seeds
 
 __all__ = ["probe_config", "recall_rows", "trial_seed"]
@@ -136,7 +136,9 @@ def _rate(i: np.ndarray, t: np.ndarray, cells: np.ndarray, windows) -> float:
 COACTIVITY_BIN = 0.02
 
 
-def _coactivity_rows(cfg, i, t, n_exc: int, condition: str, seed: int, day: float) -> list:
+def _coactivity_rows(
+    cfg: ExperimentConfig, i, t, n_exc: int, condition: str, seed: int, day: float
+) -> list:
     """E-E co-activity in the quiet window after the cues (module doc).
 
     ``coactivity_chi_exc``: Golomb's synchrony chi of the pyramidal cells in 20 ms bins
@@ -165,7 +167,7 @@ def trial_seed(brian_seed: int, trial: int) -> int:
     return int(np.random.SeedSequence([brian_seed, trial]).generate_state(1)[0])
 
 
-def _probe(cfg, seeds, snapshot: dict, noise_seed: int):
+def _probe(cfg: ExperimentConfig, seeds, snapshot: dict, noise_seed: int):
     """One probe run: (spike indices, spike times, model).
 
     The run's network is rebuilt from its ``seeds`` (experiment.RunSeeds), given the

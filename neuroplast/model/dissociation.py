@@ -19,8 +19,12 @@ import numpy as np
 from brian2 import Quantity, have_same_dimensions
 from brian2.units import second
 
-from neuroplast.model.pharmacology import PharmacologyConfig, acute_doses, pharmacology_timecourse
-from neuroplast.model.schedules import DrugCurves
+from neuroplast.model.pharmacology import (
+    DrugCurves,
+    PharmacologyConfig,
+    acute_doses,
+    pharmacology_timecourse,
+)
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import finite_array
 
@@ -268,7 +272,7 @@ def dissociation_timecourse(
         from the first dose to ``follow_up`` after the start of the last one, every
         ``sample_step``.
     curves_or_cfg : DrugCurves or PharmacologyConfig or ExperimentConfig
-        Where the occupancies come from: :class:`neuroplast.model.schedules.DrugCurves`
+        Where the occupancies come from: :class:`neuroplast.model.pharmacology.DrugCurves`
         (``neuroplast.simulation.simulate.drug_curves(cfg)``), or a config whose schedule is
         evaluated with :func:`neuroplast.model.pharmacology.pharmacology_timecourse`
         (equilibrium occupancy; a config with no doses gives an index of 0).

@@ -45,7 +45,6 @@ from neuroplast.model.receptors import (
 )
 from neuroplast.model.records import Record
 from neuroplast.model.rules import RewiringRule, resolve_rule
-from neuroplast.model.schedules import Schedules
 from neuroplast.model.synapses import TargetConductances, random_projection
 from neuroplast.simulation.pool import (
     build_pool,
@@ -53,6 +52,7 @@ from neuroplast.simulation.pool import (
     snapshot_code,
     snapshot_steps,
 )
+from neuroplast.simulation.schedules import Schedules
 
 __all__ = ["NetworkModel", "TRACED_VARIABLES", "build_network", "mechanism_records"]
 
@@ -209,7 +209,7 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
     return namespace
 
 
-def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init) -> None:
+def _set_initial_state(cfg: ExperimentConfig, neurons, mech: _Mechanisms, rng_init) -> None:
     v_l = np.asarray(neurons.V_L[:])
     v_th = np.asarray(neurons.V_th[:])
     neurons.V = (v_l + draws.uniform(rng_init, len(neurons)) * (v_th - v_l)) * brian2.volt
@@ -222,7 +222,9 @@ def _set_initial_state(cfg, neurons, mech: _Mechanisms, rng_init) -> None:
         neurons.calcium = cfg.set_point.target_rate
 
 
-def _set_trapping(cfg, schedules: Schedules, populations: dict, in_degrees: dict) -> None:
+def _set_trapping(
+    cfg: ExperimentConfig, schedules: Schedules, populations: dict, in_degrees: dict
+) -> None:
     """Per-neuron trapping rates, NMDA input count and start block of each cell type.
 
     The rate constants come from :func:`~neuroplast.model.pharmacology.trapping_namespace`
@@ -242,7 +244,9 @@ def _set_trapping(cfg, schedules: Schedules, populations: dict, in_degrees: dict
         cells.nmda_inputs = np.maximum(in_degrees[cell_type], 1).astype(float)
 
 
-def _input_generator(cfg, exc_cells, assemblies, schedules: Schedules, connectivity_seed: int):
+def _input_generator(
+    cfg: ExperimentConfig, exc_cells, assemblies, schedules: Schedules, connectivity_seed: int
+):
     """Therapy and replay input (therapy.py) as a spike generator onto the pyramidal cells."""
     ext = cfg.external
     spikes = therapy_model.input_spikes(
@@ -269,7 +273,7 @@ def _input_generator(cfg, exc_cells, assemblies, schedules: Schedules, connectiv
     return [generator, synapses]
 
 
-def _surge_compartment(cfg, exc_cells, namespace, mech: _Mechanisms, n_exc: int):
+def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mechanisms, n_exc: int):
     """The network's BDNF-surge compartment (bdnf.py) and the synapses that feed and read it.
 
     One cell sums the pyramidal cells' activity traces and set points (all-to-one summed

@@ -18,8 +18,8 @@ from neuroplast.config.experiment import ExperimentConfig
 from neuroplast.model import draws
 from neuroplast.model import plasticity as plast
 from neuroplast.model.rules import RewiringRule
-from neuroplast.model.schedules import Schedules
 from neuroplast.model.synapses import random_projection
+from neuroplast.simulation.schedules import Schedules
 
 __all__ = [
     "POOL_FLOAT32",

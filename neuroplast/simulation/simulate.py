@@ -23,13 +23,13 @@ import brian2
 import numpy as np
 
 from neuroplast.config.experiment import ExperimentConfig
-from neuroplast.model.pharmacology import pharmacology_timecourse
-from neuroplast.model.schedules import DrugCurves, build_schedules
+from neuroplast.model.pharmacology import DrugCurves, pharmacology_timecourse
 from neuroplast.simulation import rerun
 from neuroplast.simulation.backend import brian_backend, is_standalone, owned
 from neuroplast.simulation.network import TRACED_VARIABLES, build_network
 from neuroplast.simulation.pool import SNAPSHOT_DEAD, snapshot_steps, snapshot_variables
 from neuroplast.simulation.recording import Recording
+from neuroplast.simulation.schedules import build_schedules
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [

@@ -2,7 +2,7 @@
 
 Everything here runs in **biological time** (seconds of a patient's or an animal's clock,
 written in configs as "40 min", "24 h", "7 days"); mapping it onto network time is the
-scheduler's job (:mod:`neuroplast.model.schedules`).  Pure numpy and brian2 units; no
+scheduler's job (:mod:`neuroplast.simulation.schedules`).  Pure numpy and brian2 units; no
 network is simulated.  One module per job, each with its equations and sources:
 
 =============== ==========================================================================
@@ -39,6 +39,7 @@ from neuroplast.model.pharmacology.drugs import (
     load_drug_table,
 )
 from neuroplast.model.pharmacology.pd import (
+    DrugCurves,
     PharmacologyTimecourse,
     combined_occupancy,
     nmda_available,
@@ -79,6 +80,7 @@ __all__ = [
     "CompartmentAmounts",
     "DoseAmount",
     "Dose",
+    "DrugCurves",
     "DoseConfig",
     "Drug",
     "DrugOverride",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -205,3 +205,24 @@ def pharmacology_timecourse(times: Any, cfg: PharmacologyConfig) -> Pharmacology
         nmda_available={cell: 1.0 - f for cell, f in blocked.items()},
         other_concentration={name: c for name, c in every.items() if name not in conc},
     )
+
+
+@dataclass
+class DrugCurves:
+    """Drug concentration and NMDA occupancy as functions of biological time (s)."""
+
+    session_times: list[float] = field(default_factory=list)
+    #: callable: bio seconds -> {"concentration_uM", "occupancy_exc", "occupancy_inh"}
+    timecourse: object = None
+
+    def evaluate(self, bio_seconds: np.ndarray) -> dict[str, np.ndarray]:
+        """Concentration (uM) and occupancies at ``bio_seconds``; zeros without a drug."""
+        if self.timecourse is None:
+            zeros = np.zeros_like(np.asarray(bio_seconds, dtype=float))
+            return {"concentration_uM": zeros, "occupancy_exc": zeros, "occupancy_inh": zeros}
+        shape = np.shape(bio_seconds)
+        # a schedule of drugs without NMDA block sums no concentration: a scalar 0
+        return {
+            k: np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
+            for k, v in self.timecourse(bio_seconds).items()
+        }

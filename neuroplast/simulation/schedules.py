@@ -28,39 +28,19 @@ oral dose of the SSRI-like comparator has no acute network effect to resolve.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import brian2
 import numpy as np
 
-from neuroplast.model.pharmacology import DRUGS, slow_bdnf_course
+from neuroplast.config.experiment import ExperimentConfig
+from neuroplast.model.pharmacology import DRUGS, DrugCurves, slow_bdnf_course
 from neuroplast.model.stress import stress_level
 from neuroplast.model.therapy import slow_windows
 from neuroplast.model.timescale import TimeMap, build_time_map
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = ["Schedules", "build_schedules", "DrugCurves"]
-
-
-@dataclass
-class DrugCurves:
-    """Drug concentration and NMDA occupancy as functions of biological time (s)."""
-
-    session_times: list[float] = field(default_factory=list)
-    #: callable: bio seconds -> {"concentration_uM", "occupancy_exc", "occupancy_inh"}
-    timecourse: object = None
-
-    def evaluate(self, bio_seconds: np.ndarray) -> dict[str, np.ndarray]:
-        """Concentration (uM) and occupancies at ``bio_seconds``; zeros without a drug."""
-        if self.timecourse is None:
-            zeros = np.zeros_like(np.asarray(bio_seconds, dtype=float))
-            return {"concentration_uM": zeros, "occupancy_exc": zeros, "occupancy_inh": zeros}
-        shape = np.shape(bio_seconds)
-        # a schedule of drugs without NMDA block sums no concentration: a scalar 0
-        return {
-            k: np.broadcast_to(np.asarray(v, dtype=float), shape).copy()
-            for k, v in self.timecourse(bio_seconds).items()
-        }
 
 
 @dataclass
@@ -83,7 +63,9 @@ class Schedules:
         return dict(self.arrays)
 
 
-def _ablation_steps(cfg, time_map: TimeMap, starts: np.ndarray, resolution: float) -> np.ndarray:
+def _ablation_steps(
+    cfg: ExperimentConfig, time_map: TimeMap, starts: np.ndarray, resolution: float
+) -> np.ndarray:
     """1 on the schedule steps of the one rewiring interval that starts at ``ablate_at``."""
     flags = np.zeros_like(starts)
     structural = cfg.plasticity.structural
@@ -99,7 +81,7 @@ def _ablation_steps(cfg, time_map: TimeMap, starts: np.ndarray, resolution: floa
 RECORD_ONLY = ("concentration_uM", "therapy", "replay", "target_engagement")
 
 
-def _acute_session_times(cfg, drug: DrugCurves) -> list[float]:
+def _acute_session_times(cfg: ExperimentConfig, drug: DrugCurves) -> list[float]:
     """Session times of ``drug`` without the doses of drugs that block no NMDA receptors.
 
     The slow-onset comparator is dosed daily; slowing the clock around each of its doses
@@ -121,7 +103,7 @@ def _session_flags(sessions, kind: str, bio_mid: np.ndarray) -> np.ndarray:
     return flags
 
 
-def build_schedules(cfg, drug: DrugCurves | None = None) -> Schedules:
+def build_schedules(cfg: ExperimentConfig, drug: DrugCurves | None = None) -> Schedules:
     """Build every schedule of ``cfg`` (an ExperimentConfig with the clock enabled)."""
     drug = drug or DrugCurves()
     sessions = _acute_session_times(cfg, drug)
