@@ -25,6 +25,27 @@ removal prefers weak synapses, ``exp(-w/w_ref)`` (Deger et al 2018; Fauth et al 
 a new synapse picks its partner uniformly among the cell's dead candidates, and
 synapses weaker than 1 grow toward 1 with ``tau_mature`` (Knott et al 2006).
 
+The ``"hebbian"`` rule [D] lets activity choose the partners.  Each pyramidal cell keeps
+a rate trace a_i (time constant ``tau_rate`` of biological time, advanced at the time
+rate r like the other slow traces), and each candidate i->j a co-activity signal h_ij,
+updated at every pass of ΔT biological time::
+
+    h_ij <- h_ij + (1 - exp(-ΔT / tau_hebbian)) (c_ij - h_ij)
+    c_ij  = (a_i / eps_i) (a_j / eps_j) (a_j - theta_j - r / (2 tau_rate)) / eps_j
+
+with eps the set point and theta_j the calcium sensor (the 1-day running mean of the
+cell's rate), a sliding threshold as in BCM (Bienenstock, Cooper & Munro 1982; the
+triplet rule's rate limit, Pfister & Gerstner 2006).  ``r / (2 tau_rate)`` is the
+variance over the mean of a trace of Poisson spikes, so c is zero in expectation for
+independent firing at the running mean; h is a potential synapse's eligibility:
+presynaptic activity at a postsynaptic cell firing above its own mean (Kwon & Sabatini
+2011; Knoblauch et al 2014).  A share ``bias`` of a cell's new synapses is drawn in
+proportion to [h]+, the rest uniformly (``b_ij = 1 + bias ([h_ij]+ / <[h]+>_dead,j -
+1)``); ``bias = 0`` is ``weakest_first`` exactly.  Removal and maturation are as in
+``weakest_first``.  h is integrated in biological time, so its expectation does not
+depend on how the clock is compressed; its noise does (a trace of ``tau_rate`` holds
+fewer spikes on a faster clock).
+
 **Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
 :class:`RewiringRule` called ``NAME`` in an importable module: every worker process
 imports it by that name, so it runs the same with ``--workers N``, on a Dask cluster
@@ -49,7 +70,7 @@ from pydantic import ValidationError
 from neuroplast import __version__
 from neuroplast.model.records import Record
 from neuroplast.paths import suggest
-from neuroplast.schema import ConfigError, Section
+from neuroplast.schema import ConfigError, Qty, Section, param
 
 __all__ = [
     "BUILT_IN",
@@ -90,6 +111,9 @@ class RewiringRule:
         ``float64``.
     neuron_equations, neuron_on_spike : str
         Extra per-neuron equations and spike code (e.g. a rate trace).
+    neuron_after : str
+        Per-neuron code run after each pass (e.g. turn sums the pass accumulated into
+        per-cell means for the next pass).
     options : type[Section]
         The rule's parameters, from ``[plasticity.structural.options]``.
     namespace : callable
@@ -110,6 +134,7 @@ class RewiringRule:
     pool_variables: str = ""
     neuron_equations: str = ""
     neuron_on_spike: str = ""
+    neuron_after: str = ""
     options: type[Section] = NoOptions
     namespace: Callable[[Section], Mapping[str, Any]] = field(default=lambda options: {})
     initial_weights: Callable[[Mapping[str, Any]], tuple[float, float]] = field(
@@ -133,8 +158,97 @@ WEAKEST_FIRST = RewiringRule(
     initial_weights=lambda namespace: (float(np.exp(-1.0 / namespace["w_ref"])), 1.0),
 )
 
+
+class HebbianOptions(Section):
+    """Parameters of the ``hebbian`` rule (``[plasticity.structural.options]``)."""
+
+    bias: float = param(
+        0.5,
+        "share of new synapses whose presynaptic partner is drawn in proportion to the "
+        "positive co-activity signal [h]+ (the rest uniformly); 0: partners uniform, as in "
+        "weakest_first",
+        "[D] model choice, to be fixed at baseline; co-activity-directed spine formation: "
+        "Kwon & Sabatini 2011; Knoblauch et al 2014",
+        ge=0,
+        le=1,
+    )
+    tau_hebbian: Qty("h", positive=True) = param(
+        "12 h",
+        "biological time over which the co-activity signal h is averaged",
+        "[D] between new spines within 1 h of training (Xu et al 2009) and stabilisation of "
+        "nascent spines over > 14 h (Hill & Zito 2013)",
+    )
+    tau_rate: Qty("min", positive=True) = param(
+        "30 min",
+        "biological time constant of the rate trace a_i that the co-activity signal multiplies",
+        "[D] NMDA-receptor and calcium integration, much shorter than tau_hebbian",
+    )
+
+
+#: Co-activity drive c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring).
+COACTIVITY_DRIVE = (
+    "rate_h_pre / (set_point_pre + 1e-9 * Hz) * rate_h_post / (set_point_post + 1e-9 * Hz)"
+    " * (rate_h_post - calcium_post - time_rate(t) / (2 * tau_rate)) / (set_point_post + 1e-9 * Hz)"
+)
+
+#: The co-activity signal h_ij: c_ij averaged over tau_hebbian of biological time.
+COACTIVITY_UPDATE = (
+    "h += rewiring_on_post * (1 - exp(-dt_bio / tau_hebbian)) * (" + COACTIVITY_DRIVE + " - h)"
+)
+
+#: The co-activity rule: which partners form follows a Hebbian, BCM-like signal.
+HEBBIAN = RewiringRule(
+    name="hebbian",
+    description=(
+        "removal weighted by exp(-w/w_ref); a share `bias` of new partners drawn in proportion "
+        "to the candidates' positive co-activity signal; maturation to w = 1"
+    ),
+    prune_weight="exp(-w / w_ref)",
+    form_weight=(
+        "1 + hebbian_bias * (clip(h, 0, inf) / (hpos_mean_post + 1e-12) - 1)"
+        " * int(hpos_mean_post > 0)"
+    ),
+    after=(
+        "w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))\n"
+        + COACTIVITY_UPDATE
+        + "\nhpos_acc_post += (1 - alive) * clip(h, 0, inf)\n"
+        "dead_acc_post += 1 - alive"
+    ),
+    pool_variables="h : 1",
+    neuron_equations=(
+        "drate_h/dt = -time_rate(t) * rate_h / tau_rate : Hz\n"
+        "hpos_acc : 1\n"
+        "dead_acc : 1\n"
+        "hpos_mean : 1"
+    ),
+    neuron_on_spike="rate_h += time_rate(t) / tau_rate",
+    # the next pass's form weights sum to the dead count exactly: they use this pass's h
+    # and its per-cell mean of [h]+ (the framework's sum would be a pass older)
+    neuron_after=(
+        "hpos_mean = hpos_acc / (dead_acc + 1e-9)\n"
+        "form_total = dead_acc\n"
+        "hpos_acc = 0\n"
+        "dead_acc = 0"
+    ),
+    options=HebbianOptions,
+    namespace=lambda options: {
+        "hebbian_bias": options.bias,
+        "tau_hebbian": options.tau_hebbian,
+        "tau_rate": options.tau_rate,
+    },
+    initial_weights=lambda namespace: (float(np.exp(-1.0 / namespace["w_ref"])), 1.0),
+    records=(
+        Record(
+            "ee_coactivity_mean",
+            "hpos_mean",
+            "mean",
+            "co-activity signal [h]+ of the dead candidates (mean per E cell)",
+        ),
+    ),
+)
+
 #: Rules known by a short name.
-BUILT_IN: dict[str, RewiringRule] = {WEAKEST_FIRST.name: WEAKEST_FIRST}
+BUILT_IN: dict[str, RewiringRule] = {rule.name: rule for rule in (WEAKEST_FIRST, HEBBIAN)}
 
 
 def find_rule(key: str) -> RewiringRule:

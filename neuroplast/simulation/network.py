@@ -409,7 +409,8 @@ def build_network(
             dt = rewiring_stride(cfg) * cfg.simulation.dt
             pool.run_regularly(code, dt=dt, when="start", name="snapshots")
         if mech.structural:
-            neurons.run_on_event("structural", plast.NEURON_REWIRE, when="after_synapses")
+            code = plast.NEURON_REWIRE + mech.rule.neuron_after
+            neurons.run_on_event("structural", code, when="after_synapses")
     else:
         ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)

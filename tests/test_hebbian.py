@@ -1,0 +1,167 @@
+"""The ``hebbian`` rewiring rule (model/rules.py): which partners new synapses choose.
+
+Checked here:
+* with ``bias = 0`` it is the built-in rule exactly (same spikes, same synapses);
+* its co-activity signal h, run as brian2 code (the rule's own expression) on neurons
+  that fire as independent Poisson trains at their running mean, is zero in
+  expectation; without the trace's noise term it would not be (so the test can fail);
+* for a common rate modulation the signal is positive and, on two clocks four times
+  apart (the same biological protocol), equal to its noise-free expectation: it is
+  integrated in biological time.
+"""
+
+from __future__ import annotations
+
+import brian2
+import numpy as np
+import pytest
+
+from neuroplast.config import config_from_dict
+from neuroplast.model.rules import COACTIVITY_DRIVE, COACTIVITY_UPDATE, HEBBIAN
+from neuroplast.simulation.backend import brian_backend
+from neuroplast.simulation.simulate import derive_seeds, simulate
+
+
+def _plastic(**structural) -> dict:
+    """A tiny plastic network (numpy), 0.6 days on a clock of 1 day = 1 s."""
+    return {
+        "seed": 4,
+        "simulation": {"backend": "numpy"},
+        "network": {"n_exc": 80, "n_inh": 20},
+        "recording": {"n_traced": 0, "slow_interval": "50 ms"},
+        "output": {"figures": False},
+        "set_point": {"window": "0.2 s", "settle": "0.1 s"},
+        "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.6 days"},
+        "plasticity": {"structural": {"enabled": True, "update_interval": "50 ms", **structural}},
+    }
+
+
+def test_without_its_bias_the_rule_is_the_built_in_rule_exactly():
+    runs = {}
+    for name, structural in (
+        ("built_in", {}),
+        ("hebbian", {"rule": "hebbian", "options": {"bias": 0.0}}),
+    ):
+        cfg = config_from_dict(_plastic(**structural))
+        runs[name] = simulate(cfg, derive_seeds(cfg.seed))
+    built_in, hebbian = runs["built_in"], runs["hebbian"]
+    assert built_in.slow["formed"].sum() > 10  # rewiring happened
+    np.testing.assert_array_equal(hebbian.spike_i, built_in.spike_i)
+    np.testing.assert_array_equal(hebbian.spike_t, built_in.spike_t)
+    for name in ("n_alive", "formed", "eliminated", "w_mean"):
+        np.testing.assert_array_equal(hebbian.slow[name], built_in.slow[name], err_msg=name)
+    assert "hpos_mean" in hebbian.slow  # the rule's declared record
+
+
+def _mean_signal(
+    *,
+    clock_rate: float,
+    bio_hours: float,
+    modulation: float = 0.0,
+    drive: str = COACTIVITY_DRIVE,
+    rate_hz: float = 10.0,
+    n: int = 40,
+    seed: int = 11,
+) -> tuple[float, float]:
+    """Mean co-activity signal h over all pairs of ``n`` Poisson neurons, and its SE.
+
+    The neurons fire at ``rate_hz * (1 + modulation * s(T))``, with s a square wave of
+    period 4 h of biological time T (common to all; 0 = independent stationary firing);
+    set point and sliding threshold are ``rate_hz``.  h is updated every 50 ms of network
+    time with the rule's code and averaged over whole periods after a warm-up of 3
+    tau_hebbian; the standard error is that of the per-period means.
+    """
+    tau_rate, tau_hebbian, update = 1800 * brian2.second, 3600 * brian2.second, 50 * brian2.ms
+    with brian_backend("numpy", 1 * brian2.ms):
+        brian2.seed(seed)
+        namespace = {
+            "time_rate": brian2.TimedArray([clock_rate], dt=1e6 * brian2.second),
+            "tau_rate": tau_rate,
+            "tau_hebbian": tau_hebbian,
+            "update_interval": update,
+            "nu0": rate_hz * brian2.Hz,
+            "modulation": modulation,
+            "period": 4 * 3600 * brian2.second,
+        }
+        cells = brian2.NeuronGroup(
+            n,
+            """
+            drate_h/dt = -time_rate(t) * rate_h / tau_rate : Hz
+            nu = nu0 * (1 + modulation * sign(sin(2 * pi * time_rate(t) * t / period))) : Hz
+            set_point : Hz (constant)
+            calcium : Hz (constant)
+            rewiring_on : 1 (constant)
+            """,
+            threshold="rand() < nu * dt",
+            reset="rate_h += time_rate(t) / tau_rate",
+            namespace=namespace,
+        )
+        cells.rate_h = rate_hz * brian2.Hz
+        cells.set_point = rate_hz * brian2.Hz
+        cells.calcium = rate_hz * brian2.Hz
+        cells.rewiring_on = 1
+        pairs = brian2.Synapses(cells, cells, "h : 1", namespace=namespace)
+        pairs.connect(condition="i != j")
+        update_code = COACTIVITY_UPDATE.replace(COACTIVITY_DRIVE, drive)
+        pairs.run_regularly("dt_bio = time_rate(t) * update_interval\n" + update_code, dt=update)
+        net = brian2.Network(cells, pairs)
+        network_hour = 3600.0 / clock_rate * brian2.second
+        net.run(3 * float(tau_hebbian / (3600 * brian2.second)) * network_hour)
+        samples = []
+        for _ in range(int(bio_hours)):
+            net.run(network_hour)
+            samples.append(np.asarray(pairs.h[:]).reshape(n, n - 1).mean())
+    # one mean per 4-h period of the modulation (its cycle averages out in each)
+    periods = np.asarray(samples).reshape(-1, 4).mean(axis=1)
+    return float(periods.mean()), float(periods.std(ddof=1) / np.sqrt(len(periods)))
+
+
+@pytest.mark.slow
+def test_the_signal_is_zero_in_expectation_for_independent_firing_at_the_running_mean():
+    mean, se = _mean_signal(clock_rate=3600.0, bio_hours=24)
+    assert abs(mean) < 4 * se + 0.005, (mean, se)
+    # without the trace's noise term r/(2 tau_rate) the mean is biased by about
+    # r / (2 tau_rate) / rate = 1 Hz / 10 Hz = 0.1: the test above can fail
+    biased = COACTIVITY_DRIVE.replace(" - time_rate(t) / (2 * tau_rate)", "")
+    assert biased != COACTIVITY_DRIVE
+    uncorrected, se_u = _mean_signal(clock_rate=3600.0, bio_hours=24, drive=biased)
+    assert uncorrected == pytest.approx(0.1, abs=4 * se_u + 0.02)
+
+
+def _noise_free_signal(modulation: float, tau_rate_h: float = 0.5, period_h: float = 4.0) -> float:
+    """The expected drive for the common square-wave modulation, from noise-free traces.
+
+    The rate trace follows the rate with a first-order lag of ``tau_rate`` (biological
+    time); the drive of a pair is then a^2 (a - 1) in units of the mean rate, averaged
+    over whole periods in the steady state.  The trace's Poisson noise is what the
+    drive's r/(2 tau_rate) term removes, so the simulated signal should match this on
+    any clock.
+    """
+    step = 1e-3  # hours
+    times = np.arange(0.0, 40 * period_h, step)
+    rate = 1 + modulation * np.sign(np.sin(2 * np.pi * times / period_h))
+    trace = np.empty_like(times)
+    trace[0] = 1.0
+    keep = np.exp(-step / tau_rate_h)
+    for k in range(1, len(times)):
+        trace[k] = rate[k - 1] + (trace[k - 1] - rate[k - 1]) * keep
+    drive = trace**2 * (trace - 1)
+    return float(drive[times >= 20 * period_h].mean())
+
+
+@pytest.mark.slow
+def test_the_signal_of_a_common_modulation_is_the_same_on_two_clocks():
+    expected = _noise_free_signal(0.5)  # 0.259; 2 m^2 = 0.5 without the traces' lag
+    assert 0.2 < expected < 0.3
+    for clock_rate in (1800.0, 7200.0):  # 1 s of network time = 30 min and 2 h
+        mean, se = _mean_signal(clock_rate=clock_rate, bio_hours=48, modulation=0.5, n=60)
+        assert mean == pytest.approx(expected, abs=4 * se + 0.02), (clock_rate, mean, se)
+
+
+def test_the_rule_declares_its_signal_and_options():
+    assert HEBBIAN.pool_variable_names() == ["h"]
+    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean"]
+    options = HEBBIAN.options()
+    assert HEBBIAN.namespace(options)["hebbian_bias"] == 0.5
+    with pytest.raises(ValueError, match="bias"):
+        HEBBIAN.options.model_validate({"bias": 1.5})
