@@ -1,7 +1,8 @@
 """The ``hebbian`` rewiring rule (model/rules.py): which partners new synapses choose.
 
 Checked here:
-* with ``bias = 0`` it is the built-in rule exactly (same spikes, same synapses);
+* with ``bias = 0``, no nascent hazard and maturation of all synapses it is the
+  built-in rule exactly (same spikes, same synapses): its extra state draws nothing;
 * its co-activity signal h, run as brian2 code (the rule's own expression) on neurons
   that fire as independent Poisson trains at their running mean, is zero in
   expectation; without the trace's noise term it would not be (so the test can fail);
@@ -36,11 +37,17 @@ def _plastic(**structural) -> dict:
     }
 
 
-def test_without_its_bias_the_rule_is_the_built_in_rule_exactly():
+def test_without_bias_hazard_and_stabilisation_the_rule_is_the_built_in_rule_exactly():
     runs = {}
     for name, structural in (
         ("built_in", {}),
-        ("hebbian", {"rule": "hebbian", "options": {"bias": 0.0}}),
+        (
+            "hebbian",
+            {
+                "rule": "hebbian",
+                "options": {"bias": 0.0, "nascent_hazard": "0 1/day", "maturation": "all"},
+            },
+        ),
     ):
         cfg = config_from_dict(_plastic(**structural))
         runs[name] = simulate(cfg, derive_seeds(cfg.seed))
@@ -159,9 +166,29 @@ def test_the_signal_of_a_common_modulation_is_the_same_on_two_clocks():
 
 
 def test_the_rule_declares_its_signal_and_options():
-    assert HEBBIAN.pool_variable_names() == ["h"]
-    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean"]
+    assert HEBBIAN.pool_variable_names() == ["h", "stage", "elig"]
+    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean", "n_nascent"]
     options = HEBBIAN.options()
     assert HEBBIAN.namespace(options)["hebbian_bias"] == 0.5
     with pytest.raises(ValueError, match="bias"):
         HEBBIAN.options.model_validate({"bias": 1.5})
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+@pytest.mark.parametrize("backend", ["cython", "cpp_standalone"])
+def test_the_rule_runs_on_every_backend_and_keeps_its_books(backend, tmp_path):
+    """Generated for cython and C++ as for numpy: the synapse count is the initial one
+    plus the formed minus the eliminated at every sample, nascent synapses are some of
+    those formed, and the co-activity signal is finite."""
+    data = _plastic(rule="hebbian")
+    data["simulation"] = {"backend": backend, "standalone_dir": str(tmp_path / "cpp")}
+    data["timescale"]["bio_duration"] = "1.5 days"
+    cfg = config_from_dict(data)
+    slow = simulate(cfg, derive_seeds(cfg.seed)).slow
+    alive, formed, eliminated = (slow[k].sum(axis=0) for k in ("n_alive", "formed", "eliminated"))
+    np.testing.assert_array_equal(alive, alive[0] + formed - eliminated)
+    assert formed[-1] > 10
+    nascent = slow["n_nascent"].sum(axis=0)
+    assert 0 < nascent.max() <= formed[-1]
+    assert np.isfinite(slow["hpos_mean"]).all() and (slow["hpos_mean"] >= 0).all()

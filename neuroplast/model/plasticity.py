@@ -376,7 +376,7 @@ weakness = {prune_weight}
 dt_bio = time_rate(t) * update_interval
 p_prune = rewiring_on_post * (clip(n_alive_snap_post - floor(z_spine_post) - rewire_tolerance, 0, inf) + turnover * dt_bio * n_alive_snap_post) * weakness / (prune_total_post + 1e-9)
 ablated = alive * ablation_now(t) * int(birth_day >= ablate_born_after)
-die = alive * clip(int(rand() < p_prune) + ablated, 0, 1)
+die = alive * clip(int(rand() < p_prune + ({extra_hazard})) + ablated, 0, 1)
 p_form = rewiring_on_post * (clip(floor(z_spine_post) - rewire_tolerance - n_alive_snap_post, 0, inf) + turnover * dt_bio * n_alive_snap_post) * ({form_weight}) / (form_total_post + 1e-9)
 born = (1 - alive) * int(rand() < p_form)
 alive = alive - die + born
@@ -409,7 +409,7 @@ ablated_now = 0
 def pool_rewire_code(rule: RewiringRule) -> str:
     """The rewiring pass of ``rule`` (:data:`POOL_REWIRE` with its weights and code)."""
     code = POOL_REWIRE
-    for name in ("before", "prune_weight", "form_weight", "after"):
+    for name in ("before", "prune_weight", "form_weight", "extra_hazard", "after"):
         code = code.replace("{" + name + "}", getattr(rule, name))
     return "\n".join(line for line in code.splitlines() if line.strip())
 

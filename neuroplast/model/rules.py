@@ -62,7 +62,7 @@ import importlib
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import ValidationError
@@ -103,6 +103,11 @@ class RewiringRule:
         brian2 expression: relative chance that a live candidate is one removed.
     form_weight : str
         brian2 expression: relative chance that a dead candidate is one formed.
+    extra_hazard : str
+        brian2 expression: probability per pass that a live synapse is removed on top of
+        the removals the cell's count asks for (e.g. of nascent synapses); ``"0"``: none.
+        It shares the removal's random draw (competing risks), so a rule whose hazard is
+        0 draws the same numbers as one without.
     before, after : str
         Pool code run at the start of the pass and after ``alive``/``w`` are updated
         (``born`` and ``die`` are 1 for the candidates formed and removed).
@@ -129,6 +134,7 @@ class RewiringRule:
     description: str
     prune_weight: str
     form_weight: str
+    extra_hazard: str = "0"
     before: str = ""
     after: str = ""
     pool_variables: str = ""
@@ -183,6 +189,34 @@ class HebbianOptions(Section):
         "biological time constant of the rate trace a_i that the co-activity signal multiplies",
         "[D] NMDA-receptor and calcium integration, much shorter than tau_hebbian",
     )
+    nascent_hazard: Qty("1/day", nonnegative=True) = param(
+        "0.5 1/day",
+        "removal rate of a nascent synapse whose co-activity signal is 0, on top of the "
+        "removals its cell's count asks for",
+        "[D]; thin new spines appear and disappear over a few days (Holtmaat et al 2005)",
+    )
+    protect: float = param(
+        1.0,
+        "[h]+ at which a nascent synapse's hazard falls by e, in units of its cell's mean "
+        "[h]+ over dead candidates",
+        "[D]; activity stabilises nascent spines (Hill & Zito 2013)",
+        gt=0,
+    )
+    stabilise_after: float = param(
+        2.0,
+        "integral of [h]+ (in units of the cell's mean, times days) at which a nascent "
+        "synapse becomes stable and starts to mature toward w = 1",
+        "[D] a synapse with a typical signal stabilises in 2 days (Holtmaat et al 2005: thin "
+        "spines persist or vanish over a few days)",
+        gt=0,
+    )
+    maturation: Literal["stabilised", "all"] = param(
+        "stabilised",
+        "'stabilised': only synapses stabilised by activity mature to w = 1 (from w_new), so "
+        "maturation no longer lifts depressed synapses; 'all': every live synapse below 1 "
+        "matures (as weakest_first)",
+        "Hill & Zito 2013; Hayashi-Takagi et al 2015",
+    )
 
 
 #: Co-activity drive c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring).
@@ -196,30 +230,51 @@ COACTIVITY_UPDATE = (
     "h += rewiring_on_post * (1 - exp(-dt_bio / tau_hebbian)) * (" + COACTIVITY_DRIVE + " - h)"
 )
 
-#: The co-activity rule: which partners form follows a Hebbian, BCM-like signal.
+#: Relative signal of a candidate: [h]+ over its cell's mean over dead candidates.
+_RELATIVE_SIGNAL = "clip(h, 0, inf) / (hpos_mean_post + 1e-12) * int(hpos_mean_post > 0)"
+
+#: The co-activity rule: which partners form follows a Hebbian, BCM-like signal, and new
+#: synapses stay nascent (an extra removal hazard) until activity stabilises them.
+#: ``stage``: 0 stable, 1 nascent, 2 stabilised and maturing toward w = 1.
 HEBBIAN = RewiringRule(
     name="hebbian",
     description=(
-        "removal weighted by exp(-w/w_ref); a share `bias` of new partners drawn in proportion "
-        "to the candidates' positive co-activity signal; maturation to w = 1"
+        "partners chosen by co-activity (a share `bias`); new synapses nascent until their "
+        "co-activity stabilises them; removal weighted by exp(-w/w_ref)"
     ),
     prune_weight="exp(-w / w_ref)",
     form_weight=(
         "1 + hebbian_bias * (clip(h, 0, inf) / (hpos_mean_post + 1e-12) - 1)"
         " * int(hpos_mean_post > 0)"
     ),
-    after=(
-        "w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))\n"
-        + COACTIVITY_UPDATE
-        + "\nhpos_acc_post += (1 - alive) * clip(h, 0, inf)\n"
-        "dead_acc_post += 1 - alive"
+    extra_hazard=(
+        "alive * int(stage == 1) * (1 - exp(-dt_bio * nascent_hazard"
+        " * exp(-clip(h, 0, inf) / (protect * hpos_mean_post + 1e-12))))"
     ),
-    pool_variables="h : 1",
+    after="\n".join(
+        [
+            COACTIVITY_UPDATE,
+            "elig = elig * (1 - die) * (1 - born) + int(stage == 1) * alive * (1 - born) * "
+            + _RELATIVE_SIGNAL
+            + " * dt_bio / (86400 * second)",
+            "stage = stage * (1 - die) * (1 - born) + born",
+            "stage = stage + int(stage == 1) * alive * int(elig >= stabilise_after)",
+            "w = w + alive * clip(1 - w, 0, inf) * (1 - exp(-dt_bio / tau_mature))"
+            " * clip(int(stage == 2) + mature_all, 0, 1)",
+            "stage = stage - 2 * int(stage == 2) * int(w >= 0.99)",
+            "nascent_acc_post += alive * int(stage == 1)",
+            "hpos_acc_post += (1 - alive) * clip(h, 0, inf)",
+            "dead_acc_post += 1 - alive",
+        ]
+    ),
+    pool_variables="h : 1\nstage : 1\nelig : 1",
     neuron_equations=(
         "drate_h/dt = -time_rate(t) * rate_h / tau_rate : Hz\n"
         "hpos_acc : 1\n"
         "dead_acc : 1\n"
-        "hpos_mean : 1"
+        "hpos_mean : 1\n"
+        "nascent_acc : 1\n"
+        "n_nascent : 1"
     ),
     neuron_on_spike="rate_h += time_rate(t) / tau_rate",
     # the next pass's form weights sum to the dead count exactly: they use this pass's h
@@ -228,13 +283,19 @@ HEBBIAN = RewiringRule(
         "hpos_mean = hpos_acc / (dead_acc + 1e-9)\n"
         "form_total = dead_acc\n"
         "hpos_acc = 0\n"
-        "dead_acc = 0"
+        "dead_acc = 0\n"
+        "n_nascent = nascent_acc\n"
+        "nascent_acc = 0"
     ),
     options=HebbianOptions,
     namespace=lambda options: {
         "hebbian_bias": options.bias,
         "tau_hebbian": options.tau_hebbian,
         "tau_rate": options.tau_rate,
+        "nascent_hazard": options.nascent_hazard,
+        "protect": options.protect,
+        "stabilise_after": options.stabilise_after,
+        "mature_all": float(options.maturation == "all"),
     },
     initial_weights=lambda namespace: (float(np.exp(-1.0 / namespace["w_ref"])), 1.0),
     records=(
@@ -244,6 +305,7 @@ HEBBIAN = RewiringRule(
             "mean",
             "co-activity signal [h]+ of the dead candidates (mean per E cell)",
         ),
+        Record("ee_nascent_synapses", "n_nascent", "sum", "nascent E→E synapses (count)"),
     ),
 )
 
