@@ -178,10 +178,11 @@ def test_the_rule_declares_its_signal_and_options():
 @pytest.mark.standalone
 @pytest.mark.parametrize("backend", ["cython", "cpp_standalone"])
 def test_the_rule_runs_on_every_backend_and_keeps_its_books(backend, tmp_path):
-    """Generated for cython and C++ as for numpy: the synapse count is the initial one
-    plus the formed minus the eliminated at every sample, nascent synapses are some of
-    those formed, and the co-activity signal is finite."""
+    """Generated for cython and C++ as for numpy (with triplet STDP): the synapse count is
+    the initial one plus the formed minus the eliminated at every sample, nascent synapses
+    are some of those formed, the co-activity signal is finite and the weights bounded."""
     data = _plastic(rule="hebbian")
+    data["plasticity"]["stdp"] = {"enabled": True, "rule": "triplet"}
     data["simulation"] = {"backend": backend, "standalone_dir": str(tmp_path / "cpp")}
     data["timescale"]["bio_duration"] = "1.5 days"
     cfg = config_from_dict(data)
@@ -192,3 +193,6 @@ def test_the_rule_runs_on_every_backend_and_keeps_its_books(backend, tmp_path):
     nascent = slow["n_nascent"].sum(axis=0)
     assert 0 < nascent.max() <= formed[-1]
     assert np.isfinite(slow["hpos_mean"]).all() and (slow["hpos_mean"] >= 0).all()
+    weights = slow["w_mean"][slow["n_alive"] > 0]  # triplet STDP on: weights move, bounded
+    assert np.isfinite(weights).all() and 0 < weights.min() and weights.max() <= 2.0
+    assert weights.std() > 0

@@ -93,6 +93,18 @@ now replaces every removal at once; before, part of it waited a pass), +0.06 %,
 **STDP** (pair-based, all-to-all traces, hard bounds; Song, Miller & Abbott 2000; brian2
 example ``synapses/STDP.py``): ``w += A_plus x_pre`` at each post spike,
 ``w -= A_minus x_post`` at each pre spike, ``0 <= w <= w_max``.  Traces are per neuron.
+**Triplet STDP** (``stdp.rule = "triplet"``; the minimal all-to-all model of Pfister &
+Gerstner 2006): traces r1 (tau_plus) of the presynaptic cell, o1 (tau_minus) and o2
+(tau_y) of the postsynaptic one; ``w -= A2_minus o1`` at each pre spike,
+``w += r1 (A2_plus + A3_plus o2)`` at each post spike (o2 before its own increment).  For
+independent Poisson trains at rates rho_pre, rho_post the drift is
+``rho_pre rho_post (A2_plus tau_plus + A3_plus tau_plus tau_y rho_post - A2_minus tau_minus)``,
+so the depression amplitude ``A2_minus = (A2_plus tau_plus + A3_plus tau_plus tau_y theta) /
+tau_minus`` makes it zero at rho_post = theta and positive above: a BCM rule whose
+threshold theta slides with the cell's running mean (the calcium sensor; the set point
+without structural plasticity).  With the fixed A2_minus of the paper the threshold
+would be about 18 Hz, far above the rates here.  Co-active cells that fire above their
+mean therefore potentiate, where pair STDP with A_minus > A_plus depresses them.
 The learning rate is optionally gated by NMDA availability, ``eta_eff = 1 - f_E(C)``
 (SCIENCE.md §6 [D]), so learning during a ketamine session is reduced.
 
@@ -253,10 +265,34 @@ class StructuralConfig(Section):
         return check_options(self.rule, self.options)
 
 
+TRIPLET = (
+    "Pfister & Gerstner 2006 J Neurosci 26:9673, visual cortex, all-to-all minimal model "
+    "[M]; time constants as NEST's stdp_triplet_synapse"
+)
+
+
+class TripletConfig(Section):
+    """The minimal triplet rule (``[plasticity.stdp.triplet]``; module docstring)."""
+
+    tau_plus: Qty("ms", positive=True) = param("16.8 ms", "presynaptic trace r1", TRIPLET)
+    tau_minus: Qty("ms", positive=True) = param("33.7 ms", "postsynaptic trace o1", TRIPLET)
+    tau_y: Qty("ms", positive=True) = param("125 ms", "slow postsynaptic trace o2", TRIPLET)
+    A2_plus: float = param(5e-10, "pair potentiation (relative weight)", TRIPLET, ge=0)
+    A3_plus: float = param(6.2e-3, "triplet potentiation (relative weight)", TRIPLET, ge=0)
+
+
 class STDPConfig(Section):
-    """Pair-based STDP on E->E synapses (Song, Miller & Abbott 2000)."""
+    """STDP on E->E synapses: pair-based (Song, Miller & Abbott 2000) or triplet."""
 
     enabled: bool = param(False, "plastic E->E weights")
+    rule: Literal["pair", "triplet"] = param(
+        "pair",
+        "'pair': pair-based STDP (tau_plus, tau_minus, A_plus, A_minus); 'triplet': the "
+        "minimal triplet rule with a depression amplitude that slides with the cell's mean "
+        "rate, so co-active cells firing above their mean are potentiated ([triplet])",
+        "Song et al 2000; Pfister & Gerstner 2006",
+    )
+    triplet: TripletConfig = Field(default_factory=TripletConfig)
     tau_plus: Qty("ms", positive=True) = param("20 ms", "pre trace time constant", "Song 2000")
     tau_minus: Qty("ms", positive=True) = param("20 ms", "post trace time constant", "Song 2000")
     A_plus: float = param(0.01, "potentiation per pair (relative weight)", "Song 2000", ge=0)
@@ -352,6 +388,14 @@ dtrace_minus/dt = -trace_minus / tau_minus : 1
 """
 STDP_ON_SPIKE = "trace_plus += 1\ntrace_minus += 1"
 
+#: The triplet rule's slow postsynaptic trace and its sliding depression amplitude: zero
+#: drift for independent Poisson firing at the threshold rate (module docstring).
+TRIPLET_TRACES = """
+dtrace_y/dt = -trace_y / tau_y : 1
+A2_minus = (A2_plus * tau_plus + A3_plus * tau_plus * tau_y * {threshold}) / tau_minus : 1
+"""
+TRIPLET_ON_SPIKE = "trace_y += 1"
+
 POOL_MODEL = """
 w : 1
 alive : 1
@@ -365,6 +409,36 @@ x_nmda_in_post += alive * w * nmda_release_pre * nmda_charge
 """
 POOL_ON_PRE_STDP = "\nw = clip(w - alive * stdp_gate(t) * A_minus * trace_minus_post, 0, w_max)"
 POOL_ON_POST = "w = clip(w + alive * stdp_gate(t) * A_plus * trace_plus_pre, 0, w_max)"
+POOL_ON_PRE_TRIPLET = (
+    "\nw = clip(w - alive * stdp_gate(t) * A2_minus_post * trace_minus_post, 0, w_max)"
+)
+POOL_ON_POST_TRIPLET = (
+    "w = clip(w + alive * stdp_gate(t) * trace_plus_pre * (A2_plus + A3_plus * trace_y_post),"
+    " 0, w_max)"
+)
+
+
+def stdp_neuron_code(stdp: STDPConfig, structural: bool) -> tuple[str, str]:
+    """Per-neuron STDP traces and spike code.
+
+    The triplet rule's threshold rate is the calcium sensor (the cell's 1-day running
+    mean) with structural plasticity, else the set point.
+    """
+    if stdp.rule == "pair":
+        return STDP_TRACES, STDP_ON_SPIKE
+    threshold = "calcium" if structural else "set_point"
+    return (
+        STDP_TRACES + TRIPLET_TRACES.replace("{threshold}", threshold),
+        STDP_ON_SPIKE + "\n" + TRIPLET_ON_SPIKE,
+    )
+
+
+def stdp_pool_code(stdp: STDPConfig) -> tuple[str, str]:
+    """Code of an E->E candidate at a presynaptic spike (after transmission) and a post one."""
+    if stdp.rule == "pair":
+        return POOL_ON_PRE_STDP, POOL_ON_POST
+    return POOL_ON_PRE_TRIPLET, POOL_ON_POST_TRIPLET
+
 
 #: The rewiring pass over every candidate, run at each ``structural`` event: how many
 #: synapses each cell loses and gains (from z), which ones (the rule's weights, rules.py),
@@ -447,10 +521,13 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "ablate_born_after": float(sp.ablate_born_after / brian2.second) / SECONDS_PER_DAY,
         "rewire_tolerance": sp.rewire_tolerance,
         "tau_mature": sp.tau_mature,
-        "tau_plus": stdp.tau_plus,
-        "tau_minus": stdp.tau_minus,
+        "tau_plus": stdp.tau_plus if stdp.rule == "pair" else stdp.triplet.tau_plus,
+        "tau_minus": stdp.tau_minus if stdp.rule == "pair" else stdp.triplet.tau_minus,
         "A_plus": stdp.A_plus,
         "A_minus": stdp.A_minus,
+        "tau_y": stdp.triplet.tau_y,
+        "A2_plus": stdp.triplet.A2_plus,
+        "A3_plus": stdp.triplet.A3_plus,
         "w_max": stdp.w_max,
         "istdp_eta": istdp.eta,
         "istdp_alpha": float(2 * istdp.target_rate * istdp.tau),

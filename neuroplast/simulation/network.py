@@ -179,8 +179,9 @@ def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
         if mech.rule.neuron_on_spike.strip():
             reset.append(mech.rule.neuron_on_spike)
     if mech.stdp:
-        parts.append(plast.STDP_TRACES)
-        reset.append(plast.STDP_ON_SPIKE)
+        traces, on_spike = plast.stdp_neuron_code(cfg.plasticity.stdp, mech.structural)
+        parts.append(traces)
+        reset.append(on_spike)
     if mech.istdp:
         parts.append(plast.ISTDP_TRACES)
         reset.append(plast.ISTDP_ON_SPIKE)

@@ -138,7 +138,8 @@ def build_pool(
             names = snapshot_variables(k)
             model += "".join(f"{name} : 1\n" for name in names)
             float32 += names
-    on_pre = {"pre": plast.POOL_ON_PRE + (plast.POOL_ON_PRE_STDP if stdp else "")}
+    on_pre_stdp, on_post_stdp = plast.stdp_pool_code(cfg.plasticity.stdp)
+    on_pre = {"pre": plast.POOL_ON_PRE + (on_pre_stdp if stdp else "")}
     on_event = {"pre": "spike"}
     delay = {"pre": cfg.synapses.delay}
     if structural:
@@ -151,7 +152,7 @@ def build_pool(
         model=model,
         on_pre=on_pre,
         on_event=on_event,
-        on_post=plast.POOL_ON_POST if stdp else None,
+        on_post=on_post_stdp if stdp else None,
         delay=delay,
         namespace=namespace,
         # single precision for the per-candidate state: 12 bytes less per candidate (the
