@@ -167,7 +167,7 @@ def test_the_signal_of_a_common_modulation_is_the_same_on_two_clocks():
 
 def test_the_rule_declares_its_signal_and_options():
     assert HEBBIAN.pool_variable_names() == ["h", "stage", "elig"]
-    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean", "n_nascent"]
+    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean", "n_nascent", "z_axon"]
     options = HEBBIAN.options()
     assert HEBBIAN.namespace(options)["hebbian_bias"] == 0.5
     with pytest.raises(ValueError, match="bias"):
@@ -178,10 +178,13 @@ def test_the_rule_declares_its_signal_and_options():
 @pytest.mark.standalone
 @pytest.mark.parametrize("backend", ["cython", "cpp_standalone"])
 def test_the_rule_runs_on_every_backend_and_keeps_its_books(backend, tmp_path):
-    """Generated for cython and C++ as for numpy (with triplet STDP): the synapse count is
-    the initial one plus the formed minus the eliminated at every sample, nascent synapses
-    are some of those formed, the co-activity signal is finite and the weights bounded."""
-    data = _plastic(rule="hebbian")
+    """Generated for cython and C++ as for numpy (axonal elements and triplet STDP on).
+
+    The synapse count is the initial one plus the formed minus the eliminated at every
+    sample, nascent synapses are some of those formed, the co-activity signal is finite,
+    the weights are bounded and the axonal elements stay near the out-degrees.
+    """
+    data = _plastic(rule="hebbian", options={"axonal_elements": True})
     data["plasticity"]["stdp"] = {"enabled": True, "rule": "triplet"}
     data["simulation"] = {"backend": backend, "standalone_dir": str(tmp_path / "cpp")}
     data["timescale"]["bio_duration"] = "1.5 days"
@@ -196,3 +199,7 @@ def test_the_rule_runs_on_every_backend_and_keeps_its_books(backend, tmp_path):
     weights = slow["w_mean"][slow["n_alive"] > 0]  # triplet STDP on: weights move, bounded
     assert np.isfinite(weights).all() and 0 < weights.min() and weights.max() <= 2.0
     assert weights.std() > 0
+    # every synapse has one presynaptic and one postsynaptic end: the mean axonal
+    # elements follow the mean in-degree (both sides grow by the same homeostasis)
+    mean_out = alive / len(slow["z_axon"])
+    assert np.abs(slow["z_axon"].mean(axis=0) - mean_out).max() < 0.2 * mean_out.max()

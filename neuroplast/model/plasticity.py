@@ -98,13 +98,23 @@ Gerstner 2006): traces r1 (tau_plus) of the presynaptic cell, o1 (tau_minus) and
 (tau_y) of the postsynaptic one; ``w -= A2_minus o1`` at each pre spike,
 ``w += r1 (A2_plus + A3_plus o2)`` at each post spike (o2 before its own increment).  For
 independent Poisson trains at rates rho_pre, rho_post the drift is
-``rho_pre rho_post (A2_plus tau_plus + A3_plus tau_plus tau_y rho_post - A2_minus tau_minus)``,
-so the depression amplitude ``A2_minus = (A2_plus tau_plus + A3_plus tau_plus tau_y theta) /
-tau_minus`` makes it zero at rho_post = theta and positive above: a BCM rule whose
-threshold theta slides with the cell's running mean (the calcium sensor; the set point
-without structural plasticity).  With the fixed A2_minus of the paper the threshold
-would be about 18 Hz, far above the rates here.  Co-active cells that fire above their
-mean therefore potentiate, where pair STDP with A_minus > A_plus depresses them.
+``rho_pre rho_post (A2_plus tau_plus + A3_plus tau_plus tau_y rho_post - A2_minus tau_minus)``;
+with ``A2_minus = (A2_plus tau_plus + A3_plus tau_plus tau_y theta) / tau_minus`` it is
+``rho_pre rho_post A3_plus tau_plus tau_y (rho_post - theta)``, a BCM rule with threshold
+theta.  Here ``theta = rho_bar^2 / eps`` (Pfister & Gerstner's mapping to BCM), with
+rho_bar a rate detector of the postsynaptic cell (time constant ``tau_threshold``, 1 s of
+network time) and eps its set point; rho_bar^2 is taken less its Poisson expectation at a
+presynaptic spike, ``rho_bar (1 / (2 tau_threshold) + 2 / (tau_threshold + tau_minus))``
+(the detector's variance, and its covariance with the o1 trace that the depression
+multiplies), without which the threshold sat 24 % above the set point at 10 Hz
+(measured, tests/test_stdp.py).  Drift then vanishes at the set point, a cell firing
+above it depresses its inputs, and within a rate change faster than the detector, inputs
+that are active together with the cell potentiate while the others depress.  A
+threshold slower than the weights would let potentiation run away, as measured here
+with the 1-day calcium sensor as threshold (30-day baseline, full size: the pyramidal
+cells' calcium sensors read 40 Hz after the first day, against set points of 5 Hz); Zenke, Hennequin & Gerstner 2013 show that the detector must
+act within seconds.  With the fixed A2_minus of the paper the threshold would be about
+18 Hz, far above the rates here.
 The learning rate is optionally gated by NMDA availability, ``eta_eff = 1 - f_E(C)``
 (SCIENCE.md §6 [D]), so learning during a ketamine session is reduced.
 
@@ -256,9 +266,11 @@ class StructuralConfig(Section):
     @field_validator("options")
     @classmethod
     def _rule_options(cls, options: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
-        if "rule" in info.data:  # else the rule itself was wrong, and said so
-            check_options(info.data["rule"], options)
-        return options
+        if "rule" not in info.data:  # the rule itself was wrong, and said so
+            return options
+        # every option written out, defaults included: a run's config.json then records
+        # the values it ran with, and a default that changes is seen on resume
+        return check_options(info.data["rule"], options).model_dump(mode="json")
 
     def rule_options(self) -> Section:
         """The rule's parameters, validated by its options table."""
@@ -279,6 +291,13 @@ class TripletConfig(Section):
     tau_y: Qty("ms", positive=True) = param("125 ms", "slow postsynaptic trace o2", TRIPLET)
     A2_plus: float = param(5e-10, "pair potentiation (relative weight)", TRIPLET, ge=0)
     A3_plus: float = param(6.2e-3, "triplet potentiation (relative weight)", TRIPLET, ge=0)
+    tau_threshold: Qty("s", positive=True) = param(
+        "1 s",
+        "time constant (network time) of the rate detector whose square over the set point "
+        "is the sliding threshold",
+        "Zenke, Hennequin & Gerstner 2013 PLoS Comput Biol 9:e1003330: the threshold must "
+        "follow the rate within seconds for the network to stay stable [D value]",
+    )
 
 
 class STDPConfig(Section):
@@ -388,13 +407,14 @@ dtrace_minus/dt = -trace_minus / tau_minus : 1
 """
 STDP_ON_SPIKE = "trace_plus += 1\ntrace_minus += 1"
 
-#: The triplet rule's slow postsynaptic trace and its sliding depression amplitude: zero
-#: drift for independent Poisson firing at the threshold rate (module docstring).
+#: The triplet rule's slow postsynaptic trace, its fast rate detector and the sliding
+#: depression amplitude (module docstring): theta = rate_theta^2 / set point.
 TRIPLET_TRACES = """
 dtrace_y/dt = -trace_y / tau_y : 1
-A2_minus = (A2_plus * tau_plus + A3_plus * tau_plus * tau_y * {threshold}) / tau_minus : 1
+drate_theta/dt = -rate_theta / tau_threshold : Hz
+A2_minus = (A2_plus * tau_plus + A3_plus * tau_plus * tau_y * clip(rate_theta ** 2 - rate_theta * (1 / (2 * tau_threshold) + 2 / (tau_threshold + tau_minus)), 0 * Hz ** 2, inf * Hz ** 2) / (set_point + 1e-9 * Hz)) / tau_minus : 1
 """
-TRIPLET_ON_SPIKE = "trace_y += 1"
+TRIPLET_ON_SPIKE = "trace_y += 1\nrate_theta += 1 / tau_threshold"
 
 POOL_MODEL = """
 w : 1
@@ -418,19 +438,11 @@ POOL_ON_POST_TRIPLET = (
 )
 
 
-def stdp_neuron_code(stdp: STDPConfig, structural: bool) -> tuple[str, str]:
-    """Per-neuron STDP traces and spike code.
-
-    The triplet rule's threshold rate is the calcium sensor (the cell's 1-day running
-    mean) with structural plasticity, else the set point.
-    """
+def stdp_neuron_code(stdp: STDPConfig) -> tuple[str, str]:
+    """Per-neuron STDP traces and spike code."""
     if stdp.rule == "pair":
         return STDP_TRACES, STDP_ON_SPIKE
-    threshold = "calcium" if structural else "set_point"
-    return (
-        STDP_TRACES + TRIPLET_TRACES.replace("{threshold}", threshold),
-        STDP_ON_SPIKE + "\n" + TRIPLET_ON_SPIKE,
-    )
+    return STDP_TRACES + TRIPLET_TRACES, STDP_ON_SPIKE + "\n" + TRIPLET_ON_SPIKE
 
 
 def stdp_pool_code(stdp: STDPConfig) -> tuple[str, str]:
@@ -528,6 +540,7 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "tau_y": stdp.triplet.tau_y,
         "A2_plus": stdp.triplet.A2_plus,
         "A3_plus": stdp.triplet.A3_plus,
+        "tau_threshold": stdp.triplet.tau_threshold,
         "w_max": stdp.w_max,
         "istdp_eta": istdp.eta,
         "istdp_alpha": float(2 * istdp.target_rate * istdp.tau),

@@ -128,6 +128,10 @@ class RewiringRule:
         weight of a dead candidate)``: the weights' sums before the first pass.
     records : tuple[Record, ...]
         Per-cell outputs to record and summarise.
+    initial_values : callable
+        ``initial_values(degrees) -> {neuron variable: values}``, given the initial live
+        ``in_degree`` and ``out_degree`` of every pyramidal cell (e.g. axonal elements
+        starting at the out-degree).
     """
 
     name: str
@@ -147,6 +151,9 @@ class RewiringRule:
         default=lambda namespace: (1.0, 1.0)
     )
     records: tuple[Record, ...] = ()
+    initial_values: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]] = field(
+        default=lambda degrees: {}
+    )
 
     def pool_variable_names(self) -> list[str]:
         """Names of the rule's per-candidate variables."""
@@ -190,10 +197,12 @@ class HebbianOptions(Section):
         "[D] NMDA-receptor and calcium integration, much shorter than tau_hebbian",
     )
     nascent_hazard: Qty("1/day", nonnegative=True) = param(
-        "0.5 1/day",
+        "0.2 1/day",
         "removal rate of a nascent synapse whose co-activity signal is 0, on top of the "
         "removals its cell's count asks for",
-        "[D]; thin new spines appear and disappear over a few days (Holtmaat et al 2005)",
+        "fixed at baseline (configs/baseline_rules.toml): 0.5/day raised E->E turnover to "
+        "4.3 %/day, above C2's 1-4 %/day, 0.2/day gave 3.5 %/day; thin new spines appear "
+        "and disappear over a few days (Holtmaat et al 2005)",
     )
     protect: float = param(
         1.0,
@@ -209,6 +218,15 @@ class HebbianOptions(Section):
         "[D] a synapse with a typical signal stabilises in 2 days (Holtmaat et al 2005: thin "
         "spines persist or vanish over a few days)",
         gt=0,
+    )
+    axonal_elements: bool = param(
+        False,
+        "presynaptic (axonal) elements too: a cell's outgoing synapses follow its own "
+        "homeostatic axonal elements (grown like its spine elements), new synapses prefer "
+        "presynaptic cells with free axonal elements, and a cell with more outgoing "
+        "synapses than elements loses some",
+        "MSP with axonal and dendritic elements (NEST; Butz & van Ooyen 2013; Gallinaro & "
+        "Rotter 2018)",
     )
     maturation: Literal["stabilised", "all"] = param(
         "stabilised",
@@ -244,12 +262,15 @@ HEBBIAN = RewiringRule(
     ),
     prune_weight="exp(-w / w_ref)",
     form_weight=(
-        "1 + hebbian_bias * (clip(h, 0, inf) / (hpos_mean_post + 1e-12) - 1)"
-        " * int(hpos_mean_post > 0)"
+        "(1 + hebbian_bias * (clip(h, 0, inf) / (hpos_mean_post + 1e-12) - 1)"
+        " * int(hpos_mean_post > 0)) * axon_accept_pre"
+        " * (axonal * int(floor(z_axon_pre) > n_out_pre) + (1 - axonal))"
     ),
     extra_hazard=(
         "alive * int(stage == 1) * (1 - exp(-dt_bio * nascent_hazard"
         " * exp(-clip(h, 0, inf) / (protect * hpos_mean_post + 1e-12))))"
+        " + alive * axonal * clip(n_out_pre - floor(z_axon_pre) - rewire_tolerance, 0, inf)"
+        " / (n_out_pre + 1e-9)"
     ),
     after="\n".join(
         [
@@ -265,6 +286,9 @@ HEBBIAN = RewiringRule(
             "nascent_acc_post += alive * int(stage == 1)",
             "hpos_acc_post += (1 - alive) * clip(h, 0, inf)",
             "dead_acc_post += 1 - alive",
+            "n_out_acc_pre += alive",
+            # what the posts proposed to this presynaptic cell (before its acceptance)
+            "requests_acc_pre += (1 - alive + born - die) * p_form / (axon_accept_pre + 1e-12)",
         ]
     ),
     pool_variables="h : 1\nstage : 1\nelig : 1",
@@ -274,18 +298,33 @@ HEBBIAN = RewiringRule(
         "dead_acc : 1\n"
         "hpos_mean : 1\n"
         "nascent_acc : 1\n"
-        "n_nascent : 1"
+        "n_nascent : 1\n"
+        "dz_axon/dt = axonal * rewiring_on * time_rate(t) * nu_grow * growth_curve : 1\n"
+        "n_out : 1\n"
+        "n_out_acc : 1\n"
+        "requests_acc : 1\n"
+        "axon_accept : 1"
     ),
     neuron_on_spike="rate_h += time_rate(t) / tau_rate",
-    # the next pass's form weights sum to the dead count exactly: they use this pass's h
-    # and its per-cell mean of [h]+ (the framework's sum would be a pass older)
+    # the next pass's form weights (without the presynaptic acceptance) sum to the dead
+    # count exactly: they use this pass's h and its per-cell mean of [h]+ (the
+    # framework's own sum would be a pass older).  With axonal elements a presynaptic
+    # cell accepts the proposals of the last pass only up to its free elements
+    # (axon_accept), so a pass forms about min(proposals, free elements) synapses from
+    # it, as NEST's pairing of free elements would, and a post may form fewer than its
+    # vacancies ask for
     neuron_after=(
         "hpos_mean = hpos_acc / (dead_acc + 1e-9)\n"
         "form_total = dead_acc\n"
         "hpos_acc = 0\n"
         "dead_acc = 0\n"
         "n_nascent = nascent_acc\n"
-        "nascent_acc = 0"
+        "nascent_acc = 0\n"
+        "n_out = n_out_acc\n"
+        "n_out_acc = 0\n"
+        "axon_accept = axonal * clip(clip(floor(z_axon) - n_out, 0, inf) / (requests_acc + 1e-9), 0, 1)"
+        " + (1 - axonal)\n"
+        "requests_acc = 0"
     ),
     options=HebbianOptions,
     namespace=lambda options: {
@@ -296,6 +335,7 @@ HEBBIAN = RewiringRule(
         "protect": options.protect,
         "stabilise_after": options.stabilise_after,
         "mature_all": float(options.maturation == "all"),
+        "axonal": float(options.axonal_elements),
     },
     initial_weights=lambda namespace: (float(np.exp(-1.0 / namespace["w_ref"])), 1.0),
     records=(
@@ -306,7 +346,13 @@ HEBBIAN = RewiringRule(
             "co-activity signal [h]+ of the dead candidates (mean per E cell)",
         ),
         Record("ee_nascent_synapses", "n_nascent", "sum", "nascent E→E synapses (count)"),
+        Record("axonal_elements_mean", "z_axon", "mean", "axonal elements per E cell (count)"),
     ),
+    initial_values=lambda degrees: {
+        "z_axon": degrees["out_degree"],
+        "n_out": degrees["out_degree"],
+        "axon_accept": np.ones_like(degrees["out_degree"]),
+    },
 )
 
 #: Rules known by a short name.

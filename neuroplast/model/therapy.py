@@ -15,9 +15,15 @@ through the same AMPA synapse as the background drive.  Pulses are timed in netw
 time, because that is where spikes and STDP live; the clock is slowed during a session
 (``session_rate``: 1 biological hour = 60 s of network time by default, so an hour of
 therapy presents 60 pulses) and the slow processes follow the biological time as
-everywhere else (timescale.py).  STDP (plasticity.py) acts on whatever correlations
-the input creates: repeated joint stimulation turns into within-assembly
-connectivity, even under purely homeostatic rewiring (Gallinaro & Rotter 2018).
+everywhere else (timescale.py).  Whether the input changes the assembly's wiring is
+up to the plasticity rules: STDP (plasticity.py) acts on the correlations it creates,
+and the ``hebbian`` rewiring rule (rules.py) lets co-activity choose which synapses form
+and which new ones survive.  With the default rule (``weakest_first``) partners are
+uniform, so only weights can carry the input.  Gallinaro & Rotter 2018 turn joint
+stimulation into within-group connectivity by homeostatic rewiring alone, but their
+route needs axonal as well as dendritic elements, vacancies paired across the network
+and stimulation lasting many calcium time constants; the default model has none of
+these, so their result does not apply to it.
 
 * ``sham``: the same pulses, each to a fresh random set of pyramidal cells of the
   assembly's size: the same amount and timing of input without a consistent pattern.

@@ -179,7 +179,7 @@ def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
         if mech.rule.neuron_on_spike.strip():
             reset.append(mech.rule.neuron_on_spike)
     if mech.stdp:
-        traces, on_spike = plast.stdp_neuron_code(cfg.plasticity.stdp, mech.structural)
+        traces, on_spike = plast.stdp_neuron_code(cfg.plasticity.stdp)
         parts.append(traces)
         reset.append(on_spike)
     if mech.istdp:

@@ -177,4 +177,10 @@ def build_pool(
         exc_cells.prune_total = n_alive * prune_weight
         exc_cells.form_total = (n_candidates - n_alive) * form_weight
         exc_cells.w_mean = 1.0
+        degrees = {
+            "in_degree": n_alive,
+            "out_degree": np.bincount(i, weights=is_live, minlength=n_exc),
+        }
+        for name, values in rule.initial_values(degrees).items():
+            setattr(exc_cells, name, values)
     return pool, int(is_live.sum()), len(i), n_alive
