@@ -72,6 +72,14 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     args = parser_for(name).parse_args()
     cfg, result = load_and_run(name, args)
     rows = read_measures(args.out / "measures.csv")
+    path = draw_figure(cfg, rows, measures, probe_measures, args.figure)
+    print(f"report: {result.report}\nfigure: {path}")
+    return path
+
+
+def draw_figure(cfg, rows, measures: list[str], probe_measures, figure: Path) -> Path:
+    """One panel per measure (mean across seeds, 95 % band per condition) and per probe
+    measure (at the probe days), with the paired recovery-index difference to control."""
     names = condition_names(cfg)
     total = cfg.protocol.total / SECONDS_PER_DAY
     present = {r.measure for r in rows}
@@ -90,15 +98,13 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     if probes:
         days = sorted({r.bio_time_days for r in rows if r.measure in probes})
         summary += summarize(rows, probes, days, conditions=names)
-    args.figure.parent.mkdir(parents=True, exist_ok=True)
-    path = eplots.plot_measure_grid(
+    figure.parent.mkdir(parents=True, exist_ok=True)
+    return eplots.plot_measure_grid(
         summary,
         series + probes,
-        args.figure,
+        figure,
         phases=phases_of(cfg),
         events=events_of(cfg),
         conditions=names,
-        title=f"{name}: {cfg.description} ({cfg.repeats} seeds, 95 % bootstrap CI)",
+        title=f"{cfg.name}: {cfg.description} ({seeds_text(cfg.repeats)}, 95 % bootstrap CI)",
     )
-    print(f"report: {result.report}\nfigure: {path}")
-    return path
