@@ -106,10 +106,6 @@ def synchrony_chi(
     return float(np.sqrt(counts.mean(axis=0).var() / single))
 
 
-#: Series of the network's BDNF-surge compartment (one value per sample; bdnf.py).
-SURGE_MEASURES = ("pool_ratio", "bdnf_surge", "synaptogenic")
-
-
 #: Schedules sampled at the slow samples: drug, block, stress, clock, slow drug effect.
 SCHEDULE_MEASURES = (
     "concentration_uM",
@@ -133,15 +129,16 @@ def slow_rows(recording, condition: str, seed: int, records: Sequence = ()) -> l
     for k, (t, day) in enumerate(zip(slow["t"], slow["bio_days"], strict=True)):
         for record in records:
             if record.variable in slow:
-                column = slow[record.variable][:, k]
-                value = column.sum() if record.reduction == "sum" else column.mean()
+                recorded = slow[record.variable]
+                if record.reduction == "value":  # a one-element compartment
+                    value = recorded[k]
+                elif record.reduction == "sum":
+                    value = recorded[:, k].sum()
+                else:
+                    value = recorded[:, k].mean()
                 rows.append(
                     MeasureRow(condition, seed, float(day), float(t), record.measure, float(value))
                 )
-        for name in SURGE_MEASURES:
-            if name in slow:
-                value = float(slow[name][k])
-                rows.append(MeasureRow(condition, seed, float(day), float(t), name, value))
         sched = recording.schedules
         if sched:
             j = min(np.searchsorted(sched["t"], t, side="right") - 1, len(sched["t"]) - 1)
@@ -261,7 +258,6 @@ PAIRED_SUFFIX = "_vs_"
 #: Axis labels with units of the measures in the tidy table that no mechanism record
 #: declares (a record carries its own label: neuroplast.model.records).
 MEASURE_LABELS = {
-    "synaptogenic": "synaptogenic drive of the BDNF surge (dimensionless)",
     "concentration_uM": "brain ketamine concentration (µM)",
     "occupancy_exc": "NMDA block on E cells (fraction)",
     "occupancy_inh": "NMDA block on I cells (fraction)",
@@ -270,8 +266,6 @@ MEASURE_LABELS = {
     "rate_exc_hz": "E population rate (Hz)",
     "ee_formation_pct_per_day": "E→E formation (% of synapses per day)",
     "ee_elimination_pct_per_day": "E→E elimination (% of synapses per day)",
-    "bdnf_surge": "BDNF surge (units of baseline BDNF)",
-    "pool_ratio": "E firing / set point (population)",
     "recall_adaptive_index": "recall: completion − spill-over (Hz)",
     "assembly_adaptive_p_in": "connection probability within the assembly",
     "coactivity_corr_exc": "E-E co-activity (mean pairwise correlation, 20 ms)",

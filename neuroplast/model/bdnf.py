@@ -218,6 +218,19 @@ dbdnf_surge/dt = time_rate(t) * (surge_release - bdnf_surge) / tau_bdnf : 1
 dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
 """  # noqa: E501
 
+#: What the surge compartment records (one value per sample for the network).
+SURGE_RECORDS = (
+    Record("pool_ratio", "pool_ratio", "value", "E firing / set point (population)"),
+    Record("bdnf_surge", "bdnf_surge", "value", "BDNF surge (units of baseline BDNF)"),
+    Record(
+        "synaptogenic",
+        "synaptogenic",
+        "value",
+        "synaptogenic drive of the BDNF surge (dimensionless)",
+        headline=True,
+    ),
+)
+
 #: Synapses pyramidal cells -> surge compartment (all to one).
 SURGE_FROM_CELLS = """
 pool_activity_post = activity_pre : Hz (summed)

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 __all__ = ["REDUCTIONS", "Record", "record_label"]
 
-#: How a per-cell variable becomes one population value per sample.
-REDUCTIONS = ("sum", "mean")
+#: How a recorded variable becomes one value per sample: the sum or mean over the
+#: pyramidal cells, or ("value") the value of a one-element compartment of the network
+#: (the tissue's BDNF surge).
+REDUCTIONS = ("sum", "mean", "value")
 
 _LABELS: dict[str, str] = {}
 
@@ -30,9 +32,11 @@ class Record:
     measure : str
         Name in ``measures.csv``.
     variable : str
-        The per-cell variable of the neuron equations.
+        The per-cell variable of the neuron equations (or, for ``"value"``, of the
+        network's one-element compartment).
     reduction : str
-        ``"sum"`` or ``"mean"`` over the pyramidal cells, at each slow sample.
+        ``"sum"`` or ``"mean"`` over the pyramidal cells at each slow sample, or
+        ``"value"`` of a one-element compartment.
     label : str
         Axis label with its unit, e.g. ``"BDNF, mean over E cells (1 = baseline)"``.
     headline : bool

@@ -69,7 +69,7 @@ ASSEMBLY_STREAM = 1
 INPUT_STREAM = 2
 
 #: Variables of the network's BDNF-surge compartment (bdnf.py), recorded every slow_interval.
-SURGE_VARIABLES = ("pool_ratio", "pool_reference", "bdnf_surge", "synaptogenic")
+SURGE_VARIABLES = (*(r.variable for r in bdnf_model.SURGE_RECORDS), "pool_reference")
 
 
 @dataclass
@@ -133,7 +133,9 @@ class _Mechanisms:
     def records(self) -> tuple[Record, ...]:
         """The per-cell outputs of the mechanisms switched on, as they declare them."""
         records = plast.RECORDS + self.rule.records if self.structural else ()
-        return records + bdnf_model.RECORDS if self.slow else records
+        if self.slow:
+            records += bdnf_model.RECORDS + bdnf_model.SURGE_RECORDS
+        return records
 
     @classmethod
     def of(cls, cfg: ExperimentConfig, schedules: Schedules | None) -> _Mechanisms:
@@ -525,7 +527,8 @@ def _monitors(
             name="traces",
         )
     if mech.slow:
-        variables = list(dict.fromkeys(record.variable for record in mech.records))
+        per_cell = (r.variable for r in mech.records if r.reduction != "value")
+        variables = list(dict.fromkeys(per_cell))
         monitors["slow"] = brian2.StateMonitor(
             exc_cells,
             variables,

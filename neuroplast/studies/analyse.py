@@ -54,13 +54,12 @@ RECALL_FILE = "recall.csv"
 END_MARGIN_DAYS = 0.05
 
 #: Measures summarised and drawn (when present) after the records that the run's
-#: mechanisms declare as headline measures (neuroplast.model.records): series derived
-#: from those records, and the network's BDNF surge.
+#: mechanisms declare as headline measures (neuroplast.model.records): the series
+#: derived from those records.
 DERIVED_HEADLINE = (
     "recovery_index_ee_synapses",
     "ee_formation_pct_per_day",
     "ee_elimination_pct_per_day",
-    "synaptogenic",
 )
 
 
