@@ -12,6 +12,7 @@ Checked here:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from neuroplast.cli import main
@@ -58,8 +59,11 @@ def test_every_listed_path_can_be_set():
         # one (empty) element in each list of tables on the way, so that index 0 exists
         parts = row.path.split(".")
         lists = [".".join(parts[:k]) for k, part in enumerate(parts) if part == ELEMENT]
+        # a rule's options are valid with that rule selected
+        rule = re.match(r"\(rule '(\w+)'\)", row.description)
+        selected = [f"plasticity.structural.rule={rule.group(1)}"] if rule else []
         try:
-            load_config(None, [*(f"{path}=[{{}}]" for path in lists), item])
+            load_config(None, [*selected, *(f"{path}=[{{}}]" for path in lists), item])
         except Exception as err:  # noqa: BLE001 -- the path may pass, the values may not
             message = str(err)
             # the path was accepted; only the example values are invalid together

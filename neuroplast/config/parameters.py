@@ -28,6 +28,7 @@ from pydantic_core import PydanticUndefined
 from neuroplast import paths
 from neuroplast.config.experiment import ExperimentConfig
 from neuroplast.model.pharmacology.drugs import table_entries
+from neuroplast.model.rules import BUILT_IN
 from neuroplast.schema import ConfigError, UnitMeta
 from neuroplast.units import format_quantity
 
@@ -149,9 +150,17 @@ def _drug_parameters() -> Iterator[Parameter]:
         yield Parameter(path, default, shown_unit, where, source)
 
 
+def _rule_parameters() -> Iterator[Parameter]:
+    """The options of the built-in rewiring rules (``[plasticity.structural.options]``)."""
+    for name, rule in sorted(BUILT_IN.items()):
+        for row in _walk(rule.options, rule.options(), "plasticity.structural.options."):
+            note = f"(rule {name!r}) {row.description}"
+            yield Parameter(row.path, row.default, row.unit, note, row.source, row.runtime)
+
+
 def parameters(words: str = "") -> list[Parameter]:
-    """Config fields, then the drug table's constants; only those matching ``words``."""
-    rows = [*iter_parameters(), *_drug_parameters()]
+    """Config fields, built-in rules' options and drug constants matching ``words``."""
+    rows = [*iter_parameters(), *_rule_parameters(), *_drug_parameters()]
     return [row for row in rows if row.matches(words)] if words else rows
 
 
