@@ -172,6 +172,12 @@ KINDS: dict[str, list[str] | None] = {
     + STRUCTURAL_OVERRIDES
     + STDP_OVERRIDES
     + ['plasticity.structural.update_interval="1000 ms"'],
+    # the co-activity rule (nascent synapses) with triplet STDP, against "full" (issue #16:
+    # at most +15 % time in standalone at N = 1000)
+    "full_hebbian": SLOW_OVERRIDES
+    + STRUCTURAL_OVERRIDES
+    + STDP_OVERRIDES
+    + ['plasticity.structural.rule="hebbian"', 'plasticity.stdp.rule="triplet"'],
     "structural": SLOW_OVERRIDES + STRUCTURAL_OVERRIDES,
     "stdp": SLOW_OVERRIDES + STDP_OVERRIDES,
     "coba": None,
@@ -691,6 +697,8 @@ def backend_ratios(backend: str, networks: dict[str, dict]) -> dict:
     for label in networks:
         if label.startswith("full_") or label in ("structural", "stdp"):
             ratios[f"{label}_over_plain"] = wall(label) / wall("plain")
+    if "full_hebbian" in networks:
+        ratios["full_hebbian_over_full"] = wall("full_hebbian") / wall("full")
     target = TARGET_FULL_OVER_PLAIN.get(backend)
     verdicts = {}
     value = ratios["full_over_plain"]
