@@ -16,6 +16,7 @@ from __future__ import annotations
 import brian2
 import numpy as np
 import pytest
+from test_rules import _plastic  # noqa: I001  (tests/ is on sys.path)
 
 from neuroplast.config import config_from_dict
 from neuroplast.model.rules import COACTIVITY_DRIVE, COACTIVITY_UPDATE, HEBBIAN
@@ -23,33 +24,11 @@ from neuroplast.simulation.backend import brian_backend
 from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
-def _plastic(**structural) -> dict:
-    """A tiny plastic network (numpy), 0.6 days on a clock of 1 day = 1 s."""
-    return {
-        "seed": 4,
-        "simulation": {"backend": "numpy"},
-        "network": {"n_exc": 80, "n_inh": 20},
-        "recording": {"n_traced": 0, "slow_interval": "50 ms"},
-        "output": {"figures": False},
-        "set_point": {"window": "0.2 s", "settle": "0.1 s"},
-        "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.6 days"},
-        "plasticity": {"structural": {"enabled": True, "update_interval": "50 ms", **structural}},
-    }
-
-
 def test_without_bias_hazard_and_stabilisation_the_rule_is_the_built_in_rule_exactly():
     runs = {}
-    for name, structural in (
-        ("built_in", {}),
-        (
-            "hebbian",
-            {
-                "rule": "hebbian",
-                "options": {"bias": 0.0, "nascent_hazard": "0 1/day", "maturation": "all"},
-            },
-        ),
-    ):
-        cfg = config_from_dict(_plastic(**structural))
+    options = {"bias": 0.0, "nascent_hazard": "0 1/day", "maturation": "all"}
+    for name, rule, rule_options in (("built_in", None, {}), ("hebbian", "hebbian", options)):
+        cfg = config_from_dict(_plastic(rule, **rule_options))
         runs[name] = simulate(cfg, derive_seeds(cfg.seed))
     built_in, hebbian = runs["built_in"], runs["hebbian"]
     assert built_in.slow["formed"].sum() > 10  # rewiring happened
@@ -184,7 +163,7 @@ def test_the_rule_runs_on_every_backend_and_keeps_its_books(backend, tmp_path):
     sample, nascent synapses are some of those formed, the co-activity signal is finite,
     the weights are bounded and the axonal elements stay near the out-degrees.
     """
-    data = _plastic(rule="hebbian", options={"axonal_elements": True})
+    data = _plastic("hebbian", axonal_elements=True)
     data["plasticity"]["stdp"] = {"enabled": True, "rule": "triplet"}
     data["simulation"] = {"backend": backend, "standalone_dir": str(tmp_path / "cpp")}
     data["timescale"]["bio_duration"] = "1.5 days"
