@@ -16,7 +16,8 @@ name                         meaning
                              the trapping block (``pharmacology.trapping``; receptors.py)
 ``bdnf_drug_factor(t)``      factor on BDNF production from a drug with a slow BDNF effect
                              (the SSRI-like comparator; 1 without one; pharmacology/slow_bdnf.py)
-``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated)
+``stdp_gate(t)``             STDP learning-rate factor (1, or 1 - occupancy_exc when gated;
+                             0 while the set points are measured, setpoint.py)
 ``ablation_now(t)``          1 during the rewiring interval of a spine ablation, else 0
 (``therapy``, ``replay``)    1 while a therapy / replay session runs (outputs only)
 (``target_engagement``)      target (SERT) engagement of the slow drug (outputs only)
@@ -113,6 +114,9 @@ def build_schedules(cfg: ExperimentConfig, drug: DrugCurves | None = None) -> Sc
     stress = stress_level(cfg.stress, bio_mid)
     drug_values = drug.evaluate(bio_mid)
     gate = cfg.plasticity.stdp.gate_by_nmda
+    # nothing learns while the set points are measured (as nothing rewires): the triplet
+    # rule's depression reads the set point, which holds its first guess until then
+    measured = starts + 1e-9 >= float(cfg.set_point.window)
     slow_drug = slow_bdnf_course(bio_mid, cfg.pharmacology)
     sampled = {
         "time_rate": time_map.rate_at_sim(starts + 0.5 * resolution),
@@ -121,7 +125,7 @@ def build_schedules(cfg: ExperimentConfig, drug: DrugCurves | None = None) -> Sc
         "stress_bdnf_factor": 1.0 - cfg.stress.bdnf_suppression * stress,
         "occupancy_exc": drug_values["occupancy_exc"],
         "occupancy_inh": drug_values["occupancy_inh"],
-        "stdp_gate": 1.0 - drug_values["occupancy_exc"] if gate else np.ones_like(bio_mid),
+        "stdp_gate": measured * (1.0 - drug_values["occupancy_exc"] if gate else 1.0),
         "concentration_uM": drug_values["concentration_uM"],
         "bdnf_drug_factor": slow_drug.factor,
         "target_engagement": sum(slow_drug.engagement.values(), np.zeros_like(bio_mid)),
