@@ -12,12 +12,11 @@ before any therapy arm is run; the page says which pass.
 
 from __future__ import annotations
 
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-from named import ROOT, draw_figure, load_and_run, parser_for
+from named import ROOT, commit, draw_figure, load_and_run, parser_for, series
 
 from neuroplast.analysis.stats import read_measures
 from neuroplast.config.conditions import condition_names
@@ -31,23 +30,14 @@ CRITERIA = {
 }
 
 
-def _series(rows, condition: str, seed: int, measure: str):
-    picked = sorted(
-        (r.bio_time_days, r.value)
-        for r in rows
-        if r.condition == condition and r.seed == seed and r.measure == measure
-    )
-    return np.array([d for d, _ in picked]), np.array([v for _, v in picked])
-
-
 def baseline_statistics(rows, condition: str, seed: int, start: float = 1.0) -> dict:
     """The S1 statistics of one run, from day ``start`` (after the set-point window) to
     its last sample; the calcium sensor starts at the cell's set point."""
-    days, count = _series(rows, condition, seed, "ee_synapses")
+    days, count = series(rows, condition, seed, "ee_synapses")
     end = float(days.max())
 
     def at(measure: str, day: float) -> float:
-        d, v = _series(rows, condition, seed, measure)
+        d, v = series(rows, condition, seed, measure)
         return float(np.interp(day, d, v))
 
     n0 = at("ee_synapses", start)
@@ -59,16 +49,9 @@ def baseline_statistics(rows, condition: str, seed: int, start: float = 1.0) -> 
         "weight drift (%)": 100 * (at("ee_mean_weight", end) / at("ee_mean_weight", start) - 1),
     }
     for group in ("group_a", "group_b"):
-        d, p_in = _series(rows, condition, seed, f"assembly_{group}_p_in")
+        d, p_in = series(rows, condition, seed, f"assembly_{group}_p_in")
         stats[f"{group} p_in, day 0 -> {d.max():g}"] = f"{p_in[0]:.3f} -> {p_in[-1]:.3f}"
     return stats
-
-
-def _commit() -> str:
-    done = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
-    )
-    return done.stdout.strip() or "unknown"
 
 
 def write_page(cfg, rows, out: Path, page: Path) -> Path:
@@ -76,7 +59,7 @@ def write_page(cfg, rows, out: Path, page: Path) -> Path:
     lines = [
         "# Baseline statistics of the rewiring and STDP rules (S1)",
         "",
-        f"Made on {date.today().isoformat()} at commit `{_commit()}` from "
+        f"Made on {date.today().isoformat()} at commit `{commit()}` from "
         "`configs/baseline_rules.toml` by `python experiments/baseline_rules.py "
         f"{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}`; full size "
         f"({cfg.network.n_exc} E / {cfg.network.n_inh} I), {cfg.repeats} seed(s), "

@@ -15,6 +15,7 @@ same seed: effects smaller than the seed-to-seed spread show there.
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from pathlib import Path
 
@@ -60,6 +61,24 @@ def load_and_run(name: str, args: argparse.Namespace):
     except ConfigError as err:
         print(f"{name}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def commit() -> str:
+    """The checkout's short commit, for results pages."""
+    done = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    )
+    return done.stdout.strip() or "unknown"
+
+
+def series(rows, condition: str, seed: int, measure: str) -> tuple[np.ndarray, np.ndarray]:
+    """One run's (days, values) of ``measure``, in time order."""
+    picked = sorted(
+        (r.bio_time_days, r.value)
+        for r in rows
+        if r.condition == condition and r.seed == seed and r.measure == measure
+    )
+    return np.array([d for d, _ in picked]), np.array([v for _, v in picked])
 
 
 def seeds_text(n: int) -> str:

@@ -30,6 +30,8 @@ from neuroplast.model import bdnf
 from neuroplast.simulation.backend import brian_backend
 
 SET_POINT = 100.0  # Hz, summed over the population
+#: where the fluctuations' sampling starts, as a fraction of the set-point window
+FLUCTUATION_START = 0.2
 DAY = 86400.0
 
 
@@ -40,7 +42,9 @@ def surge_response(
     burst_start: float | None,
     first_guess: float = 1.0,
     window: float = 0.5,
-) -> float:
+    monitor_theta: bool = False,
+    **options,
+):
     """Peak synaptogenic drive of the compartment driven by ``profile(bio_day) -> ratio``.
 
     The clock runs at 1 day = 10 s, and at 1 h = 10 s for 6 h from ``burst_start`` (the
@@ -49,7 +53,7 @@ def surge_response(
     value until the set-point window closes, then the final value, as in setpoint.py:
     the cells start at target_rate and take their measured rates when the window ends.
     """
-    config = bdnf.BDNFConfig(release_reference=reference)
+    config = bdnf.BDNFConfig(release_reference=reference, **options)
     resolution = 0.01  # s of network time per schedule step
     edges, rates = [0.0], []
     if burst_start is None:
@@ -75,6 +79,7 @@ def surge_response(
             occupancy_exc=brian2.TimedArray([0.0], dt=dt),
             drive=brian2.TimedArray(activity * brian2.Hz, dt=dt),
             set_point_window=window * brian2.second,
+            fluctuation_start=FLUCTUATION_START * window * brian2.second,
         )
         # a 10 ms step (the network uses 1 ms): the compartment's fastest time is the
         # 1 s smoothing of the ratio
@@ -92,9 +97,14 @@ def surge_response(
             " * (first_guess + (1 - first_guess) * int(t >= set_point_window))",
             when="start",
         )
-        monitor = brian2.StateMonitor(cell, "synaptogenic", record=0, dt=10 * brian2.ms)
+        monitor = brian2.StateMonitor(
+            cell, ["synaptogenic", "theta", "pool_reference"], record=0, dt=10 * brian2.ms
+        )
         brian2.run(steps * dt, namespace={})
-        return float(np.max(monitor.synaptogenic[0]))
+        peak = float(np.max(monitor.synaptogenic[0]))
+        if not monitor_theta:
+            return peak
+        return peak, np.asarray(monitor.t / brian2.second), np.asarray(monitor.theta[0])
 
 
 def hypoactive_burst(day: float) -> float:
@@ -133,3 +143,51 @@ def test_no_surge_when_the_set_point_window_closes(reference):
     # the default window, 10 s of network time (setpoint.py), is 1 day at 1 day = 10 s
     peak = surge_response(reference, steady, 2.0, burst_start=None, first_guess=0.4, window=10.0)
     assert peak == 0.0
+
+
+# --- the threshold from baseline fluctuations (release_threshold_from = "fluctuations") ---
+# In the set-point window (20 s of network time = 2 days at 1 day = 10 s) the population
+# firing alternates +-10 % around its set point every 2 s of network time; the 1 s
+# smoothing leaves a known coefficient of variation, computed here from the same filter.
+WINDOW = 20.0  # s of network time
+
+
+def fluctuating(day: float, burst: float = 1.0) -> float:
+    net = day * DAY / 8640.0  # network time before the session clock (rate 8640)
+    if net < WINDOW:
+        return 1.0 + 0.1 * (1.0 if int(net // 2.0) % 2 == 0 else -1.0)
+    return burst if 3.0 <= day < 3.0 + 40 / 1440 else 1.0
+
+
+def smoothed_cv() -> float:
+    """CV of the 1 s smoothed firing over the sampled part of the window (Euler, 10 ms)."""
+    step, x, samples = 0.01, SET_POINT, []
+    for k in range(int(WINDOW / step)):
+        t = k * step
+        x += step * (fluctuating(t * 8640.0 / DAY) * SET_POINT - x) / 1.0
+        if t + step > FLUCTUATION_START * WINDOW:
+            samples.append(x)
+    return float(np.std(samples) / np.mean(samples))
+
+
+def test_the_fluctuation_threshold_is_one_plus_n_sd_of_the_smoothed_baseline_firing():
+    cv = smoothed_cv()
+    assert 0.03 < cv < 0.1  # the profile's fluctuations survive the smoothing
+    _, t, theta = surge_response(
+        "set_point", fluctuating, 3.5, burst_start=2.99, window=WINDOW,
+        monitor_theta=True, release_threshold_from="fluctuations",
+    )
+    after = theta[t > WINDOW]
+    assert np.ptp(after) == 0.0  # frozen once the window closes
+    # the compartment samples the same filter on its own grid: equal within 1 %
+    assert after[0] - 1.0 == pytest.approx(3.0 * cv, rel=0.01)
+
+
+@pytest.mark.parametrize("sds, releases", [(2.0, False), (5.0, True)])
+def test_a_burst_releases_only_beyond_n_baseline_sd(sds, releases):
+    cv = smoothed_cv()
+    peak = surge_response(
+        "set_point", lambda d: fluctuating(d, burst=1.0 + sds * cv), 3.5, burst_start=2.99,
+        window=WINDOW, release_threshold_from="fluctuations",
+    )
+    assert (peak > 1e-4) is releases

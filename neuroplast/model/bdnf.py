@@ -75,6 +75,19 @@ them released a start-up surge in every arm when they jumped to the measured rat
 (ratio 1.5 at day 1.1, measured at 400 E / 100 I; tests/test_surge_reference.py).  Which reference is right
 is open; both are kept so that experiments can compare them.
 
+**Where the threshold sits** (``release_threshold_from``).  With ``"fixed"`` theta is
+``release_threshold`` (1.5).  With ``"fluctuations"`` it is set from the tissue's own
+baseline: theta = 1 + n_sd CV, where CV is the coefficient of variation of the smoothed
+population firing over the set-point window (from ``set_point.settle`` plus three
+smoothing times, when the smoothed firing has forgotten its initial value, to the
+window's end), and n_sd is ``release_threshold_sd`` (3).  Release is then a burst beyond
+the network's spontaneous fluctuations, whatever their size.  Measured at full size
+(``python experiments/surge_fluctuations.py``: 800 E / 200 I, configs/
+ketamine_single_dose.toml): CV 0.040 in the window, 0.038 over the next two baseline
+days and 0.019 in a drug session's slower clock (whose longer activity trace smooths
+more), so theta = 1.12, and the 0.5 mg/kg IV burst (2.2 times the recent reference at
+its peak) releases.
+
 Why a threshold at all: with linear couplings only, the baseline is stable only if the
 BDNF route to spine growth is weaker than calcium homeostasis (plasticity.py:
 ``nu_B k_act < nu``), and a linear system's net response to any transient rise of firing
@@ -142,6 +155,21 @@ class BDNFConfig(Section):
         "Hartmann, Heumann & Lessmann 2001; Balkowiec & Katz 2002 [M]; value [D]",
         ge=1,
     )
+    release_threshold_from: Literal["fixed", "fluctuations"] = param(
+        "fixed",
+        "'fixed': theta is release_threshold; 'fluctuations': theta = 1 + "
+        "release_threshold_sd x the coefficient of variation of the smoothed population "
+        "firing, measured in the set-point window (a burst is a rise beyond the tissue's "
+        "own baseline fluctuations)",
+        "[D]",
+    )
+    release_threshold_sd: float = param(
+        3.0,
+        "with release_threshold_from = 'fluctuations': how many baseline standard "
+        "deviations above its reference the population firing must rise to release",
+        "[D]",
+        gt=0,
+    )
     release_reference: Literal["set_point", "recent"] = param(
         "set_point",
         "what the population firing is compared with before the release threshold: "
@@ -196,6 +224,8 @@ def bdnf_namespace(cfg: BDNFConfig, direct_route: bool, activity_route: bool = T
         "k_act_eff": cfg.k_act if activity_route else 0.0,
         "k_dir_eff": cfg.k_dir if direct_route else 0.0,
         "release_threshold": cfg.release_threshold,
+        "threshold_from_fluctuations": 1.0 if cfg.release_threshold_from == "fluctuations" else 0.0,
+        "release_threshold_sd": cfg.release_threshold_sd,
         "surge_smoothing": cfg.surge_smoothing,
         "recent_reference": 1.0 if cfg.release_reference == "recent" else 0.0,
         "tau_reference": cfg.reference_time,
@@ -213,7 +243,12 @@ measuring = int(t < set_point_window) : 1
 pool_norm = recent_reference * pool_reference + (1 - recent_reference) * pool_set_point : Hz
 dpool_ratio/dt = ((1 - measuring) * pool_activity / (pool_norm + 1e-9 * Hz) + measuring - pool_ratio) / surge_smoothing : 1
 dpool_reference/dt = measuring * (pool_activity - pool_reference) / surge_smoothing + (1 - measuring) * time_rate(t) * (pool_activity - pool_reference) / tau_reference : Hz
-surge_release = (1 - measuring) * stress_bdnf_factor(t) * (k_act_eff * clip(pool_ratio - release_threshold, 0, inf) + k_dir_eff * occupancy_exc(t)) : 1
+fluctuation_sampling = measuring * int(t >= fluctuation_start) : 1
+dpool_moment_1/dt = fluctuation_sampling * pool_reference / (set_point_window - fluctuation_start) : Hz
+dpool_moment_2/dt = fluctuation_sampling * pool_reference ** 2 / (set_point_window - fluctuation_start) : Hz ** 2
+pool_cv = sqrt(clip(pool_moment_2 - pool_moment_1 ** 2, 0 * Hz ** 2, inf * Hz ** 2)) / (pool_moment_1 + 1e-9 * Hz) : 1
+theta = (1 - threshold_from_fluctuations) * release_threshold + threshold_from_fluctuations * (1 + release_threshold_sd * pool_cv) : 1
+surge_release = (1 - measuring) * stress_bdnf_factor(t) * (k_act_eff * clip(pool_ratio - theta, 0, inf) + k_dir_eff * occupancy_exc(t)) : 1
 dbdnf_surge/dt = time_rate(t) * (surge_release - bdnf_surge) / tau_bdnf : 1
 dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
 """  # noqa: E501
@@ -221,6 +256,7 @@ dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
 #: What the surge compartment records (one value per sample for the network).
 SURGE_RECORDS = (
     Record("pool_ratio", "pool_ratio", "value", "E firing / set point (population)"),
+    Record("release_threshold", "theta", "value", "release threshold theta (ratio)"),
     Record("bdnf_surge", "bdnf_surge", "value", "BDNF surge (units of baseline BDNF)"),
     Record(
         "synaptogenic",

@@ -208,6 +208,9 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
         window = cfg.set_point.window
         namespace["set_point_window"] = window
         namespace["set_point_settle"] = cfg.set_point.settle
+        # the surge's baseline fluctuations are sampled once the smoothed firing has
+        # forgotten its initial value (bdnf.py, release_threshold_from = "fluctuations")
+        namespace["fluctuation_start"] = cfg.set_point.settle + 3 * cfg.bdnf.surge_smoothing
         namespace["set_point_steps"] = int(round(float(window / cfg.simulation.dt)))
     return namespace
 

@@ -1,0 +1,177 @@
+"""c6_ketamine_magnitude: calibration target C6, ketamine's synaptogenic magnitude.
+
+Runs ``configs/c6_ketamine_magnitude.toml`` (resumable): 7 days of baseline, 21 of
+stress, then one 0.5 mg/kg IV dose on the next day, under each
+``pharmacology.mechanism``, against paired controls without a dose.  Per seed it
+computes
+
+    R24 = (N_drug - N_control) / (N_baseline - N_stressed)
+
+from the E->E count 24 h after the dose started (N_baseline at the end of the baseline,
+N_stressed at the end of the stress, both from the control run), and C6b, how far the
+eliminations over those 24 h differ from control's (within +-10 %, a consistency check,
+not fitted).
+
+The gain kappa_D (``plasticity.structural.surge_growth_rate``) multiplies the spine growth
+the surge drives, dz = kappa_D D z: to first order the synapses it adds are
+N_dose (exp(kappa_D int D) - 1), with N_dose the count at the dose.  So from a run at
+kappa_D, the gain that gives R24 = target is
+
+    kappa* = kappa_D ln(1 + target x deficit / N_dose) / ln(1 + R24 x deficit / N_dose)
+
+which the page reports per mechanism (homeostasis pushes back, so the fitted gain is
+checked by running the config again with it).  A mechanism whose fitted gain exceeds
+20 /day fails C6; that is a result.
+
+    python experiments/c6_ketamine_magnitude.py [OUT_DIR] [--workers 2]
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from named import ROOT, commit, draw_figure, load_and_run, parser_for, series
+
+from neuroplast.analysis.stats import read_measures
+from neuroplast.config.conditions import resolve_condition
+from neuroplast.units import SECONDS_PER_DAY
+
+#: R24: target and accepted range (issue #16, C6); the largest gain we would defend.
+TARGET, LOW, HIGH = 0.5, 0.3, 1.0
+MAX_GAIN = 20.0  # per day
+#: C6b: eliminations over the first 24 h within this fraction of control's.
+ELIMINATION_TOLERANCE = 0.10
+#: the control of each dosed condition: the same mechanism without the dose
+CONTROL_OF = {"direct": "control_direct", "disinhibition": "control", "both": "control"}
+
+
+def _at(rows, condition: str, seed: int, measure: str, day: float) -> float:
+    days, values = series(rows, condition, seed, measure)
+    return float(np.interp(day, days, values))
+
+
+def c6_rows(cfg, rows) -> list[dict]:
+    """One row per dosed condition and seed: R24, C6b and the gain that run used."""
+    phases = {p.name: p for p in cfg.protocol.phases}
+    baseline_end = float(phases["baseline"].duration) / SECONDS_PER_DAY
+    stress_end = baseline_end + float(phases["stress"].duration) / SECONDS_PER_DAY
+    dose = next(d for d in cfg.protocol.doses)
+    dose_day = stress_end + float(dose.start) / SECONDS_PER_DAY
+    read_day = dose_day + 1.0
+    out = []
+    for condition, control in CONTROL_OF.items():
+        for seed in sorted({r.seed for r in rows if r.condition == condition}):
+            if not any(r.condition == control and r.seed == seed for r in rows):
+                continue
+            n_base = _at(rows, control, seed, "ee_synapses", baseline_end)
+            n_stress = _at(rows, control, seed, "ee_synapses", stress_end)
+            n_dose = _at(rows, control, seed, "ee_synapses", dose_day)
+            n_drug = _at(rows, condition, seed, "ee_synapses", read_day)
+            n_ctrl = _at(rows, control, seed, "ee_synapses", read_day)
+
+            def eliminated(name: str, seed: int = seed) -> float:
+                m = "ee_eliminated_total"
+                return _at(rows, name, seed, m, read_day) - _at(rows, name, seed, m, dose_day)
+
+            gain = resolve_condition(cfg, condition).plasticity.structural.surge_growth_rate
+            deficit = n_base - n_stress
+            r24 = (n_drug - n_ctrl) / deficit
+            out.append(
+                {
+                    "mechanism": condition,
+                    "seed": seed,
+                    "kappa_D (1/day)": float(gain) * SECONDS_PER_DAY,
+                    "stress loss (%)": 100 * deficit / n_base,
+                    "R24": r24,
+                    "C6b elimination vs control (%)": 100
+                    * (eliminated(condition) / eliminated(control) - 1),
+                    "deficit / N_dose": deficit / n_dose,
+                }
+            )
+    return out
+
+
+def fitted_gain(kappa: float, r24: float, deficit_ratio: float) -> float:
+    """The gain that gives R24 = TARGET, from a run at ``kappa`` that gave ``r24``."""
+    if r24 <= 0:
+        return math.inf
+    return kappa * math.log1p(TARGET * deficit_ratio) / math.log1p(r24 * deficit_ratio)
+
+
+def write_page(cfg, table: list[dict], out: Path, page: Path) -> Path:
+    """The results page: per mechanism and seed, then per mechanism with the fitted gain."""
+    where = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
+    lines = [
+        "# C6: ketamine's synaptogenic magnitude",
+        "",
+        f"Made on {date.today().isoformat()} at commit `{commit()}` from "
+        f"`configs/c6_ketamine_magnitude.toml` by `python experiments/c6_ketamine_magnitude.py "
+        f"{where}`; {cfg.network.n_exc} E / {cfg.network.n_inh} I, {cfg.repeats} seeds.",
+        "",
+        "One 0.5 mg/kg IV dose (40 min) the day after 21 days of stress; "
+        "R24 = (N_drug - N_control) / (N_baseline - N_stressed) of the E->E count 24 h "
+        "after the dose started, paired by seed.  Target "
+        f"{TARGET:g}, accepted {LOW:g}-{HIGH:g} (Li et al 2011; Moda-Sava et al 2019; "
+        "Phoumthipphavong et al 2016).  C6b: eliminations over those 24 h within "
+        f"+-{100 * ELIMINATION_TOLERANCE:g} % of control's (not fitted).",
+        "",
+    ]
+    keys = list(table[0]) if table else []
+    lines += ["| " + " | ".join(keys) + " |", "|---" * len(keys) + "|"]
+    for row in table:
+        cells = [f"{v:.3g}" if isinstance(v, float) else str(v) for v in row.values()]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Per mechanism (mean over seeds; the fitted gain is the first-order estimate of the",
+        "module docstring, to be checked by a run at that gain):",
+        "",
+        "| mechanism | kappa_D (1/day) | R24 mean | R24 range | C6 | C6b mean (%) | "
+        "fitted kappa_D for R24 = 0.5 (1/day) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mechanism in CONTROL_OF:
+        runs = [r for r in table if r["mechanism"] == mechanism]
+        if not runs:
+            continue
+        r24 = np.array([r["R24"] for r in runs])
+        c6b = np.mean([r["C6b elimination vs control (%)"] for r in runs])
+        kappa = runs[0]["kappa_D (1/day)"]
+        ratio = float(np.mean([r["deficit / N_dose"] for r in runs]))
+        fit = fitted_gain(kappa, float(r24.mean()), ratio)
+        verdict = "pass" if LOW <= r24.mean() <= HIGH else "FAIL"
+        reach = f"{fit:.3g}" + ("" if fit <= MAX_GAIN else f" (> {MAX_GAIN:g}: cannot reach)")
+        lines.append(
+            f"| {mechanism} | {kappa:g} | {r24.mean():.3f} | {r24.min():.3f}-{r24.max():.3f} "
+            f"| {verdict} | {c6b:+.1f} | {reach} |"
+        )
+    lines += ["", "![C6](../figures/c6_ketamine_magnitude.png)", ""]
+    page.parent.mkdir(parents=True, exist_ok=True)
+    page.write_text("\n".join(lines))
+    return page
+
+
+def main() -> None:
+    parser = parser_for("c6_ketamine_magnitude")
+    parser.add_argument(
+        "--page", type=Path, default=ROOT / "docs" / "results" / "c6_ketamine_magnitude.md"
+    )
+    args = parser.parse_args()
+    cfg, _ = load_and_run("c6_ketamine_magnitude", args)
+    rows = read_measures(args.out / "measures.csv")
+    draw_figure(
+        cfg,
+        rows,
+        ["ee_synapses", "synaptogenic", "pool_ratio", "ee_eliminated_total"],
+        [],
+        args.figure,
+    )
+    page = write_page(cfg, c6_rows(cfg, rows), args.out, args.page)
+    print(page.read_text())
+
+
+if __name__ == "__main__":
+    main()
