@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from neuroplast.config.experiment import ExperimentConfig
-from neuroplast.studies.calibrate import Target, format_table, pk_targets
+from neuroplast.studies.calibrate import Target, format_table, ketamine_magnitude, pk_targets
 
 
 def test_pk_calibration_targets_pass_on_the_defaults():
@@ -20,3 +23,22 @@ def test_table_marks_failures_and_unjudged_rows():
     table = format_table(rows)
     assert "FAIL" in table and "(n/a)" in table
     assert rows[0].passed is False and rows[1].passed is None
+
+
+def test_ketamine_magnitude_is_the_fraction_of_the_stress_deficit_restored():
+    # stress removes 200 of 1000 synapses by day 28; the dose on day 29 adds 100 by day 30
+    days = np.linspace(0.0, 30.0, 301)
+    control = np.interp(days, [0, 7, 28, 30], [1000, 1000, 800, 810])
+    drug = control + np.interp(days, [0, 29, 30], [0, 0, 100])
+    eliminated = 5.0 * days
+    c6 = ketamine_magnitude(
+        {"days": days, "count": control, "eliminated": eliminated},
+        {"days": days, "count": drug, "eliminated": 1.05 * eliminated},
+        baseline_end=7.0,
+        stress_end=28.0,
+        dose_day=29.0,
+    )
+    assert c6.r24 == pytest.approx(0.5)
+    assert c6.loss == pytest.approx(20.0)
+    assert c6.elimination_change == pytest.approx(5.0)
+    assert c6.deficit_ratio == pytest.approx(200 / 805)

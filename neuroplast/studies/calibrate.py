@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from neuroplast.analysis.msp_check import C1_WINDOW, MSPParams, c1_figures, simulate_msp
+from neuroplast.config.conditions import resolve_condition
 from neuroplast.config.experiment import ExperimentConfig, config_from_dict
 from neuroplast.model.pharmacology import Dose, concentration, terminal_half_life
 from neuroplast.simulation.simulate import derive_seeds, resolve_seed, simulate
@@ -44,6 +45,9 @@ __all__ = [
     "pk_targets",
     "msp_targets",
     "protocol_targets",
+    "c6_targets",
+    "ketamine_magnitude",
+    "KetamineMagnitude",
     "calibrate",
     "format_table",
 ]
@@ -259,12 +263,145 @@ def protocol_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool 
     ]
 
 
+#: C6: R24 target, accepted range; C6b tolerance on eliminations over the first day.
+C6_TARGET, C6_RANGE, C6B_TOLERANCE = 0.5, (0.3, 1.0), 10.0
+C6_SOURCE = "Li 2011; Moda-Sava 2019; Phoumthipphavong 2016"
+
+
+@dataclass(frozen=True)
+class KetamineMagnitude:
+    """C6 figures of one seed: the dose's restoration and its side effect on elimination.
+
+    Attributes
+    ----------
+    r24 : float
+        (N_drug - N_control) / (N_baseline - N_stressed) of the E->E count 24 h after the
+        dose started.
+    elimination_change : float
+        Eliminations over those 24 h, relative to control's, in percent (C6b).
+    loss : float
+        Fraction of the baseline E->E synapses the stress removed (percent; C3's figure).
+    deficit_ratio : float
+        (N_baseline - N_stressed) / N_dose, what the first-order gain formula needs.
+    """
+
+    r24: float
+    elimination_change: float
+    loss: float
+    deficit_ratio: float
+
+
+def ketamine_magnitude(control, drug, baseline_end: float, stress_end: float, dose_day: float):
+    """C6 from a control run and a dosed run of one seed.
+
+    ``control`` and ``drug`` map ``"days"``, ``"count"`` (the E->E count) and
+    ``"eliminated"`` (cumulative eliminations) to arrays over biological days.
+    """
+
+    def at(run, key: str, day: float) -> float:
+        return float(np.interp(day, run["days"], run[key]))
+
+    read = dose_day + 1.0
+    n_base, n_stress = at(control, "count", baseline_end), at(control, "count", stress_end)
+    deficit = n_base - n_stress
+    removed = {
+        name: at(run, "eliminated", read) - at(run, "eliminated", dose_day)
+        for name, run in (("control", control), ("drug", drug))
+    }
+    return KetamineMagnitude(
+        r24=(at(drug, "count", read) - at(control, "count", read)) / deficit
+        if deficit
+        else math.nan,
+        elimination_change=100 * (removed["drug"] / removed["control"] - 1)
+        if removed["control"]
+        else math.nan,
+        loss=100 * deficit / n_base,
+        deficit_ratio=deficit / at(control, "count", dose_day),
+    )
+
+
+def _c6_configs(cfg: ExperimentConfig, quick: bool) -> tuple[dict, tuple[float, float, float]]:
+    """Control and dosed configs of the C6 protocol on one clock, and its day marks."""
+    baseline, stress = (2.0, 4.0) if quick else (7.0, 21.0)
+    data = cfg.resolved()
+    data["plasticity"]["structural"]["enabled"] = True
+    data["stress"]["episodes"] = []
+    data["pharmacology"]["doses"] = []
+    data["therapy"]["sessions"] = []
+    data["recording"]["spikes"] = False
+    data["recording"]["n_traced"] = 0
+    data["recall"]["enabled"] = False
+    data["protocol"] = {
+        "phases": [
+            {"name": "baseline", "duration": f"{baseline} days"},
+            {"name": "stress", "duration": f"{stress} days"},
+            {"name": "post", "duration": "2 days"},
+        ],
+        "stress": [{"phase": "stress", "severity": 1.0}],
+        "doses": [
+            {
+                "phase": "post",
+                "start": "24 h",
+                "drug": "ketamine",
+                "route": "iv",
+                "dose": "0.5 mg/kg",
+                "duration": "40 min",
+                "conditions": ["dose"],
+            }
+        ],
+        "acute": {"enabled": False},
+    }
+    data["conditions"] = {"control": {}, "dose": {}}
+    both = config_from_dict(data)
+    runs = {name: resolve_condition(both, name) for name in ("control", "dose")}
+    return runs, (baseline, baseline + stress, baseline + stress + 1.0)
+
+
+def c6_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = False):
+    """C6 and C6b from two runs of ``cfg``'s network and mechanism, paired by seed."""
+    runs, (baseline_end, stress_end, dose_day) = _c6_configs(resolve_seed(cfg), quick)
+    series = {}
+    for name, run_cfg in runs.items():
+        rec = simulate(run_cfg, derive_seeds(run_cfg.seed, "calibration_c6"), progress=progress)
+        series[name] = {
+            "days": rec.slow["bio_days"],
+            "count": rec.slow["n_alive"].sum(axis=0),
+            "eliminated": rec.slow["eliminated"].sum(axis=0),
+        }
+    c6 = ketamine_magnitude(series["control"], series["dose"], baseline_end, stress_end, dose_day)
+    mechanism = cfg.pharmacology.mechanism
+    low, high = C6_RANGE
+    return [
+        Target(
+            "C6",
+            f"R24 after one 0.5 mg/kg IV dose ({mechanism})",
+            c6.r24,
+            low,
+            high,
+            "",
+            C6_SOURCE,
+            not quick,
+        ),
+        Target(
+            "C6b",
+            "eliminations over that day vs control",
+            c6.elimination_change,
+            -C6B_TOLERANCE,
+            C6B_TOLERANCE,
+            "%",
+            "Moda-Sava 2019; Phoumthipphavong 2016",
+            not quick,
+        ),
+    ]
+
+
 def calibrate(cfg: ExperimentConfig, quick: bool = False, progress: bool = False) -> list[Target]:
     """Every calibration target this command checks."""
     return (
         pk_targets(cfg)
         + msp_targets(cfg, quick=quick, progress=progress)
         + protocol_targets(cfg, quick=quick, progress=progress)
+        + c6_targets(cfg, quick=quick, progress=progress)
     )
 
 
