@@ -174,8 +174,13 @@ def test_the_fluctuation_threshold_is_one_plus_n_sd_of_the_smoothed_baseline_fir
     cv = smoothed_cv()
     assert 0.03 < cv < 0.1  # the profile's fluctuations survive the smoothing
     _, t, theta = surge_response(
-        "set_point", fluctuating, 3.5, burst_start=2.99, window=WINDOW,
-        monitor_theta=True, release_threshold_from="fluctuations",
+        "set_point",
+        fluctuating,
+        3.5,
+        burst_start=2.99,
+        window=WINDOW,
+        monitor_theta=True,
+        release_threshold_from="fluctuations",
     )
     after = theta[t > WINDOW]
     assert np.ptp(after) == 0.0  # frozen once the window closes
@@ -187,7 +192,23 @@ def test_the_fluctuation_threshold_is_one_plus_n_sd_of_the_smoothed_baseline_fir
 def test_a_burst_releases_only_beyond_n_baseline_sd(sds, releases):
     cv = smoothed_cv()
     peak = surge_response(
-        "set_point", lambda d: fluctuating(d, burst=1.0 + sds * cv), 3.5, burst_start=2.99,
-        window=WINDOW, release_threshold_from="fluctuations",
+        "set_point",
+        lambda d: fluctuating(d, burst=1.0 + sds * cv),
+        3.5,
+        burst_start=2.99,
+        window=WINDOW,
+        release_threshold_from="fluctuations",
     )
     assert (peak > 1e-4) is releases
+
+
+def test_a_window_too_short_to_sample_the_fluctuations_is_a_clear_error():
+    from neuroplast.config.experiment import config_from_dict
+    from neuroplast.schema import ConfigError
+
+    data = {
+        "bdnf": {"release_threshold_from": "fluctuations"},
+        "set_point": {"window": "3 s", "settle": "1 s"},
+    }
+    with pytest.raises(ConfigError, match=r"set_point.window > '4 s', got '3 s'"):
+        config_from_dict(data)

@@ -353,13 +353,19 @@ class ExperimentConfig(Section):
                 f"less than set_point.window ('{format_quantity(self.set_point.window, 's')}')"
             )
         sampled_from = self.set_point.settle + 3 * self.bdnf.surge_smoothing
-        if self.bdnf.release_threshold_from == "fluctuations" and sampled_from >= self.set_point.window:
+        fluctuations = self.bdnf.release_threshold_from == "fluctuations"
+        if fluctuations and sampled_from >= self.set_point.window:
             raise ValueError(
                 f"bdnf.release_threshold_from = 'fluctuations' samples the population firing "
                 f"from set_point.settle + 3 x bdnf.surge_smoothing "
                 f"('{format_quantity(sampled_from, 's')}') to the end of the set-point window: "
                 f"expected set_point.window > '{format_quantity(sampled_from, 's')}', got "
                 f"'{format_quantity(self.set_point.window, 's')}'"
+            )
+        if self.plasticity.scaling.enabled and not self.plasticity.structural.enabled:
+            raise ValueError(
+                "plasticity.scaling.enabled = true: synaptic scaling runs in the rewiring "
+                "pass, expected plasticity.structural.enabled = true"
             )
         if plastic and not (self.timescale.enabled or self.protocol.enabled):
             raise ValueError(

@@ -118,6 +118,27 @@ act within seconds.  With the fixed A2_minus of the paper the threshold would be
 The learning rate is optionally gated by NMDA availability, ``eta_eff = 1 - f_E(C)``
 (SCIENCE.md §6 [D]), so learning during a ketamine session is reduced.
 
+Even so the triplet rule is not rate-homeostatic in this recurrent network: pre-before-
+post correlations add potentiation that the threshold, built for independent trains, does
+not see.  Measured (``python experiments/baseline_drift.py``: full size, 12 days of
+baseline, one seed; no rewiring): the population rate rose 17 % with
+tau_threshold = 1 s, 40 % with 3 s, and oscillated (+164 % on day 2) with 10 s, while the
+mean weight moved by less than 1 %: the rate is very sensitive to how the weights are
+distributed.  The count homeostasis is far too slow to hold that (removing one of a
+cell's ~160 E->E inputs barely moves its rate), and the creep went on for 30 days.
+
+**Synaptic scaling** (``[plasticity.scaling]``, Turrigiano et al 1998; Turrigiano 2008)
+is the slow weight homeostat that closes this gap: at each rewiring pass every E->E
+weight onto pyramidal cell j is multiplied by ``exp(dT/tau e_j)``, ``e_j = clip(1 - Ca_j /
+eps_j, -1, 1)``, dT the pass's biological time.  Multiplicative and per cell, it keeps the
+ratios between a cell's weights (what STDP and therapy write into them) and moves only
+their scale.  tau = 1 day (scaling develops over 24-48 h of blocked or raised activity).
+Up-scaling is held back by stress (factor 1 - S(T)) unless ``upscaling_under_stress``:
+after chronic stress EPSCs are smaller, not larger (Li et al 2011), so the model must not
+compensate the stress loss with stronger synapses.  Measured with it (same run as above,
+hebbian rule and triplet STDP, rewiring on): population rate +0.7 % and mean weight
+-4.3 % at day 12, against +16 % without.
+
 **Inhibitory STDP** on I->E (Vogels et al 2011 Science 334:1569): symmetric,
 ``w += eta (x_post - alpha)`` at pre spikes, ``w += eta x_pre`` at post spikes,
 ``alpha = 2 rho_0 tau``; in Vogels' network it holds pyramidal rates near ``rho_0``.
@@ -158,6 +179,9 @@ __all__ = [
     "SPINE_SET_POINT_CODE",
     "POOL_REWIRE",
     "NEURON_REWIRE",
+    "NEURON_SCALING",
+    "POOL_SCALING",
+    "ScalingConfig",
     "pool_rewire_code",
     "ISTDP_MODEL",
     "ISTDP_ON_PRE",
@@ -324,6 +348,29 @@ class STDPConfig(Section):
     )
 
 
+class ScalingConfig(Section):
+    """Synaptic scaling of a pyramidal cell's E->E weights by its rate error (module docstring)."""
+
+    enabled: bool = param(
+        False,
+        "scale all E->E weights onto a pyramidal cell by its rate error, multiplicatively "
+        "(runs in the rewiring pass: needs plasticity.structural)",
+        "Turrigiano et al 1998 Nature 391:892; Turrigiano 2008 Cell 135:422",
+    )
+    tau: Qty("day", positive=True) = param(
+        "1 day",
+        "time constant: a cell at (1 - e) of its set point scales its weights by "
+        "exp(e T / tau), e clipped to [-1, 1]",
+        "Turrigiano et al 1998 (scaling after 24-48 h of blocked or raised activity) [M]",
+    )
+    upscaling_under_stress: bool = param(
+        False,
+        "let the low firing under stress scale weights up; when false, up-scaling is "
+        "multiplied by 1 - S(T) (after chronic stress EPSCs are smaller, not larger)",
+        "Li et al 2011 Biol Psychiatry 69:754 [V abstract]",
+    )
+
+
 class ISTDPConfig(Section):
     """Inhibitory STDP on I->E synapses (Vogels et al 2011)."""
 
@@ -341,6 +388,7 @@ class PlasticityConfig(Section):
 
     structural: StructuralConfig = Field(default_factory=StructuralConfig)
     stdp: STDPConfig = Field(default_factory=STDPConfig)
+    scaling: ScalingConfig = Field(default_factory=ScalingConfig)
     istdp: ISTDPConfig = Field(default_factory=ISTDPConfig)
 
 
@@ -365,6 +413,7 @@ w_mean : 1
 formed : 1
 eliminated : 1
 ablated_now : 1
+scale_step : 1
 """  # noqa: E501
 
 #: Growth curves G(Ca) (NEST ``growth_curve.cpp``): zero at the set point.
@@ -492,9 +541,23 @@ ablated_now = 0
 """
 
 
-def pool_rewire_code(rule: RewiringRule) -> str:
-    """The rewiring pass of ``rule`` (:data:`POOL_REWIRE` with its weights and code)."""
-    code = POOL_REWIRE
+#: Synaptic scaling: each cell's factor for the next pass, from its rate error (clipped to
+#: [-1, 1]; up-scaling held back by stress unless ``upscaling_under_stress``).
+NEURON_SCALING = """
+scale_error = clip(1 - calcium / (set_point + 1e-9 * Hz), -1, 1)
+scale_step = exp(rewiring_on * time_rate(t) * update_interval / tau_scaling * (clip(scale_error, -1, 0) + clip(scale_error, 0, 1) * (1 - stress_blocks_upscaling * stress_level(t))))
+"""  # noqa: E501
+
+#: ... applied to every candidate's weight at the start of the pass.
+POOL_SCALING = "w = clip(w * scale_step_post, 0, w_max)"
+
+
+def pool_rewire_code(rule: RewiringRule, scaling: bool = False) -> str:
+    """The rewiring pass of ``rule`` (:data:`POOL_REWIRE`, its weights and code), scaled first.
+
+    Synaptic scaling (:data:`POOL_SCALING`) runs at the start of the pass when ``scaling``.
+    """
+    code = (POOL_SCALING + "\n" if scaling else "") + POOL_REWIRE
     for name in ("before", "prune_weight", "form_weight", "extra_hazard", "after"):
         code = code.replace("{" + name + "}", getattr(rule, name))
     return "\n".join(line for line in code.splitlines() if line.strip())
@@ -542,6 +605,8 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
         "A3_plus": stdp.triplet.A3_plus,
         "tau_threshold": stdp.triplet.tau_threshold,
         "w_max": stdp.w_max,
+        "tau_scaling": cfg.scaling.tau,
+        "stress_blocks_upscaling": 0.0 if cfg.scaling.upscaling_under_stress else 1.0,
         "istdp_eta": istdp.eta,
         "istdp_alpha": float(2 * istdp.target_rate * istdp.tau),
         "istdp_w_max": istdp.w_max,

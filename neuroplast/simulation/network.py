@@ -226,6 +226,7 @@ def _set_initial_state(cfg: ExperimentConfig, neurons, mech: _Mechanisms, rng_in
         neurons.activity = cfg.set_point.target_rate
     if mech.structural:
         neurons.calcium = cfg.set_point.target_rate
+        neurons.scale_step = 1.0
 
 
 def _set_trapping(
@@ -416,6 +417,8 @@ def build_network(
             pool.run_regularly(code, dt=dt, when="start", name="snapshots")
         if mech.structural:
             code = plast.NEURON_REWIRE + mech.rule.neuron_after
+            if cfg.plasticity.scaling.enabled:
+                code += plast.NEURON_SCALING
             neurons.run_on_event("structural", code, when="after_synapses")
     else:
         ee = random_projection(rng, n_exc, n_exc, p, same_population=True)

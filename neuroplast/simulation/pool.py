@@ -143,7 +143,7 @@ def build_pool(
     on_event = {"pre": "spike"}
     delay = {"pre": cfg.synapses.delay}
     if structural:
-        on_pre["rewire"] = plast.pool_rewire_code(rule)
+        on_pre["rewire"] = plast.pool_rewire_code(rule, cfg.plasticity.scaling.enabled)
         on_event["rewire"] = "structural"
         delay["rewire"] = 0 * brian2.ms
     pool = brian2.Synapses(
