@@ -146,7 +146,7 @@ def test_the_signal_of_a_common_modulation_is_the_same_on_two_clocks():
 
 def test_the_rule_declares_its_signal_and_options():
     assert HEBBIAN.pool_variable_names() == ["h", "stage", "elig"]
-    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean", "n_nascent", "z_axon"]
+    assert [r.variable for r in HEBBIAN.records] == ["hpos_mean", "n_nascent", "w_stable", "z_axon"]
     options = HEBBIAN.options()
     assert HEBBIAN.namespace(options)["hebbian_bias"] == 0.5
     with pytest.raises(ValueError, match="bias"):

@@ -284,6 +284,8 @@ HEBBIAN = RewiringRule(
             " * clip(int(stage == 2) + mature_all, 0, 1)",
             "stage = stage - 2 * int(stage == 2) * int(w >= 0.99)",
             "nascent_acc_post += alive * int(stage == 1)",
+            "stable_acc_post += alive * int(stage == 0)",
+            "stable_w_acc_post += alive * int(stage == 0) * w",
             "hpos_acc_post += (1 - alive) * clip(h, 0, inf)",
             "dead_acc_post += 1 - alive",
             "n_out_acc_pre += alive",
@@ -299,6 +301,9 @@ HEBBIAN = RewiringRule(
         "hpos_mean : 1\n"
         "nascent_acc : 1\n"
         "n_nascent : 1\n"
+        "stable_acc : 1\n"
+        "stable_w_acc : 1\n"
+        "w_stable : 1\n"
         "dz_axon/dt = axonal * rewiring_on * time_rate(t) * nu_grow * growth_curve : 1\n"
         "n_out : 1\n"
         "n_out_acc : 1\n"
@@ -320,6 +325,9 @@ HEBBIAN = RewiringRule(
         "dead_acc = 0\n"
         "n_nascent = nascent_acc\n"
         "nascent_acc = 0\n"
+        "w_stable = stable_w_acc / (stable_acc + 1e-9)\n"
+        "stable_acc = 0\n"
+        "stable_w_acc = 0\n"
         "n_out = n_out_acc\n"
         "n_out_acc = 0\n"
         "axon_accept = axonal * clip(clip(floor(z_axon) - n_out, 0, inf) / (requests_acc + 1e-9), 0, 1)"
@@ -346,12 +354,19 @@ HEBBIAN = RewiringRule(
             "co-activity signal [h]+ of the dead candidates (mean per E cell)",
         ),
         Record("ee_nascent_synapses", "n_nascent", "sum", "nascent E→E synapses (count)"),
+        Record(
+            "ee_stable_weight_mean",
+            "w_stable",
+            "mean",
+            "mean weight of the stable E→E synapses (relative, 1 = initial)",
+        ),
         Record("axonal_elements_mean", "z_axon", "mean", "axonal elements per E cell (count)"),
     ),
     initial_values=lambda degrees: {
         "z_axon": degrees["out_degree"],
         "n_out": degrees["out_degree"],
         "axon_accept": np.ones_like(degrees["out_degree"]),
+        "w_stable": np.ones_like(degrees["out_degree"]),
     },
 )
 
