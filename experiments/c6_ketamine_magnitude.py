@@ -44,8 +44,9 @@ TARGET, LOW, HIGH = 0.5, 0.3, 1.0
 MAX_GAIN = 20.0  # per day
 #: C6b: eliminations over the first 24 h within this fraction of control's.
 ELIMINATION_TOLERANCE = 0.10
-#: the control of each dosed condition: the same mechanism without the dose
-CONTROL_OF = {"direct": "control_direct", "disinhibition": "control", "both": "control"}
+#: the control of each dosed condition: the same mechanism and gain without the dose (the
+#: gain also acts on releases without one: the firing route's, on spontaneous bursts)
+CONTROL_OF = {name: f"control_{name}" for name in ("direct", "disinhibition", "both")}
 
 
 def _at(rows, condition: str, seed: int, measure: str, day: float) -> float:

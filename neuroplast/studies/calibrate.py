@@ -9,7 +9,19 @@ C2  baseline: E->E turnover 1-4 %/day and net drift within +-5 % over 7 d  Grutz
 C3  21 d chronic stress removes 15-35 % of E->E synapses                   Liston 2006; Radley 2006
 C4  after stress, recovery index 0.5-1 within 10-21 d (partial, slow)      Moench & Wellman 2017; Bloss 2010
 C5  0.5 mg/kg IV over 40 min peaks at 0.78 uM +-25 %; t1/2 beta 2-3 h       Zanos 2018 (Zarate 2006)
+C6  one dose the day after 21 d stress restores R24 = 0.3-1.0 of the loss   Li 2011; Moda-Sava 2019;
+    at +24 h (target 0.5); C6b: eliminations that day within +-10 %          Phoumthipphavong 2016
+C7  +10 % input to 10 % of E for 20 d, homeostatic rewiring with axonal     Gallinaro & Rotter 2018
+    elements: 30 d later their p_in exceeds the rest's by > 2 SE
 === ====================================================================== ======================
+
+C6 runs the C3 protocol twice on the config's network and mechanism (a control and one
+0.5 mg/kg IV dose 24 h after the stress ends; one clock, paired seeds) and reads the
+E->E count 24 h after the dose:
+``R24 = (N_drug - N_control) / (N_baseline - N_stressed)``.  C7 runs the config's
+network with homeostatic rewiring alone (hebbian rule without bias, hazard or
+turnover, axonal elements on; no STDP, scaling, BDNF or surge growth): 5 days of
+growth, 20 of +10 % external input to 10 % of the pyramidal cells, 30 without.
 
 C2-C4 come from one protocol run of the given config: baseline, 21 days of stress
 (severity 1), then recovery; the recovery index is
@@ -29,6 +41,7 @@ Cost: about 2 x 3 min of CPU.  ``--quick`` runs 30 s of the 1 s variant, unjudge
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,6 +59,8 @@ __all__ = [
     "msp_targets",
     "protocol_targets",
     "c6_targets",
+    "c7_targets",
+    "TARGET_GROUPS",
     "ketamine_magnitude",
     "KetamineMagnitude",
     "calibrate",
@@ -395,14 +410,125 @@ def c6_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = Fals
     ]
 
 
-def calibrate(cfg: ExperimentConfig, quick: bool = False, progress: bool = False) -> list[Target]:
-    """Every calibration target this command checks."""
-    return (
-        pk_targets(cfg)
-        + msp_targets(cfg, quick=quick, progress=progress)
-        + protocol_targets(cfg, quick=quick, progress=progress)
-        + c6_targets(cfg, quick=quick, progress=progress)
+C7_SOURCE = "Gallinaro & Rotter 2018 Sci Rep 8:3754"
+
+
+def _c7_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConfig, float]:
+    """The C7 protocol on ``cfg``'s network and the days from the stimulation's end to the read.
+
+    Homeostatic rewiring alone, axonal elements on, +10 % external input to 10 % of the
+    pyramidal cells.
+    """
+    growth, stimulation, post = (1.0, 4.0, 4.0) if quick else (5.0, 20.0, 30.0)
+    data = cfg.resolved()
+    structural = data["plasticity"]["structural"]
+    structural.update(
+        enabled=True,
+        rule="hebbian",
+        turnover="0 1/day",
+        bdnf_growth_rate="0 1/day",
+        surge_growth_rate="0 1/day",
+        options={
+            "bias": 0.0,
+            "nascent_hazard": "0 1/day",
+            "maturation": "all",
+            "axonal_elements": True,
+        },
     )
+    data["plasticity"]["stdp"]["enabled"] = False
+    data["plasticity"]["scaling"]["enabled"] = False
+    data["stress"]["episodes"] = []
+    data["pharmacology"]["doses"] = []
+    data["therapy"].update(pulse="1000 ms", period="1000 ms", intensity=0.1, sessions=[])
+    data["recording"]["spikes"] = False
+    data["recording"]["n_traced"] = 0
+    data["recall"]["enabled"] = False
+    data["assemblies"] = {"stimulated": {"size": max(2, round(0.1 * data["network"]["n_exc"]))}}
+    data["protocol"] = {
+        "phases": [
+            {"name": "growth", "duration": f"{growth} days"},
+            {"name": "stimulation", "duration": f"{stimulation} days"},
+            {"name": "post", "duration": f"{post} days"},
+        ],
+        "replay": [{"phase": "stimulation", "assembly": "stimulated"}],
+        "acute": {"enabled": False},
+    }
+    data["conditions"] = {"stimulated": {}}
+    return resolve_condition(config_from_dict(data), "stimulated"), post
+
+
+def c7_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = False):
+    """C7 from one run of ``cfg``'s network.
+
+    After joint stimulation, homeostatic rewiring with axonal elements wires the
+    stimulated cells together above the rest.
+    """
+    run_cfg, after = _c7_config(resolve_seed(cfg), quick)
+    rec = simulate(run_cfg, derive_seeds(run_cfg.seed, "calibration_c7"), progress=progress)
+    n_exc = run_cfg.network.n_exc
+    stimulated = np.zeros(n_exc, dtype=bool)
+    stimulated[rec.assemblies["stimulated"]] = True
+    alive = np.asarray(rec.ee_pool["alive"]) > 0
+    pre, post = np.asarray(rec.ee_pool["i"])[alive], np.asarray(rec.ee_pool["j"])[alive]
+    size, rest = int(stimulated.sum()), int((~stimulated).sum())
+    p_in = (stimulated[pre] & stimulated[post]).sum() / (size * (size - 1))
+    p_rest = (~stimulated[pre] & ~stimulated[post]).sum() / (rest * (rest - 1))
+    # above the rest by more than two binomial standard errors of p_in
+    low = 1 + 2 * math.sqrt(p_rest * (1 - p_rest) / (size * (size - 1))) / p_rest
+    return [
+        Target(
+            "C7",
+            f"p_in / p_rest of the stimulated cells {after:g} d after",
+            p_in / p_rest,
+            low,
+            math.inf,
+            "",
+            C7_SOURCE,
+            not quick,
+        )
+    ]
+
+
+#: The target groups, in the order they run, and the ids each checks.
+TARGET_GROUPS = {
+    "C5": ("C5",),
+    "C1": ("C1",),
+    "C2-C4": ("C2", "C3", "C4"),
+    "C6": ("C6", "C6b"),
+    "C7": ("C7",),
+}
+
+
+def calibrate(
+    cfg: ExperimentConfig,
+    quick: bool = False,
+    progress: bool = False,
+    only: Iterable[str] | None = None,
+) -> list[Target]:
+    """The calibration targets this command checks: all, or the groups holding ``only``'s ids.
+
+    Raises
+    ------
+    ValueError
+        For an id no group checks.
+    """
+    wanted = set(only) if only is not None else None
+    known = {i for ids in TARGET_GROUPS.values() for i in ids}
+    if wanted is not None and not wanted <= known:
+        unknown = sorted(wanted - known)[0]
+        raise ValueError(f"calibration target {unknown!r}: expected one of {sorted(known)}")
+    checks = {
+        "C5": lambda: pk_targets(cfg),
+        "C1": lambda: msp_targets(cfg, quick=quick, progress=progress),
+        "C2-C4": lambda: protocol_targets(cfg, quick=quick, progress=progress),
+        "C6": lambda: c6_targets(cfg, quick=quick, progress=progress),
+        "C7": lambda: c7_targets(cfg, quick=quick, progress=progress),
+    }
+    targets = []
+    for group, ids in TARGET_GROUPS.items():
+        if wanted is None or wanted & set(ids):
+            targets += checks[group]()
+    return targets
 
 
 def format_table(targets: list[Target]) -> str:
