@@ -143,7 +143,13 @@ def main() -> None:
     draw_figure(
         cfg,
         rows,
-        ["ee_synapses", "calcium_mean_hz", "ee_mean_weight", "ee_formation_pct_per_day"],
+        [
+            "ee_synapses",
+            "calcium_mean_hz",
+            "ee_mean_weight",
+            "ee_stable_weight_mean",
+            "ee_formation_pct_per_day",
+        ],
         ["assembly_group_a_p_in", "assembly_group_b_p_in"],
         args.figure,
     )
