@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from neuroplast.config.experiment import ExperimentConfig
-from neuroplast.studies.calibrate import Target, format_table, ketamine_magnitude, pk_targets
+from neuroplast.studies.calibrate import (
+    Target,
+    _c6_configs,
+    _c7_config,
+    format_table,
+    ketamine_magnitude,
+    pk_targets,
+)
 
 
 def test_pk_calibration_targets_pass_on_the_defaults():
@@ -42,3 +49,31 @@ def test_ketamine_magnitude_is_the_fraction_of_the_stress_deficit_restored():
     assert c6.loss == pytest.approx(20.0)
     assert c6.elimination_change == pytest.approx(5.0)
     assert c6.deficit_ratio == pytest.approx(200 / 805)
+
+
+def test_c6_runs_control_and_dose_on_one_clock_and_differ_only_by_the_dose():
+    runs, (baseline_end, stress_end, dose_day) = _c6_configs(ExperimentConfig(), quick=False)
+    control, dose = runs["control"].resolved(), runs["dose"].resolved()
+    assert (baseline_end, stress_end, dose_day) == (7.0, 28.0, 29.0)
+    assert control["pharmacology"]["doses"] == [] and len(dose["pharmacology"]["doses"]) == 1
+    assert float(runs["dose"].pharmacology.doses[0].start) == 29 * 86400
+    for data in (control, dose):
+        data["pharmacology"]["doses"] = []
+        data["condition"] = ""
+    assert control == dose  # the same clock (timescale.windows), stress and network
+
+
+def test_c7_stimulates_a_tenth_of_the_cells_with_homeostatic_rewiring_alone():
+    cfg, after = _c7_config(ExperimentConfig(), quick=False)
+    assert after == 30.0
+    assert cfg.assemblies["stimulated"].size == 80
+    (session,) = cfg.therapy.sessions
+    assert (session.kind, float(session.start) / 86400, float(session.duration) / 86400) == (
+        "replay",
+        5.0,
+        20.0,
+    )
+    assert cfg.therapy.intensity == 0.1
+    p = cfg.plasticity
+    assert not p.stdp.enabled and not p.scaling.enabled
+    assert p.structural.options["axonal_elements"] and p.structural.options["bias"] == 0.0

@@ -87,6 +87,15 @@ def test_missing_config_file_is_an_error(capsys, tmp_path):
     assert "no such config file" in err
 
 
+def test_an_unknown_calibration_target_is_named_before_anything_runs(capsys, quick_config_path):
+    status, _, err = run_cli(capsys, "calibrate", str(quick_config_path), "--only", "C6,C9")
+    assert status == 2
+    assert err.strip().splitlines() == [
+        "neuroplast: error: --only: calibration target 'C9': expected one of "
+        "['C1', 'C2', 'C3', 'C4', 'C5', 'C6', 'C6b', 'C7']"
+    ]
+
+
 def test_unknown_backend_lists_the_choices(capsys, quick_config_path):
     status, _, err = run_cli(
         capsys, "validate", str(quick_config_path), "--set", "simulation.backend=gpu"
