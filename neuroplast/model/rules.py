@@ -180,8 +180,9 @@ class HebbianOptions(Section):
         "share of new synapses whose presynaptic partner is drawn in proportion to the "
         "positive co-activity signal [h]+ (the rest uniformly); 0: partners uniform, as in "
         "weakest_first",
-        "[D] model choice, to be fixed at baseline; co-activity-directed spine formation: "
-        "Kwon & Sabatini 2011; Knoblauch et al 2014",
+        "[D] model choice, checked at baseline: with it random groups of cells gain no "
+        "p_in in 30 days (docs/results/baseline_rules.md); co-activity-directed spine "
+        "formation: Kwon & Sabatini 2011; Knoblauch et al 2014",
         ge=0,
         le=1,
     )
@@ -200,9 +201,11 @@ class HebbianOptions(Section):
         "0.2 1/day",
         "removal rate of a nascent synapse whose co-activity signal is 0, on top of the "
         "removals its cell's count asks for",
-        "fixed at baseline (configs/baseline_rules.toml): 0.5/day raised E->E turnover to "
-        "4.3 %/day, above C2's 1-4 %/day, 0.2/day gave 3.5 %/day; thin new spines appear "
-        "and disappear over a few days (Holtmaat et al 2005)",
+        "fixed at baseline (configs/baseline_rules.toml): 0.2/day gives E->E formation of "
+        "3.3-3.4 %/day with triplet STDP and scaling, within C2's 1-4 %/day "
+        "(docs/results/baseline_rules.md); 0.5/day gave 4.3 %/day in a one-seed run at "
+        "commit 27422ce; thin new spines appear and disappear over a few days (Holtmaat et "
+        "al 2005)",
     )
     protect: float = param(
         1.0,
