@@ -145,18 +145,21 @@ def test_no_surge_when_the_set_point_window_closes(reference):
     assert peak == 0.0
 
 
-# --- the threshold from baseline fluctuations (release_threshold_from = "fluctuations") ---
+# --- the threshold from the tissue's fluctuations (release_threshold_from = "fluctuations") ---
 # In the set-point window (20 s of network time = 2 days at 1 day = 10 s) the population
 # firing alternates +-10 % around its set point every 2 s of network time; the 1 s
 # smoothing leaves a known coefficient of variation, computed here from the same filter.
+# After the window the threshold follows the ratio's running variance (6 h).
 WINDOW = 20.0  # s of network time
 
 
-def fluctuating(day: float, burst: float = 1.0) -> float:
+def fluctuating(day: float, burst: float = 1.0, after: float = 0.0, burst_day: float = 2.02):
+    """+-10 % in the window, +-``after`` from then on, and a 40-min ``burst``."""
     net = day * DAY / 8640.0  # network time before the session clock (rate 8640)
-    if net < WINDOW:
-        return 1.0 + 0.1 * (1.0 if int(net // 2.0) % 2 == 0 else -1.0)
-    return burst if 3.0 <= day < 3.0 + 40 / 1440 else 1.0
+    amplitude = 0.1 if net < WINDOW else after
+    if burst_day <= day < burst_day + 40 / 1440:
+        return burst
+    return 1.0 + amplitude * (1.0 if int(net // 2.0) % 2 == 0 else -1.0)
 
 
 def smoothed_cv() -> float:
@@ -170,32 +173,43 @@ def smoothed_cv() -> float:
     return float(np.std(samples) / np.mean(samples))
 
 
-def test_the_fluctuation_threshold_is_one_plus_n_sd_of_the_smoothed_baseline_firing():
-    cv = smoothed_cv()
-    assert 0.03 < cv < 0.1  # the profile's fluctuations survive the smoothing
+def theta_after(after: float, days: float = 3.5) -> tuple[float, float]:
+    """The threshold when the window closes and at ``days``, for fluctuations of +-after."""
     _, t, theta = surge_response(
         "set_point",
-        fluctuating,
-        3.5,
-        burst_start=2.99,
+        lambda d: fluctuating(d, after=after, burst_day=99.0),
+        days,
+        burst_start=None,
         window=WINDOW,
         monitor_theta=True,
         release_threshold_from="fluctuations",
     )
-    after = theta[t > WINDOW]
-    assert np.ptp(after) == 0.0  # frozen once the window closes
+    return float(theta[t > WINDOW][0]), float(theta[-1])
+
+
+def test_the_threshold_starts_at_one_plus_n_sd_of_the_window_and_follows_the_fluctuations():
+    cv = smoothed_cv()
+    assert 0.03 < cv < 0.1  # the profile's fluctuations survive the smoothing
+    start, same = theta_after(0.1)
     # the compartment samples the same filter on its own grid: equal within 1 %
-    assert after[0] - 1.0 == pytest.approx(3.0 * cv, rel=0.01)
+    assert start - 1.0 == pytest.approx(3.0 * cv, rel=0.01)
+    _, steady = theta_after(0.0)
+    _, double = theta_after(0.2)
+    # 1.5 days = 6 reference times later: the same fluctuations keep it, none lower it,
+    # twice as large ones double its excess over 1
+    assert same - 1.0 == pytest.approx(start - 1.0, rel=0.2)
+    assert steady - 1.0 < 0.1 * (start - 1.0)
+    assert double - 1.0 == pytest.approx(2 * (start - 1.0), rel=0.25)
 
 
 @pytest.mark.parametrize("sds, releases", [(2.0, False), (5.0, True)])
-def test_a_burst_releases_only_beyond_n_baseline_sd(sds, releases):
+def test_a_burst_releases_only_beyond_n_sd(sds, releases):
     cv = smoothed_cv()
     peak = surge_response(
         "set_point",
-        lambda d: fluctuating(d, burst=1.0 + sds * cv),
-        3.5,
-        burst_start=2.99,
+        lambda d: fluctuating(d, burst=1.0 + sds * cv, after=0.1),
+        2.5,
+        burst_start=2.01,
         window=WINDOW,
         release_threshold_from="fluctuations",
     )
