@@ -28,6 +28,7 @@ checked by running the config again with it).  A mechanism whose fitted gain exc
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from pathlib import Path
@@ -36,63 +37,63 @@ import numpy as np
 from named import ROOT, commit, draw_figure, load_and_run, parser_for, series
 
 from neuroplast.analysis.stats import read_measures
-from neuroplast.config.conditions import resolve_condition
-from neuroplast.units import SECONDS_PER_DAY
+from neuroplast.studies.calibrate import C6_RANGE, C6_TARGET, C6B_TOLERANCE, ketamine_magnitude
+from neuroplast.units import SECONDS_PER_DAY, parse_quantity
 
-#: R24: target and accepted range (issue #16, C6); the largest gain we would defend.
-TARGET, LOW, HIGH = 0.5, 0.3, 1.0
-MAX_GAIN = 20.0  # per day
-#: C6b: eliminations over the first 24 h within this fraction of control's.
-ELIMINATION_TOLERANCE = 0.10
+#: R24's target and accepted range (C6) and C6b's tolerance, as neuroplast calibrate has them
+TARGET, (LOW, HIGH) = C6_TARGET, C6_RANGE
+ELIMINATION_TOLERANCE = C6B_TOLERANCE / 100
+#: the largest gain we would defend (per day)
+MAX_GAIN = 20.0
 #: the control of each dosed condition: the same mechanism and gain without the dose (the
 #: gain also acts on releases without one: the firing route's, on spontaneous bursts)
 CONTROL_OF = {name: f"control_{name}" for name in ("direct", "disinhibition", "both")}
 
 
-def _at(rows, condition: str, seed: int, measure: str, day: float) -> float:
-    days, values = series(rows, condition, seed, measure)
-    return float(np.interp(day, days, values))
+def _run(rows, condition: str, seed: int) -> dict:
+    """One run's E->E count and cumulative eliminations over biological days."""
+    days, count = series(rows, condition, seed, "ee_synapses")
+    _, eliminated = series(rows, condition, seed, "ee_eliminated_total")
+    return {"days": days, "count": count, "eliminated": eliminated}
 
 
-def c6_rows(cfg, rows) -> list[dict]:
+def _gain(out: Path, condition: str, seed: int) -> float:
+    """The synaptogenic gain (per day) a finished run used, from its own config.json."""
+    data = json.loads((out / "runs" / condition / f"seed_{seed}" / "config.json").read_text())
+    gain = parse_quantity(data["plasticity"]["structural"]["surge_growth_rate"])
+    return float(gain) * SECONDS_PER_DAY
+
+
+def c6_rows(cfg, rows, out: Path) -> list[dict]:
     """One row per dosed condition and seed: R24, C6b and the gain that run used."""
     phases = {p.name: p for p in cfg.protocol.phases}
     baseline_end = float(phases["baseline"].duration) / SECONDS_PER_DAY
     stress_end = baseline_end + float(phases["stress"].duration) / SECONDS_PER_DAY
-    dose = next(d for d in cfg.protocol.doses)
-    dose_day = stress_end + float(dose.start) / SECONDS_PER_DAY
-    read_day = dose_day + 1.0
-    out = []
+    dose_day = stress_end + float(cfg.protocol.doses[0].start) / SECONDS_PER_DAY
+    table = []
     for condition, control in CONTROL_OF.items():
         for seed in sorted({r.seed for r in rows if r.condition == condition}):
             if not any(r.condition == control and r.seed == seed for r in rows):
                 continue
-            n_base = _at(rows, control, seed, "ee_synapses", baseline_end)
-            n_stress = _at(rows, control, seed, "ee_synapses", stress_end)
-            n_dose = _at(rows, control, seed, "ee_synapses", dose_day)
-            n_drug = _at(rows, condition, seed, "ee_synapses", read_day)
-            n_ctrl = _at(rows, control, seed, "ee_synapses", read_day)
-
-            def eliminated(name: str, seed: int = seed) -> float:
-                m = "ee_eliminated_total"
-                return _at(rows, name, seed, m, read_day) - _at(rows, name, seed, m, dose_day)
-
-            gain = resolve_condition(cfg, condition).plasticity.structural.surge_growth_rate
-            deficit = n_base - n_stress
-            r24 = (n_drug - n_ctrl) / deficit
-            out.append(
+            c6 = ketamine_magnitude(
+                _run(rows, control, seed),
+                _run(rows, condition, seed),
+                baseline_end,
+                stress_end,
+                dose_day,
+            )
+            table.append(
                 {
                     "mechanism": condition,
                     "seed": seed,
-                    "kappa_D (1/day)": float(gain) * SECONDS_PER_DAY,
-                    "stress loss (%)": 100 * deficit / n_base,
-                    "R24": r24,
-                    "C6b elimination vs control (%)": 100
-                    * (eliminated(condition) / eliminated(control) - 1),
-                    "deficit / N_dose": deficit / n_dose,
+                    "kappa_D (1/day)": _gain(out, condition, seed),
+                    "stress loss (%)": c6.loss,
+                    "R24": c6.r24,
+                    "C6b elimination vs control (%)": c6.elimination_change,
+                    "deficit / N_dose": c6.deficit_ratio,
                 }
             )
-    return out
+    return table
 
 
 def fitted_gain(kappa: float, r24: float, deficit_ratio: float) -> float:
@@ -170,7 +171,7 @@ def main() -> None:
         [],
         args.figure,
     )
-    page = write_page(cfg, c6_rows(cfg, rows), args.out, args.page)
+    page = write_page(cfg, c6_rows(cfg, rows, args.out), args.out, args.page)
     print(page.read_text())
 
 
