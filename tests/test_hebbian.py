@@ -48,6 +48,7 @@ def _mean_signal(
     rate_hz: float = 10.0,
     n: int = 40,
     seed: int = 11,
+    covariance: bool = False,
 ) -> tuple[float, float]:
     """Mean co-activity signal h over all pairs of ``n`` Poisson neurons, and its SE.
 
@@ -68,6 +69,7 @@ def _mean_signal(
             "nu0": rate_hz * brian2.Hz,
             "modulation": modulation,
             "period": 4 * 3600 * brian2.second,
+            "covariance_signal": float(covariance),
         }
         cells = brian2.NeuronGroup(
             n,
@@ -112,6 +114,12 @@ def test_the_signal_is_zero_in_expectation_for_independent_firing_at_the_running
     assert biased != COACTIVITY_DRIVE
     uncorrected, se_u = _mean_signal(clock_rate=3600.0, bio_hours=24, drive=biased)
     assert uncorrected == pytest.approx(0.1, abs=4 * se_u + 0.02)
+
+
+@pytest.mark.slow
+def test_the_covariance_signal_is_zero_in_expectation_for_independent_firing_too():
+    mean, se = _mean_signal(clock_rate=3600.0, bio_hours=24, covariance=True)
+    assert abs(mean) < 4 * se + 0.005, (mean, se)
 
 
 def _noise_free_signal(modulation: float, tau_rate_h: float = 0.5, period_h: float = 4.0) -> float:

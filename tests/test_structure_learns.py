@@ -29,9 +29,11 @@ from neuroplast.simulation.simulate import derive_seeds, simulate
 pytestmark = [pytest.mark.calibration, pytest.mark.standalone]
 
 N_EXC, GROUP, SESSIONS, INTENSITY = 400, 80, 10, 0.45
+#: the hebbian rule's co-activity drive under test
+SIGNAL = "covariance"
 
 
-def _run(pattern: str):
+def _run(pattern: str, signal: str):
     cfg = config_from_dict(
         {
             "seed": 20261207,
@@ -42,7 +44,7 @@ def _run(pattern: str):
             "recall": {"enabled": False},
             "timescale": {"enabled": True, "bio_duration": f"{SESSIONS + 2} days"},
             "plasticity": {
-                "structural": {"enabled": True, "rule": "hebbian"},
+                "structural": {"enabled": True, "rule": "hebbian", "options": {"signal": signal}},
                 "stdp": {"enabled": True, "rule": "triplet"},
                 "scaling": {"enabled": True},
             },
@@ -67,7 +69,7 @@ def _run(pattern: str):
 
 @pytest.fixture(scope="module")
 def runs():
-    return {pattern: _run(pattern) for pattern in ("pulses", "sham")}
+    return {pattern: _run(pattern, SIGNAL) for pattern in ("pulses", "sham")}
 
 
 def _within(snapshot, group: np.ndarray) -> set[tuple[int, int]]:

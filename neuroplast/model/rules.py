@@ -231,6 +231,13 @@ class HebbianOptions(Section):
         "MSP with axonal and dendritic elements (NEST; Butz & van Ooyen 2013; Gallinaro & "
         "Rotter 2018)",
     )
+    signal: Literal["bcm", "covariance"] = param(
+        "bcm",
+        "co-activity drive: 'bcm', presynaptic rate times the postsynaptic rate's deviation "
+        "from its running mean (BCM-like); 'covariance', the product of both cells' "
+        "deviations from their running means, zero for a presynaptic cell at its mean",
+        "BCM: Bienenstock, Cooper & Munro 1982; covariance rule: Sejnowski 1977",
+    )
     maturation: Literal["stabilised", "all"] = param(
         "stabilised",
         "'stabilised': only synapses stabilised by activity mature to w = 1 (from w_new), so "
@@ -240,10 +247,15 @@ class HebbianOptions(Section):
     )
 
 
-#: Co-activity drive c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring).
+#: Co-activity drive c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring): the
+#: BCM-like product, or with ``signal = "covariance"`` the product of both cells' rate
+#: deviations from their running means.
 COACTIVITY_DRIVE = (
-    "rate_h_pre / (set_point_pre + 1e-9 * Hz) * rate_h_post / (set_point_post + 1e-9 * Hz)"
+    "(1 - covariance_signal) * rate_h_pre / (set_point_pre + 1e-9 * Hz)"
+    " * rate_h_post / (set_point_post + 1e-9 * Hz)"
     " * (rate_h_post - calcium_post - time_rate(t) / (2 * tau_rate)) / (set_point_post + 1e-9 * Hz)"
+    " + covariance_signal * (rate_h_pre - calcium_pre) / (set_point_pre + 1e-9 * Hz)"
+    " * (rate_h_post - calcium_post) / (set_point_post + 1e-9 * Hz)"
 )
 
 #: The co-activity signal h_ij: c_ij averaged over tau_hebbian of biological time.
@@ -340,6 +352,7 @@ HEBBIAN = RewiringRule(
     options=HebbianOptions,
     namespace=lambda options: {
         "hebbian_bias": options.bias,
+        "covariance_signal": float(options.signal == "covariance"),
         "tau_hebbian": options.tau_hebbian,
         "tau_rate": options.tau_rate,
         "nascent_hazard": options.nascent_hazard,
