@@ -16,6 +16,11 @@ network.
   group and of all pyramidal cells stays below twice their mean set point.
 
 About 2 x 5 min of CPU: marked ``calibration``.
+
+Status (issue #16, 2026-12-07): the bounded test passes; the correlated-vs-sham test
+fails.  Correlated p_in gain minus sham's: +0.0024 with the default BCM-like drive and
++0.0041 with ``signal = "covariance"``, against a standard error of 0.0055: partner
+choice by co-activity does not yet turn ten sessions into within-group wiring.
 """
 
 from __future__ import annotations
@@ -29,8 +34,8 @@ from neuroplast.simulation.simulate import derive_seeds, simulate
 pytestmark = [pytest.mark.calibration, pytest.mark.standalone]
 
 N_EXC, GROUP, SESSIONS, INTENSITY = 400, 80, 10, 0.45
-#: the hebbian rule's co-activity drive under test
-SIGNAL = "covariance"
+#: the hebbian rule's co-activity drive under test (its default)
+SIGNAL = "bcm"
 
 
 def _run(pattern: str, signal: str):
