@@ -268,7 +268,12 @@ dsynaptogenic/dt = time_rate(t) * (bdnf_surge - synaptogenic) / tau_trkb : 1
 
 #: What the surge compartment records (one value per sample for the network).
 SURGE_RECORDS = (
-    Record("pool_ratio", "pool_ratio", "value", "E firing / set point (population)"),
+    Record(
+        "pool_ratio",
+        "pool_ratio",
+        "value",
+        "E firing / its reference (population; set point or recent firing)",
+    ),
     Record("release_threshold", "theta", "value", "release threshold theta (ratio)"),
     Record("bdnf_surge", "bdnf_surge", "value", "BDNF surge (units of baseline BDNF)"),
     Record(
