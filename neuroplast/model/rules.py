@@ -46,6 +46,17 @@ proportion to [h]+, the rest uniformly (``b_ij = 1 + bias ([h_ij]+ / <[h]+>_dead
 depend on how the clock is compressed; its noise does (a trace of ``tau_rate`` holds
 fewer spikes on a faster clock).
 
+**Measured: not yet selective** (``python experiments/hebbian_selectivity.py``, half
+size, an 80-cell group with daily 1-h sessions at 0.45 for 4 days).  With the BCM-like
+drive h is noise (mean +3.5, sd 36-47 in every class of candidate: set points span
+0.05-45 Hz, and a near-silent cell's rare spike over its own set point outweighs any
+co-activity); with ``signal = "covariance"`` (in Hz) the group's candidates have a mean
+h 24 % above the rest's, but the sd (1.9) is ten times the mean.  Either way the share
+of new synapses onto group cells that come from the group (19.0 %) is the share of such
+candidates among the dead ones (20.4-20.5 %): on the default clock a session's signal is
+buried in the rate traces' noise between sessions.  tests/test_structure_learns.py (the
+correlated-vs-sham test) fails accordingly.
+
 **Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
 :class:`RewiringRule` called ``NAME`` in an importable module: every worker process
 imports it by that name, so it runs the same with ``--workers N``, on a Dask cluster
@@ -235,7 +246,8 @@ class HebbianOptions(Section):
         "bcm",
         "co-activity drive: 'bcm', presynaptic rate times the postsynaptic rate's deviation "
         "from its running mean (BCM-like); 'covariance', the product of both cells' "
-        "deviations from their running means, zero for a presynaptic cell at its mean",
+        "deviations from their running means (in Hz, not over each cell's set point), zero "
+        "for a presynaptic cell at its mean",
         "BCM: Bienenstock, Cooper & Munro 1982; covariance rule: Sejnowski 1977",
     )
     maturation: Literal["stabilised", "all"] = param(
@@ -249,13 +261,16 @@ class HebbianOptions(Section):
 
 #: Co-activity drive c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring): the
 #: BCM-like product, or with ``signal = "covariance"`` the product of both cells' rate
-#: deviations from their running means.
+#: deviations from their running means in units of 5 Hz, not of each cell's set point:
+#: set points span 0.05-45 Hz, and a ratio over a cell's own set point lets the rare
+#: spike of a near-silent cell outweigh any co-activity (the rule reads only ratios of h
+#: onto one cell, so the unit does not matter).
 COACTIVITY_DRIVE = (
     "(1 - covariance_signal) * rate_h_pre / (set_point_pre + 1e-9 * Hz)"
     " * rate_h_post / (set_point_post + 1e-9 * Hz)"
     " * (rate_h_post - calcium_post - time_rate(t) / (2 * tau_rate)) / (set_point_post + 1e-9 * Hz)"
-    " + covariance_signal * (rate_h_pre - calcium_pre) / (set_point_pre + 1e-9 * Hz)"
-    " * (rate_h_post - calcium_post) / (set_point_post + 1e-9 * Hz)"
+    " + covariance_signal * (rate_h_pre - calcium_pre) * (rate_h_post - calcium_post)"
+    " / (25 * Hz ** 2)"
 )
 
 #: The co-activity signal h_ij: c_ij averaged over tau_hebbian of biological time.
