@@ -536,6 +536,6 @@ def format_table(targets: list[Target]) -> str:
     lines = [f"{'id':<4}{'target':<46}{'model':>10}  {'published':<16}{'':<6}source"]
     for t in targets:
         verdict = {True: "pass", False: "FAIL", None: "(n/a)"}[t.passed]
-        rng = f"{t.low:g}-{t.high:g} {t.unit}".strip()
+        rng = f"{t.low:.3g}-{t.high:.3g} {t.unit}".strip()
         lines.append(f"{t.id:<4}{t.what:<46}{t.value:>10.3g}  {rng:<16}{verdict:<6}{t.source}")
     return "\n".join(lines)
