@@ -9,6 +9,7 @@ group cells that are within the group, and the share of the synapses born after 
 onto group cells that are: equal shares mean partner choice ignored the co-activity.
 
     python experiments/hebbian_selectivity.py [--signal bcm|covariance] [--days 5.1]
+        [--tau-rate "30 min"] [--tau-hebbian "12 h"]
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--signal", choices=["bcm", "covariance"], default="bcm")
     parser.add_argument("--days", type=float, default=5.1)
+    parser.add_argument("--tau-rate", default="30 min", help="the rule's tau_rate")
+    parser.add_argument("--tau-hebbian", default="12 h", help="the rule's tau_hebbian")
     args = parser.parse_args()
     signal, end = args.signal, args.days
+    options = {"signal": signal, "tau_rate": args.tau_rate, "tau_hebbian": args.tau_hebbian}
     cfg = config_from_dict(
         {
             "seed": 20261207,
@@ -41,7 +45,7 @@ def main() -> None:
             "recall": {"enabled": False},
             "timescale": {"enabled": True, "bio_duration": f"{end} days"},
             "plasticity": {
-                "structural": {"enabled": True, "rule": "hebbian", "options": {"signal": signal}},
+                "structural": {"enabled": True, "rule": "hebbian", "options": options},
                 "stdp": {"enabled": True, "rule": "triplet"},
                 "scaling": {"enabled": True},
             },
