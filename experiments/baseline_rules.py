@@ -17,9 +17,8 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from named import ROOT, commit, draw_figure, load_and_run, parser_for, series
+from named import ROOT, commit, main_with_page, series
 
-from neuroplast.analysis.stats import read_measures
 from neuroplast.config.conditions import condition_names
 from neuroplast.units import SECONDS_PER_DAY
 
@@ -133,27 +132,15 @@ def write_page(cfg, rows, out: Path, page: Path) -> Path:
 
 
 def main() -> None:
-    parser = parser_for("baseline_rules")
-    parser.add_argument(
-        "--page", type=Path, default=ROOT / "docs" / "results" / "baseline_rules.md"
-    )
-    args = parser.parse_args()
-    cfg, _ = load_and_run("baseline_rules", args)
-    rows = read_measures(args.out / "measures.csv")
-    draw_figure(
-        cfg,
-        rows,
-        [
-            "ee_synapses",
-            "calcium_mean_hz",
-            "ee_mean_weight",
-            "ee_stable_weight_mean",
-            "ee_formation_pct_per_day",
-        ],
-        ["assembly_group_a_p_in", "assembly_group_b_p_in"],
-        args.figure,
-    )
-    print(write_page(cfg, rows, args.out, args.page))
+    measures = [
+        "ee_synapses",
+        "calcium_mean_hz",
+        "ee_mean_weight",
+        "ee_stable_weight_mean",
+        "ee_formation_pct_per_day",
+    ]
+    groups = ["assembly_group_a_p_in", "assembly_group_b_p_in"]
+    print(main_with_page("baseline_rules", measures, groups, write_page))
 
 
 if __name__ == "__main__":

@@ -34,9 +34,8 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from named import ROOT, commit, draw_figure, load_and_run, parser_for, series
+from named import ROOT, commit, main_with_page, series
 
-from neuroplast.analysis.stats import read_measures
 from neuroplast.studies.calibrate import C6_RANGE, C6_TARGET, C6B_TOLERANCE, ketamine_magnitude
 from neuroplast.units import SECONDS_PER_DAY, parse_quantity
 
@@ -157,21 +156,13 @@ def write_page(cfg, table: list[dict], out: Path, page: Path) -> Path:
 
 
 def main() -> None:
-    parser = parser_for("c6_ketamine_magnitude")
-    parser.add_argument(
-        "--page", type=Path, default=ROOT / "docs" / "results" / "c6_ketamine_magnitude.md"
-    )
-    args = parser.parse_args()
-    cfg, _ = load_and_run("c6_ketamine_magnitude", args)
-    rows = read_measures(args.out / "measures.csv")
-    draw_figure(
-        cfg,
-        rows,
-        ["ee_synapses", "synaptogenic", "pool_ratio", "ee_eliminated_total"],
+    measures = ["ee_synapses", "synaptogenic", "pool_ratio", "ee_eliminated_total"]
+    page = main_with_page(
+        "c6_ketamine_magnitude",
+        measures,
         [],
-        args.figure,
+        lambda cfg, rows, out, page: write_page(cfg, c6_rows(cfg, rows, out), out, page),
     )
-    page = write_page(cfg, c6_rows(cfg, rows, args.out), args.out, args.page)
     print(page.read_text())
 
 

@@ -96,6 +96,21 @@ def main(name: str, measures: list[str], probe_measures: list[str] = ()) -> Path
     return path
 
 
+def main_with_page(name: str, measures: list[str], probe_measures, write_page) -> Path:
+    """Run configs/<name>.toml, draw its figure and write its results page.
+
+    ``write_page(cfg, rows, out, page) -> Path`` writes the page (default
+    ``docs/results/<name>.md``, ``--page``) from the experiment's measures.
+    """
+    parser = parser_for(name)
+    parser.add_argument("--page", type=Path, default=ROOT / "docs" / "results" / f"{name}.md")
+    args = parser.parse_args()
+    cfg, _ = load_and_run(name, args)
+    rows = read_measures(args.out / "measures.csv")
+    draw_figure(cfg, rows, measures, probe_measures, args.figure)
+    return write_page(cfg, rows, args.out, args.page)
+
+
 def draw_figure(cfg, rows, measures: list[str], probe_measures, figure: Path) -> Path:
     """One panel per measure (mean across seeds, 95 % band per condition) and per probe
     measure (at the probe days), with the paired recovery-index difference to control."""

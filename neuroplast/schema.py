@@ -56,30 +56,22 @@ def _dimension_name(dim: Any) -> str:
     return f"a value in {get_unit(dim)}"
 
 
-def Qty(  # noqa: N802
-    unit: str, *, positive: bool = False, nonnegative: bool = False, words: tuple[str, ...] = ()
-) -> Any:
+def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:  # noqa: N802
     """Type of a config field holding a physical quantity in ``unit``.
 
     The field accepts text such as ``"100 ms"`` (or a brian2 quantity) and stores a
-    brian2 ``Quantity``; it serialises back to text in ``unit``.  Each of ``words`` (such
-    as ``"calibrated"``) is accepted and stored as itself, for the code to resolve.
+    brian2 ``Quantity``; it serialises back to text in ``unit``.
     """
     expected = dimension_of(unit)
-    alternatives = "".join(f" or {word!r}" for word in words)
 
-    def validate(value: Any) -> Quantity | str:
-        if isinstance(value, str) and value in words:
-            return value
+    def validate(value: Any) -> Quantity:
         if isinstance(value, Quantity):
             quantity = value
         else:
             try:
                 quantity = parse_quantity(value)
             except QuantityParseError as err:
-                raise ValueError(
-                    f"{err}; expected a value in {unit}, e.g. '1 {unit}'{alternatives}"
-                ) from None
+                raise ValueError(f"{err}; expected a value in {unit}, e.g. '1 {unit}'") from None
         found = get_dimensions(quantity)
         if found != expected:
             raise ValueError(
@@ -93,11 +85,9 @@ def Qty(  # noqa: N802
         return quantity
 
     return Annotated[
-        Quantity | str if words else Quantity,
+        Quantity,
         BeforeValidator(validate),
-        PlainSerializer(
-            lambda q: q if isinstance(q, str) else exact_quantity_text(q, unit), return_type=str
-        ),
+        PlainSerializer(lambda q: exact_quantity_text(q, unit), return_type=str),
         WithJsonSchema({"type": "string", "unit": unit}),
         UnitMeta(unit),
     ]

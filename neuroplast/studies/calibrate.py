@@ -46,6 +46,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuroplast.analysis.connectivity import snapshot_rows
 from neuroplast.analysis.msp_check import C1_WINDOW, MSPParams, c1_figures, simulate_msp
 from neuroplast.config.conditions import resolve_condition
 from neuroplast.config.experiment import ExperimentConfig, config_from_dict
@@ -335,9 +336,12 @@ def ketamine_magnitude(control, drug, baseline_end: float, stress_end: float, do
     )
 
 
-def _c6_configs(cfg: ExperimentConfig, quick: bool) -> tuple[dict, tuple[float, float, float]]:
-    """Control and dosed configs of the C6 protocol on one clock, and its day marks."""
-    baseline, stress = (2.0, 4.0) if quick else (7.0, 21.0)
+def _protocol_data(cfg: ExperimentConfig) -> dict:
+    """``cfg``'s data for a calibration protocol, with structural plasticity on.
+
+    No stress, doses or sessions of its own (the protocol sets them); no spikes, traces or
+    recall probes recorded.
+    """
     data = cfg.resolved()
     data["plasticity"]["structural"]["enabled"] = True
     data["stress"]["episodes"] = []
@@ -346,6 +350,13 @@ def _c6_configs(cfg: ExperimentConfig, quick: bool) -> tuple[dict, tuple[float, 
     data["recording"]["spikes"] = False
     data["recording"]["n_traced"] = 0
     data["recall"]["enabled"] = False
+    return data
+
+
+def _c6_configs(cfg: ExperimentConfig, quick: bool) -> tuple[dict, tuple[float, float, float]]:
+    """Control and dosed configs of the C6 protocol on one clock, and its day marks."""
+    baseline, stress = (2.0, 4.0) if quick else (7.0, 21.0)
+    data = _protocol_data(cfg)
     data["protocol"] = {
         "phases": [
             {"name": "baseline", "duration": f"{baseline} days"},
@@ -420,10 +431,8 @@ def _c7_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConfig, fl
     pyramidal cells.
     """
     growth, stimulation, post = (1.0, 4.0, 4.0) if quick else (5.0, 20.0, 30.0)
-    data = cfg.resolved()
-    structural = data["plasticity"]["structural"]
-    structural.update(
-        enabled=True,
+    data = _protocol_data(cfg)
+    data["plasticity"]["structural"].update(
         rule="hebbian",
         turnover="0 1/day",
         bdnf_growth_rate="0 1/day",
@@ -437,12 +446,7 @@ def _c7_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConfig, fl
     )
     data["plasticity"]["stdp"]["enabled"] = False
     data["plasticity"]["scaling"]["enabled"] = False
-    data["stress"]["episodes"] = []
-    data["pharmacology"]["doses"] = []
-    data["therapy"].update(pulse="1000 ms", period="1000 ms", intensity=0.1, sessions=[])
-    data["recording"]["spikes"] = False
-    data["recording"]["n_traced"] = 0
-    data["recall"]["enabled"] = False
+    data["therapy"].update(pulse="1000 ms", period="1000 ms", intensity=0.1)
     data["assemblies"] = {"stimulated": {"size": max(2, round(0.1 * data["network"]["n_exc"]))}}
     data["protocol"] = {
         "phases": [
@@ -466,13 +470,14 @@ def c7_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = Fals
     run_cfg, after = _c7_config(resolve_seed(cfg), quick)
     rec = simulate(run_cfg, derive_seeds(run_cfg.seed, "calibration_c7"), progress=progress)
     n_exc = run_cfg.network.n_exc
-    stimulated = np.zeros(n_exc, dtype=bool)
-    stimulated[rec.assemblies["stimulated"]] = True
+    stimulated = np.asarray(rec.assemblies["stimulated"])
+    groups = {"stimulated": stimulated, "rest": np.setdiff1d(np.arange(n_exc), stimulated)}
     alive = np.asarray(rec.ee_pool["alive"]) > 0
-    pre, post = np.asarray(rec.ee_pool["i"])[alive], np.asarray(rec.ee_pool["j"])[alive]
-    size, rest = int(stimulated.sum()), int((~stimulated).sum())
-    p_in = (stimulated[pre] & stimulated[post]).sum() / (size * (size - 1))
-    p_rest = (~stimulated[pre] & ~stimulated[post]).sum() / (rest * (rest - 1))
+    live = {key: np.asarray(rec.ee_pool[key])[alive] for key in ("i", "j", "w")}
+    rows = snapshot_rows(live, n_exc, groups, "C7", run_cfg.seed, np.nan, graph_metrics=False)
+    measured = {r.measure: r.value for r in rows}
+    p_in, p_rest = measured["assembly_stimulated_p_in"], measured["assembly_rest_p_in"]
+    size = len(stimulated)
     # above the rest by more than two binomial standard errors of p_in
     low = 1 + 2 * math.sqrt(p_rest * (1 - p_rest) / (size * (size - 1))) / p_rest
     return [
