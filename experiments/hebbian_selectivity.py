@@ -8,7 +8,7 @@ from the rest into the group and onto the rest; the share of the dead candidates
 group cells that are within the group, and the share of the synapses born after day 1
 onto group cells that are: equal shares mean partner choice ignored the co-activity.
 
-    python experiments/hebbian_selectivity.py [--signal bcm|covariance] [--days 5.1]
+    python experiments/hebbian_selectivity.py [--signal bcm|covariance|population] [--days 5.1]
         [--tau-rate "30 min"] [--tau-hebbian "12 h"]
 """
 
@@ -28,7 +28,7 @@ from neuroplast.simulation.simulate import derive_seeds, drug_curves, standalone
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--signal", choices=["bcm", "covariance"], default="bcm")
+    parser.add_argument("--signal", choices=["bcm", "covariance", "population"], default="bcm")
     parser.add_argument("--days", type=float, default=5.1)
     parser.add_argument("--tau-rate", default="30 min", help="the rule's tau_rate")
     parser.add_argument("--tau-hebbian", default="12 h", help="the rule's tau_hebbian")

@@ -46,18 +46,38 @@ proportion to [h]+, the rest uniformly (``b_ij = 1 + bias ([h_ij]+ / <[h]+>_dead
 depend on how the clock is compressed; its noise does (a trace of ``tau_rate`` holds
 fewer spikes on a faster clock).
 
-**Measured: not yet selective** (``python experiments/hebbian_selectivity.py``, half
-size, an 80-cell group with daily 1-h sessions at 0.45 for 4 days).  With the BCM-like
-drive h is noise (mean +3.5, sd 36-47 in every class of candidate: set points span
-0.05-45 Hz, and a near-silent cell's rare spike over its own set point outweighs any
-co-activity); with ``signal = "covariance"`` (in Hz) the group's candidates have a mean
-h 24 % above the rest's, but the sd (1.9) is ten times the mean.  Either way the share
-of new synapses onto group cells that come from the group (19.0 %) is the share of such
-candidates among the dead ones (20.4-20.5 %): on the default clock a session's signal is
-buried in the rate traces' noise between sessions.  tests/test_structure_learns.py (the
-correlated-vs-sham test) fails accordingly.
+**Which signal.**  ``signal`` chooses the drive c_ij.  The two rate-trace drives above
+(``bcm``, and ``covariance``: the product of both cells' deviations from their running
+means) are integrated in biological time, so their expectation is the same on any clock,
+but on the compressed clock they are not selective (``python
+experiments/hebbian_selectivity.py``, half size, an 80-cell group with daily 1-h
+sessions at 0.45 for 4 days): the share of new synapses onto group cells that come from
+the group (19.0 %) is the share of such candidates among the dead ones (20.4 %).  The
+reason is arithmetic.  An ordinary biological day is 10 s of network time, so each
+2.4-h rewiring interval's rates rest on about 1 s of spikes, and a biological-time
+average gives each of those noisy intervals 144 times the weight of a session's
+(1 h = 60 s): a session's signal, one hour in 24 and a fraction of a standard deviation
+per interval, is buried in the noise of the ordinary hours around it.  Sessions also
+raise the whole network's firing, which both drives count as co-activity.
 
-**Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
+``signal = "population"`` [D] counts evidence instead.  In each rewiring interval
+(``update_interval`` of network time) cell i's spike count n_i is compared with the
+count its running mean predicts, scaled by the population's firing in the same interval::
+
+    lambda_i = Ca_i dt_net (P / sum_k Ca_k dt_net),   z_i = (n_i - lambda_i) / sqrt(lambda_i + 1)
+    h_ij <- h_ij exp(-dT / tau_hebbian) + z_i z_j
+
+with P the pyramidal population's count (an expected count below 1 counts as 1, so a
+near-silent cell's rare spike is worth about one standard deviation).  A network-wide
+rise is nobody's co-activity, and independent cells at their running means give zero in
+expectation (up to -lambda/(N (lambda + 1)) per interval, because P includes the pair;
+tests/test_hebbian.py computes both).  Each interval counts once, as each observation
+of the pair, so the signal's expectation per biological hour grows with the network time
+that hour is simulated for: like STDP, which runs in network time, a session resolved on
+a slower clock weighs more (``timescale.session_rate``; the price of a usable
+signal-to-noise ratio on a compressed clock).
+
+**Your own rule.****Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
 :class:`RewiringRule` called ``NAME`` in an importable module: every worker process
 imports it by that name, so it runs the same with ``--workers N``, on a Dask cluster
 (the module must be importable there) and in C++ standalone.  The rule's name, module
@@ -72,7 +92,7 @@ import hashlib
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -143,6 +163,15 @@ class RewiringRule:
         ``initial_values(degrees) -> {neuron variable: values}``, given the initial live
         ``in_degree`` and ``out_degree`` of every pyramidal cell (e.g. axonal elements
         starting at the out-degree).
+    population_sums : tuple[tuple[str, str], ...]
+        ``(variable, unit)`` of per-neuron variables (declared in
+        ``neuron_equations``) summed over the pyramidal cells every millisecond; each
+        cell reads the sum as ``population_<variable>``, which ``neuron_equations``
+        declares too (e.g. the population's spike count in a rewiring interval).
+    specialise : callable or None
+        ``specialise(rule, options) -> RewiringRule``: the rule as its options make it
+        (e.g. code chosen by an option, so the pass evaluates only what is used);
+        None: the same rule for all options.
     """
 
     name: str
@@ -165,6 +194,12 @@ class RewiringRule:
     initial_values: Callable[[Mapping[str, np.ndarray]], Mapping[str, np.ndarray]] = field(
         default=lambda degrees: {}
     )
+    population_sums: tuple[tuple[str, str], ...] = ()
+    specialise: Callable[[RewiringRule, Section], RewiringRule] | None = None
+
+    def for_options(self, options: Section) -> RewiringRule:
+        """The rule as ``options`` make it (:attr:`specialise`; itself without one)."""
+        return self if self.specialise is None else self.specialise(self, options)
 
     def pool_variable_names(self) -> list[str]:
         """Names of the rule's per-candidate variables."""
@@ -242,13 +277,17 @@ class HebbianOptions(Section):
         "MSP with axonal and dendritic elements (NEST; Butz & van Ooyen 2013; Gallinaro & "
         "Rotter 2018)",
     )
-    signal: Literal["bcm", "covariance"] = param(
+    signal: Literal["bcm", "covariance", "population"] = param(
         "bcm",
         "co-activity drive: 'bcm', presynaptic rate times the postsynaptic rate's deviation "
         "from its running mean (BCM-like); 'covariance', the product of both cells' "
         "deviations from their running means (in Hz, not over each cell's set point), zero "
-        "for a presynaptic cell at its mean",
-        "BCM: Bienenstock, Cooper & Munro 1982; covariance rule: Sejnowski 1977",
+        "for a presynaptic cell at its mean; 'population', the product of both cells' "
+        "spike-count excesses in each rewiring interval over what their running means and "
+        "the population's firing in that interval predict (Poisson z-scores), summed over "
+        "intervals: network-wide activity is nobody's co-activity",
+        "BCM: Bienenstock, Cooper & Munro 1982; covariance rule: Sejnowski 1977; "
+        "population: [D] (rules.py, 'Which signal')",
     )
     maturation: Literal["stabilised", "all"] = param(
         "stabilised",
@@ -259,27 +298,79 @@ class HebbianOptions(Section):
     )
 
 
-#: Co-activity drive c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring): the
-#: BCM-like product, or with ``signal = "covariance"`` the product of both cells' rate
-#: deviations from their running means in units of 5 Hz, not of each cell's set point:
-#: set points span 0.05-45 Hz, and a ratio over a cell's own set point lets the rare
-#: spike of a near-silent cell outweigh any co-activity (the rule reads only ratios of h
+#: Co-activity drives c_ij of a candidate i->j (dimensionless; HEBBIAN's docstring).
+#: ``bcm``: the presynaptic rate times the postsynaptic rate's deviation from its running
+#: mean, over each cell's set point.  ``covariance``: the product of both cells' rate
+#: deviations from their running means in units of 5 Hz, not of each cell's set point
+#: (set points span 0.05-45 Hz, and a ratio over a cell's own set point lets the rare
+#: spike of a near-silent cell outweigh any co-activity; the rule reads only ratios of h
 #: onto one cell, so the unit does not matter).
-COACTIVITY_DRIVE = (
-    "(1 - covariance_signal) * rate_h_pre / (set_point_pre + 1e-9 * Hz)"
-    " * rate_h_post / (set_point_post + 1e-9 * Hz)"
-    " * (rate_h_post - calcium_post - time_rate(t) / (2 * tau_rate)) / (set_point_post + 1e-9 * Hz)"
-    " + covariance_signal * (rate_h_pre - calcium_pre) * (rate_h_post - calcium_post)"
-    " / (25 * Hz ** 2)"
-)
+DRIVES = {
+    "bcm": (
+        "rate_h_pre / (set_point_pre + 1e-9 * Hz) * rate_h_post / (set_point_post + 1e-9 * Hz)"
+        " * (rate_h_post - calcium_post - time_rate(t) / (2 * tau_rate))"
+        " / (set_point_post + 1e-9 * Hz)"
+    ),
+    "covariance": "(rate_h_pre - calcium_pre) * (rate_h_post - calcium_post) / (25 * Hz ** 2)",
+}
+
+#: The BCM-like drive (the default ``signal``).
+COACTIVITY_DRIVE = DRIVES["bcm"]
+
+
+def coactivity_update(drive: str) -> str:
+    """Pool code: h relaxes to ``drive`` over tau_hebbian of biological time."""
+    return "h += rewiring_on_post * (1 - exp(-dt_bio / tau_hebbian)) * (" + drive + " - h)"
+
 
 #: The co-activity signal h_ij: c_ij averaged over tau_hebbian of biological time.
-COACTIVITY_UPDATE = (
-    "h += rewiring_on_post * (1 - exp(-dt_bio / tau_hebbian)) * (" + COACTIVITY_DRIVE + " - h)"
+COACTIVITY_UPDATE = coactivity_update(COACTIVITY_DRIVE)
+
+#: ``population``: each cell's spike count in the rewiring interval just ended, in excess
+#: of the count its running mean predicts once scaled by the population's firing in the
+#: same interval (so a network-wide rise is nobody's co-activity), as a Poisson z-score
+#: (an expected count below 1 counts as 1, so a near-silent cell's rare spike is worth
+#: about one); h sums the products of the two cells' scores, one per interval, and
+#: forgets over tau_hebbian of biological time.
+POPULATION_EXPECTED = (
+    "expected_{side} = calcium_{side} * update_interval * population_pass_spikes_{side}"
+    " / (population_calcium_{side} * update_interval + 1e-9)"
 )
+POPULATION_UPDATE = "\n".join(
+    [
+        POPULATION_EXPECTED.replace("{side}", "pre"),
+        POPULATION_EXPECTED.replace("{side}", "post"),
+        "excess_pre = (pass_spikes_pre - expected_pre) / sqrt(expected_pre + 1)",
+        "excess_post = (pass_spikes_post - expected_post) / sqrt(expected_post + 1)",
+        "h = h * exp(-rewiring_on_post * dt_bio / tau_hebbian)"
+        " + rewiring_on_post * excess_pre * excess_post",
+    ]
+)
+
+#: Per-neuron lines of the ``population`` signal: the spike count of the current
+#: rewiring interval (reset after each pass) and the population's sums.
+POPULATION_NEURON_EQUATIONS = "pass_spikes : 1\npopulation_pass_spikes : 1\npopulation_calcium : Hz"
 
 #: Relative signal of a candidate: [h]+ over its cell's mean over dead candidates.
 _RELATIVE_SIGNAL = "clip(h, 0, inf) / (hpos_mean_post + 1e-12) * int(hpos_mean_post > 0)"
+
+
+def _hebbian_for(rule: RewiringRule, options: Section) -> RewiringRule:
+    """The ``hebbian`` rule with the drive its ``signal`` option names, and only that."""
+    if options.signal == "bcm":
+        return rule
+    if options.signal == "covariance":
+        update = coactivity_update(DRIVES["covariance"])
+        return replace(rule, after=rule.after.replace(COACTIVITY_UPDATE, update))
+    return replace(
+        rule,
+        after=rule.after.replace(COACTIVITY_UPDATE, POPULATION_UPDATE),
+        neuron_equations=rule.neuron_equations + "\n" + POPULATION_NEURON_EQUATIONS,
+        neuron_on_spike=rule.neuron_on_spike + "\npass_spikes += 1",
+        neuron_after=rule.neuron_after + "\npass_spikes = 0",
+        population_sums=(("pass_spikes", "1"), ("calcium", "Hz")),
+    )
+
 
 #: The co-activity rule: which partners form follows a Hebbian, BCM-like signal, and new
 #: synapses stay nascent (an extra removal hazard) until activity stabilises them.
@@ -365,9 +456,9 @@ HEBBIAN = RewiringRule(
         "requests_acc = 0"
     ),
     options=HebbianOptions,
+    specialise=_hebbian_for,
     namespace=lambda options: {
         "hebbian_bias": options.bias,
-        "covariance_signal": float(options.signal == "covariance"),
         "tau_hebbian": options.tau_hebbian,
         "tau_rate": options.tau_rate,
         "nascent_hazard": options.nascent_hazard,

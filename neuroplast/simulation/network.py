@@ -146,8 +146,14 @@ class _Mechanisms:
             stdp=slow and p.stdp.enabled,
             istdp=slow and p.istdp.enabled,
             trapping=slow and cfg.pharmacology.trapping_drug() is not None,
-            rule=resolve_rule(p.structural.rule) if slow and p.structural.enabled else None,
+            rule=_rule(cfg) if slow and p.structural.enabled else None,
         )
+
+
+def _rule(cfg: ExperimentConfig) -> RewiringRule:
+    """The config's rewiring rule, as its options make it."""
+    structural = cfg.plasticity.structural
+    return resolve_rule(structural.rule).for_options(structural.rule_options())
 
 
 def mechanism_records(cfg: ExperimentConfig) -> tuple[Record, ...]:
@@ -158,7 +164,7 @@ def mechanism_records(cfg: ExperimentConfig) -> tuple[Record, ...]:
     """
     slow = cfg.timescale.enabled
     structural = cfg.plasticity.structural
-    rule = resolve_rule(structural.rule) if slow and structural.enabled else None
+    rule = _rule(cfg) if slow and structural.enabled else None
     return _Mechanisms(slow=slow, stdp=False, istdp=False, rule=rule).records
 
 
@@ -292,9 +298,11 @@ def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mecha
     """
     steps = max(1, int(round(float(SURGE_DT) / float(cfg.simulation.dt))))
     dt = steps * cfg.simulation.dt
+    # the rule's population sums (model/rules.py): summed into the compartment, read back
+    sums = mech.rule.population_sums if mech.structural else ()
     surge = brian2.NeuronGroup(
         1,
-        bdnf_model.SURGE_EQUATIONS,
+        bdnf_model.SURGE_EQUATIONS + "".join(f"\npool_{v} : {unit}" for v, unit in sums),
         method="euler",
         namespace=namespace,
         dt=dt,
@@ -306,7 +314,8 @@ def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mecha
     source = brian2.Synapses(
         exc_cells,
         surge,
-        model=bdnf_model.SURGE_FROM_CELLS,
+        model=bdnf_model.SURGE_FROM_CELLS
+        + "".join(f"\npool_{v}_post = {v}_pre : {unit} (summed)" for v, unit in sums),
         namespace=namespace,
         dt=dt,
         name="surge_from_cells",
@@ -317,7 +326,10 @@ def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mecha
         sink = brian2.Synapses(
             surge,
             exc_cells,
-            model=bdnf_model.SURGE_TO_CELLS,
+            model=bdnf_model.SURGE_TO_CELLS
+            + "".join(
+                f"\npopulation_{v}_post = pool_{v}_pre : {unit} (summed)" for v, unit in sums
+            ),
             namespace=namespace,
             dt=dt,
             name="surge_to_cells",
