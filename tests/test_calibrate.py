@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from neuroplast.analysis.connectivity import persisting_fraction
 from neuroplast.config.experiment import ExperimentConfig
 from neuroplast.studies.calibrate import (
     Target,
@@ -49,6 +50,37 @@ def test_ketamine_magnitude_is_the_fraction_of_the_stress_deficit_restored():
     assert c6.loss == pytest.approx(20.0)
     assert c6.elimination_change == pytest.approx(5.0)
     assert c6.deficit_ratio == pytest.approx(200 / 805)
+    assert np.isnan(c6.existing_elimination_change)  # no snapshots given
+    # C6b counts the synapses live at the dose: 4 % of control's lost that day, 5 % of
+    # the dosed run's (whatever it formed and lost again since)
+    c6 = ketamine_magnitude(
+        {"days": days, "count": control, "eliminated": eliminated, "persisting": 0.96},
+        {"days": days, "count": drug, "eliminated": 9 * eliminated, "persisting": 0.95},
+        baseline_end=7.0,
+        stress_end=28.0,
+        dose_day=29.0,
+    )
+    assert c6.existing_elimination_change == pytest.approx(25.0)
+    assert c6.elimination_change == pytest.approx(800.0)
+
+
+def test_a_synapse_persists_if_it_is_live_at_both_times_and_not_formed_anew():
+    before = {
+        "i": np.array([0, 1, 2, 3]),
+        "j": np.array([1, 2, 3, 0]),
+        "w": np.ones(4),
+        "birth_day": np.array([-1.0, -1.0, 2.0, 5.0]),
+    }
+    # (0,1) kept; (1,2) lost and re-formed on day 9.5; (2,3) dead; (3,0) kept; (4,0) new
+    after = {
+        "i": np.array([0, 1, 2, 3, 4]),
+        "j": np.array([1, 2, 3, 0, 0]),
+        "w": np.ones(5),
+        "alive": np.array([1, 1, 0, 1, 1]),
+        "birth_day": np.array([-1.0, 9.5, 2.0, 5.0, 9.6]),
+    }
+    assert persisting_fraction(before, after, 9.0) == pytest.approx(0.5)
+    assert persisting_fraction(before, after, 10.0) == pytest.approx(0.75)
 
 
 def test_c6_runs_control_and_dose_on_one_clock_and_differ_only_by_the_dose():
@@ -61,6 +93,8 @@ def test_c6_runs_control_and_dose_on_one_clock_and_differ_only_by_the_dose():
         data["pharmacology"]["doses"] = []
         data["condition"] = ""
     assert control == dose  # the same clock (timescale.windows), stress and network
+    # the synapses at the dose are kept for C6b
+    assert 29.0 in [float(d) / 86400 for d in runs["dose"].recording.snapshots]
 
 
 def test_c7_stimulates_a_tenth_of_the_cells_with_homeostatic_rewiring_alone():

@@ -163,6 +163,7 @@ def test_the_signal_of_a_common_modulation_is_the_same_on_two_clocks():
 def _population_signal(
     *,
     modulated: int,
+    clock_rate: float = 3600.0,
     modulation: float = 0.5,
     normalised: bool = True,
     rate_hz: float = 10.0,
@@ -182,7 +183,7 @@ def _population_signal(
     the population's gain: the cells read constant sums, the population's expected
     count, so each cell's expected count is its running mean's alone.
     """
-    clock_rate, tau_hebbian, update = 3600.0, 3600 * brian2.second, 200 * brian2.ms
+    tau_hebbian, update = 3600 * brian2.second, 200 * brian2.ms
     with brian_backend("numpy", 1 * brian2.ms):
         brian2.seed(seed)
         namespace = {
@@ -276,11 +277,12 @@ def _two_phase_drive(n: int, modulated: int, i: int, j: int, m: float = 0.5) -> 
 def test_the_population_signal_ignores_independent_firing_and_network_wide_modulation():
     """Zero in expectation (up to the O(1/N) term of a population that includes the pair)
     for independent firing at the running mean and for a rate modulation common to every
-    cell; without the population's gain the common modulation reads as co-activity,
-    (r dt m)^2 / (r dt + 1) = 1/3 per interval (so the test can fail)."""
+    cell, on two clocks (1 s of network time = 1 h and 4 h); without the population's gain
+    the common modulation reads as co-activity, (r dt m)^2 / (r dt + 1) = 1/3 per
+    interval (so the test can fail)."""
     n = 40
-    for modulated in (0, n):
-        periods, per_unit = _population_signal(modulated=modulated, n=n)
+    for modulated, clock_rate in ((0, 3600.0), (n, 3600.0), (n, 14400.0)):
+        periods, per_unit = _population_signal(modulated=modulated, n=n, clock_rate=clock_rate)
         means = np.nanmean(periods, axis=(1, 2)) / per_unit  # drive per interval
         se = means.std(ddof=1) / np.sqrt(len(means))
         expected = _two_phase_drive(n, modulated, 0, 1)  # -0.017, -0.016

@@ -98,6 +98,7 @@ __all__ = [
     "small_world_sigma",
     "assembly_order",
     "connectivity_matrix",
+    "persisting_fraction",
 ]
 
 #: Name of the community holding the cells in no assembly.
@@ -204,6 +205,29 @@ def fraction_born_after(snapshot: Mapping[str, np.ndarray], day: float) -> float
     """
     birth = np.asarray(snapshot["birth_day"], dtype=np.float64)
     return _ratio(np.count_nonzero(birth > day), len(birth))
+
+
+def persisting_fraction(
+    before: Mapping[str, np.ndarray], after: Mapping[str, np.ndarray], day: float
+) -> float:
+    """Share of the live synapses in ``before`` still live, and not formed anew, in ``after``.
+
+    Not formed anew: ``birth_day <= day`` (the biological day of ``before``).  What
+    two-photon imaging calls survival: a spine present at the first session and at the
+    second; one lost and re-formed in between counts as lost.  ``after`` may be a final
+    pool (with ``alive``).  NaN when ``before`` is empty.
+    """
+
+    def keys(snapshot, keep):
+        i, j = (np.asarray(snapshot[k], dtype=np.int64) for k in ("i", "j"))
+        if "alive" in snapshot:
+            keep = keep & (np.asarray(snapshot["alive"]) > 0)
+        return i[keep] * n + j[keep]
+
+    n = 1 + max(int(np.max(s[k], initial=0)) for s in (before, after) for k in ("i", "j"))
+    existing = keys(before, np.ones(len(before["i"]), dtype=bool))
+    old = keys(after, np.asarray(after["birth_day"], dtype=np.float64) <= day)
+    return _ratio(np.count_nonzero(np.isin(existing, old)), len(existing))
 
 
 def _born_after_name(day: float) -> str:
