@@ -74,8 +74,9 @@ expectation (up to -lambda/(N (lambda + 1)) per interval, because P includes the
 tests/test_hebbian.py computes both).  Each interval counts once, as each observation
 of the pair, so the signal's expectation per biological hour grows with the network time
 that hour is simulated for: like STDP, which runs in network time, a session resolved on
-a slower clock weighs more (``timescale.session_rate``; the price of a usable
-signal-to-noise ratio on a compressed clock).
+a slower clock weighs more (``therapy.session_rate``; the price of a usable
+signal-to-noise ratio on a compressed clock).  The session's input is defined in network
+time too (1 pulse per second), so its weight follows the number of pulses it delivers.
 
 **Your own rule.****Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
 :class:`RewiringRule` called ``NAME`` in an importable module: every worker process
