@@ -35,6 +35,7 @@ from neuroplast.simulation.recording import Recording
 
 __all__ = [
     "RunDirectoryError",
+    "empty_directory",
     "atomic_write",
     "new_run_dir",
     "staged_run_dir",
@@ -108,7 +109,8 @@ def staged_run_dir(final: Path, overwrite: bool = False):
     Raises
     ------
     RunDirectoryError
-        If ``final`` exists and ``overwrite`` is false.
+        If ``final`` exists and ``overwrite`` is false: when the run starts, or when it
+        ends (written by another process meanwhile; it is never replaced then).
     """
     final = Path(final)
     if final.exists() and not overwrite:
@@ -125,13 +127,47 @@ def staged_run_dir(final: Path, overwrite: bool = False):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if final.exists():  # overwrite requested: swap, then remove the old copy
+    if overwrite and final.exists():  # swap, then remove the old copy
         old = final.parent / f".{final.name}.old-{os.getpid()}"
         os.replace(final, old)
         os.replace(staging, final)
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, final)
+        return
+    _move_into_place(staging, final)
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    """Rename a finished run's staging folder to ``final``, which must not exist.
+
+    ``final`` did not exist when the run started; if it does now, someone else wrote it
+    meanwhile (a run that ignored the directory's lock), and it is kept: this run's own
+    result stays in its staging folder, which the error names.
+    """
+    error = RunDirectoryError(
+        f"output directory {final} appeared while this run was running (another process "
+        f"writing there?); it was not replaced: this run's complete result is in {staging}"
+    )
+    if final.exists():
+        raise error
+    try:
+        os.replace(staging, final)  # fails if a non-empty final appeared since the check
+    except OSError:
+        raise error from None
+
+
+def empty_directory(directory: Path, keep: Iterable[str] = ()) -> None:
+    """Delete everything in ``directory`` except the entries named in ``keep``.
+
+    ``--overwrite`` of an experiment starts it afresh this way, keeping the lock file
+    that says this invocation holds the directory.
+    """
+    for path in Path(directory).iterdir():
+        if path.name in keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def remove_leftovers(directory: Path) -> list[Path]:
@@ -139,7 +175,9 @@ def remove_leftovers(directory: Path) -> list[Path]:
 
     :func:`staged_run_dir` writes ``.NAME.partial-PID`` (and moves an overwritten run to
     ``.NAME.old-PID``); a run killed before its rename leaves them behind.  Call this when
-    an experiment or sweep starts (one invocation per output directory at a time).
+    an experiment or sweep starts, holding the directory's lock
+    (:func:`neuroplast.simulation.locks.lock_directory`): the staging folders of another
+    invocation at work there would look the same.
     """
     removed = []
     if Path(directory).is_dir():

@@ -253,7 +253,12 @@ def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
     worker's next run re-runs it if it differs only in run-time values (rerun.py).
     """
     run_experiment(
-        cfg, Path(run_dir), overwrite=Path(run_dir).exists(), reuse_build=reuse, connectivity=True
+        cfg,
+        Path(run_dir),
+        overwrite=Path(run_dir).exists(),
+        reuse_build=reuse,
+        connectivity=True,
+        lock=False,  # the sweep's lock covers its runs
     )
 
 
