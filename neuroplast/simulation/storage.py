@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import errno
 import json
 import os
 import shutil
@@ -34,7 +35,9 @@ from neuroplast import __version__
 from neuroplast.simulation.recording import Recording
 
 __all__ = [
+    "DataFileError",
     "RunDirectoryError",
+    "data_problem",
     "empty_directory",
     "atomic_write",
     "new_run_dir",
@@ -52,6 +55,10 @@ MEASURES_FILE = "measures.csv"
 
 class RunDirectoryError(RuntimeError):
     """A run directory could not be created (e.g. it exists already)."""
+
+
+class DataFileError(RunDirectoryError):
+    """A run's data.h5 cannot be read back: truncated or corrupt."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -277,8 +284,51 @@ def _write_group(h5, name: str, arrays: dict, description: str) -> None:
         group.create_dataset(key, data=np.asarray(values), compression="gzip")
 
 
+#: What every data.h5 holds (write_hdf5), checked by :func:`data_problem` without reading data.
+REQUIRED_GROUPS = ("spikes", "rates")
+REQUIRED_ATTRS = ("n_exc", "n_inh", "duration_s", "dt_s", "n_synapses", "wall_time")
+
+
+def data_problem(path: Path) -> str | None:
+    """Why a run's ``data.h5`` cannot be read back (one line), or None if it can.
+
+    Opens the file and looks for the groups and attributes that every data.h5 has;
+    reads no data, so it is cheap enough for every finished run of a resumed sweep or
+    experiment.  A killed run never leaves a truncated data.h5 (:func:`atomic_write`),
+    but a full disk, a copy cut short or a damaged file system can.
+    """
+    try:
+        with h5py.File(path, "r") as h5:
+            missing = [g for g in REQUIRED_GROUPS if g not in h5]
+            missing += [f"attribute {a}" for a in REQUIRED_ATTRS if a not in h5.attrs]
+    except OSError as err:  # h5py's errors for missing, truncated and non-HDF5 files
+        return " ".join(str(err).split())
+    return f"missing {', '.join(missing)}" if missing else None
+
+
 def read_hdf5(path: Path):
-    """Read a run's ``data.h5`` back into a :class:`~neuroplast.simulation.recording.Recording`."""
+    """Read a run's ``data.h5`` back into a :class:`~neuroplast.simulation.recording.Recording`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    DataFileError
+        If it is truncated or corrupt (the message names the file).
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(errno.ENOENT, "no such data file", str(path))
+    try:
+        return _read_recording(path)
+    except (OSError, KeyError, ValueError) as err:
+        reason = " ".join(str(err).split())
+        raise DataFileError(
+            f"{path}: cannot be read, the file is truncated or corrupt ({reason}); expected "
+            "a complete data.h5: run this run again"
+        ) from None
+
+
+def _read_recording(path: Path):
     with h5py.File(path, "r") as h5:
         ne, ni = int(h5.attrs["n_exc"]), int(h5.attrs["n_inh"])
         spike_t = np.concatenate([h5["spikes/exc/t"][:], h5["spikes/inh/t"][:]])

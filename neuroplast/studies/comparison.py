@@ -17,7 +17,9 @@
       report.md             protocol, conditions, comparisons, figures
 
 Runs are independent and each is written atomically (storage.py), so an interrupted
-experiment resumes: run directories that exist are complete and are not run again.  A
+experiment resumes: run directories that exist are complete and are not run again (one
+whose data.h5 cannot be read, truncated or corrupt, is run again, and the log says so).
+The experiment holds the lock of its directory while it runs (locks.py).  A
 finished run is kept only if it was made with the config this invocation would run it
 with (its saved ``config.json``, read back, equals it); otherwise the experiment stops
 before anything runs or is overwritten, naming the first key that differs (an edited
@@ -192,18 +194,27 @@ def run_comparison(
         return _run_and_analyse(cfg, out_dir, runs, progress, workers, scheduler, client, log)
 
 
-def _finished_runs(out_dir: Path, runs: list) -> set[Path]:
-    """The run directories of ``runs`` that are finished (their measures.csv exists).
+def _finished_runs(out_dir: Path, runs: list, log) -> set[Path]:
+    """The run directories of ``runs`` that are finished: measures.csv and a readable data.h5.
 
-    A finished run made with another config stops the experiment before it writes
-    anything (:func:`_check_finished_run`).
+    A run whose data.h5 is truncated or corrupt is not (it is run again), and ``log``
+    says so; a finished run made with another config stops the experiment before it
+    writes anything (:func:`_check_finished_run`).
     """
     finished = set()
-    for condition, seed, run_cfg in runs:
+    for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
         run_dir = run_directory(out_dir, condition, seed)
-        if (run_dir / storage.MEASURES_FILE).exists():
-            _check_finished_run(run_dir, run_cfg, out_dir)
-            finished.add(run_dir)
+        if not (run_dir / storage.MEASURES_FILE).exists():
+            continue
+        problem = storage.data_problem(run_dir / storage.DATA_FILE)
+        if problem is not None:
+            log(
+                f"  [{k}/{len(runs)}] {condition} seed {seed}: data.h5 is truncated or corrupt "
+                f"({problem}); running it again"
+            )
+            continue
+        _check_finished_run(run_dir, run_cfg, out_dir)
+        finished.add(run_dir)
     return finished
 
 
@@ -214,7 +225,7 @@ def _run_and_analyse(
 
     The body of :func:`run_comparison`.
     """
-    finished = _finished_runs(out_dir, runs)
+    finished = _finished_runs(out_dir, runs, log)
     storage.write_json(out_dir / storage.CONFIG_FILE, cfg.resolved())
     result = ComparisonResult(out_dir=out_dir)
     for condition in condition_names(cfg):

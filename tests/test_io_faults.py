@@ -1,0 +1,105 @@
+"""File-system faults end in one line naming the file and exit status 2, never a traceback.
+
+Checked here (config/experiment.py read_toml, simulation/locks.py, simulation/storage.py,
+studies/comparison.py, cli.py):
+* a config that is a directory, unreadable, not UTF-8 or UTF-16;
+* an ``--out`` that cannot be created (a file where a directory should be) or written
+  (read-only), for a run, an experiment and a sweep;
+* a truncated ``data.h5``: ``neuroplast plot`` names it; an experiment resume finds it,
+  says so and runs that run again;
+* the command's top level: any other error is one line too (``--debug`` shows the
+  traceback), and brian2's "report this bug to Brian 2" banner never appears.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import h5py
+import pytest
+
+from neuroplast.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+QUICK = ROOT / "configs" / "quick.toml"
+
+#: A network small and short enough for a run to take about a second (numpy).
+TINY = [
+    "--set",
+    'simulation.duration="0.2 s"',
+    "--set",
+    "network.n_exc=80",
+    "--set",
+    "network.n_inh=20",
+    "--set",
+    "recording.n_traced=0",
+    "--set",
+    "output.figures=false",
+    "--quiet",
+]
+
+
+def run_cli(capsys, *argv):
+    status = main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def one_error_line(err: str) -> str:
+    """The single line of an error report (a note before it is allowed, nothing after)."""
+    lines = err.strip().splitlines()
+    assert lines and lines[-1].startswith("neuroplast: error: "), err
+    assert "Traceback" not in err and "Brian 2" not in err, err
+    assert len([line for line in lines if not line.startswith("neuroplast: ")]) == 0, err
+    return lines[-1]
+
+
+# --------------------------------------------------------------------------- data.h5
+
+
+def _truncate(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+@pytest.fixture(scope="module")
+def experiment(tmp_path_factory):
+    """A finished two-seed experiment on the tiny network (copied by each test)."""
+    out = tmp_path_factory.mktemp("io") / "exp"
+    assert main(["run", str(QUICK), "--set", "repeats=2", "--out", str(out), *TINY]) == 0
+    return out
+
+
+def test_plot_names_a_truncated_data_file_of_a_run(capsys, tmp_path, experiment):
+    run = tmp_path / "seed_1"
+    shutil.copytree(experiment / "runs" / "baseline" / "seed_1", run)
+    _truncate(run / "data.h5")
+    status, _, err = run_cli(capsys, "plot", run)
+    line = one_error_line(err)
+    assert status == 2
+    assert str(run / "data.h5") in line and "truncated or corrupt" in line
+
+
+def test_plot_names_a_truncated_data_file_of_an_experiment(capsys, tmp_path, experiment):
+    out = tmp_path / "exp"
+    shutil.copytree(experiment, out)
+    bad = out / "runs" / "baseline" / "seed_1" / "data.h5"  # the first seed's: drawn
+    _truncate(bad)
+    status, _, err = run_cli(capsys, "plot", out)
+    line = one_error_line(err)
+    assert status == 2 and str(bad) in line and "truncated or corrupt" in line
+
+
+def test_an_experiment_resume_runs_a_truncated_run_again_saying_so(capsys, tmp_path, experiment):
+    out = tmp_path / "exp"
+    shutil.copytree(experiment, out)
+    bad = out / "runs" / "baseline" / "seed_1" / "data.h5"
+    _truncate(bad)
+    status, stdout, err = run_cli(capsys, "run", QUICK, "--set", "repeats=2", "--out", out, *TINY)
+    assert status == 0, err
+    assert "baseline seed 1: data.h5 is truncated or corrupt" in stdout
+    assert "ran 1, kept 1" in stdout
+    original = experiment / "runs" / "baseline" / "seed_1" / "data.h5"
+    with h5py.File(bad, "r") as again, h5py.File(original, "r") as before:
+        assert again["spikes/exc/t"][:].tolist() == before["spikes/exc/t"][:].tolist()
