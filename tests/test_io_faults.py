@@ -13,6 +13,8 @@ studies/comparison.py, cli.py):
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
 from pathlib import Path
 
@@ -53,6 +55,60 @@ def one_error_line(err: str) -> str:
     assert "Traceback" not in err and "Brian 2" not in err, err
     assert len([line for line in lines if not line.startswith("neuroplast: ")]) == 0, err
     return lines[-1]
+
+
+# --------------------------------------------------------------------------- configs
+
+
+def test_a_directory_given_as_the_config_is_named(capsys, tmp_path):
+    status, _, err = run_cli(capsys, "validate", tmp_path)
+    line = one_error_line(err)
+    assert status == 2
+    assert str(tmp_path) in line and "is a directory" in line and "TOML" in line
+
+
+def test_a_config_that_is_not_utf8_names_the_byte(capsys, tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
+    status, _, err = run_cli(capsys, "validate", path)
+    line = one_error_line(err)
+    assert status == 2
+    assert str(path) in line and "not UTF-8" in line and "byte 11" in line
+
+
+def test_a_utf16_config_is_named_as_such(capsys, tmp_path):
+    path = tmp_path / "utf16.toml"
+    path.write_text('name = "x"\n', encoding="utf-16")
+    status, _, err = run_cli(capsys, "validate", path)
+    line = one_error_line(err)
+    assert status == 2
+    assert str(path) in line and "UTF-16" in line and "UTF-8" in line
+
+
+def test_an_unreadable_config_is_named(capsys, tmp_path, monkeypatch):
+    path = tmp_path / "secret.toml"
+    path.write_text('name = "x"\n')
+    path.chmod(0)
+    if os.geteuid() == 0:  # root reads anything: make the open fail as it would for a user
+        real_open = Path.open
+
+        def refuse(self, *args, **kwargs):
+            if self == path:
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+            return real_open(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", refuse)
+    status, _, err = run_cli(capsys, "validate", path)
+    line = one_error_line(err)
+    assert status == 2
+    assert str(path) in line and "Permission denied" in line
+
+
+def test_a_sweep_spec_that_is_not_utf8_is_named(capsys, tmp_path):
+    path = tmp_path / "spec.toml"
+    path.write_bytes(b'name = "caf\xe9"\n')
+    status, _, err = run_cli(capsys, "sweep", path, "--out", tmp_path / "sw")
+    assert status == 2 and "not UTF-8" in one_error_line(err)
 
 
 # --------------------------------------------------------------------------- data.h5
