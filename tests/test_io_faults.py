@@ -111,6 +111,88 @@ def test_a_sweep_spec_that_is_not_utf8_is_named(capsys, tmp_path):
     assert status == 2 and "not UTF-8" in one_error_line(err)
 
 
+# --------------------------------------------------------------------------- --out
+
+
+def _spec(folder: Path) -> Path:
+    spec = folder / "spec.toml"
+    spec.write_text(
+        f'base = "{QUICK.as_posix()}"\nseed = 5\n[set]\nsimulation.duration = "0.2 s"\n'
+        "network.n_exc = 80\nnetwork.n_inh = 20\noutput.figures = false\n\n"
+        '[[axes]]\npath = "external.rate"\nvalues = ["2.5 Hz"]\n'
+    )
+    return spec
+
+
+def _command(kind: str, out: Path, folder: Path) -> list:
+    if kind == "run":
+        return ["run", QUICK, "--out", out, *TINY]
+    if kind == "experiment":
+        return ["run", QUICK, "--set", "repeats=2", "--out", out, *TINY]
+    return ["sweep", _spec(folder), "--out", out, "--quiet", "--workers", "1"]
+
+
+KINDS = ["run", "experiment", "sweep"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_out_under_a_file_is_named(capsys, tmp_path, kind):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory")
+    status, _, err = run_cli(capsys, *_command(kind, blocker / "out", tmp_path))
+    line = one_error_line(err)
+    assert status == 2
+    assert str(blocker) in line and "not a directory" in line
+    assert blocker.read_text() == "not a directory"
+
+
+@pytest.mark.parametrize("kind", ["experiment", "sweep"])
+def test_an_out_that_is_a_file_is_named(capsys, tmp_path, kind):
+    blocker = tmp_path / "afile"
+    blocker.write_text("not a directory")
+    status, _, err = run_cli(capsys, *_command(kind, blocker, tmp_path))
+    line = one_error_line(err)
+    assert status == 2 and str(blocker) in line and "not a directory" in line
+
+
+@pytest.fixture
+def read_only(tmp_path, monkeypatch):
+    """A directory nothing can be created in (as on a read-only mount), even by root."""
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    if os.geteuid() == 0:  # permissions do not stop root: fail as a read-only mount does
+        real_mkdir, real_open = os.mkdir, os.open
+
+        def inside(path) -> bool:
+            return Path(os.fspath(path)).parent == folder
+
+        def mkdir(path, *args, **kwargs):
+            if inside(path):
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fspath(path))
+            return real_mkdir(path, *args, **kwargs)
+
+        def open_(path, flags, *args, **kwargs):
+            if inside(path) and flags & os.O_CREAT:
+                raise OSError(errno.EROFS, os.strerror(errno.EROFS), os.fspath(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "mkdir", mkdir)
+        monkeypatch.setattr(os, "open", open_)
+    yield folder
+    folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_read_only_out_is_named(capsys, tmp_path, read_only, kind):
+    status, _, err = run_cli(capsys, *_command(kind, read_only / "out", tmp_path))
+    line = one_error_line(err)
+    assert status == 2
+    assert str(read_only) in line
+    assert "Read-only file system" in line or "Permission denied" in line
+    assert "writable" in line
+
+
 # --------------------------------------------------------------------------- data.h5
 
 
