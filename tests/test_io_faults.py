@@ -16,11 +16,14 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import h5py
 import pytest
 
+from neuroplast import cli
 from neuroplast.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -241,3 +244,48 @@ def test_an_experiment_resume_runs_a_truncated_run_again_saying_so(capsys, tmp_p
     original = experiment / "runs" / "baseline" / "seed_1" / "data.h5"
     with h5py.File(bad, "r") as again, h5py.File(original, "r") as before:
         assert again["spikes/exc/t"][:].tolist() == before["spikes/exc/t"][:].tolist()
+
+
+# --------------------------------------------------------------------------- top level
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(capsys, monkeypatch):
+    def broken(args):
+        raise TypeError("something inside went wrong")
+
+    monkeypatch.setitem(cli.COMMANDS, "params", broken)
+    status, _, err = run_cli(capsys, "params")
+    line = one_error_line(err)
+    assert status == 1
+    assert "TypeError: something inside went wrong" in line and "--debug" in line
+    status, _, err = run_cli(capsys, "params", "--debug")
+    assert status == 1 and "Traceback" in err and "something inside went wrong" in err
+    status, _, err = run_cli(capsys, "--debug", "params")
+    assert status == 1 and "Traceback" in err
+
+
+def test_an_os_error_of_a_command_is_one_line_naming_the_file(capsys, monkeypatch):
+    def disk_full(args):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/somewhere/data.h5")
+
+    monkeypatch.setitem(cli.COMMANDS, "params", disk_full)
+    status, _, err = run_cli(capsys, "params")
+    line = one_error_line(err)
+    assert status == 2 and "/somewhere/data.h5" in line and "No space left on device" in line
+
+
+def test_brian2s_bug_banner_never_appears(tmp_path):
+    """In a real process brian2's excepthook would send our errors to brian2's tracker."""
+    run = tmp_path / "run"
+    (run / "config.json").mkdir(parents=True)  # an OS error that nothing below catches
+    (run / "data.h5").write_text("")
+    done = subprocess.run(
+        [sys.executable, "-m", "neuroplast", "plot", str(run)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert "Brian 2" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines() == [f"neuroplast: error: {run / 'config.json'}: Is a directory"]
+    assert done.returncode == 2
