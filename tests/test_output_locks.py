@@ -227,3 +227,22 @@ def _alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_named_experiment_script_into_a_directory_in_use_is_refused(tmp_path):
+    from neuroplast.simulation.locks import lock_directory
+
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's neuroplast
+    with lock_directory(out):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "experiments" / "spine_ablation.py"), str(out)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("spine_ablation: error: ") and "Traceback" not in done.stderr
+    assert f"PID {os.getpid()}" in done.stderr and "is in use" in done.stderr
+    assert list(out.iterdir()) == []
