@@ -25,6 +25,7 @@ from neuroplast.analysis.stats import paired_difference_rows, read_measures, sam
 from neuroplast.config.conditions import condition_names
 from neuroplast.config.experiment import ConfigError, load_config
 from neuroplast.plots import experiment as eplots
+from neuroplast.simulation.storage import RunDirectoryError
 from neuroplast.studies.analyse import events_of, phases_of
 from neuroplast.studies.comparison import run_comparison
 from neuroplast.units import SECONDS_PER_DAY
@@ -51,14 +52,15 @@ def parser_for(name: str) -> argparse.ArgumentParser:
 def load_and_run(name: str, args: argparse.Namespace):
     """Load configs/<name>.toml with ``--set`` overrides and run (or resume) it into OUT.
 
-    A bad config value or option ends the script with the error and exit status 2, as
-    ``neuroplast run`` does, instead of a traceback.  Returns (config, result).
+    A bad config value or option, or an OUT that another invocation holds or that cannot
+    be written, ends the script with the error and exit status 2, as ``neuroplast run``
+    does, instead of a traceback.  Returns (config, result).
     """
     try:
         cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
         result = run_comparison(cfg, args.out, workers=args.workers, scheduler=args.scheduler)
         return cfg, result
-    except ConfigError as err:
+    except (ConfigError, RunDirectoryError) as err:  # RunDirectoryError: OUT in use
         print(f"{name}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
 

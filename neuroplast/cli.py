@@ -3,7 +3,9 @@
 Every command reads a TOML config (see ``configs/``); ``--set dotted.key=value``
 changes any parameter without editing the file.  Problems with a config are
 reported as one line per mistake, naming the key, the value and what was
-expected, and the command exits with status 2.
+expected, and the command exits with status 2; so are files that cannot be read or
+written and an output directory another invocation holds (:func:`main`).  ``--debug``
+prints the traceback as well.
 
 Each command imports what it needs when it runs (the only function-level imports of the
 package's own modules): ``neuroplast --help`` and a mistyped command answer without
@@ -15,12 +17,18 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 import warnings
+from argparse import SUPPRESS
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
 EXIT_CONFIG_ERROR = 2
+#: Exit status of an error neuroplast does not expect (a bug): the run did not finish.
+EXIT_UNEXPECTED = 1
+
+DEBUG_HELP = "on an error, print the full traceback instead of one line"
 
 EPILOG = """examples:
   neuroplast run configs/default.toml
@@ -56,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -224,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="experiments and sweeps: first recompute every finished run's measures.csv "
         "from its data.h5 (for runs made before the measures changed); runs nothing",
     )
+    for command in sub.choices.values():  # --debug after the command too
+        command.add_argument("--debug", action="store_true", default=SUPPRESS, help=DEBUG_HELP)
     return parser
 
 
@@ -448,29 +459,58 @@ def _one_line_notices(fallback):
     return show
 
 
+def _os_error_text(err: OSError) -> str:
+    """One line for an OS error: the file(s), the system's reason."""
+    if err.filename is None:
+        return str(err)
+    where = str(err.filename) + (f" -> {err.filename2}" if err.filename2 is not None else "")
+    return f"{where}: {err.strerror or err}"
+
+
+def _report(message: str, debug: bool, status: int) -> int:
+    """Print an error as one line (after its traceback with ``--debug``); return ``status``."""
+    if debug:
+        traceback.print_exc()
+    print(f"neuroplast: error: {message}", file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``neuroplast`` command; returns the exit status."""
+    """Entry point of the ``neuroplast`` command; returns the exit status.
+
+    Every error ends in one line, ``neuroplast: error: ...``, and never in brian2's
+    handler of uncaught exceptions, which would ask to report a bug to brian2: a
+    mistake in the config or the command line, an output directory in use or unwritable
+    and any other file-system error exit with status 2, a run that failed with 1, an
+    error neuroplast did not expect with 1 (``--debug`` prints its traceback).
+    """
     from neuroplast.config.experiment import ConfigError
     from neuroplast.simulation.storage import RunDirectoryError
     from neuroplast.studies.execution import RunsFailed
 
     args = build_parser().parse_args(argv)
+    debug = getattr(args, "debug", False)
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_notices(warnings.showwarning)
             return COMMANDS[args.command](args)
-    except ConfigError as err:
-        print(f"neuroplast: error: {err}", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
-    except (RunDirectoryError, FileNotFoundError) as err:
-        print(f"neuroplast: error: {err}", file=sys.stderr)
-        return EXIT_CONFIG_ERROR
+    except (ConfigError, RunDirectoryError) as err:
+        return _report(str(err), debug, EXIT_CONFIG_ERROR)
     except RunsFailed as err:
-        print(f"neuroplast: error: {err}", file=sys.stderr)
-        return 1
+        return _report(str(err), debug, 1)
     except KeyboardInterrupt:
         print("neuroplast: interrupted; no partial run directory was kept", file=sys.stderr)
         return 130
     except BrokenPipeError:  # piped into a command that stopped reading (| head)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a file that cannot be read or written: not a bug
+        return _report(_os_error_text(err), debug, EXIT_CONFIG_ERROR)
+    except Exception as err:  # noqa: BLE001 -- one line, not brian2's bug report
+        text = " ".join(str(err).split())
+        return _report(
+            f"unexpected {type(err).__name__}: {text} (a bug in neuroplast? --debug shows "
+            "the traceback)",
+            debug,
+            EXIT_UNEXPECTED,
+        )

@@ -14,6 +14,7 @@ the nearest key when a name is misspelt.
 
 from __future__ import annotations
 
+import codecs
 import json
 import tomllib
 from collections.abc import Sequence
@@ -485,15 +486,52 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning I/O and syntax errors into :class:`ConfigError`."""
+    """Read a TOML file; every way it can fail is a :class:`ConfigError` naming the file.
+
+    TOML files are UTF-8 (https://toml.io/en/v1.0.0#spec); a UTF-8 byte-order mark, which
+    some Windows editors write, is accepted.
+    """
     path = Path(path)
+    text = _utf8_text(path, _read_bytes(path))
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory; expected a TOML config file") from None
+    except OSError as err:
+        raise ConfigError(
+            f"{path}: cannot read the config file ({err.strerror}); expected a readable TOML file"
+        ) from None
+
+
+def _utf8_text(path: Path, data: bytes) -> str:
+    """``data`` decoded as UTF-8, or a ConfigError saying what the file is instead."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise ConfigError(
+            f"{path}: UTF-16 text; expected UTF-8, as TOML requires (save the file as UTF-8)"
+        )
+    if b"\x00" in data:  # UTF-16 without a byte-order mark, or a binary file
+        raise ConfigError(
+            f"{path}: contains NUL bytes (UTF-16 text or a binary file); expected UTF-8 "
+            "text, as TOML requires"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: not UTF-8 text (line {line}, byte {err.start}: 0x{data[err.start]:02x}); "
+            "expected UTF-8, as TOML requires (save the file as UTF-8)"
+        ) from None
 
 
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -> ExperimentConfig:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
+import errno
 import json
 import os
 import shutil
@@ -34,7 +35,10 @@ from neuroplast import __version__
 from neuroplast.simulation.recording import Recording
 
 __all__ = [
+    "DataFileError",
     "RunDirectoryError",
+    "data_problem",
+    "empty_directory",
     "atomic_write",
     "new_run_dir",
     "staged_run_dir",
@@ -51,6 +55,10 @@ MEASURES_FILE = "measures.csv"
 
 class RunDirectoryError(RuntimeError):
     """A run directory could not be created (e.g. it exists already)."""
+
+
+class DataFileError(RunDirectoryError):
+    """A run's data.h5 cannot be read back: truncated or corrupt."""
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -108,7 +116,8 @@ def staged_run_dir(final: Path, overwrite: bool = False):
     Raises
     ------
     RunDirectoryError
-        If ``final`` exists and ``overwrite`` is false.
+        If ``final`` exists and ``overwrite`` is false: when the run starts, or when it
+        ends (written by another process meanwhile; it is never replaced then).
     """
     final = Path(final)
     if final.exists() and not overwrite:
@@ -125,13 +134,47 @@ def staged_run_dir(final: Path, overwrite: bool = False):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if final.exists():  # overwrite requested: swap, then remove the old copy
+    if overwrite and final.exists():  # swap, then remove the old copy
         old = final.parent / f".{final.name}.old-{os.getpid()}"
         os.replace(final, old)
         os.replace(staging, final)
         shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(staging, final)
+        return
+    _move_into_place(staging, final)
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    """Rename a finished run's staging folder to ``final``, which must not exist.
+
+    ``final`` did not exist when the run started; if it does now, someone else wrote it
+    meanwhile (a run that ignored the directory's lock), and it is kept: this run's own
+    result stays in its staging folder, which the error names.
+    """
+    error = RunDirectoryError(
+        f"output directory {final} appeared while this run was running (another process "
+        f"writing there?); it was not replaced: this run's complete result is in {staging}"
+    )
+    if final.exists():
+        raise error
+    try:
+        os.replace(staging, final)  # fails if a non-empty final appeared since the check
+    except OSError:
+        raise error from None
+
+
+def empty_directory(directory: Path, keep: Iterable[str] = ()) -> None:
+    """Delete everything in ``directory`` except the entries named in ``keep``.
+
+    ``--overwrite`` of an experiment starts it afresh this way, keeping the lock file
+    that says this invocation holds the directory.
+    """
+    for path in Path(directory).iterdir():
+        if path.name in keep:
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def remove_leftovers(directory: Path) -> list[Path]:
@@ -139,7 +182,9 @@ def remove_leftovers(directory: Path) -> list[Path]:
 
     :func:`staged_run_dir` writes ``.NAME.partial-PID`` (and moves an overwritten run to
     ``.NAME.old-PID``); a run killed before its rename leaves them behind.  Call this when
-    an experiment or sweep starts (one invocation per output directory at a time).
+    an experiment or sweep starts, holding the directory's lock
+    (:func:`neuroplast.simulation.locks.lock_directory`): the staging folders of another
+    invocation at work there would look the same.
     """
     removed = []
     if Path(directory).is_dir():
@@ -239,8 +284,51 @@ def _write_group(h5, name: str, arrays: dict, description: str) -> None:
         group.create_dataset(key, data=np.asarray(values), compression="gzip")
 
 
+#: What every data.h5 holds (write_hdf5), checked by :func:`data_problem` without reading data.
+REQUIRED_GROUPS = ("spikes", "rates")
+REQUIRED_ATTRS = ("n_exc", "n_inh", "duration_s", "dt_s", "n_synapses", "wall_time")
+
+
+def data_problem(path: Path) -> str | None:
+    """Why a run's ``data.h5`` cannot be read back (one line), or None if it can.
+
+    Opens the file and looks for the groups and attributes that every data.h5 has;
+    reads no data, so it is cheap enough for every finished run of a resumed sweep or
+    experiment.  A killed run never leaves a truncated data.h5 (:func:`atomic_write`),
+    but a full disk, a copy cut short or a damaged file system can.
+    """
+    try:
+        with h5py.File(path, "r") as h5:
+            missing = [g for g in REQUIRED_GROUPS if g not in h5]
+            missing += [f"attribute {a}" for a in REQUIRED_ATTRS if a not in h5.attrs]
+    except OSError as err:  # h5py's errors for missing, truncated and non-HDF5 files
+        return " ".join(str(err).split())
+    return f"missing {', '.join(missing)}" if missing else None
+
+
 def read_hdf5(path: Path):
-    """Read a run's ``data.h5`` back into a :class:`~neuroplast.simulation.recording.Recording`."""
+    """Read a run's ``data.h5`` back into a :class:`~neuroplast.simulation.recording.Recording`.
+
+    Raises
+    ------
+    FileNotFoundError
+        If there is no such file.
+    DataFileError
+        If it is truncated or corrupt (the message names the file).
+    """
+    if not Path(path).is_file():
+        raise FileNotFoundError(errno.ENOENT, "no such data file", str(path))
+    try:
+        return _read_recording(path)
+    except (OSError, KeyError, ValueError) as err:
+        reason = " ".join(str(err).split())
+        raise DataFileError(
+            f"{path}: cannot be read, the file is truncated or corrupt ({reason}); expected "
+            "a complete data.h5: run this run again"
+        ) from None
+
+
+def _read_recording(path: Path):
     with h5py.File(path, "r") as h5:
         ne, ni = int(h5.attrs["n_exc"]), int(h5.attrs["n_inh"])
         spike_t = np.concatenate([h5["spikes/exc/t"][:], h5["spikes/inh/t"][:]])

@@ -31,7 +31,7 @@ from neuroplast.config.experiment import ExperimentConfig, config_from_dict
 from neuroplast.model.pharmacology import format_amount
 from neuroplast.plots import experiment as eplots
 from neuroplast.plots.connectivity import plot_connectivity_matrices
-from neuroplast.simulation import storage
+from neuroplast.simulation import locks, storage
 from neuroplast.simulation.network import mechanism_records
 from neuroplast.studies.report import format_number, write_report, write_table
 from neuroplast.studies.run import born_after_days, run_rows
@@ -474,6 +474,11 @@ def remeasure(out_dir: Path) -> int:
     """
     out_dir = Path(out_dir)
     cfg = config_from_dict(json.loads((out_dir / storage.CONFIG_FILE).read_text()))
+    with locks.lock_directory(out_dir):  # not while the experiment writes there
+        return _remeasure_runs(out_dir, cfg)
+
+
+def _remeasure_runs(out_dir: Path, cfg: ExperimentConfig) -> int:
     done = 0
     for condition, seed in experiment_runs(cfg):
         run_dir = run_directory(out_dir, condition, seed)

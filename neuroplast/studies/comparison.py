@@ -17,7 +17,9 @@
       report.md             protocol, conditions, comparisons, figures
 
 Runs are independent and each is written atomically (storage.py), so an interrupted
-experiment resumes: run directories that exist are complete and are not run again.  A
+experiment resumes: run directories that exist are complete and are not run again (one
+whose data.h5 cannot be read, truncated or corrupt, is run again, and the log says so).
+The experiment holds the lock of its directory while it runs (locks.py).  A
 finished run is kept only if it was made with the config this invocation would run it
 with (its saved ``config.json``, read back, equals it); otherwise the experiment stops
 before anything runs or is overwritten, naming the first key that differs (an edited
@@ -42,7 +44,7 @@ from pathlib import Path
 from neuroplast.analysis.recall import recall_rows
 from neuroplast.config.conditions import condition_names, resolve_condition
 from neuroplast.config.experiment import ConfigError, ExperimentConfig, config_from_dict
-from neuroplast.simulation import rerun, storage
+from neuroplast.simulation import locks, rerun, storage
 from neuroplast.simulation.simulate import resolve_seed
 from neuroplast.studies import execution
 from neuroplast.studies.analyse import (
@@ -181,21 +183,49 @@ def run_comparison(
         raise ConfigError(f"--workers {workers}: expected at least 1")
     cfg = resolve_seed(cfg)
     out_dir = Path(out_dir)
-    if overwrite and out_dir.exists():
-        import shutil  # noqa: PLC0415
-
-        shutil.rmtree(out_dir)
     # every run's config first, so that a bad condition fails before anything runs
     runs = []
     for condition, seed in experiment_runs(cfg):
         run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
         runs.append((condition, seed, run_cfg))
-    # finished runs made with another config stop the experiment before it writes anything
-    for condition, seed, run_cfg in runs:
+    with locks.lock_directory(out_dir):
+        if overwrite:
+            storage.empty_directory(out_dir, keep=[locks.LOCK_FILE])
+        return _run_and_analyse(cfg, out_dir, runs, progress, workers, scheduler, client, log)
+
+
+def _finished_runs(out_dir: Path, runs: list, log) -> set[Path]:
+    """The run directories of ``runs`` that are finished: measures.csv and a readable data.h5.
+
+    A run whose data.h5 is truncated or corrupt is not (it is run again), and ``log``
+    says so; a finished run made with another config stops the experiment before it
+    writes anything (:func:`_check_finished_run`).
+    """
+    finished = set()
+    for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
         run_dir = run_directory(out_dir, condition, seed)
-        if (run_dir / storage.MEASURES_FILE).exists():
-            _check_finished_run(run_dir, run_cfg, out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+        if not (run_dir / storage.MEASURES_FILE).exists():
+            continue
+        problem = storage.data_problem(run_dir / storage.DATA_FILE)
+        if problem is not None:
+            log(
+                f"  [{k}/{len(runs)}] {condition} seed {seed}: data.h5 is truncated or corrupt "
+                f"({problem}); running it again"
+            )
+            continue
+        _check_finished_run(run_dir, run_cfg, out_dir)
+        finished.add(run_dir)
+    return finished
+
+
+def _run_and_analyse(
+    cfg, out_dir: Path, runs: list, progress, workers, scheduler, client, log
+) -> ComparisonResult:
+    """Run what is not finished yet, then :func:`analyse` (with the directory's lock held).
+
+    The body of :func:`run_comparison`.
+    """
+    finished = _finished_runs(out_dir, runs, log)
     storage.write_json(out_dir / storage.CONFIG_FILE, cfg.resolved())
     result = ComparisonResult(out_dir=out_dir)
     for condition in condition_names(cfg):
@@ -203,7 +233,7 @@ def run_comparison(
     todo = []
     for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
         run_dir = run_directory(out_dir, condition, seed)
-        if (run_dir / storage.MEASURES_FILE).exists():
+        if run_dir in finished:
             result.skipped.append(run_dir)
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: done before, kept")
         else:
@@ -260,7 +290,9 @@ def _run_one(
     Called here or in a worker process, so that the probes of different runs run in
     parallel too (``condition`` and ``seed`` name the run for its probes).
     """
-    run = run_experiment(run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress)
+    run = run_experiment(
+        run_cfg, run_dir, overwrite=run_dir.exists(), progress=progress, lock=False
+    )  # the experiment's lock covers its runs
     wall = run.recording.wall_time  # run_s includes the C++ compile and binary times
     if condition is not None:
         _recall(run_dir, run_cfg, condition, seed, log=lambda line: None)

@@ -9,6 +9,7 @@ Experiments (comparison.py) and sweeps (sweep/) run every (condition, seed) thro
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from neuroplast.config.experiment import ExperimentConfig
 from neuroplast.config.sessions import dose_times
 from neuroplast.model.rules import provenance as rule_provenance
 from neuroplast.plots.run import plot_run
-from neuroplast.simulation import storage
+from neuroplast.simulation import locks, storage
 from neuroplast.simulation.network import mechanism_records
 from neuroplast.simulation.recording import Recording
 from neuroplast.simulation.simulate import RunSeeds, resolve_seed, run_seeds, simulate
@@ -116,6 +117,7 @@ def run_experiment(
     progress: bool = False,
     reuse_build: bool = False,
     connectivity: bool = False,
+    lock: bool = True,
 ) -> RunResult:
     """Simulate ``cfg`` and write its run directory (config, HDF5, measures, figures).
 
@@ -133,10 +135,20 @@ def run_experiment(
         Passed to :func:`simulate` (the sweep runner's compile once, run many).
     connectivity : bool
         Add the snapshots' connectivity read-outs to measures.csv (:func:`run_rows`).
+    lock : bool
+        Hold the lock of ``out_dir`` while the run runs (:func:`locks.lock_destination`),
+        so that another invocation cannot write there meanwhile.  Experiments and sweeps,
+        which hold the lock of the directory around their runs, pass False.
+
+    Raises
+    ------
+    neuroplast.simulation.locks.DirectoryLocked
+        If another invocation holds the lock of ``out_dir``.
     """
     cfg = resolve_seed(cfg)
     seeds = run_seeds(cfg)
-    with storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
+    held = locks.lock_destination(out_dir) if lock else contextlib.nullcontext()
+    with held, storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
         recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
         add_acute_readouts(cfg, recording)
         rows = run_rows(cfg, recording, connectivity=connectivity)

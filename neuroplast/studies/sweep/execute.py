@@ -15,7 +15,7 @@ from neuroplast.config.experiment import (
     ConfigError,
     config_from_dict,
 )
-from neuroplast.simulation import storage
+from neuroplast.simulation import locks, storage
 from neuroplast.studies import execution
 from neuroplast.studies.run import run_rows
 from neuroplast.studies.sweep.runs import (
@@ -131,6 +131,8 @@ def run_sweep(
     ------
     ConfigError
         Before anything runs, if a point's config is invalid or ``workers`` < 1.
+    neuroplast.simulation.locks.DirectoryLocked
+        Before anything runs, if another invocation holds the lock of ``out``.
     """
     from tqdm import tqdm
 
@@ -140,46 +142,49 @@ def run_sweep(
         raise ConfigError(f"--workers {workers}: expected at least 1")
     runs = resolve_runs(spec)
     out = Path(out)
-    runs_dir = out / "runs"
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    _remove_leftovers(runs_dir)
-    storage.write_json(out / PLAN_FILE, _plan(spec, runs))
+    with locks.lock_directory(out):  # one invocation per sweep directory
+        runs_dir = out / "runs"
+        runs_dir.mkdir(exist_ok=True)
+        _remove_leftovers(runs_dir)
+        storage.write_json(out / PLAN_FILE, _plan(spec, runs))
 
-    result = SweepResult(out_dir=out, table=out / TABLE_FILE, runs=0)
-    todo = []
-    distinct = unique_runs(runs)
-    result.runs = len(distinct)
-    for run in distinct:
-        status = run_status(runs_dir / run.run_id)
-        if status == DONE:
-            result.kept.append(run.run_id)
-        elif status == FAILED and not retry_failed:
-            result.failed.append(run.run_id)
-        else:
-            task = RunTask(
-                run.run_id, run.config, str(runs_dir / run.run_id), run.point.label(), reuse
-            )
-            todo.append(task)
-    # the runs of one (condition, seed) one after the other: a worker that built one of
-    # them can re-run its program for the next (rerun.py); sorted() keeps point order
-    todo = sorted(todo, key=lambda t: (str(t.config.get("condition")), str(t.config.get("seed"))))
+        result = SweepResult(out_dir=out, table=out / TABLE_FILE, runs=0)
+        todo = []
+        distinct = unique_runs(runs)
+        result.runs = len(distinct)
+        for run in distinct:
+            status = run_status(runs_dir / run.run_id)
+            if status == DONE:
+                result.kept.append(run.run_id)
+            elif status == FAILED and not retry_failed:
+                result.failed.append(run.run_id)
+            else:
+                task = RunTask(
+                    run.run_id, run.config, str(runs_dir / run.run_id), run.point.label(), reuse
+                )
+                todo.append(task)
+        # the runs of one (condition, seed) one after the other: a worker that built one of
+        # them can re-run its program for the next (rerun.py); sorted() keeps point order
+        todo = sorted(
+            todo, key=lambda t: (str(t.config.get("condition")), str(t.config.get("seed")))
+        )
 
-    bar = tqdm(
-        total=len(distinct),
-        initial=len(distinct) - len(todo),
-        unit="run",
-        desc=f"sweep {spec.name}",
-        disable=not progress,
-    )
-    bar.set_postfix(done=len(result.kept), failed=len(result.failed))
-    try:
-        if todo:
-            _execute(todo, result, bar, min(workers, len(todo)), scheduler, client, runner)
-    finally:
-        bar.close()
-    write_table(collect_table(out), out, csv=csv)
-    result.csv = out / CSV_FILE if csv else None
-    return result
+        bar = tqdm(
+            total=len(distinct),
+            initial=len(distinct) - len(todo),
+            unit="run",
+            desc=f"sweep {spec.name}",
+            disable=not progress,
+        )
+        bar.set_postfix(done=len(result.kept), failed=len(result.failed))
+        try:
+            if todo:
+                _execute(todo, result, bar, min(workers, len(todo)), scheduler, client, runner)
+        finally:
+            bar.close()
+        write_table(collect_table(out), out, csv=csv)
+        result.csv = out / CSV_FILE if csv else None
+        return result
 
 
 def _execute(todo, result: SweepResult, bar, workers, scheduler, client, runner) -> None:
@@ -213,6 +218,13 @@ def remeasure(out: str | Path) -> int:
     runs remeasured.
     """
     out = Path(out)
+    with locks.lock_directory(out):  # not while a sweep writes there
+        done = _remeasure_runs(out)
+        write_table(collect_table(out), out, csv=(out / CSV_FILE).exists())
+    return done
+
+
+def _remeasure_runs(out: Path) -> int:
     done = 0
     for run_dir in sorted((out / "runs").iterdir()):
         if not run_dir.is_dir() or run_status(run_dir) != DONE:
@@ -222,5 +234,4 @@ def remeasure(out: str | Path) -> int:
         rows = run_rows(cfg, recording, connectivity=True)
         storage.write_measures(run_dir / storage.MEASURES_FILE, rows)
         done += 1
-    write_table(collect_table(out), out, csv=(out / CSV_FILE).exists())
     return done

@@ -139,16 +139,6 @@ def unique_runs(runs: Sequence[SweepRun]) -> list[SweepRun]:
     return [r for r in runs if not (r.run_id in seen or seen.add(r.run_id))]
 
 
-def _data_opens(path: Path) -> bool:
-    import h5py
-
-    try:
-        with h5py.File(path, "r"):
-            return True
-    except OSError:
-        return False
-
-
 def run_status(run_dir: Path) -> str:
     """``"done"`` (measures.csv and a readable data.h5), ``"failed"`` (error.txt) or ``"todo"``.
 
@@ -161,7 +151,8 @@ def run_status(run_dir: Path) -> str:
     str
     """
     run_dir = Path(run_dir)
-    if (run_dir / storage.MEASURES_FILE).exists() and _data_opens(run_dir / storage.DATA_FILE):
+    measured = (run_dir / storage.MEASURES_FILE).exists()
+    if measured and storage.data_problem(run_dir / storage.DATA_FILE) is None:
         return DONE
     if (run_dir / ERROR_FILE).exists():
         return FAILED
@@ -253,7 +244,12 @@ def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
     worker's next run re-runs it if it differs only in run-time values (rerun.py).
     """
     run_experiment(
-        cfg, Path(run_dir), overwrite=Path(run_dir).exists(), reuse_build=reuse, connectivity=True
+        cfg,
+        Path(run_dir),
+        overwrite=Path(run_dir).exists(),
+        reuse_build=reuse,
+        connectivity=True,
+        lock=False,  # the sweep's lock covers its runs
     )
 
 
