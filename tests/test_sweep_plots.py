@@ -19,7 +19,13 @@ import pytest
 
 from neuroplast.analysis.measures import MeasureRow
 from neuroplast.cli import main
-from neuroplast.simulation.storage import DATA_FILE, MEASURES_FILE, write_measures
+from neuroplast.simulation.storage import (
+    DATA_FILE,
+    MEASURES_FILE,
+    REQUIRED_ATTRS,
+    REQUIRED_GROUPS,
+    write_measures,
+)
 from neuroplast.studies.sweep import ERROR_FILE, collect_table, write_table
 from neuroplast.studies.sweep_data import (
     SweepPlotError,
@@ -78,7 +84,10 @@ def make_sweep(
                 ]
                 rows.append(MeasureRow("baseline", seed, 0.0, 3.0, "score", value))
                 write_measures(run_dir / MEASURES_FILE, rows)
-                h5py.File(run_dir / DATA_FILE, "w").close()
+                with h5py.File(run_dir / DATA_FILE, "w") as h5:  # what every data.h5 has
+                    for group in REQUIRED_GROUPS:
+                        h5.create_group(group)
+                    h5.attrs.update(dict.fromkeys(REQUIRED_ATTRS, 0))
             runs.append(
                 {
                     "run_id": run_id,

@@ -360,8 +360,36 @@ POPULATION_UPDATE = "\n".join(
 )
 
 #: Per-neuron lines of the ``population`` signal: the spike count of the current
-#: rewiring interval (reset after each pass) and the population's sums.
-POPULATION_NEURON_EQUATIONS = "pass_spikes : 1\npopulation_pass_spikes : 1\npopulation_calcium : Hz"
+#: rewiring interval (reset after each pass), the population's sums, and the mean [h]+
+#: of the cell's outgoing candidates (with what accumulates it in a pass).
+POPULATION_NEURON_EQUATIONS = (
+    "pass_spikes : 1\npopulation_pass_spikes : 1\npopulation_calcium : Hz\n"
+    "hpos_pre_mean : 1\nhpos_pre_acc : 1\ncandidates_acc : 1"
+)
+
+#: Where the rule reads a candidate's positive signal.
+POSITIVE_SIGNAL = "clip(h, 0, inf)"
+
+#: ... and where the ``population`` signal reads it: over the presynaptic cell's mean [h]+
+#: (of the last pass).  A cell's |h| grows with its firing's variability (Poisson counts
+#: are over-dispersed in this network, more so at high rates; an expected count below 1
+#: is floored), so without this, noise alone would favour fast-firing presynaptic
+#: partners, which then drive their targets harder; what a partner's signal says about
+#: co-activity with this post is how it compares with that cell's other targets.
+POPULATION_POSITIVE_SIGNAL = (
+    "(clip(h, 0, inf) / (hpos_pre_mean_pre + 1e-12) * int(hpos_pre_mean_pre > 0))"
+)
+
+#: Pool lines of the ``population`` signal after the rule's: the presynaptic sums.
+POPULATION_AFTER = "hpos_pre_acc_pre += clip(h, 0, inf)\ncandidates_acc_pre += 1"
+
+#: ... and per neuron after the pass: their mean for the next pass.
+POPULATION_NEURON_AFTER = (
+    "pass_spikes = 0\n"
+    "hpos_pre_mean = hpos_pre_acc / (candidates_acc + 1e-9)\n"
+    "hpos_pre_acc = 0\n"
+    "candidates_acc = 0"
+)
 
 #: Relative signal of a candidate: [h]+ over its cell's mean over dead candidates.
 _RELATIVE_SIGNAL = "clip(h, 0, inf) / (hpos_mean_post + 1e-12) * int(hpos_mean_post > 0)"
@@ -374,12 +402,21 @@ def _hebbian_for(rule: RewiringRule, options: Section) -> RewiringRule:
     if options.signal == "covariance":
         update = coactivity_update(DRIVES["covariance"])
         return replace(rule, after=rule.after.replace(COACTIVITY_UPDATE, update))
+
+    # [h]+ over the presynaptic cell's own mean [h]+ wherever the rule reads [h]+
+    def per_presynaptic_scale(code: str) -> str:
+        return code.replace(POSITIVE_SIGNAL, POPULATION_POSITIVE_SIGNAL)
+
     return replace(
         rule,
-        after=rule.after.replace(COACTIVITY_UPDATE, POPULATION_UPDATE),
+        form_weight=per_presynaptic_scale(rule.form_weight),
+        extra_hazard=per_presynaptic_scale(rule.extra_hazard),
+        after=per_presynaptic_scale(rule.after).replace(COACTIVITY_UPDATE, POPULATION_UPDATE)
+        + "\n"
+        + POPULATION_AFTER,
         neuron_equations=rule.neuron_equations + "\n" + POPULATION_NEURON_EQUATIONS,
         neuron_on_spike=rule.neuron_on_spike + "\npass_spikes += 1",
-        neuron_after=rule.neuron_after + "\npass_spikes = 0",
+        neuron_after=rule.neuron_after + "\n" + POPULATION_NEURON_AFTER,
         population_sums=(("pass_spikes", "1"), ("calcium", "Hz")),
     )
 
