@@ -20,10 +20,11 @@ no consistent group).  The same seed gives every run the same initial network.
 About 3 x 5 min of CPU: marked ``calibration``.
 
 Measured (issue #16, 2026-12-07, seed 20261207): at intensity 1.0 the correlated p_in
-gain is +0.054 and sham's -0.003 (standard error of the difference 0.006) with the
-``population`` signal; at 0.45 the difference is +0.014 (2.4 standard errors), and with
-the rate-trace signals it was +0.002 (``bcm``) and +0.004 (``covariance``), against a
-standard error of 0.0055.
+gain is +0.042 and sham's -0.006 (standard error of the difference 0.006) with the
+``population`` signal; with the ``bcm`` signal +0.011 and -0.005.  At 0.45, before the
+signal was read over each presynaptic cell's mean (commit c2344c1), the difference was
++0.014 (2.4 standard errors) with ``population`` and +0.002 (``bcm``) and +0.004
+(``covariance``) with the rate-trace signals.
 """
 
 from __future__ import annotations

@@ -78,16 +78,22 @@ a slower clock weighs more (``therapy.session_rate``; the price of a usable
 signal-to-noise ratio on a compressed clock).  The session's input is defined in network
 time too (1 pulse per second), so its weight follows the number of pulses it delivers.
 
-Measured with ``population`` (bias 0.5): in ``hebbian_selectivity.py`` the group's
-candidates have a mean h of +1.5 against 0.0 for the rest (sd 11: the network's own
-co-fluctuations), and 25.5 % of the synapses formed onto group cells after day 1 come
-from the group, against 20.2 % of the dead candidates (671 synapses; 3.4 standard
-errors).  tests/test_structure_learns.py: ten sessions at the recall cue's intensity
-raise the group's p_in by 0.054 against sham's -0.003.  The 30-day baseline
-(docs/results/baseline_rules.md, S1) keeps count, formation, rates and random groups'
-p_in, but the stable synapses' mean weight falls 7-16 % (scaling holds the rates) at
-bias 0.5, 0.25, 0.125 and 0 alike (9 % with partners uniform): the drift comes with
-survival by co-activity, not with partner choice (open, issue #16).
+Measured with ``population`` (bias 0.5).  Read over the candidate's own [h]+ alone, the
+signal was selective but favoured fast-firing partners: noise makes |h| grow with a
+cell's firing variability (counts are over-dispersed, more so at high rates), new
+synapses came from cells firing 6.3 Hz against 5.2 Hz for all candidates, and synaptic
+scaling cut the stable synapses' weights by 14-16 % in a 30-day baseline at any bias
+(commit 20e28ca).  Read over each presynaptic cell's mean [h]+ (as built): new
+synapses' partners fire 5.0 Hz; the baseline (docs/results/baseline_rules.md, S1)
+keeps count, formation, rates and random groups' p_in, and the stable weight drifts
+-3.9 to -5.7 % (reciprocity rises 5-6 % over chance); ten sessions at the recall cue's
+intensity raise a group's p_in by 0.042 against sham's -0.006
+(tests/test_structure_learns.py).  At 0.45 (three times the default therapy) for four
+days (``hebbian_selectivity.py --signal population``) 21.3 % of the synapses formed onto
+group cells come from the group, against 20.4 % of the dead candidates (672 synapses:
+within one standard error); the group's candidates have a mean h of +1.3 against +0.1
+(sd 11: the network's own co-fluctuations).  So co-activity the group actually follows
+wires it together; therapy-strength input barely does (issue #16, open).
 
 **Your own rule.****Your own rule.**  ``plasticity.structural.rule = "package.module:NAME"`` selects the
 :class:`RewiringRule` called ``NAME`` in an importable module: every worker process
