@@ -298,7 +298,9 @@ def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mecha
     """
     steps = max(1, int(round(float(SURGE_DT) / float(cfg.simulation.dt))))
     dt = steps * cfg.simulation.dt
-    # the rule's population sums (model/rules.py): summed into the compartment, read back
+    # the rule's population sums (model/rules.py): summed into the compartment, read back.
+    # Both sums run in the same slot; brian2 orders them by name (surge_from_cells before
+    # surge_to_cells), so at a rewiring step the cells read the sum of that step
     sums = mech.rule.population_sums if mech.structural else ()
     surge = brian2.NeuronGroup(
         1,
