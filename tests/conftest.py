@@ -15,6 +15,22 @@ from neuroplast.simulation.simulate import derive_seeds, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
+QUICK = CONFIGS / "quick.toml"
+
+#: CLI overrides for a network small and short enough for a run to take about a second.
+TINY = [
+    "--set",
+    'simulation.duration="0.2 s"',
+    "--set",
+    "network.n_exc=80",
+    "--set",
+    "network.n_inh=20",
+    "--set",
+    "recording.n_traced=0",
+    "--set",
+    "output.figures=false",
+    "--quiet",
+]
 
 
 @pytest.fixture(scope="session")

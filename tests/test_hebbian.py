@@ -49,6 +49,18 @@ def test_without_bias_hazard_and_stabilisation_the_rule_is_the_built_in_rule_exa
     assert "hpos_mean" in hebbian.slow  # the rule's declared record
 
 
+def _namespace(clock_rate, tau_hebbian, update, rate_hz, modulation) -> dict:
+    """Constants of the Poisson test cells: one clock, a 4-h square-wave modulation."""
+    return {
+        "time_rate": brian2.TimedArray([clock_rate], dt=1e6 * brian2.second),
+        "tau_hebbian": tau_hebbian,
+        "update_interval": update,
+        "nu0": rate_hz * brian2.Hz,
+        "modulation": modulation,
+        "period": 4 * 3600 * brian2.second,
+    }
+
+
 def _mean_signal(
     *,
     clock_rate: float,
@@ -70,15 +82,8 @@ def _mean_signal(
     tau_rate, tau_hebbian, update = 1800 * brian2.second, 3600 * brian2.second, 50 * brian2.ms
     with brian_backend("numpy", 1 * brian2.ms):
         brian2.seed(seed)
-        namespace = {
-            "time_rate": brian2.TimedArray([clock_rate], dt=1e6 * brian2.second),
-            "tau_rate": tau_rate,
-            "tau_hebbian": tau_hebbian,
-            "update_interval": update,
-            "nu0": rate_hz * brian2.Hz,
-            "modulation": modulation,
-            "period": 4 * 3600 * brian2.second,
-        }
+        namespace = _namespace(clock_rate, tau_hebbian, update, rate_hz, modulation)
+        namespace["tau_rate"] = tau_rate
         cells = brian2.NeuronGroup(
             n,
             """
@@ -186,14 +191,7 @@ def _population_signal(
     tau_hebbian, update = 3600 * brian2.second, 200 * brian2.ms
     with brian_backend("numpy", 1 * brian2.ms):
         brian2.seed(seed)
-        namespace = {
-            "time_rate": brian2.TimedArray([clock_rate], dt=1e6 * brian2.second),
-            "tau_hebbian": tau_hebbian,
-            "update_interval": update,
-            "nu0": rate_hz * brian2.Hz,
-            "modulation": modulation,
-            "period": 4 * 3600 * brian2.second,
-        }
+        namespace = _namespace(clock_rate, tau_hebbian, update, rate_hz, modulation)
         cells = brian2.NeuronGroup(
             n,
             "nu = nu0 * (1 + modulation * is_modulated * sign(sin(2 * pi * time_rate(t) * t"

@@ -22,27 +22,10 @@ from pathlib import Path
 
 import h5py
 import pytest
+from conftest import QUICK, ROOT, TINY
 
 from neuroplast import cli
 from neuroplast.cli import main
-
-ROOT = Path(__file__).resolve().parents[1]
-QUICK = ROOT / "configs" / "quick.toml"
-
-#: A network small and short enough for a run to take about a second (numpy).
-TINY = [
-    "--set",
-    'simulation.duration="0.2 s"',
-    "--set",
-    "network.n_exc=80",
-    "--set",
-    "network.n_inh=20",
-    "--set",
-    "recording.n_traced=0",
-    "--set",
-    "output.figures=false",
-    "--quiet",
-]
 
 
 def run_cli(capsys, *argv):

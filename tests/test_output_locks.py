@@ -22,27 +22,10 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import QUICK, ROOT, TINY
 
 from neuroplast.cli import main
 from neuroplast.simulation import storage
-
-ROOT = Path(__file__).resolve().parents[1]
-QUICK = ROOT / "configs" / "quick.toml"
-
-#: A network small and short enough for a run to take about a second (numpy).
-TINY = [
-    "--set",
-    'simulation.duration="0.2 s"',
-    "--set",
-    "network.n_exc=80",
-    "--set",
-    "network.n_inh=20",
-    "--set",
-    "recording.n_traced=0",
-    "--set",
-    "output.figures=false",
-    "--quiet",
-]
 
 #: Holds the lock of the directory argv[1] until killed (prints "held" once it has it).
 HOLDER = (

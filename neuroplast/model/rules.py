@@ -383,11 +383,11 @@ POSITIVE_SIGNAL = "clip(h, 0, inf)"
 #: partners, which then drive their targets harder; what a partner's signal says about
 #: co-activity with this post is how it compares with that cell's other targets.
 POPULATION_POSITIVE_SIGNAL = (
-    "(clip(h, 0, inf) / (hpos_pre_mean_pre + 1e-12) * int(hpos_pre_mean_pre > 0))"
+    f"({POSITIVE_SIGNAL} / (hpos_pre_mean_pre + 1e-12) * int(hpos_pre_mean_pre > 0))"
 )
 
 #: Pool lines of the ``population`` signal after the rule's: the presynaptic sums.
-POPULATION_AFTER = "hpos_pre_acc_pre += clip(h, 0, inf)\ncandidates_acc_pre += 1"
+POPULATION_AFTER = f"hpos_pre_acc_pre += {POSITIVE_SIGNAL}\ncandidates_acc_pre += 1"
 
 #: ... and per neuron after the pass: their mean for the next pass.
 POPULATION_NEURON_AFTER = (
@@ -398,7 +398,7 @@ POPULATION_NEURON_AFTER = (
 )
 
 #: Relative signal of a candidate: [h]+ over its cell's mean over dead candidates.
-_RELATIVE_SIGNAL = "clip(h, 0, inf) / (hpos_mean_post + 1e-12) * int(hpos_mean_post > 0)"
+_RELATIVE_SIGNAL = f"{POSITIVE_SIGNAL} / (hpos_mean_post + 1e-12) * int(hpos_mean_post > 0)"
 
 
 def _hebbian_for(rule: RewiringRule, options: Section) -> RewiringRule:
@@ -438,13 +438,13 @@ HEBBIAN = RewiringRule(
     ),
     prune_weight="exp(-w / w_ref)",
     form_weight=(
-        "(1 + hebbian_bias * (clip(h, 0, inf) / (hpos_mean_post + 1e-12) - 1)"
+        f"(1 + hebbian_bias * ({POSITIVE_SIGNAL} / (hpos_mean_post + 1e-12) - 1)"
         " * int(hpos_mean_post > 0)) * axon_accept_pre"
         " * (axonal * int(floor(z_axon_pre) > n_out_pre) + (1 - axonal))"
     ),
     extra_hazard=(
         "alive * int(stage == 1) * (1 - exp(-dt_bio * nascent_hazard"
-        " * exp(-clip(h, 0, inf) / (protect * hpos_mean_post + 1e-12))))"
+        f" * exp(-{POSITIVE_SIGNAL} / (protect * hpos_mean_post + 1e-12))))"
         " + alive * axonal * clip(n_out_pre - floor(z_axon_pre) - rewire_tolerance, 0, inf)"
         " / (n_out_pre + 1e-9)"
     ),
@@ -462,7 +462,7 @@ HEBBIAN = RewiringRule(
             "nascent_acc_post += alive * int(stage == 1)",
             "stable_acc_post += alive * int(stage == 0)",
             "stable_w_acc_post += alive * int(stage == 0) * w",
-            "hpos_acc_post += (1 - alive) * clip(h, 0, inf)",
+            f"hpos_acc_post += (1 - alive) * {POSITIVE_SIGNAL}",
             "dead_acc_post += 1 - alive",
             "n_out_acc_pre += alive",
             # what the posts proposed to this presynaptic cell (before its acceptance)
