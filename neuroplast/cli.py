@@ -198,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="IDS",
         help="comma-separated target ids to check, e.g. 'C6,C7' (default: all)",
     )
+    calibrate.add_argument(
+        "--out",
+        metavar="DIR",
+        help="also save the targets with the commit, command and resolved config "
+        "(DIR/calibration.json) and a results page (DIR/calibration.md)",
+    )
 
     plot = sub.add_parser(
         "plot",
@@ -425,11 +431,24 @@ def _cmd_calibrate(args) -> int:
 
     cfg = _load(args)
     only = None if args.only is None else [i.strip() for i in args.only.split(",") if i.strip()]
+    if args.out is not None:  # before the run, not after tens of minutes of it
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        if not os.access(args.out, os.W_OK):
+            raise PermissionError(13, "Permission denied", args.out)
     try:
         targets = calibrate(cfg, quick=args.quick, progress=True, only=only)
     except ValueError as err:
         raise ConfigError(f"--only: {err}") from None
     print(format_table(targets))
+    if args.out is not None:
+        import shlex
+
+        from neuroplast.studies.calibrate import calibration_record, write_calibration
+
+        command = "neuroplast " + shlex.join(args.argv)
+        record = calibration_record(targets, cfg, command, args.quick)
+        for path in write_calibration(args.out, record):
+            print(f"wrote {path}")
     return 0 if all(t.passed is not False for t in targets) else 1
 
 
@@ -489,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
     from neuroplast.studies.execution import RunsFailed
 
     args = build_parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what results pages cite
     debug = getattr(args, "debug", False)
     try:
         with warnings.catch_warnings():

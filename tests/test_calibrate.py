@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,27 @@ def test_c7_stimulates_a_tenth_of_the_cells_with_homeostatic_rewiring_alone():
     p = cfg.plasticity
     assert not p.stdp.enabled and not p.scaling.enabled
     assert p.structural.options["axonal_elements"] and p.structural.options["bias"] == 0.0
+
+
+def test_calibrate_out_saves_the_targets_with_their_provenance_and_a_page(tmp_path):
+    from neuroplast.cli import main
+
+    out = tmp_path / "calibration"
+    assert main(["calibrate", "--only", "C5", "--out", str(out)]) == 0
+    record = json.loads((out / "calibration.json").read_text())
+    assert record["command"] == f"neuroplast calibrate --only C5 --out {out}"
+    assert record["config"]["pharmacology"]["mechanism"] == "both"
+    expected = {t.what: t.value for t in pk_targets(ExperimentConfig())}
+    assert {t["what"]: t["value"] for t in record["targets"]} == expected
+    page = (out / "calibration.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| C5 ")]
+    assert len(rows) == 3 and all("| pass |" in row for row in rows)
+
+
+def test_calibrate_out_that_cannot_be_written_fails_before_the_run(tmp_path, capsys):
+    from neuroplast.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["calibrate", "--only", "C5", "--out", str(blocker / "x")]) == 2
+    assert "C5" not in capsys.readouterr().out  # nothing was computed, then lost

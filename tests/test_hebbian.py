@@ -34,10 +34,13 @@ from neuroplast.simulation.backend import brian_backend
 from neuroplast.simulation.simulate import derive_seeds, simulate
 
 
-def test_without_bias_hazard_and_stabilisation_the_rule_is_the_built_in_rule_exactly():
+def test_without_bias_hazard_and_stabilisation_the_rule_is_weakest_first_exactly():
     runs = {}
     options = {"bias": 0.0, "nascent_hazard": "0 1/day", "maturation": "all"}
-    for name, rule, rule_options in (("built_in", None, {}), ("hebbian", "hebbian", options)):
+    for name, rule, rule_options in (
+        ("built_in", "weakest_first", {}),
+        ("hebbian", "hebbian", options),
+    ):
         cfg = config_from_dict(_plastic(rule, **rule_options))
         runs[name] = simulate(cfg, derive_seeds(cfg.seed))
     built_in, hebbian = runs["built_in"], runs["hebbian"]

@@ -89,6 +89,7 @@ def test_without_a_drug_both_routes_are_the_activity_route_exactly():
             "timescale.enabled=true",
             'timescale.bio_duration="1 h"',
             'set_point.window="0.1 s"',
+            'bdnf.release_threshold_from="fixed"',  # a window shorter than the fluctuation threshold needs (bdnf.py)
             'set_point.settle="0.05 s"',
             'recording.slow_interval="20 ms"',
             f'pharmacology.mechanism="{mechanism}"',
@@ -111,6 +112,7 @@ def _protocol(*, dose: bool = False):
         "recording": {"n_traced": 0, "spikes": False},
         "timescale": {"enabled": True, "bio_duration": "1.2 days", "session_after": "4 h"},
         "set_point": {"window": "3 s"},
+        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than the fluctuation threshold needs (bdnf.py)
         "plasticity": {"structural": {"enabled": True}},
     }
     if dose:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from neuroplast.config.experiment import ConfigError, config_from_dict
+from neuroplast.config.experiment import config_from_dict
 from neuroplast.simulation.simulate import derive_seeds, simulate
 
 TAU_DAYS = 2.0
@@ -38,6 +38,7 @@ def _run(target_rate: str, stress: bool = False, upscaling_under_stress: bool = 
             "window": "0.2 s",
             "settle": "0.1 s",
         },
+        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than it needs
         "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": f"{DAYS} days"},
         "plasticity": {
             "structural": {
@@ -93,6 +94,23 @@ def test_stress_holds_up_scaling_back_unless_allowed():
     assert _weights("20 Hz", stress=True, upscaling_under_stress=True).max() > 1.0
 
 
-def test_scaling_without_structural_plasticity_is_a_clear_error():
-    with pytest.raises(ConfigError, match="plasticity.scaling.enabled = true"):
-        config_from_dict({"plasticity": {"scaling": {"enabled": True}}})
+def test_scaling_without_structural_plasticity_changes_nothing():
+    # scaling runs in the rewiring pass, so with STDP alone its (default) switch is inert
+    runs = []
+    for enabled in (True, False):
+        data = {
+            "seed": 4,
+            "simulation": {"backend": "numpy"},
+            "network": {"n_exc": 80, "n_inh": 20},
+            "recording": {"n_traced": 0, "slow_interval": "50 ms"},
+            "output": {"figures": False},
+            "set_point": {"mode": "fixed", "target_rate": "20 Hz", "window": "0.2 s", "settle": "0 s"},
+            "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than it needs
+            "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.4 days"},
+            "plasticity": {"stdp": {"enabled": True}, "scaling": {"enabled": enabled}},
+        }
+        cfg = config_from_dict(data)
+        runs.append(simulate(cfg, derive_seeds(cfg.seed)))
+    scaled, plain = runs
+    assert np.ptp(plain.ee_pool["w"]) > 0  # STDP changed the weights
+    np.testing.assert_array_equal(scaled.ee_pool["w"], plain.ee_pool["w"])

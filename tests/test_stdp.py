@@ -20,11 +20,13 @@ from neuroplast.model import plasticity as plast
 from neuroplast.simulation.backend import brian_backend
 
 MS = brian2.ms
+#: the pair rule's parameters (the default rule is the triplet rule)
+PAIR = PlasticityConfig(stdp={"rule": "pair"})
 
 
 def run_pair(pre_time, post_time, on_pre, on_post, traces, on_spike, model, w0=1.0):
     """Two cells spiking once each at the given times; return the final weight."""
-    namespace = plast.plasticity_namespace(PlasticityConfig(), 0 / brian2.second)
+    namespace = plast.plasticity_namespace(PAIR, 0 / brian2.second)
     namespace["stdp_gate"] = brian2.TimedArray([1.0], dt=1 * brian2.second)
     namespace["g_gaba_syn_post"] = 0 * brian2.nS
     with brian_backend("numpy", 0.1 * MS):
@@ -73,21 +75,21 @@ def istdp(pre, post):
 
 @pytest.mark.parametrize("lag_ms", [2.0, 10.0, 40.0])
 def test_pre_before_post_potentiates_by_the_song_window(lag_ms):
-    cfg = PlasticityConfig().stdp
+    cfg = PAIR.stdp
     dw = stdp(10 * MS, (10 + lag_ms) * MS) - 1.0
     assert dw == pytest.approx(cfg.A_plus * np.exp(-lag_ms / 20.0), rel=0.01)
 
 
 @pytest.mark.parametrize("lag_ms", [2.0, 10.0, 40.0])
 def test_post_before_pre_depresses_by_the_song_window(lag_ms):
-    cfg = PlasticityConfig().stdp
+    cfg = PAIR.stdp
     dw = stdp((10 + lag_ms) * MS, 10 * MS) - 1.0
     assert dw == pytest.approx(-cfg.A_minus * np.exp(-lag_ms / 20.0), rel=0.01)
 
 
 def test_depression_slightly_outweighs_potentiation_for_uncorrelated_pairs():
     # Song et al 2000: A_minus tau_minus > A_plus tau_plus keeps weights from running away
-    cfg = PlasticityConfig().stdp
+    cfg = PAIR.stdp
     assert cfg.A_minus * float(cfg.tau_minus) > cfg.A_plus * float(cfg.tau_plus)
 
 

@@ -363,11 +363,6 @@ class ExperimentConfig(Section):
                 f"expected set_point.window > '{format_quantity(sampled_from, 's')}', got "
                 f"'{format_quantity(self.set_point.window, 's')}'"
             )
-        if self.plasticity.scaling.enabled and not self.plasticity.structural.enabled:
-            raise ValueError(
-                "plasticity.scaling.enabled = true: synaptic scaling runs in the rewiring "
-                "pass, expected plasticity.structural.enabled = true"
-            )
         if plastic and not (self.timescale.enabled or self.protocol.enabled):
             raise ValueError(
                 f"plasticity.{plastic[0]}.enabled = true needs timescale.enabled = true "

@@ -57,13 +57,13 @@ quick network's start-up, 11 Hz against the 5 Hz initial set point, left a ratio
 that released a surge right after the window, measured).
 
 **What the firing is compared with** (``release_reference``).  With ``"set_point"``
-(default) A_0 is the sum of the healthy set points: the threshold is an absolute level
+(the model's first choice, kept as an option) A_0 is the sum of the healthy set points: the threshold is an absolute level
 of firing.  A network that chronic stress has left hypoactive cannot reach it: measured
 at full scale (configs/kap_comparison.toml, 800 E / 200 I, seed 20261128), 21 days of
 stress left the population at 0.35 of its set point, and 0.5 mg/kg ketamine lifted it
 2.7-fold but only to 0.95 -- no surge, and no structural effect of ketamine, against
 the spine formation ketamine restores in stressed mice (Li et al 2011 Biol Psychiatry
-69:754; Moda-Sava et al 2019).  With ``"recent"`` A_0 is the population's own firing
+69:754; Moda-Sava et al 2019).  With ``"recent"`` (the default) A_0 is the population's own firing
 averaged over ``reference_time`` (6 h, biological): the threshold detects a burst
 relative to the tissue's recent activity, as a releasable pool that refills at low
 activity and is depleted by bursts would (Solinas et al 2019 model such pools).  The
@@ -76,7 +76,7 @@ them released a start-up surge in every arm when they jumped to the measured rat
 is open; both are kept so that experiments can compare them.
 
 **Where the threshold sits** (``release_threshold_from``).  With ``"fixed"`` theta is
-``release_threshold`` (1.5).  With ``"fluctuations"`` it is set from the tissue's own
+``release_threshold`` (1.5).  With ``"fluctuations"`` (the default) it is set from the tissue's own
 fluctuations: theta = 1 + n_sd sd, n_sd = ``release_threshold_sd`` (3), where sd is the
 standard deviation of the firing ratio around its reference.  It starts, when the
 set-point window closes, at the coefficient of variation of the smoothed population
@@ -166,7 +166,7 @@ class BDNFConfig(Section):
         ge=1,
     )
     release_threshold_from: Literal["fixed", "fluctuations"] = param(
-        "fixed",
+        "fluctuations",
         "'fixed': theta is release_threshold; 'fluctuations': theta = 1 + "
         "release_threshold_sd x the firing ratio's standard deviation, a running "
         "estimate over reference_time that starts from the set-point window (a burst is "
@@ -182,7 +182,7 @@ class BDNFConfig(Section):
         gt=0,
     )
     release_reference: Literal["set_point", "recent"] = param(
-        "set_point",
+        "recent",
         "what the population firing is compared with before the release threshold: "
         "'set_point' (the healthy firing-rate set point, an absolute level) or 'recent' "
         "(the population's own firing averaged over reference_time: a burst relative "

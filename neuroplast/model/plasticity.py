@@ -39,7 +39,10 @@ through its slower TrkB-mTOR signal m (:mod:`neuroplast.model.bdnf`), S the stre
 D is the synaptogenic drive of the BDNF surge (:mod:`neuroplast.model.bdnf`: release
 above a firing threshold, shared by the network), zero at baseline and under stress;
 ``kappa_D`` (``surge_growth_rate``) makes its growth proportional to the cell's spines,
-as BDNF effects on spine density are reported (relative changes).  It is what lets a
+as BDNF effects on spine density are reported (relative changes).  kappa_D is the one
+parameter fitted to ketamine's synaptogenic magnitude (calibration target C6: a dose the
+day after 21 days of stress restores about half the loss within 24 h), once per
+``pharmacology.mechanism``.  It is what lets a
 glutamate surge (ketamine, disinhibition) or the direct route build spines; the linear
 ``nu_B`` term alone cannot (bdnf.py: with a stable baseline its net response to any
 transient firing increase is a loss).
@@ -160,15 +163,16 @@ import math
 from typing import Any, Literal
 
 import brian2
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from neuroplast.model.records import Record
-from neuroplast.model.rules import WEAKEST_FIRST, RewiringRule, check_options, find_rule
+from neuroplast.model.rules import HEBBIAN, RewiringRule, check_options, find_rule
 from neuroplast.schema import Qty, Section, param, with_parameter_table
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
     "StructuralConfig",
+    "SurgeGrowthRate",
     "STDPConfig",
     "ISTDPConfig",
     "PlasticityConfig",
@@ -190,6 +194,48 @@ __all__ = [
 ]
 
 S53 = "SCIENCE.md §5.3 [D]"
+
+
+C6 = (
+    "fitted to C6 (one dose the day after 21 days of stress restores half the loss at "
+    "+24 h; Li et al 2011; Moda-Sava et al 2019; Phoumthipphavong et al 2016): "
+    "experiments/c6_ketamine_magnitude.py, docs/results/c6_ketamine_magnitude.md"
+)
+
+
+class SurgeGrowthRate(Section):
+    """kappa_D, the synaptogenic gain of the BDNF surge, one per ketamine mechanism.
+
+    Each mechanism (``pharmacology.mechanism``) is a separate hypothesis of how the drug
+    releases BDNF, so each has its own gain, fitted to the same target (C6).  The
+    firing route alone cannot reach C6 with a gain that can be defended (about 300 /day
+    would be needed): its default is the gain fitted for both routes together, in which
+    its release takes part, and C6 fails for it (a reported result).
+    """
+
+    direct: Qty("1/day", nonnegative=True) = param(
+        "7.5 /day", "gain with mechanism = 'direct' (BDNF from NMDA block at rest)", C6
+    )
+    disinhibition: Qty("1/day", nonnegative=True) = param(
+        "9.8 /day",
+        "gain with mechanism = 'disinhibition' (BDNF from the disinhibited firing); as "
+        "'both': this route alone fails C6",
+        C6,
+    )
+    both: Qty("1/day", nonnegative=True) = param(
+        "9.8 /day", "gain with mechanism = 'both' (the default mechanism)", C6
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_for_all(cls, data: Any) -> Any:
+        if isinstance(data, str | brian2.Quantity):  # one value: every mechanism
+            return {"direct": data, "disinhibition": data, "both": data}
+        return data
+
+    def of(self, mechanism: str) -> brian2.Quantity:
+        """The gain for ``mechanism`` ('direct', 'disinhibition' or 'both')."""
+        return getattr(self, mechanism)
 
 
 class StructuralConfig(Section):
@@ -243,12 +289,12 @@ class StructuralConfig(Section):
     bdnf_growth_rate: Qty("1/day", nonnegative=True) = param(
         "2.5 /day", "extra BDNF-driven spine formation nu_B (elements per day per unit B-1)", S53
     )
-    surge_growth_rate: Qty("1/day", nonnegative=True) = param(
-        "0.3 /day",
-        "spine growth per unit of the synaptogenic drive of the BDNF surge, relative to the "
-        "cell's spine elements (0.3 /day: +30 % in a day at drive 1)",
-        "BDNF for 24 h raises CA1 spine density by tens of % (Tyler & Pozzo-Miller 2001; "
-        "Alonso, Medina & Pozzo-Miller 2004 [V abstract]; magnitude [M]); [D]",
+    surge_growth_rate: SurgeGrowthRate = Field(
+        default_factory=SurgeGrowthRate,
+        description="spine growth per unit of the synaptogenic drive of the BDNF surge, relative to the "
+        "cell's spine elements, one per pharmacology.mechanism (a single value sets all "
+        "three)",
+        json_schema_extra={"source": C6},
     )
     turnover: Qty("1/day", nonnegative=True) = param(
         "0.02 /day",
@@ -273,7 +319,7 @@ class StructuralConfig(Section):
     )
     w_ref: float = param(0.5, "weight scale of pruning preference exp(-w/w_ref)", S53, gt=0)
     rule: str = param(
-        WEAKEST_FIRST.name,
+        HEBBIAN.name,
         "rewiring rule: which candidates form and which synapses are removed; a built-in "
         "name or 'module:NAME' of a RewiringRule in your own module (rules.py)",
     )
@@ -329,7 +375,7 @@ class STDPConfig(Section):
 
     enabled: bool = param(False, "plastic E->E weights")
     rule: Literal["pair", "triplet"] = param(
-        "pair",
+        "triplet",
         "'pair': pair-based STDP (tau_plus, tau_minus, A_plus, A_minus); 'triplet': the "
         "minimal triplet rule with a depression amplitude that slides with the cell's mean "
         "rate, so co-active cells firing above their mean are potentiated ([triplet])",
@@ -352,9 +398,9 @@ class ScalingConfig(Section):
     """Synaptic scaling of a pyramidal cell's E->E weights by its rate error (module docstring)."""
 
     enabled: bool = param(
-        False,
+        True,
         "scale all E->E weights onto a pyramidal cell by its rate error, multiplicatively "
-        "(runs in the rewiring pass: needs plasticity.structural)",
+        "(runs in the rewiring pass: only with plasticity.structural)",
         "Turrigiano et al 1998 Nature 391:892; Turrigiano 2008 Cell 135:422",
     )
     tau: Qty("day", positive=True) = param(
@@ -576,13 +622,13 @@ distdp_trace/dt = -istdp_trace / tau_istdp : 1
 ISTDP_ON_SPIKE = "istdp_trace += 1"
 
 
-def plasticity_namespace(cfg: PlasticityConfig, prune_rate) -> dict:
-    """Constants used by the plasticity equations and code."""
+def plasticity_namespace(cfg: PlasticityConfig, prune_rate, mechanism: str = "both") -> dict:
+    """Constants used by the plasticity equations and code (``mechanism`` picks kappa_D)."""
     sp, stdp, istdp = cfg.structural, cfg.stdp, cfg.istdp
     return {
         "nu_grow": sp.growth_rate,
         "nu_bdnf": sp.bdnf_growth_rate,
-        "nu_surge": sp.surge_growth_rate,
+        "nu_surge": sp.surge_growth_rate.of(mechanism),
         "gamma_bdnf": sp.gamma_bdnf,
         "stress_prune": prune_rate,
         "ca_eta": sp.eta,
@@ -619,7 +665,7 @@ __doc__ = with_parameter_table(
     PlasticityConfig,
     {
         "structural.growth_rate": "nu",
-        "structural.surge_growth_rate": "kappa_D",
+        "structural.surge_growth_rate.both": "kappa_D",
         "structural.tau_calcium": "tau_Ca",
         "structural.eta": "eta",
         "istdp.target_rate": "rho_0",

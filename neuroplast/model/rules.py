@@ -20,12 +20,12 @@ equations, its parameters (a :class:`~neuroplast.schema.Section` read from
 ``[plasticity.structural.options]``) and the per-cell outputs it records.  Everything is
 brian2 code, so a rule runs the same on numpy, cython and C++ standalone.
 
-The built-in rule, ``"weakest_first"``, is the model's since its first version: a
+The rule ``"weakest_first"``, the model's first, is kept as an option: a
 removal prefers weak synapses, ``exp(-w/w_ref)`` (Deger et al 2018; Fauth et al 2015),
 a new synapse picks its partner uniformly among the cell's dead candidates, and
 synapses weaker than 1 grow toward 1 with ``tau_mature`` (Knott et al 2006).
 
-The ``"hebbian"`` rule [D] lets activity choose the partners.  Each pyramidal cell keeps
+The ``"hebbian"`` rule [D], the default, lets activity choose the partners.  Each pyramidal cell keeps
 a rate trace a_i (time constant ``tau_rate`` of biological time, advanced at the time
 rate r like the other slow traces), and each candidate i->j a co-activity signal h_ij,
 updated at every pass of ΔT biological time::
@@ -296,7 +296,7 @@ class HebbianOptions(Section):
         "Rotter 2018)",
     )
     signal: Literal["bcm", "covariance", "population"] = param(
-        "bcm",
+        "population",
         "co-activity drive: 'bcm', presynaptic rate times the postsynaptic rate's deviation "
         "from its running mean (BCM-like); 'covariance', the product of both cells' "
         "deviations from their running means (in Hz, not over each cell's set point), zero "

@@ -18,12 +18,13 @@ therapy presents 60 pulses) and the slow processes follow the biological time as
 everywhere else (timescale.py).  Whether the input changes the assembly's wiring is
 up to the plasticity rules: STDP (plasticity.py) acts on the correlations it creates,
 and the ``hebbian`` rewiring rule (rules.py) lets co-activity choose which synapses form
-and which new ones survive.  With the default rule (``weakest_first``) partners are
+and which new ones survive.  With the older rule (``weakest_first``) partners are
 uniform, so only weights can carry the input.  Gallinaro & Rotter 2018 turn joint
 stimulation into within-group connectivity by homeostatic rewiring alone, but their
 route needs axonal as well as dendritic elements, vacancies paired across the network
 and stimulation lasting many calcium time constants; the default model has none of
-these, so their result does not apply to it.
+these (axonal elements are an option of the ``hebbian`` rule), so their result does
+not apply to it; C7 checks that route with the option on.
 
 * ``sham``: the same pulses, each to a fresh random set of pyramidal cells of the
   assembly's size: the same amount and timing of input without a consistent pattern.

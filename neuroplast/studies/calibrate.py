@@ -66,6 +66,9 @@ __all__ = [
     "KetamineMagnitude",
     "calibrate",
     "format_table",
+    "calibration_record",
+    "calibration_page",
+    "write_calibration",
 ]
 
 
@@ -565,3 +568,108 @@ def format_table(targets: list[Target]) -> str:
         rng = f"{t.low:.3g}-{t.high:.3g} {t.unit}".strip()
         lines.append(f"{t.id:<4}{t.what:<46}{t.value:>10.3g}  {rng:<16}{verdict:<6}{t.source}")
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- saved results
+
+
+def _source_commit() -> str:
+    """The git commit of the package's source tree, when it is a checkout ('unknown' if not)."""
+    import subprocess
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    if done.returncode != 0:
+        return "unknown"
+    dirty = subprocess.run(
+        ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout.strip()
+    return done.stdout.strip() + ("+changes" if dirty else "")
+
+
+def calibration_record(
+    targets: list[Target], cfg: ExperimentConfig, command: str, quick: bool
+) -> dict:
+    """What a calibration run saves: every target, and what produced it (JSON-ready)."""
+    import datetime
+
+    import neuroplast
+
+    def finite(x: float) -> float | None:
+        return x if math.isfinite(x) else None
+
+    return {
+        "date": datetime.date.today().isoformat(),
+        "commit": _source_commit(),
+        "version": neuroplast.__version__,
+        "command": command,
+        "quick": quick,
+        "network": f"{cfg.network.n_exc} E / {cfg.network.n_inh} I",
+        "config": cfg.resolved(),
+        "targets": [
+            {
+                "id": t.id,
+                "what": t.what,
+                "value": t.value,
+                "low": finite(t.low),
+                "high": finite(t.high),
+                "unit": t.unit,
+                "source": t.source,
+                "judged": t.judged,
+                "passed": t.passed,
+            }
+            for t in targets
+        ],
+    }
+
+
+def calibration_page(record: dict) -> str:
+    """The Markdown results page of a saved calibration record."""
+    verdicts = {True: "pass", False: "**fail**", None: "not judged"}
+    lines = [
+        "# Calibration",
+        "",
+        f"Made on {record['date']} at commit `{record['commit']}` (neuroplast "
+        f"{record['version']}) by `{record['command']}`; {record['network']}"
+        + (", quick (not judged)" if record["quick"] else "")
+        + ".  The run's resolved configuration is in `calibration.json` beside this page.",
+        "",
+        "| id | target | model | published | verdict | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in record["targets"]:
+        low = "-inf" if t["low"] is None else f"{t['low']:.3g}"
+        high = "inf" if t["high"] is None else f"{t['high']:.3g}"
+        published = f"{low}-{high} {t['unit']}".strip()
+        if t["high"] is None:
+            published = f"> {low} {t['unit']}".strip()
+        lines.append(
+            f"| {t['id']} | {t['what']} | {t['value']:.3g} | {published} | "
+            f"{verdicts[t['passed']]} | {t['source']} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_calibration(out, record: dict) -> list:
+    """Write ``calibration.json`` and ``calibration.md`` into directory ``out``."""
+    import json
+    from pathlib import Path
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "calibration.json", out / "calibration.md"]
+    paths[0].write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    paths[1].write_text(calibration_page(record), encoding="utf-8")
+    return paths
