@@ -5,7 +5,8 @@
 * trial 0 keeps the run's noise seed, later trials get distinct derived ones;
 * co-activity: independent Poisson trains give a mean pairwise correlation near 0,
   identical trains give 1 (chi^2 = 1/N + (1 - 1/N) r);
-* rates over windows count spikes per cell and second.
+* rates over windows count spikes per cell and second;
+* a probe changes no weight and no synapse (no STDP of either rule, no scaling).
 """
 
 from __future__ import annotations
@@ -112,3 +113,30 @@ def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
     assert abs(unwired) < 2.5
     assert hand_wired - unwired > 2.5
     assert value[(1.0, "recall_adaptive_index_sem")] > 0
+
+
+@pytest.mark.slow
+def test_a_probe_changes_no_weight_and_no_synapse_of_the_default_model():
+    # the probe reads a frozen network: no STDP of either rule, no scaling, no rewiring
+    from neuroplast.analysis.recall import probe_config  # noqa: PLC0415
+    from neuroplast.simulation.simulate import run_seeds, simulate  # noqa: PLC0415
+
+    cfg = config_from_dict(
+        {
+            "seed": 5,
+            "simulation": {"backend": "numpy"},
+            "network": {"n_exc": 80, "n_inh": 20},
+            "recording": {"n_traced": 0},
+            "output": {"figures": False},
+            "timescale": {"enabled": True, "bio_duration": "1 day"},
+            "plasticity": {"structural": {"enabled": True}, "stdp": {"enabled": True}},
+            "assemblies": {"a": {"size": 10}},
+            "recall": {"pulses": 2, "settle": "0.2 s", "quiet": "0.2 s"},
+        }
+    )
+    probe = probe_config(cfg, "a")
+    rec = simulate(probe, run_seeds(probe))
+    assert rec.spike_i.size > 0
+    alive = np.asarray(rec.ee_pool["alive"]) > 0  # a new pool: every live weight is 1
+    np.testing.assert_array_equal(np.asarray(rec.ee_pool["w"])[alive], 1.0)
+    assert rec.slow["formed"].sum() == 0 and rec.slow["eliminated"].sum() == 0

@@ -4,7 +4,8 @@ The behavioural proxy of SCIENCE.md §8 / DESIGN.md: memory recall as pattern
 completion.  For a connectivity snapshot of a run (a biological day), the run's
 network is rebuilt with the same seeds -- the same candidate pool, the same E->I, I->E
 and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses and
-weights.  Plasticity is frozen: no rewiring, no STDP, no inhibitory STDP, no drug, no
+weights.  Plasticity is frozen: no rewiring, no STDP (pair or triplet), no scaling, no inhibitory
+STDP, no drug, no
 stress.  After ``settle`` of spontaneous activity, ``pulses`` input pulses (the
 therapy pulse shape and timing, therapy.py, at the cue's own ``intensity``) drive the
 first ``cue_fraction`` of the assembly's cells.  Read-outs, as firing-rate changes
@@ -77,6 +78,7 @@ def probe_config(run_cfg: ExperimentConfig, assembly: str) -> ExperimentConfig:
         {"enabled": True, "rate": 1.0, "session_rate": 1.0, "bio_duration": f"{length!r} s"}
     )
     data["set_point"].update({"mode": "fixed", "window": "0.1 s", "settle": "0 s"})
+    data["bdnf"]["release_threshold_from"] = "fixed"  # no surge to detect in seconds
     data["stress"]["episodes"] = []
     data["pharmacology"]["doses"] = []
     data["recording"].update({"spikes": True, "n_traced": 0, "snapshots": []})
@@ -85,6 +87,8 @@ def probe_config(run_cfg: ExperimentConfig, assembly: str) -> ExperimentConfig:
     sp.update({"turnover": "0 /day", "rewire_tolerance": 1e12, "tau_mature": "1e12 day"})
     sp["ablate_at"] = None
     data["plasticity"]["stdp"].update({"A_plus": 0.0, "A_minus": 0.0})
+    data["plasticity"]["stdp"]["triplet"].update({"A2_plus": 0.0, "A3_plus": 0.0})
+    data["plasticity"]["scaling"]["enabled"] = False
     data["plasticity"]["istdp"].update({"eta": 0.0})
     data["therapy"]["intensity"] = rc.intensity
     data["therapy"]["sessions"] = [
