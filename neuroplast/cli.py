@@ -431,10 +431,14 @@ def _cmd_calibrate(args) -> int:
 
     cfg = _load(args)
     only = None if args.only is None else [i.strip() for i in args.only.split(",") if i.strip()]
+    commit = None
     if args.out is not None:  # before the run, not after tens of minutes of it
+        from neuroplast.studies.calibrate import source_commit
+
         Path(args.out).mkdir(parents=True, exist_ok=True)
         if not os.access(args.out, os.W_OK):
             raise PermissionError(13, "Permission denied", args.out)
+        commit = source_commit()  # the code the run starts with
     try:
         targets = calibrate(cfg, quick=args.quick, progress=True, only=only)
     except ValueError as err:
@@ -446,7 +450,7 @@ def _cmd_calibrate(args) -> int:
         from neuroplast.studies.calibrate import calibration_record, write_calibration
 
         command = "neuroplast " + shlex.join(args.argv)
-        record = calibration_record(targets, cfg, command, args.quick)
+        record = calibration_record(targets, cfg, command, args.quick, commit)
         for path in write_calibration(args.out, record):
             print(f"wrote {path}")
     return 0 if all(t.passed is not False for t in targets) else 1

@@ -67,6 +67,7 @@ __all__ = [
     "calibrate",
     "format_table",
     "calibration_record",
+    "source_commit",
     "calibration_page",
     "write_calibration",
 ]
@@ -573,7 +574,7 @@ def format_table(targets: list[Target]) -> str:
 # --------------------------------------------------------------------------- saved results
 
 
-def _source_commit() -> str:
+def source_commit() -> str:
     """The git commit of the package's source tree, when it is a checkout ('unknown' if not)."""
     import subprocess
     from pathlib import Path
@@ -600,9 +601,16 @@ def _source_commit() -> str:
 
 
 def calibration_record(
-    targets: list[Target], cfg: ExperimentConfig, command: str, quick: bool
+    targets: list[Target],
+    cfg: ExperimentConfig,
+    command: str,
+    quick: bool,
+    commit: str | None = None,
 ) -> dict:
-    """What a calibration run saves: every target, and what produced it (JSON-ready)."""
+    """What a calibration run saves: every target, and what produced it (JSON-ready).
+
+    ``commit``: the source's commit when the run started (default: now).
+    """
     import datetime
 
     import neuroplast
@@ -612,7 +620,7 @@ def calibration_record(
 
     return {
         "date": datetime.date.today().isoformat(),
-        "commit": _source_commit(),
+        "commit": commit or source_commit(),
         "version": neuroplast.__version__,
         "command": command,
         "quick": quick,
