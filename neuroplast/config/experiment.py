@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from neuroplast import paths
 from neuroplast.config.protocol import ConditionConfig, ProtocolConfig
@@ -225,6 +225,14 @@ class ExperimentConfig(Section):
         "snapshots of this run were filled from [protocol] for its condition",
     )
 
+    @field_validator("comparisons", mode="before")
+    @classmethod
+    def _pairs_as_tuples(cls, value: Any) -> Any:
+        """A TOML array ``["a", "b"]`` (a list) is the pair (the schema is strict)."""
+        if isinstance(value, list):
+            return [tuple(pair) if isinstance(pair, list) else pair for pair in value]
+        return value
+
     @model_validator(mode="after")
     def _check_assemblies_and_protocol(self) -> ExperimentConfig:
         names = list(self.assemblies)
@@ -411,6 +419,25 @@ def _format_value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def _plain_message(item: dict) -> str:
+    """Pydantic's message for a wrong type, said as what was expected (no coercion)."""
+    given = item.get("input")
+    kind = type(given).__name__
+    if item["type"] == "finite_number":
+        return "expected a finite number (inf and nan are not values a model can use)"
+    if item["type"] == "int_type":
+        if isinstance(given, bool):
+            return "expected an integer; a boolean is not a count"
+        return f"expected an integer (a whole number written without a point), got {kind}"
+    if item["type"] == "float_type":
+        if isinstance(given, bool):
+            return "expected a number; a boolean is not one"
+        if isinstance(given, int):
+            return "expected a number within the range of a double (about 1.8e308)"
+        return f"expected a number, got {kind}"
+    return item["msg"].removeprefix("Value error, ")
+
+
 def _explain(err: ValidationError) -> str:
     lines = []
     for item in err.errors():
@@ -434,7 +461,7 @@ def _explain(err: ValidationError) -> str:
             options = list(model.model_fields) if model else []
             lines.append(f"{dotted}: unknown key {loc[-1]!r}{paths.suggest(loc[-1], options)}")
             continue
-        message = item["msg"].removeprefix("Value error, ")
+        message = _plain_message(item)
         if not loc:  # a check across several fields; the message names them
             lines.append(message)
             continue
@@ -555,4 +582,7 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
         return config_from_dict(data)
     except ConfigError as err:
         where = f"{path}: " if path is not None else ""
-        raise ConfigError(f"{where}invalid configuration\n{err}") from None
+        text = str(err)
+        # one problem, one line (key, value, what was expected); several: one line each
+        separator = ": " if "\n" not in text else "\n"
+        raise ConfigError(f"{where}invalid configuration{separator}{text}") from None
