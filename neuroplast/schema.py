@@ -27,6 +27,7 @@ from neuroplast.units import (
 
 __all__ = [
     "BRUNEL_WANG",
+    "POTENTIAL_RANGE",
     "ConfigError",
     "Qty",
     "Section",
@@ -39,6 +40,11 @@ __all__ = [
 
 #: Source of the network's membrane, receptor and synapse defaults.
 BRUNEL_WANG = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"
+
+#: Range of a membrane or reversal potential (``Qty("mV", **POTENTIAL_RANGE)``): the ionic
+#: reversal potentials span about -100 mV (K+) to +130 mV (Ca2+) (Hille, Ion Channels of
+#: Excitable Membranes, 3rd ed., Table 1.1 [M]); beyond +-150 mV no neuron lives [D].
+POTENTIAL_RANGE = {"at_least": "-150 mV", "at_most": "150 mV"}
 
 
 class ConfigError(ValueError):

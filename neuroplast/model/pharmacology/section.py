@@ -158,7 +158,7 @@ Mechanism = Literal["disinhibition", "direct", "both"]
 class PharmacologyConfig(Section):
     """Drug doses (biological time), PK body weight and NMDA-block pharmacodynamics."""
 
-    body_weight: Qty("kg", positive=True) = param(
+    body_weight: Qty("kg", at_least="1 kg", at_most="500 kg") = param(
         "70 kg", "body weight that scales per-kg doses and volumes", "reference adult; " + ZARATE
     )
     doses: list[Dose] = Field(
