@@ -12,6 +12,7 @@ queries (session times, therapy sessions, probe days) are in :mod:`neuroplast.co
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from neuroplast.config.experiment import (
     ConfigError,
@@ -30,7 +31,13 @@ from neuroplast.config.sessions import (
     therapy_sessions,
 )
 
-__all__ = ["condition_names", "resolve_condition", "shared_clock"]
+__all__ = [
+    "condition_names",
+    "outside_range_lines",
+    "resolve_condition",
+    "resolve_conditions",
+    "shared_clock",
+]
 
 
 def shared_clock(cfg: ExperimentConfig) -> list[dict]:
@@ -162,3 +169,45 @@ def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig
         )
         data["from_protocol"] = True
     return config_from_dict(data)
+
+
+def resolve_conditions(cfg: ExperimentConfig) -> dict[str, ExperimentConfig]:
+    """Every condition's run config, compiled as ``neuroplast run`` compiles it.
+
+    The checks of a run before it starts: each condition's ``set`` overrides, its
+    compiled protocol (events, sessions, titration) and the drug's validity range on
+    its doses.  A run config does not depend on the seed (repeat k only changes
+    ``seed``), so each condition is compiled once.  ``neuroplast validate`` runs this,
+    so that it refuses every config ``neuroplast run`` refuses.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the condition (when the config has several), the key, the
+        value and what was expected.
+    """
+    runs = {}
+    for name in condition_names(cfg):
+        try:
+            runs[name] = resolve_condition(cfg, name)
+        except ConfigError as err:
+            if not cfg.conditions:
+                raise
+            raise ConfigError(f"conditions.{name}: {err}") from None
+    return runs
+
+
+def outside_range_lines(runs: Mapping[str, ExperimentConfig]) -> list[str]:
+    """One line per drug of a run config whose peak leaves its validity range.
+
+    Such a config has ``pharmacology.allow_outside_range = true`` (it is refused
+    otherwise); the command line, the run's provenance and the experiment report say so
+    with these lines.  ``runs``: condition name -> run config (:func:`resolve_conditions`).
+    """
+    several = len(runs) > 1
+    return [
+        f"{f'condition {name}: ' if several else ''}outside the model's validity range "
+        f"(pharmacology.allow_outside_range = true): {line}"
+        for name, run in runs.items()
+        for line in run.pharmacology.outside_range()
+    ]

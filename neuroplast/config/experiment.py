@@ -83,9 +83,7 @@ class NetworkConfig(Section):
     """Population sizes and random connectivity."""
 
     n_exc: int = param(800, "number of excitatory (pyramidal) neurons", BW, gt=0, le=10**7)
-    n_inh: int = param(
-        200, "number of inhibitory (fast-spiking) interneurons", BW, gt=0, le=10**7
-    )
+    n_inh: int = param(200, "number of inhibitory (fast-spiking) interneurons", BW, gt=0, le=10**7)
     p_connect: float = param(
         0.2,
         "connection probability of every recurrent projection (EE, EI, IE, II); no autapses",
@@ -359,6 +357,15 @@ class ExperimentConfig(Section):
                 "pharmacology doses need timescale.enabled = true (drug kinetics run on "
                 "biological time)"
             )
+        for dose in self.pharmacology.schedule():
+            if dose.end > self.timescale.bio_duration and not self.protocol.enabled:
+                raise ValueError(
+                    f"pharmacology.doses: {dose.describe()} ends at "
+                    f"'{format_quantity(dose.end, 'h')}', after the end of the run "
+                    f"(timescale.bio_duration = "
+                    f"'{format_quantity(self.timescale.bio_duration, 'h')}'); expected it to "
+                    "end within the run"
+                )
         if self.set_point.settle >= self.set_point.window:
             raise ValueError(
                 f"set_point.settle = '{format_quantity(self.set_point.settle, 's')}': expected "
