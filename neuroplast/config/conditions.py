@@ -98,18 +98,29 @@ def _condition_data(cfg: ExperimentConfig, condition: str) -> dict:
         try:
             data = apply_overrides(data, overrides)
         except ConfigError as err:
-            raise ConfigError(f"conditions.{condition}.set: {err}") from None
+            raise ConfigError(_in_condition(condition, str(err), ".set")) from None
     return data
 
 
 def _condition_protocols(cfg: ExperimentConfig) -> list:
     """Every condition's protocol (its ``set`` applied where it changes the protocol)."""
-    return [
-        config_from_dict(_condition_data(cfg, name)).protocol
-        if _sets_protocol(cfg, name)
-        else cfg.protocol
-        for name in condition_names(cfg)
-    ]
+    protocols = []
+    for name in condition_names(cfg):
+        if not _sets_protocol(cfg, name):
+            protocols.append(cfg.protocol)
+            continue
+        try:
+            protocols.append(config_from_dict(_condition_data(cfg, name)).protocol)
+        except ConfigError as err:  # its `set` broke the protocol: name where it is
+            raise ConfigError(_in_condition(name, str(err), ".set")) from None
+    return protocols
+
+
+def _in_condition(name: str, message: str, where: str = "") -> str:
+    """``message`` prefixed with the condition it belongs to, unless it names one."""
+    if message.startswith("conditions."):
+        return message
+    return f"conditions.{name}{where}: {message}"
 
 
 def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig:
@@ -193,7 +204,7 @@ def resolve_conditions(cfg: ExperimentConfig) -> dict[str, ExperimentConfig]:
         except ConfigError as err:
             if not cfg.conditions:
                 raise
-            raise ConfigError(f"conditions.{name}: {err}") from None
+            raise ConfigError(_in_condition(name, str(err))) from None
     return runs
 
 
