@@ -153,8 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate",
         help="check a config and print it with every default filled in",
-        description="Check CONFIG (and any --set overrides) and print the resolved "
-        "configuration as JSON. Exits with status 2 if anything is wrong.",
+        description="Check CONFIG (and any --set overrides) with every check 'neuroplast "
+        "run' makes before it starts (each condition compiled, the drug's validity range on "
+        "its doses) and print the resolved configuration as JSON. Exits with status 2 if "
+        "anything is wrong.",
     )
     _add_config_args(validate)
 

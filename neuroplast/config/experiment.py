@@ -357,15 +357,6 @@ class ExperimentConfig(Section):
                 "pharmacology doses need timescale.enabled = true (drug kinetics run on "
                 "biological time)"
             )
-        for dose in self.pharmacology.schedule():
-            if dose.end > self.timescale.bio_duration and not self.protocol.enabled:
-                raise ValueError(
-                    f"pharmacology.doses: {dose.describe()} ends at "
-                    f"'{format_quantity(dose.end, 'h')}', after the end of the run "
-                    f"(timescale.bio_duration = "
-                    f"'{format_quantity(self.timescale.bio_duration, 'h')}'); expected it to "
-                    "end within the run"
-                )
         if self.set_point.settle >= self.set_point.window:
             raise ValueError(
                 f"set_point.settle = '{format_quantity(self.set_point.settle, 's')}': expected "

@@ -31,6 +31,7 @@ ssri t1/2 (CL), v_ss         26 h, 20 L/kg           DeVane et al 2002 [V abstra
 ssri oral F, k_a             0.44, 0.15 /h           [M]; [D] T_max ~ 6 h (label 4.5-8.4 h)
 ssri target_ec50, n          0.018 µM, 1             [D] ~80 % SERT at 50 mg/day (Meyer 2004)
 ssri gain, onset             0.5, 10 days            [D] Nibuya, Morinobu & Duman 1995
+max_brain_concentration      2/1.2/2/1     µM        validity range (ket/esket/mem/ssri): Idvall 1979
 ============================ ============= ========= ===========================================
 
 Caveats
