@@ -153,8 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate",
         help="check a config and print it with every default filled in",
-        description="Check CONFIG (and any --set overrides) and print the resolved "
-        "configuration as JSON. Exits with status 2 if anything is wrong.",
+        description="Check CONFIG (and any --set overrides) with every check 'neuroplast "
+        "run' makes before it starts (each condition compiled, the drug's validity range on "
+        "its doses) and print the resolved configuration as JSON. Exits with status 2 if "
+        "anything is wrong.",
     )
     _add_config_args(validate)
 
@@ -272,6 +274,7 @@ def _cmd_run(args) -> int:
         f"neuroplast: running '{cfg.name}' ({cfg.network.n_exc} E + {cfg.network.n_inh} I "
         f"neurons, {span} on {cfg.simulation.backend}) -> {out}"
     )
+    _warn_outside_range({cfg.condition: cfg})
     result = run_experiment(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
     s = result.summary
     wall = result.recording.wall_time  # run_s includes the C++ compile and binary times
@@ -287,7 +290,8 @@ def _cmd_run(args) -> int:
 
 
 def _run_comparison(cfg, out: Path, args) -> int:
-    from neuroplast.config.conditions import condition_names
+    from neuroplast.config.conditions import condition_names, resolve_conditions
+    from neuroplast.config.experiment import work_estimate
     from neuroplast.studies.comparison import run_comparison
 
     names = condition_names(cfg)
@@ -296,6 +300,8 @@ def _run_comparison(cfg, out: Path, args) -> int:
         f"x {cfg.repeats} seed(s), {cfg.network.n_exc} E + {cfg.network.n_inh} I neurons on "
         f"{cfg.simulation.backend} -> {out}"
     )
+    print(f"  work: {work_estimate(cfg)}")
+    _warn_outside_range(resolve_conditions(cfg))
     result = run_comparison(
         cfg,
         out,
@@ -343,8 +349,22 @@ def _cmd_sweep(args) -> int:
     return 1 if result.failed else 0
 
 
+def _warn_outside_range(runs) -> None:
+    """Say on stderr which run configs leave a drug's validity range (opted in)."""
+    from neuroplast.config.conditions import outside_range_lines
+
+    for line in outside_range_lines(runs):
+        print(f"neuroplast: warning: {line}", file=sys.stderr)
+
+
 def _cmd_validate(args) -> int:
+    from neuroplast.config.conditions import resolve_conditions
+
     cfg = _load(args)
+    # every check `run` makes before it starts: each condition compiled as run compiles
+    # it (overrides, protocol, titration), the drug's validity range on its doses
+    runs = resolve_conditions(cfg)
+    _warn_outside_range(runs)
     print(cfg.to_json())
     return 0
 

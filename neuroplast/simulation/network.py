@@ -207,9 +207,11 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
                 activity_route=cfg.pharmacology.activity_coupled,
             )
         )
-        namespace.update(plast.plasticity_namespace(
+        namespace.update(
+            plast.plasticity_namespace(
                 cfg.plasticity, cfg.stress.prune_rate, cfg.pharmacology.mechanism
-            ))
+            )
+        )
         if mech.structural:
             namespace.update(mech.rule.namespace(cfg.plasticity.structural.rule_options()))
         namespace["structural_steps"] = rewiring_stride(cfg)

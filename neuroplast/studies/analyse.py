@@ -26,7 +26,12 @@ from neuroplast.analysis.stats import (
     sample_days,
     summarize,
 )
-from neuroplast.config.conditions import condition_names, resolve_condition
+from neuroplast.config.conditions import (
+    condition_names,
+    outside_range_lines,
+    resolve_condition,
+    resolve_conditions,
+)
 from neuroplast.config.experiment import ExperimentConfig, config_from_dict
 from neuroplast.model.pharmacology import format_amount
 from neuroplast.plots import experiment as eplots
@@ -614,4 +619,5 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         figures,
         title=f"{cfg.name}: {cfg.description}".rstrip(": "),
         sections=[("Acute read-outs per session", acute_lines)] if acute_lines else (),
+        warnings=outside_range_lines(resolve_conditions(cfg)),
     )

@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuroplast.analysis.recall import recall_rows
-from neuroplast.config.conditions import condition_names, resolve_condition
+from neuroplast.config.conditions import condition_names, resolve_conditions
 from neuroplast.config.experiment import ConfigError, ExperimentConfig, config_from_dict
 from neuroplast.simulation import locks, rerun, storage
 from neuroplast.simulation.simulate import resolve_seed
@@ -183,11 +183,13 @@ def run_comparison(
         raise ConfigError(f"--workers {workers}: expected at least 1")
     cfg = resolve_seed(cfg)
     out_dir = Path(out_dir)
-    # every run's config first, so that a bad condition fails before anything runs
-    runs = []
-    for condition, seed in experiment_runs(cfg):
-        run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
-        runs.append((condition, seed, run_cfg))
+    # every run's config first, so that a bad condition fails before anything runs; a
+    # condition is compiled once (its run config does not depend on the seed)
+    compiled = resolve_conditions(cfg)
+    runs = [
+        (condition, seed, compiled[condition].model_copy(update={"seed": seed}, deep=True))
+        for condition, seed in experiment_runs(cfg)
+    ]
     with locks.lock_directory(out_dir):
         if overwrite:
             storage.empty_directory(out_dir, keep=[locks.LOCK_FILE])

@@ -163,6 +163,8 @@ def run_experiment(
                 "backend": cfg.simulation.backend,
                 "condition": cfg.condition,
                 "mechanisms": mechanisms(cfg),
+                # a dose past the drug's validity range, run because the config opted in
+                "outside_validity_range": cfg.pharmacology.outside_range(),
             },
         )
         storage.write_measures(staging / storage.MEASURES_FILE, rows)
