@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from neuroplast import paths
 from neuroplast.config.protocol import ConditionConfig, ProtocolConfig
+from neuroplast.config.validity import ValidityConfig
 from neuroplast.model.bdnf import BDNFConfig
 from neuroplast.model.neurons import NeuronsConfig
 from neuroplast.model.pharmacology import PharmacologyConfig
@@ -196,6 +197,7 @@ class ExperimentConfig(Section):
     plasticity: PlasticityConfig = Field(default_factory=PlasticityConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    validity: ValidityConfig = Field(default_factory=ValidityConfig)
     assemblies: dict[str, AssemblyConfig] = param(
         {}, "named sets of pyramidal cells ([assemblies.NAME]; therapy.py)"
     )
