@@ -215,3 +215,21 @@ def test_experiment_counts_an_invalid_run_as_failed_and_analyses_leave_it_out(tm
     analyse(out, cfg, include_invalid=True)
     conditions = {line.split(",")[0] for line in (out / "measures.csv").read_text().splitlines()}
     assert "disinhibited" in conditions
+
+
+@pytest.mark.slow
+@pytest.mark.standalone
+def test_runaway_stops_a_cpp_standalone_run(tmp_path):
+    cfg = tiny(
+        "synapses.gaba_scale=0",
+        *TINY_BOUNDS,
+        'validity.window="0.1 s"',
+        "simulation.backend=cpp_standalone",
+        f'simulation.standalone_dir="{tmp_path}"',
+        duration="1 s",
+    )
+    recording = simulate(cfg, derive_seeds(cfg.seed))
+    assert recording.validity["check"] == "rate_exc"
+    assert recording.validity["at_s"] == pytest.approx(0.1)
+    assert recording.duration < 0.2
+    assert recording.spike_t.max() < 0.11
