@@ -25,6 +25,8 @@ from pathlib import Path
 __all__ = ["main", "build_parser"]
 
 EXIT_CONFIG_ERROR = 2
+#: Exit status of a run that finished (or was stopped) invalid (``[validity]``).
+EXIT_INVALID_RUN = 3
 #: Exit status of an error neuroplast does not expect (a bug): the run did not finish.
 EXIT_UNEXPECTED = 1
 
@@ -521,10 +523,12 @@ def main(argv: list[str] | None = None) -> int:
     handler of uncaught exceptions, which would ask to report a bug to brian2: a
     mistake in the config or the command line, an output directory in use or unwritable
     and any other file-system error exit with status 2, a run that failed with 1, an
-    error neuroplast did not expect with 1 (``--debug`` prints its traceback).
+    error neuroplast did not expect with 1 (``--debug`` prints its traceback).  A run
+    judged invalid (NaN state, runaway or silent network, nothing simulated) exits with
+    status 3 and one line, ``neuroplast: run invalid: <why>; its outputs are kept in ...``.
     """
     from neuroplast.config.experiment import ConfigError
-    from neuroplast.simulation.storage import RunDirectoryError
+    from neuroplast.simulation.storage import InvalidRun, RunDirectoryError
     from neuroplast.studies.execution import RunsFailed
 
     args = build_parser().parse_args(argv)
@@ -538,6 +542,11 @@ def main(argv: list[str] | None = None) -> int:
         return _report(str(err), debug, EXIT_CONFIG_ERROR)
     except RunsFailed as err:
         return _report(str(err), debug, 1)
+    except InvalidRun as err:
+        if debug:
+            traceback.print_exc()
+        print(f"neuroplast: {err}", file=sys.stderr)
+        return EXIT_INVALID_RUN
     except KeyboardInterrupt:
         print("neuroplast: interrupted; no partial run directory was kept", file=sys.stderr)
         return 130

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, ValidationError, field_validator, model_v
 from neuroplast import paths
 from neuroplast.config.protocol import ConditionConfig, ProtocolConfig
 from neuroplast.config.sessions import dose_times
+from neuroplast.config.validity import ValidityConfig
 from neuroplast.model.bdnf import BDNFConfig
 from neuroplast.model.neurons import NeuronsConfig
 from neuroplast.model.pharmacology import PharmacologyConfig, acute_doses
@@ -200,6 +201,7 @@ class ExperimentConfig(Section):
     plasticity: PlasticityConfig = Field(default_factory=PlasticityConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    validity: ValidityConfig = Field(default_factory=ValidityConfig)
     assemblies: dict[str, AssemblyConfig] = param(
         {}, "named sets of pyramidal cells ([assemblies.NAME]; therapy.py)"
     )

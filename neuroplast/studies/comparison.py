@@ -208,6 +208,13 @@ def _finished_runs(out_dir: Path, runs: list, log) -> set[Path]:
         run_dir = run_directory(out_dir, condition, seed)
         if not (run_dir / storage.MEASURES_FILE).exists():
             continue
+        if storage.is_invalid(run_dir):
+            reason = (storage.read_status(run_dir) or {}).get("reason", "")
+            log(
+                f"  [{k}/{len(runs)}] {condition} seed {seed}: invalid before ({reason}); "
+                "running it again"
+            )
+            continue
         problem = storage.data_problem(run_dir / storage.DATA_FILE)
         if problem is not None:
             log(
@@ -270,10 +277,21 @@ def _run_and_analyse(
                 "same command again to retry them): " + "; ".join(failed)
             )
     else:
+        invalid = []
         for k, condition, seed, run_cfg, run_dir in todo:
-            wall = _run_one(run_cfg, run_dir, progress, condition, seed)
+            try:
+                wall = _run_one(run_cfg, run_dir, progress, condition, seed)
+            except storage.InvalidRun as err:  # kept, marked invalid; the others go on
+                invalid.append(f"{condition} seed {seed}: run invalid: {err.reason}")
+                log(f"  [{k}/{len(runs)}] {condition} seed {seed}: FAILED: {err}")
+                continue
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
             result.ran.append(run_dir)
+        if invalid:
+            raise RunsFailed(
+                f"{len(invalid)} of {len(todo)} run(s) failed (the others are kept; run the "
+                "same command again to retry them): " + "; ".join(invalid)
+            )
     for condition, seed, run_cfg in runs:  # probes of runs kept from an earlier invocation
         _recall(run_directory(out_dir, condition, seed), run_cfg, condition, seed, log)
     result.report = analyse(out_dir, cfg)
