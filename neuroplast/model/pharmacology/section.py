@@ -236,7 +236,7 @@ class PharmacologyConfig(Section):
         "run doses whose peak brain concentration exceeds the drug's validity range "
         "(max_brain_concentration in the drug table: 2 uM for ketamine, the subanaesthetic "
         "range); the run's provenance, report and command line then say so",
-        "drugs.toml max_brain_concentration (Idvall et al 1979; SCIENCE.md §2.3)",
+        "drugs.toml max_brain_concentration (Idvall et al 1979)",
     )
 
     @model_validator(mode="before")
