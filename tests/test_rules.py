@@ -140,3 +140,17 @@ def test_a_bad_rule_or_option_is_a_config_error(user_module, structural, expecte
     with pytest.raises(ConfigError, match=expected) as err:
         config_from_dict(data)
     assert "\n" not in str(err.value).split("invalid configuration")[-1].strip()
+
+
+def test_a_condition_that_changes_the_rule_starts_from_that_rules_options():
+    from neuroplast.config.conditions import resolve_condition  # noqa: PLC0415
+
+    data = _plastic("hebbian", bias=0.25)
+    data["conditions"] = {
+        "first": {"set": {"plasticity.structural.rule": "weakest_first"}},
+        "biased": {"set": {"plasticity.structural.options.bias": 0.1}},
+    }
+    cfg = config_from_dict(data)
+    assert resolve_condition(cfg, "first").plasticity.structural.options == {}
+    options = resolve_condition(cfg, "biased").plasticity.structural.options
+    assert options["bias"] == 0.1 and options["signal"] == "population"

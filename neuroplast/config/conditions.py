@@ -94,6 +94,11 @@ def _condition_data(cfg: ExperimentConfig, condition: str) -> dict:
     data = cfg.resolved()
     spec = cfg.conditions.get(condition)
     if spec is not None and spec.set:
+        structural = data["plasticity"]["structural"]
+        if spec.set.get("plasticity.structural.rule", structural["rule"]) != structural["rule"]:
+            # the resolved options are the other rule's: the condition's rule starts from its
+            # own defaults (and the condition's options.* keys)
+            structural["options"] = {}
         overrides = [f"{key}={json.dumps(value)}" for key, value in spec.set.items()]
         try:
             data = apply_overrides(data, overrides)
