@@ -74,14 +74,33 @@ def test_excitatory_weights_times_ten_is_invalid():
     assert found["check"] in ("rate_exc", "rate_inh")
 
 
-def test_infinite_conductance_is_invalid():
-    found = verdict("synapses.to_exc.nmda_scale=inf", *TINY_BOUNDS)
+def _poisoned(monkeypatch, variable: str, value: float) -> None:
+    """Builds set ``variable`` of neuron 0 to ``value`` (a non-finite state that the config
+    bounds can no longer produce: an infinite conductance or a NaN potential is refused)."""
+    import neuroplast.simulation.simulate as simulate_module  # noqa: PLC0415
+
+    build = simulate_module.build_network
+
+    def poisoned(*args, **kwargs):
+        model = build(*args, **kwargs)
+        values = np.asarray(getattr(model.neurons, variable + "_")[:], dtype=float)
+        values[0] = value
+        setattr(model.neurons, variable + "_", values)
+        return model
+
+    monkeypatch.setattr(simulate_module, "build_network", poisoned)
+
+
+def test_infinite_conductance_is_invalid(monkeypatch):
+    _poisoned(monkeypatch, "g_ampa_syn", np.inf)
+    found = verdict(*TINY_BOUNDS)
     assert found["status"] == "invalid"
     assert found["check"] == "nonfinite"
 
 
-def test_nan_membrane_potentials_are_invalid():
-    found = verdict('receptors.nmda.tau_decay="0.001 ms"', *TINY_BOUNDS)
+def test_nan_membrane_potentials_are_invalid(monkeypatch):
+    _poisoned(monkeypatch, "V", np.nan)
+    found = verdict(*TINY_BOUNDS)
     assert found["status"] == "invalid"
     assert found["check"] == "nonfinite"
     assert "NaN" in found["reason"]
@@ -135,10 +154,11 @@ def test_cli_run_of_no_inhibition_exits_non_zero_with_one_line_and_keeps_the_dat
     assert storage.is_invalid(out)
 
 
-def test_cli_run_with_a_time_step_of_1e_30_ms_is_invalid(tmp_path, capsys):
+def test_cli_run_shorter_than_a_time_step_is_invalid(tmp_path, capsys):
+    # (a time step of 1e-30 ms, the probes' case, is now refused by the config's bounds)
     out = tmp_path / "run"
     argv = ["run", str(QUICK), "--out", str(out), "--quiet"]
-    for item in ('simulation.duration="0.3 s"', *TINY_NET, 'simulation.dt="1e-30 ms"'):
+    for item in ('simulation.duration="0.01 ms"', *TINY_NET):
         argv += ["--set", item]
     assert main(argv) == EXIT_INVALID_RUN
     err = capsys.readouterr().err
