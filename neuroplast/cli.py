@@ -25,6 +25,8 @@ from pathlib import Path
 __all__ = ["main", "build_parser"]
 
 EXIT_CONFIG_ERROR = 2
+#: Exit status of a run that finished (or was stopped) invalid (``[validity]``).
+EXIT_INVALID_RUN = 3
 #: Exit status of an error neuroplast does not expect (a bug): the run did not finish.
 EXIT_UNEXPECTED = 1
 
@@ -153,8 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser(
         "validate",
         help="check a config and print it with every default filled in",
-        description="Check CONFIG (and any --set overrides) and print the resolved "
-        "configuration as JSON. Exits with status 2 if anything is wrong.",
+        description="Check CONFIG (and any --set overrides) with every check 'neuroplast "
+        "run' makes before it starts (each condition compiled, the drug's validity range on "
+        "its doses) and print the resolved configuration as JSON. Exits with status 2 if "
+        "anything is wrong.",
     )
     _add_config_args(validate)
 
@@ -272,6 +276,7 @@ def _cmd_run(args) -> int:
         f"neuroplast: running '{cfg.name}' ({cfg.network.n_exc} E + {cfg.network.n_inh} I "
         f"neurons, {span} on {cfg.simulation.backend}) -> {out}"
     )
+    _warn_outside_range({cfg.condition: cfg})
     result = run_experiment(cfg, out, overwrite=args.overwrite, progress=not args.quiet)
     s = result.summary
     wall = result.recording.wall_time  # run_s includes the C++ compile and binary times
@@ -287,7 +292,8 @@ def _cmd_run(args) -> int:
 
 
 def _run_comparison(cfg, out: Path, args) -> int:
-    from neuroplast.config.conditions import condition_names
+    from neuroplast.config.conditions import condition_names, resolve_conditions
+    from neuroplast.config.experiment import work_estimate
     from neuroplast.studies.comparison import run_comparison
 
     names = condition_names(cfg)
@@ -296,6 +302,8 @@ def _run_comparison(cfg, out: Path, args) -> int:
         f"x {cfg.repeats} seed(s), {cfg.network.n_exc} E + {cfg.network.n_inh} I neurons on "
         f"{cfg.simulation.backend} -> {out}"
     )
+    print(f"  work: {work_estimate(cfg)}")
+    _warn_outside_range(resolve_conditions(cfg))
     result = run_comparison(
         cfg,
         out,
@@ -343,8 +351,22 @@ def _cmd_sweep(args) -> int:
     return 1 if result.failed else 0
 
 
+def _warn_outside_range(runs) -> None:
+    """Say on stderr which run configs leave a drug's validity range (opted in)."""
+    from neuroplast.config.conditions import outside_range_lines
+
+    for line in outside_range_lines(runs):
+        print(f"neuroplast: warning: {line}", file=sys.stderr)
+
+
 def _cmd_validate(args) -> int:
+    from neuroplast.config.conditions import resolve_conditions
+
     cfg = _load(args)
+    # every check `run` makes before it starts: each condition compiled as run compiles
+    # it (overrides, protocol, titration), the drug's validity range on its doses
+    runs = resolve_conditions(cfg)
+    _warn_outside_range(runs)
     print(cfg.to_json())
     return 0
 
@@ -505,10 +527,12 @@ def main(argv: list[str] | None = None) -> int:
     handler of uncaught exceptions, which would ask to report a bug to brian2: a
     mistake in the config or the command line, an output directory in use or unwritable
     and any other file-system error exit with status 2, a run that failed with 1, an
-    error neuroplast did not expect with 1 (``--debug`` prints its traceback).
+    error neuroplast did not expect with 1 (``--debug`` prints its traceback).  A run
+    judged invalid (NaN state, runaway or silent network, nothing simulated) exits with
+    status 3 and one line, ``neuroplast: run invalid: <why>; its outputs are kept in ...``.
     """
     from neuroplast.config.experiment import ConfigError
-    from neuroplast.simulation.storage import RunDirectoryError
+    from neuroplast.simulation.storage import InvalidRun, RunDirectoryError
     from neuroplast.studies.execution import RunsFailed
 
     args = build_parser().parse_args(argv)
@@ -522,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
         return _report(str(err), debug, EXIT_CONFIG_ERROR)
     except RunsFailed as err:
         return _report(str(err), debug, 1)
+    except InvalidRun as err:
+        if debug:
+            traceback.print_exc()
+        print(f"neuroplast: {err}", file=sys.stderr)
+        return EXIT_INVALID_RUN
     except KeyboardInterrupt:
         print("neuroplast: interrupted; no partial run directory was kept", file=sys.stderr)
         return 130

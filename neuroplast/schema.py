@@ -8,10 +8,12 @@ gathered into :class:`neuroplast.config.experiment.ExperimentConfig`.
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
+import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, Quantity, get_dimensions, get_unit
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, WithJsonSchema
 
@@ -25,6 +27,7 @@ from neuroplast.units import (
 
 __all__ = [
     "BRUNEL_WANG",
+    "POTENTIAL_RANGE",
     "ConfigError",
     "Qty",
     "Section",
@@ -37,6 +40,11 @@ __all__ = [
 
 #: Source of the network's membrane, receptor and synapse defaults.
 BRUNEL_WANG = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"
+
+#: Range of a membrane or reversal potential (``Qty("mV", **POTENTIAL_RANGE)``): the ionic
+#: reversal potentials span about -100 mV (K+) to +130 mV (Ca2+) (Hille, Ion Channels of
+#: Excitable Membranes, 3rd ed., Table 1.1 [M]); beyond +-150 mV no neuron lives [D].
+POTENTIAL_RANGE = {"at_least": "-150 mV", "at_most": "150 mV"}
 
 
 class ConfigError(ValueError):
@@ -56,13 +64,31 @@ def _dimension_name(dim: Any) -> str:
     return f"a value in {get_unit(dim)}"
 
 
-def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:  # noqa: N802
+def _range_text(at_least: str | None, at_most: str | None) -> str:
+    if at_least is not None and at_most is not None:
+        return f"a value between {at_least} and {at_most}"
+    return f"at least {at_least}" if at_most is None else f"at most {at_most}"
+
+
+def Qty(  # noqa: N802
+    unit: str,
+    *,
+    positive: bool = False,
+    nonnegative: bool = False,
+    at_least: str | None = None,
+    at_most: str | None = None,
+) -> Any:
     """Type of a config field holding a physical quantity in ``unit``.
 
     The field accepts text such as ``"100 ms"`` (or a brian2 quantity) and stores a
-    brian2 ``Quantity``; it serialises back to text in ``unit``.
+    brian2 ``Quantity``; it serialises back to text in ``unit``.  The value must be
+    finite once converted to SI units (``"1e400 nS"`` and ``"1.7976931348623157e+308
+    min"`` are refused, issue #20), and within ``[at_least, at_most]`` (config text in
+    ``unit``, e.g. ``at_most="200 mV"``) where the field documents a range.
     """
     expected = dimension_of(unit)
+    low = None if at_least is None else parse_quantity(at_least)
+    high = None if at_most is None else parse_quantity(at_most)
 
     def validate(value: Any) -> Quantity:
         if isinstance(value, Quantity):
@@ -78,10 +104,17 @@ def Qty(unit: str, *, positive: bool = False, nonnegative: bool = False) -> Any:
                 f"wrong dimension: {value!r} is not a value in {unit} "
                 f"(expected {_dimension_name(expected)}, got {_dimension_name(found)})"
             )
+        if not math.isfinite(float(np.asarray(quantity, dtype=float))):
+            raise ValueError(
+                f"expected a finite value in {unit} (got {value!r}, which is "
+                f"{float(np.asarray(quantity, dtype=float))} in SI units)"
+            )
         if positive and not float(quantity) > 0:
             raise ValueError(f"must be > 0 (got {value!r})")
         if nonnegative and not float(quantity) >= 0:
             raise ValueError(f"must be >= 0 (got {value!r})")
+        if (low is not None and quantity < low) or (high is not None and quantity > high):
+            raise ValueError(f"expected {_range_text(at_least, at_most)} (got {value!r})")
         return quantity
 
     return Annotated[
@@ -121,6 +154,10 @@ class Section(BaseModel):
         validate_default=True,
         validate_assignment=True,
         arbitrary_types_allowed=True,
+        # a boolean is not a count and 1.5 is not a neuron: no coercion between types
+        strict=True,
+        # inf and nan are never a physical value (issue #20: `inf` reached the network)
+        allow_inf_nan=False,
     )
 
 

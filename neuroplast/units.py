@@ -165,7 +165,8 @@ def parse_quantity(text: str | float | int) -> Quantity:
     unit_text = match["unit"]
     if not unit_text:
         return Quantity(value)
-    return Quantity(value * _parse_unit(unit_text, text))
+    with np.errstate(over="ignore"):  # a value that overflows is inf, refused by its field
+        return Quantity(value * _parse_unit(unit_text, text))
 
 
 def dimension_of(unit_text: str) -> Dimension:

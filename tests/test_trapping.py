@@ -48,6 +48,8 @@ DOSED = (
     'timescale.bio_duration="1 h"',
     "timescale.session_rate=3600",
     'pharmacology.doses=[{start = "0 h", dose = "1 mg/kg", duration = "20 min"}]',
+    # peaks at 2.43 uM, above ketamine's validity range (2 uM): a test of the kinetics
+    "pharmacology.allow_outside_range=true",
 )
 
 
@@ -252,7 +254,9 @@ def test_block_follows_the_equilibrium_in_compressed_time():
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "200 ms"},
         "timescale": {"enabled": True, "bio_duration": "0.2 days", "session_after": "2 h"},
         "set_point": {"window": "3 s"},
-        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        "bdnf": {
+            "release_threshold_from": "fixed"
+        },  # a window shorter than the fluctuation threshold needs (bdnf.py)
         "pharmacology": {
             "trapping": True,
             "doses": [{"start": "0.1 days", "dose": "0.5 mg/kg", "duration": "40 min"}],

@@ -12,6 +12,7 @@ queries (session times, therapy sessions, probe days) are in :mod:`neuroplast.co
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from neuroplast.config.experiment import (
     ConfigError,
@@ -30,7 +31,13 @@ from neuroplast.config.sessions import (
     therapy_sessions,
 )
 
-__all__ = ["condition_names", "resolve_condition", "shared_clock"]
+__all__ = [
+    "condition_names",
+    "outside_range_lines",
+    "resolve_condition",
+    "resolve_conditions",
+    "shared_clock",
+]
 
 
 def shared_clock(cfg: ExperimentConfig) -> list[dict]:
@@ -96,18 +103,29 @@ def _condition_data(cfg: ExperimentConfig, condition: str) -> dict:
         try:
             data = apply_overrides(data, overrides)
         except ConfigError as err:
-            raise ConfigError(f"conditions.{condition}.set: {err}") from None
+            raise ConfigError(_in_condition(condition, str(err), ".set")) from None
     return data
 
 
 def _condition_protocols(cfg: ExperimentConfig) -> list:
     """Every condition's protocol (its ``set`` applied where it changes the protocol)."""
-    return [
-        config_from_dict(_condition_data(cfg, name)).protocol
-        if _sets_protocol(cfg, name)
-        else cfg.protocol
-        for name in condition_names(cfg)
-    ]
+    protocols = []
+    for name in condition_names(cfg):
+        if not _sets_protocol(cfg, name):
+            protocols.append(cfg.protocol)
+            continue
+        try:
+            protocols.append(config_from_dict(_condition_data(cfg, name)).protocol)
+        except ConfigError as err:  # its `set` broke the protocol: name where it is
+            raise ConfigError(_in_condition(name, str(err), ".set")) from None
+    return protocols
+
+
+def _in_condition(name: str, message: str, where: str = "") -> str:
+    """``message`` prefixed with the condition it belongs to, unless it names one."""
+    if message.startswith("conditions."):
+        return message
+    return f"conditions.{name}{where}: {message}"
 
 
 def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig:
@@ -167,3 +185,45 @@ def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig
         )
         data["from_protocol"] = True
     return config_from_dict(data)
+
+
+def resolve_conditions(cfg: ExperimentConfig) -> dict[str, ExperimentConfig]:
+    """Every condition's run config, compiled as ``neuroplast run`` compiles it.
+
+    The checks of a run before it starts: each condition's ``set`` overrides, its
+    compiled protocol (events, sessions, titration) and the drug's validity range on
+    its doses.  A run config does not depend on the seed (repeat k only changes
+    ``seed``), so each condition is compiled once.  ``neuroplast validate`` runs this,
+    so that it refuses every config ``neuroplast run`` refuses.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the condition (when the config has several), the key, the
+        value and what was expected.
+    """
+    runs = {}
+    for name in condition_names(cfg):
+        try:
+            runs[name] = resolve_condition(cfg, name)
+        except ConfigError as err:
+            if not cfg.conditions:
+                raise
+            raise ConfigError(_in_condition(name, str(err))) from None
+    return runs
+
+
+def outside_range_lines(runs: Mapping[str, ExperimentConfig]) -> list[str]:
+    """One line per drug of a run config whose peak leaves its validity range.
+
+    Such a config has ``pharmacology.allow_outside_range = true`` (it is refused
+    otherwise); the command line, the run's provenance and the experiment report say so
+    with these lines.  ``runs``: condition name -> run config (:func:`resolve_conditions`).
+    """
+    several = len(runs) > 1
+    return [
+        f"{f'condition {name}: ' if several else ''}outside the model's validity range "
+        f"(pharmacology.allow_outside_range = true): {line}"
+        for name, run in runs.items()
+        for line in run.pharmacology.outside_range()
+    ]

@@ -21,20 +21,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from brian2.units import second
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from neuroplast import paths
 from neuroplast.config.protocol import ConditionConfig, ProtocolConfig
+from neuroplast.config.sessions import dose_times
+from neuroplast.config.validity import ValidityConfig
 from neuroplast.model.bdnf import BDNFConfig
 from neuroplast.model.neurons import NeuronsConfig
-from neuroplast.model.pharmacology import PharmacologyConfig
+from neuroplast.model.pharmacology import PharmacologyConfig, acute_doses
 from neuroplast.model.plasticity import PlasticityConfig
 from neuroplast.model.receptors import ReceptorsConfig
 from neuroplast.model.setpoint import SetPointConfig
 from neuroplast.model.stress import StressConfig
 from neuroplast.model.synapses import ExternalConfig, SynapsesConfig
-from neuroplast.model.therapy import AssemblyConfig, TherapyConfig
-from neuroplast.model.timescale import TimescaleConfig
+from neuroplast.model.therapy import AssemblyConfig, TherapyConfig, slow_windows
+from neuroplast.model.timescale import TimescaleConfig, build_time_map
 from neuroplast.schema import BRUNEL_WANG, ConfigError, Qty, Section, param
 from neuroplast.units import format_quantity
 
@@ -63,7 +66,9 @@ class SimulationConfig(Section):
         "'numpy' (no compiler, slower) or 'cpp_standalone' (one C++ program; fastest for "
         "long runs)",
     )
-    dt: Qty("ms", positive=True) = param("0.1 ms", "integration time step", BW)
+    dt: Qty("ms", at_least="0.001 ms", at_most="1 ms") = param(
+        "0.1 ms", "integration time step (1 us to 1 ms)", BW
+    )
     duration: Qty("s", positive=True) = param("10 s", "simulated network time")
     method: Literal["euler", "rk2", "rk4"] = param(
         "euler", "numerical integration method for the neuron equations"
@@ -78,8 +83,8 @@ class SimulationConfig(Section):
 class NetworkConfig(Section):
     """Population sizes and random connectivity."""
 
-    n_exc: int = param(800, "number of excitatory (pyramidal) neurons", BW, gt=0)
-    n_inh: int = param(200, "number of inhibitory (fast-spiking) interneurons", BW, gt=0)
+    n_exc: int = param(800, "number of excitatory (pyramidal) neurons", BW, gt=0, le=10**7)
+    n_inh: int = param(200, "number of inhibitory (fast-spiking) interneurons", BW, gt=0, le=10**7)
     p_connect: float = param(
         0.2,
         "connection probability of every recurrent projection (EE, EI, IE, II); no autapses",
@@ -196,6 +201,7 @@ class ExperimentConfig(Section):
     plasticity: PlasticityConfig = Field(default_factory=PlasticityConfig)
     recording: RecordingConfig = Field(default_factory=RecordingConfig)
     output: OutputConfig = Field(default_factory=OutputConfig)
+    validity: ValidityConfig = Field(default_factory=ValidityConfig)
     assemblies: dict[str, AssemblyConfig] = param(
         {}, "named sets of pyramidal cells ([assemblies.NAME]; therapy.py)"
     )
@@ -224,6 +230,14 @@ class ExperimentConfig(Section):
         "set by the protocol compiler (protocol.py): stress, doses, therapy sessions and "
         "snapshots of this run were filled from [protocol] for its condition",
     )
+
+    @field_validator("comparisons", mode="before")
+    @classmethod
+    def _pairs_as_tuples(cls, value: Any) -> Any:
+        """A TOML array ``["a", "b"]`` (a list) is the pair (the schema is strict)."""
+        if isinstance(value, list):
+            return [tuple(pair) if isinstance(pair, list) else pair for pair in value]
+        return value
 
     @model_validator(mode="after")
     def _check_assemblies_and_protocol(self) -> ExperimentConfig:
@@ -307,16 +321,13 @@ class ExperimentConfig(Section):
     @model_validator(mode="after")
     def _check_consistency(self) -> ExperimentConfig:
         dt = self.simulation.dt
-        delay = self.synapses.delay
-        shortest_refractory = min(self.neurons.exc.t_ref, self.neurons.inh.t_ref)
-        # The NMDA jump of a spike is read from the presynaptic neuron when the spike
-        # arrives (receptors.py); that needs the arrival after the spike's reset step and
-        # before the neuron can fire again.
-        if not dt <= delay <= shortest_refractory:
+        self._check_delay_and_refractory()
+        _check_time_constants(self)
+        _check_sizes(self)
+        if self.repeats > MAX_REPEATS:
             raise ValueError(
-                f"synapses.delay = '{format_quantity(delay, 'ms')}': expected a delay between "
-                f"simulation.dt ({format_quantity(dt, 'ms')}) and the shortest refractory "
-                f"period ({format_quantity(shortest_refractory, 'ms')})"
+                f"repeats = {self.repeats}: expected at most {MAX_REPEATS} ({work_estimate(self)}"
+                "; split a larger study into several experiments)"
             )
         for name in ("rate_bin", "trace_dt"):
             value = getattr(self.recording, name)
@@ -394,6 +405,61 @@ class ExperimentConfig(Section):
                 )
         return self
 
+    def _check_delay_and_refractory(self) -> None:
+        """Dt <= synapses.delay <= t_ref of both populations, naming the key at fault.
+
+        The NMDA jump of a spike is read from the presynaptic neuron when the spike
+        arrives (receptors.py); that needs the arrival after the spike's reset step and
+        before the neuron can fire again.
+        """
+        dt, delay = self.simulation.dt, self.synapses.delay
+        for pop in ("exc", "inh"):
+            t_ref = getattr(self.neurons, pop).t_ref
+            if t_ref < dt:
+                raise ValueError(
+                    f"neurons.{pop}.t_ref = '{format_quantity(t_ref, 'ms')}': expected a "
+                    f"refractory period of at least simulation.dt ({format_quantity(dt, 'ms')})"
+                )
+        if delay < dt:
+            raise ValueError(
+                f"synapses.delay = '{format_quantity(delay, 'ms')}': expected at least "
+                f"simulation.dt ({format_quantity(dt, 'ms')})"
+            )
+        default_delay = type(self.synapses)().delay
+        for pop in ("exc", "inh"):
+            t_ref = getattr(self.neurons, pop).t_ref
+            if t_ref >= delay:
+                continue
+            if delay == default_delay:  # the refractory period was changed: name it
+                raise ValueError(
+                    f"neurons.{pop}.t_ref = '{format_quantity(t_ref, 'ms')}': expected at "
+                    f"least synapses.delay ({format_quantity(delay, 'ms')}), so that a spike's "
+                    "NMDA jump arrives before the neuron can fire again"
+                )
+            raise ValueError(
+                f"synapses.delay = '{format_quantity(delay, 'ms')}': expected at most the "
+                f"refractory period neurons.{pop}.t_ref ({format_quantity(t_ref, 'ms')}), so "
+                "that a spike's NMDA jump arrives before the neuron can fire again"
+            )
+
+    def network_seconds(self) -> float:
+        """Network (simulated) seconds of one run: an estimate of its work.
+
+        From the clock: the biological duration (the protocol's, before it is compiled)
+        at ``timescale.rate``, with ``session_rate`` around each drug session and the
+        therapy rate in the therapy sessions already compiled.
+        """
+        if not (self.timescale.enabled or self.protocol.enabled):
+            return float(self.simulation.duration)
+        if self.protocol.enabled and not self.from_protocol:
+            total = self.protocol.total
+            sessions = dose_times(self.protocol, acute_only=True)
+        else:
+            total = float(self.timescale.bio_duration)
+            sessions = [float(dose.start) for dose in acute_doses(self.pharmacology)]
+        clock = self.timescale.model_copy(update={"bio_duration": total * second})
+        return build_time_map(clock, sessions, slow_windows(self.therapy)).sim_duration
+
     def resolved(self) -> dict[str, Any]:
         """Plain JSON-ready dict with every value (units written as text)."""
         return self.model_dump(mode="json")
@@ -403,12 +469,123 @@ class ExperimentConfig(Section):
         return json.dumps(self.resolved(), indent=2)
 
 
+# --------------------------------------------------------------------------- bounds
+
+#: Most seeds per condition; beyond it a study is several experiments (issue #20: a
+#: million repeats built four million run configs and filled 3.8 GB before running one).
+MAX_REPEATS = 1000
+#: Most recurrent synapses (live and candidate) a run may create.  brian2 keeps about
+#: 80 bytes per synapse here (two indices, weights, delays and plastic state as float64),
+#: so 1e8 synapses need about 8 GB [D].
+MAX_SYNAPSES = 100_000_000
+
+
+def work_estimate(cfg: ExperimentConfig) -> str:
+    """The work of an experiment in words: runs, network time and neurons."""
+    conditions = max(1, len(cfg.conditions))
+    runs = conditions * cfg.repeats
+    seconds = cfg.network_seconds()
+    return (
+        f"{conditions} condition(s) x {cfg.repeats} seed(s) = {runs} run(s) of about "
+        f"{seconds:.3g} network s each, {runs * seconds / 3600:.3g} network hours of "
+        f"{cfg.network.n_exc + cfg.network.n_inh} neurons in all"
+    )
+
+
+def _check_time_constants(cfg: ExperimentConfig) -> None:
+    """Every time constant the network integrates is at least one time step.
+
+    With a shorter one the explicit integration oscillates or diverges (forward Euler
+    needs dt <= tau to decay monotonically); issue #20 found NaN membrane potentials at
+    ``receptors.nmda.tau_decay = "0.001 ms"`` and 479 Hz at ``C_m = "1e-30 nF"``.
+    """
+    dt = cfg.simulation.dt
+    taus = {
+        "receptors.ampa.tau": cfg.receptors.ampa.tau,
+        "receptors.nmda.tau_rise": cfg.receptors.nmda.tau_rise,
+        "receptors.nmda.tau_decay": cfg.receptors.nmda.tau_decay,
+        "receptors.gaba.tau": cfg.receptors.gaba.tau,
+    }
+    if cfg.plasticity.stdp.enabled:
+        stdp = cfg.plasticity.stdp
+        taus.update(
+            {
+                "plasticity.stdp.tau_plus": stdp.tau_plus,
+                "plasticity.stdp.tau_minus": stdp.tau_minus,
+                "plasticity.stdp.triplet.tau_plus": stdp.triplet.tau_plus,
+                "plasticity.stdp.triplet.tau_minus": stdp.triplet.tau_minus,
+                "plasticity.stdp.triplet.tau_y": stdp.triplet.tau_y,
+            }
+        )
+    if cfg.plasticity.istdp.enabled:
+        taus["plasticity.istdp.tau"] = cfg.plasticity.istdp.tau
+    for key, tau in taus.items():
+        if tau < dt:
+            raise ValueError(
+                f"{key} = '{format_quantity(tau, 'ms')}': expected a time constant of at "
+                f"least simulation.dt ({format_quantity(dt, 'ms')})"
+            )
+    rise = 1 / cfg.receptors.nmda.alpha
+    if rise < dt:
+        raise ValueError(
+            f"receptors.nmda.alpha = '{format_quantity(cfg.receptors.nmda.alpha, 'kHz')}': "
+            f"expected at most 1/simulation.dt ({format_quantity(1 / dt, 'kHz')})"
+        )
+    for pop in ("exc", "inh"):
+        p = getattr(cfg.neurons, pop)
+        tau_m = p.C_m / p.g_L
+        if tau_m < dt:
+            raise ValueError(
+                f"neurons.{pop}.C_m = '{format_quantity(p.C_m, 'nF')}': the membrane time "
+                f"constant C_m / g_L ({format_quantity(tau_m, 'ms')}) is shorter than "
+                f"simulation.dt ({format_quantity(dt, 'ms')}); expected at least dt"
+            )
+
+
+def _check_sizes(cfg: ExperimentConfig) -> None:
+    """The network's synapses fit in memory (:data:`MAX_SYNAPSES`)."""
+    net = cfg.network
+    n = net.n_exc + net.n_inh
+    synapses = net.p_connect * n * n
+    pool = cfg.plasticity.structural.enabled or cfg.plasticity.stdp.enabled
+    if cfg.plasticity.structural.enabled:  # the E->E pool holds candidates too
+        synapses += (cfg.plasticity.structural.candidate_factor - 1) * (
+            net.p_connect * net.n_exc * net.n_exc
+        )
+    if synapses > MAX_SYNAPSES:
+        what = "recurrent synapses and E->E candidates" if pool else "recurrent synapses"
+        raise ValueError(
+            f"network.n_exc = {net.n_exc}, network.n_inh = {net.n_inh}: about "
+            f"{synapses:.2g} {what}, expected at most {MAX_SYNAPSES:.0e} (~80 bytes each: "
+            f"{synapses * 80 / 1e9:.3g} GB); use fewer neurons or a lower network.p_connect"
+        )
+
+
 # --------------------------------------------------------------------------- loading
 
 
 def _format_value(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _plain_message(item: dict) -> str:
+    """Pydantic's message for a wrong type, said as what was expected (no coercion)."""
+    given = item.get("input")
+    kind = type(given).__name__
+    if item["type"] == "finite_number":
+        return "expected a finite number (inf and nan are not values a model can use)"
+    if item["type"] == "int_type":
+        if isinstance(given, bool):
+            return "expected an integer; a boolean is not a count"
+        return f"expected an integer (a whole number written without a point), got {kind}"
+    if item["type"] == "float_type":
+        if isinstance(given, bool):
+            return "expected a number; a boolean is not one"
+        if isinstance(given, int):
+            return "expected a number within the range of a double (about 1.8e308)"
+        return f"expected a number, got {kind}"
+    return item["msg"].removeprefix("Value error, ")
 
 
 def _explain(err: ValidationError) -> str:
@@ -434,7 +611,7 @@ def _explain(err: ValidationError) -> str:
             options = list(model.model_fields) if model else []
             lines.append(f"{dotted}: unknown key {loc[-1]!r}{paths.suggest(loc[-1], options)}")
             continue
-        message = item["msg"].removeprefix("Value error, ")
+        message = _plain_message(item)
         if not loc:  # a check across several fields; the message names them
             lines.append(message)
             continue
@@ -555,4 +732,7 @@ def load_config(path: str | Path | None = None, overrides: Sequence[str] = ()) -
         return config_from_dict(data)
     except ConfigError as err:
         where = f"{path}: " if path is not None else ""
-        raise ConfigError(f"{where}invalid configuration\n{err}") from None
+        text = str(err)
+        # one problem, one line (key, value, what was expected); several: one line each
+        separator = ": " if "\n" not in text else "\n"
+        raise ConfigError(f"{where}invalid configuration{separator}{text}") from None

@@ -298,6 +298,13 @@ class ProtocolConfig(Section):
                     f"doses[{k}]: session {event.count} at {format_days(last - lo)} into "
                     f"phase {event.phase!r} falls outside it ({format_days(hi - lo)} long)"
                 )
+            end = last + float(event.duration or 0)
+            if end > self.total + 1e-6:  # the run stops there: the rest would be cut off
+                raise ValueError(
+                    f"doses[{k}].duration = '{format_quantity(event.duration, 'min')}': session "
+                    f"{event.count} ends at {format_days(end)}, after the end of the protocol "
+                    f"({format_days(self.total)}); expected it to end within the protocol"
+                )
         acute = [event for event in self.doses if blocks_nmda(event.drug)]
         for k, event in enumerate(self.therapy):
             if event.after_dose is not None and not acute:

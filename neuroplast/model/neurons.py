@@ -28,6 +28,7 @@ from pydantic import Field, model_validator
 from neuroplast.model.receptors import RECEPTOR_EQUATIONS, RESET_NMDA
 from neuroplast.schema import (
     BRUNEL_WANG,
+    POTENTIAL_RANGE,
     Qty,
     Section,
     fill_table_defaults,
@@ -52,9 +53,13 @@ class PopulationConfig(Section):
 
     C_m: Qty("nF", positive=True) = param("0.5 nF", "membrane capacitance", BRUNEL_WANG)
     g_L: Qty("nS", positive=True) = param("25 nS", "leak conductance", BRUNEL_WANG)
-    V_L: Qty("mV") = param("-70 mV", "leak reversal (resting) potential", BRUNEL_WANG)
-    V_th: Qty("mV") = param("-50 mV", "spike threshold", BRUNEL_WANG)
-    V_reset: Qty("mV") = param("-55 mV", "reset potential after a spike", BRUNEL_WANG)
+    V_L: Qty("mV", **POTENTIAL_RANGE) = param(
+        "-70 mV", "leak reversal (resting) potential", BRUNEL_WANG
+    )
+    V_th: Qty("mV", **POTENTIAL_RANGE) = param("-50 mV", "spike threshold", BRUNEL_WANG)
+    V_reset: Qty("mV", **POTENTIAL_RANGE) = param(
+        "-55 mV", "reset potential after a spike", BRUNEL_WANG
+    )
     t_ref: Qty("ms", nonnegative=True) = param("2 ms", "absolute refractory period", BRUNEL_WANG)
 
 

@@ -89,7 +89,14 @@ import numpy as np
 from pydantic import Field
 
 from neuroplast.model.pharmacology import TRAPPING_EQUATIONS
-from neuroplast.schema import BRUNEL_WANG, Qty, Section, param, with_parameter_table
+from neuroplast.schema import (
+    BRUNEL_WANG,
+    POTENTIAL_RANGE,
+    Qty,
+    Section,
+    param,
+    with_parameter_table,
+)
 
 __all__ = [
     "AMPAConfig",
@@ -115,7 +122,9 @@ class AMPAConfig(Section):
     """AMPA receptor (fast excitation)."""
 
     tau: Qty("ms", positive=True) = param("2 ms", "AMPA decay time constant", BRUNEL_WANG)
-    E_rev: Qty("mV") = param("0 mV", "excitatory reversal potential", BRUNEL_WANG)
+    E_rev: Qty("mV", **POTENTIAL_RANGE) = param(
+        "0 mV", "excitatory reversal potential", BRUNEL_WANG
+    )
 
 
 class NMDAConfig(Section):
@@ -126,7 +135,7 @@ class NMDAConfig(Section):
     alpha: Qty("kHz", positive=True) = param(
         "0.5 kHz", "saturation rate of the NMDA gating (0.5 /ms)", BRUNEL_WANG
     )
-    E_rev: Qty("mV") = param("0 mV", "NMDA reversal potential", BRUNEL_WANG)
+    E_rev: Qty("mV", **POTENTIAL_RANGE) = param("0 mV", "NMDA reversal potential", BRUNEL_WANG)
     mg: Qty("mM", nonnegative=True) = param("1 mM", "extracellular Mg2+ concentration", BRUNEL_WANG)
     mg_k: Qty("mM", positive=True) = param(
         "3.57 mM",
@@ -142,7 +151,9 @@ class GABAConfig(Section):
     """GABA_A receptor (fast inhibition)."""
 
     tau: Qty("ms", positive=True) = param("10 ms", "GABA_A decay time constant", BRUNEL_WANG)
-    E_rev: Qty("mV") = param("-70 mV", "inhibitory reversal potential", BRUNEL_WANG)
+    E_rev: Qty("mV", **POTENTIAL_RANGE) = param(
+        "-70 mV", "inhibitory reversal potential", BRUNEL_WANG
+    )
 
 
 class ReceptorsConfig(Section):

@@ -46,6 +46,7 @@ class TargetConductances(Section):
         "fraction of NMDA conductance available on this cell type (1 = none blocked); "
         "the ketamine model drives it",
         ge=0,
+        le=1,
     )
 
 

@@ -53,6 +53,7 @@ from neuroplast.simulation.pool import (
     snapshot_steps,
 )
 from neuroplast.simulation.schedules import Schedules
+from neuroplast.simulation.validity import SPIKE_COUNT, SPIKE_COUNT_ON_SPIKE
 
 __all__ = ["NetworkModel", "TRACED_VARIABLES", "build_network", "mechanism_records"]
 
@@ -86,6 +87,8 @@ class NetworkModel:
     ee_pool: brian2.Synapses | None = None
     schedules: Schedules | None = None
     assemblies: dict[str, np.ndarray] = field(default_factory=dict)
+    #: the validity guard (validity.py), added by simulate.py when validity.enabled
+    guard: object | None = None
 
 
 def _scaled(cfg: ExperimentConfig, target: TargetConductances) -> dict[str, brian2.Quantity]:
@@ -170,7 +173,8 @@ def mechanism_records(cfg: ExperimentConfig) -> tuple[Record, ...]:
 
 def _neuron_code(cfg: ExperimentConfig, mech: _Mechanisms) -> tuple[str, str]:
     """Equations and reset code for the mechanisms switched on."""
-    parts, reset = [], [RESET]
+    # every cell counts its spikes for the validity guard (validity.py): one addition per spike
+    parts, reset = [SPIKE_COUNT], [RESET, SPIKE_COUNT_ON_SPIKE]
     if mech.trapping:
         parts.append(NMDA_SCALE_TRAPPING)
     else:
@@ -207,9 +211,11 @@ def _namespace(cfg: ExperimentConfig, mech: _Mechanisms, schedules: Schedules | 
                 activity_route=cfg.pharmacology.activity_coupled,
             )
         )
-        namespace.update(plast.plasticity_namespace(
+        namespace.update(
+            plast.plasticity_namespace(
                 cfg.plasticity, cfg.stress.prune_rate, cfg.pharmacology.mechanism
-            ))
+            )
+        )
         if mech.structural:
             namespace.update(mech.rule.namespace(cfg.plasticity.structural.rule_options()))
         namespace["structural_steps"] = rewiring_stride(cfg)

@@ -48,3 +48,6 @@ class Recording:
     #: ... and, when ``[protocol.acute]`` samples them, the pyramidal cells' mean
     #: excitatory and inhibitory conductances: (t in network s, g_exc in S, g_inh in S)
     conductances: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: the validity verdict (simulation/validity.py: ``status`` "valid" or "invalid",
+    #: ``reason``, ``check``, ...); empty when ``validity.enabled`` is false
+    validity: dict[str, Any] = field(default_factory=dict)

@@ -30,6 +30,7 @@ from neuroplast.simulation.network import TRACED_VARIABLES, build_network
 from neuroplast.simulation.pool import SNAPSHOT_DEAD, snapshot_steps, snapshot_variables
 from neuroplast.simulation.recording import Recording
 from neuroplast.simulation.schedules import build_schedules
+from neuroplast.simulation.validity import add_guard, check_steps, judge
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -215,7 +216,11 @@ def simulate(
         if schedules is not None:
             # whole schedule steps, so that the TimedArrays cover the run
             duration = schedules.duration * brian2.second
+        if cfg.validity.enabled:
+            check_steps(cfg, duration)  # before the build: a run of no time steps is invalid
         model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
+        if cfg.validity.enabled:
+            model.guard = add_guard(cfg, model)
         brian2.seed(seeds.brian)
         wall["setup_s"] = time.perf_counter() - start
         start = time.perf_counter()
@@ -236,8 +241,9 @@ def simulate(
             readers = snapshots
             snapshots = {name: read() for name, read in readers.items()}
         wall["run_s"] = time.perf_counter() - start
-        recording = _collect(cfg, model)
+        recording = _collect(cfg, model, _simulated(model, duration, standalone))
         recording.snapshots = snapshots
+        _judge(cfg, model, recording, float(duration))
         if key is not None and model.schedules is not None:
             # keep the program, its brian2 objects and its locked slot for a re-run
             program = rerun.BuiltProgram(key, stack.pop_all(), project, model, readers)
@@ -258,11 +264,38 @@ def _rerun(cfg: ExperimentConfig, program: rerun.BuiltProgram) -> Recording | No
     wall = {"setup_s": setup, **program.rerun(schedules, args)}
     snapshots = {name: read() for name, read in program.snapshot_readers.items()}
     wall["run_s"] = time.perf_counter() - start
-    recording = _collect(cfg, program.model)
+    duration = schedules.duration
+    recording = _collect(cfg, program.model, _simulated(program.model, duration, True))
     recording.snapshots = snapshots
+    _judge(cfg, program.model, recording, float(duration))
     wall["reused_build"] = float(program.runs - 1)
     recording.wall_time = wall
     return recording
+
+
+def _simulated(model, duration, standalone: bool) -> float:
+    """Network time simulated (s): less than ``duration`` if the validity guard stopped it.
+
+    A C++ standalone program reports the fraction of its run it completed (brian2's
+    ``last_run_info.txt``); in runtime mode the network's clock says it.
+    """
+    if standalone:
+        fraction = getattr(brian2.device, "_last_run_completed_fraction", 1.0)
+        return float(duration) * float(fraction)
+    return float(model.network.t)
+
+
+def _judge(cfg: ExperimentConfig, model, recording: Recording, requested_s: float) -> None:
+    """Attach the validity verdict (validity.py) to ``recording``, if the guard is on."""
+    if cfg.validity.enabled:
+        verdict = judge(cfg, model, model.guard, recording, requested_s)
+        recording.validity = verdict.as_dict()
+
+
+def _stopped(model) -> bool:
+    """Whether the validity guard stopped the network (runtime backends, between runs)."""
+    guard = model.guard
+    return guard is not None and guard.stop and guard.first_violation()[0] > 0
 
 
 def _pool_state(pool) -> dict[str, np.ndarray]:
@@ -321,9 +354,12 @@ def _run_with_snapshots(cfg: ExperimentConfig, model, duration, report, standalo
             if step > done:
                 model.network.run((step - done) * cfg.simulation.dt, **kwargs)
                 done = step
+            if _stopped(model):
+                return snapshots  # the validity guard stopped the run: nothing more to run
             snapshots[name] = _pool_state(pool)
     rest = float(duration) - float(model.network.t)
-    if rest > 0.5 * float(cfg.simulation.dt):
+    stopped = not standalone and _stopped(model)  # standalone: nothing has run yet
+    if rest > 0.5 * float(cfg.simulation.dt) and not stopped:
         model.network.run(rest * brian2.second, **kwargs)
     return snapshots
 
@@ -347,7 +383,7 @@ def drug_curves(cfg: ExperimentConfig) -> DrugCurves:
     return DrugCurves(session_times=[float(dose.start) for dose in schedule], timecourse=timecourse)
 
 
-def _collect(cfg: ExperimentConfig, model) -> Recording:
+def _collect(cfg: ExperimentConfig, model, duration: float) -> Recording:
     dt = float(cfg.simulation.dt)
     mon = model.monitors
     if "spikes" in mon:
@@ -356,7 +392,6 @@ def _collect(cfg: ExperimentConfig, model) -> Recording:
     else:
         spike_i, spike_t = np.zeros(0, dtype=np.int32), np.zeros(0)
     bin_width = float(cfg.recording.rate_bin)
-    duration = float(model.network.t)
     if "spikes" in mon:
         rate_t, rate_exc, rate_inh = _rates_from_spikes(
             spike_i, spike_t, model.n_exc, model.n_inh, duration, bin_width

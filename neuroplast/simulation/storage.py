@@ -6,6 +6,10 @@ Layout of a run directory::
     data.h5         spikes, population rates, traces; attributes carry the resolved
                     config, seeds, package versions, backend and wall times
     measures.csv    tidy table: condition, seed, bio_time_days, sim_time_s, measure, value
+    status.json     the validity verdict: "status" valid or invalid, the one-line
+                    "reason", the check that failed and the highest window rates
+                    (simulation/validity.py); an invalid run's outputs are kept for
+                    inspection, and sweeps, experiments and analyses count it as failed
     *.png           figures
 
 Every file is written to a temporary name and renamed into place, and the whole
@@ -36,8 +40,12 @@ from neuroplast.simulation.recording import Recording
 
 __all__ = [
     "DataFileError",
+    "InvalidRun",
     "RunDirectoryError",
     "data_problem",
+    "is_invalid",
+    "read_status",
+    "write_status",
     "empty_directory",
     "atomic_write",
     "new_run_dir",
@@ -51,10 +59,28 @@ __all__ = [
 CONFIG_FILE = "config.json"
 DATA_FILE = "data.h5"
 MEASURES_FILE = "measures.csv"
+STATUS_FILE = "status.json"
 
 
 class RunDirectoryError(RuntimeError):
     """A run directory could not be created (e.g. it exists already)."""
+
+
+class InvalidRun(RuntimeError):
+    """A run finished (or was stopped) invalid; its outputs are kept, marked invalid."""
+
+    def __init__(self, reason: str, run_dir=None):
+        self.reason = reason
+        self.run_dir = run_dir
+        where = (
+            f"; its outputs are kept in {run_dir}, marked invalid in status.json"
+            if run_dir is not None
+            else ""
+        )
+        super().__init__(f"run invalid: {reason}{where}")
+
+    def __reduce__(self):
+        return type(self), (self.reason, self.run_dir)
 
 
 class DataFileError(RunDirectoryError):
@@ -96,6 +122,33 @@ def save_figure(fig, path: Path, *, dpi: int = 120, tight: bool = True) -> Path:
 def write_json(path: Path, data: Any) -> None:
     """Write ``data`` as indented JSON, atomically."""
     atomic_write(path, lambda tmp: tmp.write_text(json.dumps(data, indent=2) + "\n"))
+
+
+def write_status(run_dir: Path, validity: dict[str, Any]) -> None:
+    """Write a run's validity verdict to its ``status.json``, atomically."""
+    write_json(Path(run_dir) / STATUS_FILE, validity)
+
+
+def read_status(run_dir: Path) -> dict[str, Any] | None:
+    """A run's ``status.json``, or None when it has none.
+
+    A run made before the validity guard, or with ``validity.enabled = false``, has none;
+    an unreadable one reads as invalid.
+    """
+    path = Path(run_dir) / STATUS_FILE
+    if not path.exists():
+        return None
+    try:
+        status = json.loads(path.read_text())
+    except (OSError, ValueError) as err:
+        return {"status": "invalid", "reason": f"{path} cannot be read ({err})"}
+    return status if isinstance(status, dict) else {"status": "invalid", "reason": "not a table"}
+
+
+def is_invalid(run_dir: Path) -> bool:
+    """Whether the run in ``run_dir`` was judged invalid (its status.json says so)."""
+    status = read_status(run_dir)
+    return status is not None and status.get("status") != "valid"
 
 
 def new_run_dir(root: Path, name: str) -> Path:

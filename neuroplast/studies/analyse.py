@@ -26,7 +26,12 @@ from neuroplast.analysis.stats import (
     sample_days,
     summarize,
 )
-from neuroplast.config.conditions import condition_names, resolve_condition
+from neuroplast.config.conditions import (
+    condition_names,
+    outside_range_lines,
+    resolve_condition,
+    resolve_conditions,
+)
 from neuroplast.config.experiment import ExperimentConfig, config_from_dict
 from neuroplast.model.pharmacology import format_amount
 from neuroplast.plots import experiment as eplots
@@ -492,11 +497,14 @@ def _remeasure_runs(out_dir: Path, cfg: ExperimentConfig) -> int:
     return done
 
 
-def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
+def analyse(
+    out_dir: Path, cfg: ExperimentConfig | None = None, *, include_invalid: bool = False
+) -> Path:
     """Aggregate the runs under ``out_dir``: tables, statistics, figures and report.md.
 
     Reads only what the runs wrote, so ``neuroplast plot OUT`` redraws without
-    re-running.  Returns the report's path.
+    re-running.  Runs judged invalid (their status.json; simulation/validity.py) are
+    left out unless ``include_invalid``.  Returns the report's path.
     """
     out_dir = Path(out_dir)
     if cfg is None:
@@ -508,6 +516,8 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
     for condition, seed in experiment_runs(cfg):
         run_dir = run_directory(out_dir, condition, seed)
         if not (run_dir / storage.MEASURES_FILE).exists():
+            continue
+        if storage.is_invalid(run_dir) and not include_invalid:
             continue
         rows += read_measures(run_dir / storage.MEASURES_FILE)
         run_cfg = json.loads((run_dir / storage.CONFIG_FILE).read_text())
@@ -614,4 +624,5 @@ def analyse(out_dir: Path, cfg: ExperimentConfig | None = None) -> Path:
         figures,
         title=f"{cfg.name}: {cfg.description}".rstrip(": "),
         sections=[("Acute read-outs per session", acute_lines)] if acute_lines else (),
+        warnings=outside_range_lines(resolve_conditions(cfg)),
     )

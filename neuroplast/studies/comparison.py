@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuroplast.analysis.recall import recall_rows
-from neuroplast.config.conditions import condition_names, resolve_condition
+from neuroplast.config.conditions import condition_names, resolve_conditions
 from neuroplast.config.experiment import ConfigError, ExperimentConfig, config_from_dict
 from neuroplast.simulation import locks, rerun, storage
 from neuroplast.simulation.simulate import resolve_seed
@@ -183,11 +183,13 @@ def run_comparison(
         raise ConfigError(f"--workers {workers}: expected at least 1")
     cfg = resolve_seed(cfg)
     out_dir = Path(out_dir)
-    # every run's config first, so that a bad condition fails before anything runs
-    runs = []
-    for condition, seed in experiment_runs(cfg):
-        run_cfg = resolve_condition(cfg, condition).model_copy(update={"seed": seed})
-        runs.append((condition, seed, run_cfg))
+    # every run's config first, so that a bad condition fails before anything runs; a
+    # condition is compiled once (its run config does not depend on the seed)
+    compiled = resolve_conditions(cfg)
+    runs = [
+        (condition, seed, compiled[condition].model_copy(update={"seed": seed}, deep=True))
+        for condition, seed in experiment_runs(cfg)
+    ]
     with locks.lock_directory(out_dir):
         if overwrite:
             storage.empty_directory(out_dir, keep=[locks.LOCK_FILE])
@@ -205,6 +207,13 @@ def _finished_runs(out_dir: Path, runs: list, log) -> set[Path]:
     for k, (condition, seed, run_cfg) in enumerate(runs, start=1):
         run_dir = run_directory(out_dir, condition, seed)
         if not (run_dir / storage.MEASURES_FILE).exists():
+            continue
+        if storage.is_invalid(run_dir):
+            reason = (storage.read_status(run_dir) or {}).get("reason", "")
+            log(
+                f"  [{k}/{len(runs)}] {condition} seed {seed}: invalid before ({reason}); "
+                "running it again"
+            )
             continue
         problem = storage.data_problem(run_dir / storage.DATA_FILE)
         if problem is not None:
@@ -268,10 +277,21 @@ def _run_and_analyse(
                 "same command again to retry them): " + "; ".join(failed)
             )
     else:
+        invalid = []
         for k, condition, seed, run_cfg, run_dir in todo:
-            wall = _run_one(run_cfg, run_dir, progress, condition, seed)
+            try:
+                wall = _run_one(run_cfg, run_dir, progress, condition, seed)
+            except storage.InvalidRun as err:  # kept, marked invalid; the others go on
+                invalid.append(f"{condition} seed {seed}: run invalid: {err.reason}")
+                log(f"  [{k}/{len(runs)}] {condition} seed {seed}: FAILED: {err}")
+                continue
             log(f"  [{k}/{len(runs)}] {condition} seed {seed}: {wall:.0f} s -> {run_dir}")
             result.ran.append(run_dir)
+        if invalid:
+            raise RunsFailed(
+                f"{len(invalid)} of {len(todo)} run(s) failed (the others are kept; run the "
+                "same command again to retry them): " + "; ".join(invalid)
+            )
     for condition, seed, run_cfg in runs:  # probes of runs kept from an earlier invocation
         _recall(run_directory(out_dir, condition, seed), run_cfg, condition, seed, log)
     result.report = analyse(out_dir, cfg)

@@ -216,6 +216,7 @@ def write_report(
     *,
     title: str = "Experiment report",
     sections: Sequence[tuple[str, Sequence[str]]] = (),
+    warnings: Sequence[str] = (),
 ) -> Path:
     """Write ``report.md`` (and ``summary.csv``, ``comparisons.csv``) into ``out_dir``.
 
@@ -239,6 +240,9 @@ def write_report(
     sections : sequence of (heading, lines)
         Further sections (e.g. the acute read-outs per session), after the comparisons
         and before the figures.
+    warnings : sequence of str
+        Said under the title, before anything else: e.g. runs outside the model's
+        validity range (``pharmacology.allow_outside_range``).
 
     Returns
     -------
@@ -251,7 +255,9 @@ def write_report(
     _write_csv(out_dir / SUMMARY_FILE, summary)
     _write_csv(out_dir / COMPARISONS_FILE, comparisons)
 
-    lines = [f"# {title}", "", "## Protocol", ""]
+    lines = [f"# {title}", ""]
+    lines += [f"> **Warning:** {warning}" for warning in warnings]
+    lines += ["", "## Protocol", ""] if warnings else ["## Protocol", ""]
     lines += _protocol_lines(protocol_text)
     lines += ["", "## Conditions", ""]
     lines += _condition_lines(conditions)

@@ -144,6 +144,10 @@ def run_experiment(
     ------
     neuroplast.simulation.locks.DirectoryLocked
         If another invocation holds the lock of ``out_dir``.
+    neuroplast.simulation.storage.InvalidRun
+        If the run is invalid (``[validity]``: NaN or inf state, no simulated time, a
+        population rate above its bound, silence).  Its directory is written all the same,
+        with ``status.json`` saying ``"invalid"`` and why, so that nothing computed is lost.
     """
     cfg = resolve_seed(cfg)
     seeds = run_seeds(cfg)
@@ -163,10 +167,18 @@ def run_experiment(
                 "backend": cfg.simulation.backend,
                 "condition": cfg.condition,
                 "mechanisms": mechanisms(cfg),
+                # a dose past the drug's validity range, run because the config opted in
+                "outside_validity_range": cfg.pharmacology.outside_range(),
+                "status": recording.validity.get("status", "unchecked"),
+                "validity": recording.validity,
             },
         )
         storage.write_measures(staging / storage.MEASURES_FILE, rows)
         if cfg.output.figures:
             plot_run(recording, staging, raster_window=float(cfg.output.raster_window))
+        if recording.validity:
+            storage.write_status(staging, recording.validity)
+    if recording.validity.get("status", "valid") != "valid":
+        raise storage.InvalidRun(recording.validity["reason"], out_dir)
     summary = {r.measure: r.value for r in rows if r.measure.startswith(("mean_", "cv_"))}
     return RunResult(run_dir=Path(out_dir), seeds=seeds, recording=recording, summary=summary)

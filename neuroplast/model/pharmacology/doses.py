@@ -9,6 +9,7 @@ section that holds the doses is :mod:`neuroplast.model.pharmacology.section`.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Annotated, Any
 
@@ -52,6 +53,8 @@ def _validate_amount(value: Any) -> Quantity:
             f"wrong dimension: {value!r} is neither a mass per body weight ('0.5 mg/kg') "
             "nor a mass ('56 mg')"
         )
+    if not math.isfinite(float(quantity)):
+        raise ValueError(f"expected a finite dose such as '0.5 mg/kg' (got {value!r})")
     if not float(quantity) >= 0:
         raise ValueError(f"must be >= 0 (got {value!r}); a dose cannot be negative")
     return quantity

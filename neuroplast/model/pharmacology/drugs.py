@@ -31,6 +31,7 @@ ssri t1/2 (CL), v_ss         26 h, 20 L/kg           DeVane et al 2002 [V abstra
 ssri oral F, k_a             0.44, 0.15 /h           [M]; [D] T_max ~ 6 h (label 4.5-8.4 h)
 ssri target_ec50, n          0.018 µM, 1             [D] ~80 % SERT at 50 mg/day (Meyer 2004)
 ssri gain, onset             0.5, 10 days            [D] Nibuya, Morinobu & Duman 1995
+max_brain_concentration      2/1.2/2/1     µM        validity range (ket/esket/mem/ssri): Idvall 1979
 ============================ ============= ========= ===========================================
 
 Caveats
@@ -199,6 +200,10 @@ class Drug:
     slow_bdnf : SlowBDNFEffect or None
         The slow (weeks) rise of BDNF production under repeated dosing, for a drug that
         has one (the SSRI-like comparator); ``None`` for the NMDA blockers.
+    max_brain_concentration : brian2.Quantity or None
+        The model's validity range: the highest brain concentration a schedule may reach
+        (``pharmacology.allow_outside_range`` lifts it; ``None``: no range).  Every drug
+        of the table has one, with its source.
 
     A drug that blocks no NMDA receptors (the SSRI-like comparator) has every NMDA key
     (:data:`NMDA_KEYS`) set to ``None`` (``value = "none"`` in the table, with a source
@@ -222,8 +227,15 @@ class Drug:
     k_untrap: Quantity | None
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     slow_bdnf: SlowBDNFEffect | None = None
+    max_brain_concentration: Quantity | None = None
 
     def __post_init__(self) -> None:
+        if self.max_brain_concentration is not None:
+            if not float(self.max_brain_concentration) > 0:
+                raise ValueError(
+                    f"max_brain_concentration = {self._shown('max_brain_concentration')}: "
+                    "expected a value > 0"
+                )
         for name in (
             "molar_mass",
             "clearance",
@@ -303,6 +315,7 @@ _DRUG_UNITS = {
     "k_on": "/uM/s",
     "trapped_fraction": "1",
     "k_untrap": "/s",
+    "max_brain_concentration": "uM",
 }
 _ROUTE_UNITS = {"bioavailability": "1", "absorption_rate": "/h"}
 _SLOW_BDNF_UNITS = {"target_ec50": "uM", "target_hill": "1", "gain": "1", "onset": "day"}

@@ -317,6 +317,63 @@ def brain_concentration(
     return drug.brain_plasma_ratio * concentration(times, doses, drug, body_weight)
 
 
+#: How long after the end of its last session a schedule's peak is looked for: past the
+#: T_max of every tabled route (the slowest, the SSRI-like comparator's oral route, ~6 h).
+PEAK_HORIZON = 24 * 3600.0
+
+
+def peak_brain_concentration(
+    doses: Dose | Sequence[Dose],
+    drug: str | Drug = "ketamine",
+    body_weight: Any = 70 * kgram,
+) -> tuple[float, float]:
+    """Highest brain concentration of ``drug`` over a dose schedule, and when it occurs.
+
+    The exact solution (:func:`brain_concentration`) is sampled from each session's start
+    to the next session's (at most :data:`PEAK_HORIZON` after the session ends), 120
+    samples per session plus every infusion's end, where an infusion's peak lies; then
+    again finely between the neighbours of the largest sample.
+
+    Parameters
+    ----------
+    doses : Dose or sequence of Dose
+        The schedule; doses of other drugs are ignored.
+    drug : str or Drug
+        Table name or a resolved :class:`Drug`.
+    body_weight : brian2.Quantity or float
+        Mass (float: kg).
+
+    Returns
+    -------
+    tuple of float
+        ``(peak in µM, biological time of the peak in s)``; ``(0.0, 0.0)`` without a dose.
+    """
+    drug = resolve_drug(drug)
+    mine = sorted(
+        (dose for dose in _as_doses(doses) if dose.drug == drug.name),
+        key=lambda dose: float(dose.start),
+    )
+    if not mine:
+        return 0.0, 0.0
+    starts = [float(dose.start / second) for dose in mine]
+    pieces = []
+    for k, (dose, start) in enumerate(zip(mine, starts, strict=True)):
+        end = start + (float(dose.duration / second) if dose.duration is not None else 0.0)
+        stop = end + PEAK_HORIZON
+        if k + 1 < len(mine):
+            stop = min(stop, max(starts[k + 1], end))
+        pieces += [np.linspace(start, stop, 121), [end]]
+    grid = np.unique(np.concatenate(pieces))
+    values = brain_concentration(grid, mine, drug, body_weight)
+    best = int(np.argmax(values))
+    fine = np.linspace(grid[max(best - 1, 0)], grid[min(best + 1, grid.size - 1)], 101)
+    fine_values = brain_concentration(fine, mine, drug, body_weight)
+    if fine_values.max() > values[best]:
+        where = int(np.argmax(fine_values))
+        return float(fine_values[where]), float(fine[where])
+    return float(values[best]), float(grid[best])
+
+
 def _disposition_rates(drug: Drug) -> tuple[float, float]:
     """Eigen-rates (alpha, beta) in 1/s of the central/peripheral system, alpha > beta."""
     k10, k12, k21 = drug.rate_constants()

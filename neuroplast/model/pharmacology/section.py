@@ -20,9 +20,11 @@ Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+from brian2.units import umolar
 from pydantic import Field, field_validator, model_validator
 
 from neuroplast.model.pharmacology.doses import (
@@ -36,6 +38,7 @@ from neuroplast.model.pharmacology.drugs import (
     SlowBDNFEffect,
     known_drug,
 )
+from neuroplast.model.pharmacology.pk import peak_brain_concentration
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import format_quantity
 
@@ -155,10 +158,48 @@ class DrugOverride(Section):
 Mechanism = Literal["disinhibition", "direct", "both"]
 
 
+@dataclass(frozen=True)
+class PeakConcentration:
+    """The peak brain concentration of one drug of a schedule and its validity range.
+
+    Attributes
+    ----------
+    drug : str
+        Table name.
+    peak_uM : float
+        Highest brain concentration (:func:`~neuroplast.model.pharmacology.pk.peak_brain_concentration`).
+    time_s : float
+        Biological time of the peak, s.
+    limit_uM : float or None
+        The drug table's ``max_brain_concentration`` (``None``: no range).
+    dose : str
+        The session the peak follows, as config text (``doses[0] = '...'``).
+    """
+
+    drug: str
+    peak_uM: float  # noqa: N815 -- the unit, as in the measures' names
+    time_s: float
+    limit_uM: float | None  # noqa: N815
+    dose: str
+
+    @property
+    def outside(self) -> bool:
+        """Whether the peak exceeds the validity range."""
+        return self.limit_uM is not None and self.peak_uM > self.limit_uM
+
+    def describe(self) -> str:
+        """One line: the session, the computed peak and the range expected."""
+        return (
+            f"{self.dose}: peak brain concentration {self.peak_uM:.3g} uM of {self.drug} "
+            f"(at {self.time_s / 3600:.3g} h), expected at most {self.limit_uM:g} uM, the "
+            "model's validity range for it (drugs.toml max_brain_concentration)"
+        )
+
+
 class PharmacologyConfig(Section):
     """Drug doses (biological time), PK body weight and NMDA-block pharmacodynamics."""
 
-    body_weight: Qty("kg", positive=True) = param(
+    body_weight: Qty("kg", at_least="1 kg", at_most="500 kg") = param(
         "70 kg", "body weight that scales per-kg doses and volumes", "reference adult; " + ZARATE
     )
     doses: list[Dose] = Field(
@@ -189,6 +230,13 @@ class PharmacologyConfig(Section):
     drugs: dict[str, DrugOverride] = Field(
         default_factory=dict,
         description="per-drug overrides of the drug table ([pharmacology.drugs.<name>])",
+    )
+    allow_outside_range: bool = param(
+        False,
+        "run doses whose peak brain concentration exceeds the drug's validity range "
+        "(max_brain_concentration in the drug table: 2 uM for ketamine, the subanaesthetic "
+        "range); the run's provenance, report and command line then say so",
+        "drugs.toml max_brain_concentration (Idvall et al 1979)",
     )
 
     @model_validator(mode="before")
@@ -249,7 +297,41 @@ class PharmacologyConfig(Section):
                     "trapping = false"
                 )
         self._check_iv_line()
+        outside = self.outside_range()
+        if outside and not self.allow_outside_range:
+            raise ValueError(
+                f"{outside[0]}; set pharmacology.allow_outside_range = true to run it anyway "
+                "(its outputs then say so)"
+            )
         return self
+
+    def peak_concentrations(self) -> list[PeakConcentration]:
+        """The peak brain concentration of every dosed drug, against its validity range."""
+        schedule = self._labelled_schedule()
+        peaks = []
+        for name in sorted({dose.drug for _, dose in schedule}):
+            drug = self.drug(name)
+            mine = [(label, dose) for label, dose in schedule if dose.drug == name]
+            peak, when = peak_brain_concentration(
+                [dose for _, dose in mine], drug, self.body_weight
+            )
+            started = [(label, dose) for label, dose in mine if float(dose.start) <= when]
+            label, dose = started[-1] if started else mine[0]
+            limit = drug.max_brain_concentration
+            peaks.append(
+                PeakConcentration(
+                    drug=name,
+                    peak_uM=peak,
+                    time_s=when,
+                    limit_uM=None if limit is None else float(limit / umolar),
+                    dose=f"{label} = {dose.describe()!r}",
+                )
+            )
+        return peaks
+
+    def outside_range(self) -> list[str]:
+        """One line per dosed drug whose peak exceeds its validity range (none: ``[]``)."""
+        return [peak.describe() for peak in self.peak_concentrations() if peak.outside]
 
     def _labelled_schedule(self) -> list[tuple[str, Dose]]:
         labelled = [

@@ -142,6 +142,9 @@ def unique_runs(runs: Sequence[SweepRun]) -> list[SweepRun]:
 def run_status(run_dir: Path) -> str:
     """``"done"`` (measures.csv and a readable data.h5), ``"failed"`` (error.txt) or ``"todo"``.
 
+    A run whose status.json says it is invalid (simulation/validity.py) is ``"failed"``,
+    whatever else its directory holds: its outputs are kept for inspection only.
+
     Parameters
     ----------
     run_dir : Path
@@ -151,6 +154,8 @@ def run_status(run_dir: Path) -> str:
     str
     """
     run_dir = Path(run_dir)
+    if storage.is_invalid(run_dir):
+        return FAILED
     measured = (run_dir / storage.MEASURES_FILE).exists()
     if measured and storage.data_problem(run_dir / storage.DATA_FILE) is None:
         return DONE
@@ -322,6 +327,8 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
         except Exception as err:  # noqa: BLE001 -- any failure of a run is recorded, not raised
             rerun.release()  # a program that failed is not reused
             message = f"{type(err).__name__}: {err}".strip()
+            if isinstance(err, storage.InvalidRun):  # "run invalid: <why>; ..."
+                message = f"run invalid: {err.reason}"
             write_error(run_dir, message, traceback.format_exc())
             _LOG.error("failed after %.1f s: %s", time.perf_counter() - start, message)
             _write_messages(run_dir, messages)
