@@ -17,7 +17,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-from named import ROOT, commit, main_with_page, series
+from named import ROOT, commit, invalid_runs, main_with_page, series
 
 from neuroplast.config.conditions import condition_names
 from neuroplast.units import SECONDS_PER_DAY
@@ -121,6 +121,8 @@ def write_page(cfg, rows, out: Path, page: Path) -> Path:
                 + " | ".join(cells)
                 + f" | {'yes' if passes else 'no'} |"
             )
+    for condition, seed, reason in invalid_runs(cfg, out):
+        lines.append(f"| {condition} | {seed} | invalid: {reason.split('; its outputs')[0]} |")
     descriptions = [
         f"- `{name}`: {cfg.conditions[name].description}" for name in condition_names(cfg)
     ]

@@ -18,6 +18,7 @@ import argparse
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -25,9 +26,16 @@ from neuroplast.analysis.stats import paired_difference_rows, read_measures, sam
 from neuroplast.config.conditions import condition_names
 from neuroplast.config.experiment import ConfigError, load_config
 from neuroplast.plots import experiment as eplots
+from neuroplast.simulation import storage
 from neuroplast.simulation.storage import RunDirectoryError
-from neuroplast.studies.analyse import events_of, phases_of
-from neuroplast.studies.comparison import run_comparison
+from neuroplast.studies.analyse import (
+    analyse,
+    events_of,
+    experiment_runs,
+    phases_of,
+    run_directory,
+)
+from neuroplast.studies.comparison import RunsFailed, run_comparison
 from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +71,29 @@ def load_and_run(name: str, args: argparse.Namespace):
     except (ConfigError, RunDirectoryError) as err:  # RunDirectoryError: OUT in use
         print(f"{name}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    except RunsFailed as err:
+        if not all(storage.is_invalid(d) for d in failed_runs(cfg, args.out)):
+            raise
+        # every failure is a simulation judged invalid ([validity]): a result to report,
+        # so the valid runs are analysed and the page names the invalid ones
+        print(f"{name}: {err}", file=sys.stderr)
+        return cfg, SimpleNamespace(report=analyse(args.out, cfg))
+
+
+def failed_runs(cfg, out: Path) -> list[Path]:
+    """The run directories of ``cfg``'s experiment in ``out`` without a valid result."""
+    dirs = [run_directory(out, condition, seed) for condition, seed in experiment_runs(cfg)]
+    return [d for d in dirs if not (d / storage.MEASURES_FILE).exists() or storage.is_invalid(d)]
+
+
+def invalid_runs(cfg, out: Path) -> list[tuple[str, int, str]]:
+    """(condition, seed, reason) of each run judged invalid, for results pages."""
+    found = []
+    for condition, seed in experiment_runs(cfg):
+        status = storage.read_status(run_directory(out, condition, seed))
+        if status is not None and status.get("status") != "valid":
+            found.append((condition, seed, status.get("reason", "")))
+    return found
 
 
 def commit() -> str:

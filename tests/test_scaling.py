@@ -104,7 +104,12 @@ def test_scaling_without_structural_plasticity_changes_nothing():
             "network": {"n_exc": 80, "n_inh": 20},
             "recording": {"n_traced": 0, "slow_interval": "50 ms"},
             "output": {"figures": False},
-            "set_point": {"mode": "fixed", "target_rate": "20 Hz", "window": "0.2 s", "settle": "0 s"},
+            "set_point": {
+                "mode": "fixed",
+                "target_rate": "20 Hz",
+                "window": "0.2 s",
+                "settle": "0 s",
+            },
             "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than it needs
             "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.4 days"},
             "plasticity": {"stdp": {"enabled": True}, "scaling": {"enabled": enabled}},

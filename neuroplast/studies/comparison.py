@@ -331,6 +331,9 @@ def run_job(job: tuple[dict, str, str, int]) -> tuple[float, str | None]:
     resolved, run_dir, condition, seed = job
     try:
         return _run_one(config_from_dict(resolved), Path(run_dir), False, condition, seed), None
+    except storage.InvalidRun as err:  # a verdict on the simulation, not a bug: one line
+        rerun.release()
+        return float("nan"), str(err)
     except Exception as err:  # noqa: BLE001 -- reported by the experiment, per run
         rerun.release()
         return float("nan"), f"{type(err).__name__}: {err}\n{traceback.format_exc()}"
