@@ -37,7 +37,7 @@ def _config() -> dict:
         "simulation": {"backend": "cython"},
         "recording": {"n_traced": 0, "spikes": False},
         "set_point": {"window": "2 s"},
-        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         "timescale": {"session_after": "2 h"},
         "protocol": {
             "phases": [

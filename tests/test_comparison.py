@@ -43,7 +43,7 @@ def _config() -> dict:
         "simulation": {"backend": "cython"},
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "100 ms"},
         "set_point": {"window": "2 s"},
-        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         # a clock 10x faster than the default (1 day = 1 s, 1 h = 1 s around the dose), as
         # in configs/kap_quick.toml: this file checks the pipeline, not the numbers
         "timescale": {"session_after": "1 h", "rate": 86400.0, "session_rate": 3600.0},

@@ -27,7 +27,7 @@ def _config() -> dict:
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "50 ms"},
         "output": {"figures": False},
         "set_point": {"window": "0.2 s", "settle": "0.1 s"},
-        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         "timescale": {"rate": 86400.0, "session_rate": 86400.0},
         "recall": {"enabled": False},
         "protocol": {

@@ -19,6 +19,8 @@ from neuroplast.analysis.measures import population_rate
 from neuroplast.config.experiment import config_from_dict
 from neuroplast.simulation.simulate import derive_seeds, simulate
 
+MECHANISMS = ("direct", "disinhibition", "both")
+
 
 def _rates(cfg):
     rec = simulate(cfg, derive_seeds(cfg.seed))
@@ -89,7 +91,7 @@ def test_without_a_drug_both_routes_are_the_activity_route_exactly():
             "timescale.enabled=true",
             'timescale.bio_duration="1 h"',
             'set_point.window="0.1 s"',
-            'bdnf.release_threshold_from="fixed"',  # a window shorter than the fluctuation threshold needs (bdnf.py)
+            'bdnf.release_threshold_from="fixed"',  # short window (bdnf.py)
             'set_point.settle="0.05 s"',
             'recording.slow_interval="20 ms"',
             f'pharmacology.mechanism="{mechanism}"',
@@ -112,7 +114,9 @@ def _protocol(*, dose: bool = False):
         "recording": {"n_traced": 0, "spikes": False},
         "timescale": {"enabled": True, "bio_duration": "1.2 days", "session_after": "4 h"},
         "set_point": {"window": "3 s"},
-        "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        "bdnf": {
+            "release_threshold_from": "fixed"
+        },  # short window (bdnf.py)
         "plasticity": {"structural": {"enabled": True}},
     }
     if dose:
@@ -175,3 +179,25 @@ def test_ketamine_releases_a_bdnf_surge_and_raises_formation(dose_runs):
     spines = [rec.slow["z_spine"][:, -1].sum() for rec in (control, ketamine)]
     assert formed[1] > formed[0]
     assert spines[1] > spines[0]
+
+
+def test_the_synaptogenic_gain_is_one_per_mechanism_and_one_value_sets_all():
+    import brian2  # noqa: PLC0415
+
+    from neuroplast.config.experiment import ConfigError  # noqa: PLC0415
+    from neuroplast.model.plasticity import plasticity_namespace  # noqa: PLC0415
+
+    cfg = config_from_dict({})
+    gains = cfg.plasticity.structural.surge_growth_rate
+    for mechanism in MECHANISMS:
+        namespace = plasticity_namespace(cfg.plasticity, 0 / brian2.second, mechanism)
+        assert namespace["nu_surge"] == gains.of(mechanism)
+    assert gains.direct != gains.both  # each fitted to C6 on its own
+    one = config_from_dict({"plasticity": {"structural": {"surge_growth_rate": "2 /day"}}})
+    assert {float(one.plasticity.structural.surge_growth_rate.of(m)) for m in MECHANISMS} == {
+        2 / 86400
+    }
+    with pytest.raises(ConfigError) as err:
+        config_from_dict({"plasticity": {"structural": {"surge_growth_rate": "1 Hz/s"}}})
+    assert "\n" not in str(err.value)
+    assert "plasticity.structural.surge_growth_rate = '1 Hz/s'" in str(err.value)

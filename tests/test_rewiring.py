@@ -26,7 +26,7 @@ def _stress_run(stressed: bool):
         "timescale.enabled=true",
         'timescale.bio_duration="1.2 days"',
         'set_point.window="3 s"',
-        'bdnf.release_threshold_from="fixed"',  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        'bdnf.release_threshold_from="fixed"',  # short window (bdnf.py)
         "plasticity.structural.enabled=true",
     ]
     if stressed:
@@ -62,7 +62,7 @@ def rewiring_runs():
             "timescale.enabled=true",
             'timescale.bio_duration="0.25 days"',
             'set_point.window="0.5 s"',
-            'bdnf.release_threshold_from="fixed"',  # a window shorter than the fluctuation threshold needs (bdnf.py)
+            'bdnf.release_threshold_from="fixed"',  # short window (bdnf.py)
             'set_point.settle="0.1 s"',
             "plasticity.structural.enabled=true",
             'plasticity.structural.turnover="2 /day"',
@@ -105,7 +105,7 @@ ABLATION_RUN = (
     "timescale.enabled=true",
     'timescale.bio_duration="1 day"',
     'set_point.window="1 s"',
-    'bdnf.release_threshold_from="fixed"',  # a window shorter than the fluctuation threshold needs (bdnf.py)
+    'bdnf.release_threshold_from="fixed"',  # short window (bdnf.py)
     'set_point.settle="0.2 s"',
     "plasticity.structural.enabled=true",
     'plasticity.structural.turnover="0.5 /day"',

@@ -62,7 +62,7 @@ def _plastic(rule: str | None = None, **options) -> dict:
         "set_point": {"window": "0.2 s", "settle": "0.1 s"},
         "bdnf": {
             "release_threshold_from": "fixed"
-        },  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        },  # short window (bdnf.py)
         "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.6 days"},
         "plasticity": {"structural": structural},
     }

@@ -256,7 +256,7 @@ def test_block_follows_the_equilibrium_in_compressed_time():
         "set_point": {"window": "3 s"},
         "bdnf": {
             "release_threshold_from": "fixed"
-        },  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        },  # short window (bdnf.py)
         "pharmacology": {
             "trapping": True,
             "doses": [{"start": "0.1 days", "dose": "0.5 mg/kg", "duration": "40 min"}],

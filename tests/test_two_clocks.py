@@ -26,7 +26,7 @@ def stressed_run(rate: float, seed: int):
         f"timescale.rate={rate}",
         'timescale.bio_duration="2 days"',
         'set_point.window="2 s"',
-        'bdnf.release_threshold_from="fixed"',  # a window shorter than the fluctuation threshold needs (bdnf.py)
+        'bdnf.release_threshold_from="fixed"',  # short window (bdnf.py)
         "plasticity.structural.enabled=true",
         'plasticity.structural.update_interval="0.5 s"',
         'stress.episodes=[{onset = "0.6 days", duration = "3 days"}]',

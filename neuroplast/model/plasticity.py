@@ -163,7 +163,13 @@ import math
 from typing import Any, Literal
 
 import brian2
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from neuroplast.model.records import Record
 from neuroplast.model.rules import HEBBIAN, RewiringRule, check_options, find_rule
@@ -230,7 +236,11 @@ class SurgeGrowthRate(Section):
     @classmethod
     def _one_for_all(cls, data: Any) -> Any:
         if isinstance(data, str | brian2.Quantity):  # one value: every mechanism
-            return {"direct": data, "disinhibition": data, "both": data}
+            try:  # checked once, so that a wrong value is one error, not three
+                value = cls(both=data).both
+            except ValidationError as err:
+                raise ValueError(err.errors()[0]["msg"].removeprefix("Value error, ")) from None
+            return {"direct": value, "disinhibition": value, "both": value}
         return data
 
     def of(self, mechanism: str) -> brian2.Quantity:
