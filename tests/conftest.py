@@ -17,6 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 QUICK = CONFIGS / "quick.toml"
 
+#: Validity bounds above the rates of the uncalibrated 80 E / 20 I test networks (E ~65 Hz,
+#: I ~150 Hz), which the physiological defaults (50 / 150 Hz) judge invalid, as
+#: tests/test_validity.py checks; tests of other things on these networks raise them.
+TINY_VALIDITY = {"max_rate_exc": "200 Hz", "max_rate_inh": "400 Hz"}
+
 #: CLI overrides for a network small and short enough for a run to take about a second.
 TINY = [
     "--set",
@@ -29,6 +34,10 @@ TINY = [
     "recording.n_traced=0",
     "--set",
     "output.figures=false",
+    "--set",
+    f'validity.max_rate_exc="{TINY_VALIDITY["max_rate_exc"]}"',
+    "--set",
+    f'validity.max_rate_inh="{TINY_VALIDITY["max_rate_inh"]}"',
     "--quiet",
 ]
 

@@ -10,6 +10,7 @@ Checked here:
 from __future__ import annotations
 
 import pytest
+from conftest import TINY_VALIDITY  # tests/ is on sys.path
 
 from neuroplast.config.experiment import config_from_dict
 from neuroplast.simulation import storage
@@ -24,6 +25,7 @@ def _config() -> dict:
         "seed": 3,
         "simulation": {"backend": "numpy"},
         "network": {"n_exc": 80, "n_inh": 20},
+        "validity": TINY_VALIDITY,
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "50 ms"},
         "output": {"figures": False},
         "set_point": {"window": "0.2 s", "settle": "0.1 s"},

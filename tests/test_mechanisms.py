@@ -114,9 +114,7 @@ def _protocol(*, dose: bool = False):
         "recording": {"n_traced": 0, "spikes": False},
         "timescale": {"enabled": True, "bio_duration": "1.2 days", "session_after": "4 h"},
         "set_point": {"window": "3 s"},
-        "bdnf": {
-            "release_threshold_from": "fixed"
-        },  # short window (bdnf.py)
+        "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         "plasticity": {"structural": {"enabled": True}},
     }
     if dose:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import TINY_VALIDITY  # tests/ is on sys.path
 
 from neuroplast.analysis.recall import _coactivity_rows, _rate, recall_rows, trial_seed
 from neuroplast.config.experiment import config_from_dict
@@ -126,6 +127,7 @@ def test_a_probe_changes_no_weight_and_no_synapse_of_the_default_model():
             "seed": 5,
             "simulation": {"backend": "numpy"},
             "network": {"n_exc": 80, "n_inh": 20},
+            "validity": TINY_VALIDITY,
             "recording": {"n_traced": 0},
             "output": {"figures": False},
             "timescale": {"enabled": True, "bio_duration": "1 day"},

@@ -23,6 +23,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+from conftest import TINY_VALIDITY  # tests/ is on sys.path
 
 from neuroplast.analysis.measures import measure_label
 from neuroplast.config.experiment import ConfigError, config_from_dict
@@ -57,12 +58,11 @@ def _plastic(rule: str | None = None, **options) -> dict:
         "seed": 4,
         "simulation": {"backend": "numpy"},
         "network": {"n_exc": 80, "n_inh": 20},
+        "validity": TINY_VALIDITY,
         "recording": {"n_traced": 0, "slow_interval": "50 ms"},
         "output": {"figures": False},
         "set_point": {"window": "0.2 s", "settle": "0.1 s"},
-        "bdnf": {
-            "release_threshold_from": "fixed"
-        },  # short window (bdnf.py)
+        "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.6 days"},
         "plasticity": {"structural": structural},
     }

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import TINY_VALIDITY  # tests/ is on sys.path
 
 from neuroplast.config.experiment import config_from_dict
 from neuroplast.simulation.simulate import derive_seeds, simulate
@@ -30,6 +31,7 @@ def _run(target_rate: str, stress: bool = False, upscaling_under_stress: bool = 
         "seed": 4,
         "simulation": {"backend": "numpy"},
         "network": {"n_exc": 80, "n_inh": 20},
+        "validity": TINY_VALIDITY,
         "recording": {"n_traced": 0, "slow_interval": "50 ms"},
         "output": {"figures": False},
         "set_point": {
@@ -102,6 +104,7 @@ def test_scaling_without_structural_plasticity_changes_nothing():
             "seed": 4,
             "simulation": {"backend": "numpy"},
             "network": {"n_exc": 80, "n_inh": 20},
+            "validity": TINY_VALIDITY,
             "recording": {"n_traced": 0, "slow_interval": "50 ms"},
             "output": {"figures": False},
             "set_point": {

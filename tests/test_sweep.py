@@ -16,6 +16,7 @@ import cloudpickle
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from conftest import TINY_VALIDITY  # noqa: E402  (tests/ is on sys.path)
 
 from neuroplast.cli import main
 from neuroplast.config.experiment import ConfigError
@@ -40,6 +41,7 @@ TINY = {
     "network.n_inh": "20",
     "recording.n_traced": "0",
     "output.figures": "false",
+    **{f"validity.{key}": f'"{value}"' for key, value in TINY_VALIDITY.items()},
 }
 
 # the failing runner below travels to the worker processes by value (tests/ is not a package)

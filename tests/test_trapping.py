@@ -254,9 +254,7 @@ def test_block_follows_the_equilibrium_in_compressed_time():
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "200 ms"},
         "timescale": {"enabled": True, "bio_duration": "0.2 days", "session_after": "2 h"},
         "set_point": {"window": "3 s"},
-        "bdnf": {
-            "release_threshold_from": "fixed"
-        },  # short window (bdnf.py)
+        "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         "pharmacology": {
             "trapping": True,
             "doses": [{"start": "0.1 days", "dose": "0.5 mg/kg", "duration": "40 min"}],
