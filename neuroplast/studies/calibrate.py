@@ -132,7 +132,7 @@ def pk_targets(cfg: ExperimentConfig) -> list[Target]:
     ]
 
 
-C1_SOURCE = "SCIENCE.md §5.2; NEST example structural_plasticity.py"
+C1_SOURCE = "NEST example structural_plasticity.py (Butz & van Ooyen 2013 MSP)"
 
 
 def msp_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = False):
