@@ -26,8 +26,9 @@ WINDOW_DAYS = 0.2  # 0.2 s of network time at 1 day = 1 s
 PASS_DAYS = 0.05  # a rewiring pass every 50 ms of network time
 
 
-def _run(target_rate: str, stress: bool = False, upscaling_under_stress: bool = False):
-    data = {
+def _tiny(target_rate: str, days: float, plasticity: dict) -> dict:
+    """The tiny network's config: a fixed set point, 1 day = 1 s, ``plasticity`` as given."""
+    return {
         "seed": 4,
         "simulation": {"backend": "numpy"},
         "network": {"n_exc": 80, "n_inh": 20},
@@ -41,25 +42,30 @@ def _run(target_rate: str, stress: bool = False, upscaling_under_stress: bool = 
             "settle": "0.1 s",
         },
         "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than it needs
-        "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": f"{DAYS} days"},
-        "plasticity": {
-            "structural": {
-                "enabled": True,
-                "update_interval": "50 ms",
-                "growth_rate": "0 1/day",
-                "bdnf_growth_rate": "0 1/day",
-                "surge_growth_rate": "0 1/day",
-                "turnover": "0 1/day",
-                "tau_mature": "1e9 days",
-            },
-            "stdp": {"w_max": 100.0},
-            "scaling": {
-                "enabled": True,
-                "tau": f"{TAU_DAYS} days",
-                "upscaling_under_stress": upscaling_under_stress,
-            },
+        "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": f"{days} days"},
+        "plasticity": plasticity,
+    }
+
+
+def _run(target_rate: str, stress: bool = False, upscaling_under_stress: bool = False):
+    plasticity = {
+        "structural": {
+            "enabled": True,
+            "update_interval": "50 ms",
+            "growth_rate": "0 1/day",
+            "bdnf_growth_rate": "0 1/day",
+            "surge_growth_rate": "0 1/day",
+            "turnover": "0 1/day",
+            "tau_mature": "1e9 days",
+        },
+        "stdp": {"w_max": 100.0},
+        "scaling": {
+            "enabled": True,
+            "tau": f"{TAU_DAYS} days",
+            "upscaling_under_stress": upscaling_under_stress,
         },
     }
+    data = _tiny(target_rate, DAYS, plasticity)
     if stress:
         data["stress"] = {"episodes": [{"onset": "0 days", "duration": "1 day", "severity": 1.0}]}
     cfg = config_from_dict(data)
@@ -100,23 +106,8 @@ def test_scaling_without_structural_plasticity_changes_nothing():
     # scaling runs in the rewiring pass, so with STDP alone its (default) switch is inert
     runs = []
     for enabled in (True, False):
-        data = {
-            "seed": 4,
-            "simulation": {"backend": "numpy"},
-            "network": {"n_exc": 80, "n_inh": 20},
-            "validity": TINY_VALIDITY,
-            "recording": {"n_traced": 0, "slow_interval": "50 ms"},
-            "output": {"figures": False},
-            "set_point": {
-                "mode": "fixed",
-                "target_rate": "20 Hz",
-                "window": "0.2 s",
-                "settle": "0 s",
-            },
-            "bdnf": {"release_threshold_from": "fixed"},  # a window shorter than it needs
-            "timescale": {"enabled": True, "rate": 86400.0, "bio_duration": "0.4 days"},
-            "plasticity": {"stdp": {"enabled": True}, "scaling": {"enabled": enabled}},
-        }
+        plasticity = {"stdp": {"enabled": True}, "scaling": {"enabled": enabled}}
+        data = _tiny("20 Hz", 0.4, plasticity)
         cfg = config_from_dict(data)
         runs.append(simulate(cfg, derive_seeds(cfg.seed)))
     scaled, plain = runs
