@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import load
+from conftest import TINY_VALIDITY, load
 
 from neuroplast.simulation.simulate import derive_seeds, simulate
 
@@ -147,3 +147,50 @@ def test_ablation_removes_every_synapse_born_after_the_given_day():
     old_kept = np.count_nonzero(after_ablation["birth_day"] < 0.3)
     old_kept_plain = np.count_nonzero(plain.snapshots["day_0.9"]["birth_day"] < 0.3)
     assert old_kept == pytest.approx(old_kept_plain, rel=0.02)
+
+
+def _density_run(density_rate: str):
+    """Spine elements under stress and after it, every other growth term off."""
+    cfg = load(
+        "quick",
+        "simulation.backend=cython",
+        "network.n_exc=80",
+        "network.n_inh=20",
+        "recording.n_traced=0",
+        "recording.spikes=false",
+        "timescale.enabled=true",
+        'timescale.bio_duration="2.4 days"',
+        'set_point.window="3 s"',
+        'bdnf.release_threshold_from="fixed"',
+        "plasticity.structural.enabled=true",
+        'plasticity.structural.growth_rate="0 /day"',
+        'plasticity.structural.bdnf_growth_rate="0 /day"',
+        'plasticity.structural.surge_growth_rate="0 /day"',
+        f"plasticity.structural.density_rate={density_rate}",
+        'stress.episodes=[{onset = "0.4 days", duration = "1 days"}]',
+        'stress.prune_rate="0.4 /day"',
+        f'validity.max_rate_exc="{TINY_VALIDITY["max_rate_exc"]}"',
+        f'validity.max_rate_inh="{TINY_VALIDITY["max_rate_inh"]}"',
+    )
+    run = simulate(cfg, derive_seeds(cfg.seed))
+    return run.slow["bio_days"], run.slow["z_spine"].sum(axis=0), run.slow["n_alive"][:, 0].sum()
+
+
+@pytest.mark.slow
+def test_spine_elements_return_to_their_set_point_after_stress_only():
+    """dz/dT = rho_z (1 - S) (z_ref - z) - lambda_s S z with the other terms off: stress
+    removes the same elements with and without the set point, and after it the deficit
+    decays as exp(-rho_z T), or stays without it."""
+    days, z_on, _ = _density_run('"2 /day"')
+    _, z_off, initial_count = _density_run('"0 /day"')
+    reference = z_on[0]
+    assert reference == initial_count  # each cell's set point: its initial live in-degree
+    end_of_stress = np.searchsorted(days, 1.4)
+    # during stress the set point does not act: the same loss with and without it
+    np.testing.assert_allclose(z_on[:end_of_stress], z_off[:end_of_stress], rtol=1e-6)
+    assert z_off[end_of_stress] < 0.75 * reference  # 1 day at 0.4 /day: -33 %
+    after = days > 1.45
+    deficit = reference - z_on[after]
+    expected = deficit[0] * np.exp(-2.0 * (days[after] - days[after][0]))
+    np.testing.assert_allclose(deficit, expected, rtol=2e-3)
+    np.testing.assert_allclose(z_off[after], z_off[after][0], rtol=1e-9)

@@ -10,6 +10,7 @@ Stepanyants, Hof & Chklovskii 2002), each with an ``alive`` flag, a weight ``w``
 Each pyramidal cell has a continuous number of dendritic spine elements z for E input::
 
     dz/dT = nu G(Ca) (1 + gamma_B (m - 1)) + nu_B (m - 1) + kappa_D D(T) z - lambda_s S(T) z
+            + rho_z (1 - S(T)) (z_ref - z)
     G(Ca) = 1 - Ca/eps                                        (linear, default)
     G(Ca) = 2 exp(-((Ca - xi)/zeta)^2) - 1,  xi = (eta + eps)/2,  zeta = (eps - eta)/(2 sqrt(ln 2))
     tau_Ca dCa/dT = -Ca + tau_Ca sum_spikes delta(T - T_s)          (Ca in Hz: a rate estimate)
@@ -46,6 +47,21 @@ day after 21 days of stress restores about half the loss within 24 h), once per
 glutamate surge (ketamine, disinhibition) or the direct route build spines; the linear
 ``nu_B`` term alone cannot (bdnf.py: with a stable baseline its net response to any
 transient firing increase is a loss).
+The last term is the cell's **spine-density set point**: z returns to z_ref, the cell's
+initial live in-degree, at ``density_rate`` rho_z, except while stress lasts.  Without
+it, recovery after stress failed C4 (index 0.09 against 0.5-1, full size, with STDP):
+the homeostats of the weights (synaptic scaling, the triplet rule's sliding threshold)
+restore the rate within days, the same calcium error then stops driving spine growth,
+and the count stays down.  Two integral controllers on one error leave a line of
+equilibria (Lu, Diaz-Pier, Lenz & Vlachos 2025 eLife 12:RP88376 describe scaling and
+structural plasticity as redundant integral feedback on calcium); in vivo rates return
+within days (Hengen et al 2016 Cell 165:180) while spines return over one to three
+weeks after stress ends (Radley et al 2005 Exp Neurol 196:199; Moench & Wellman 2017;
+young animals, Bloss et al 2010), so density has a set point of its own.  Stress holds
+it back, as it holds back up-scaling: atrophy persists for the whole stress period
+(Radley et al 2006).  rho_z = 1/(14 days) is fitted to C4 (the middle of 0.5-1, one
+parameter, docs/model_parameters.md); weights still set the rate, and which synapses
+return is still the rule's choice.
 Pre-synaptic (axonal) elements are not limiting here: pyramidal axons are long and
 bouton-rich, the spine is what stress removes and ketamine restores; so the rule is
 post-synaptic-element limited [D].
@@ -209,6 +225,13 @@ C6 = (
 )
 
 
+C4_SOURCE = (
+    "fitted to C4 (after 21 days of stress, recovery index 0.5-1 within 10-21 days; "
+    "Radley et al 2005 Exp Neurol 196:199; Moench & Wellman 2017; Bloss et al 2010): "
+    "1/(14 days) gives 0.76 at 14 days, the middle of the range; docs/model_parameters.md"
+)
+
+
 class SurgeGrowthRate(Section):
     """kappa_D, the synaptogenic gain of the BDNF surge, one per ketamine mechanism.
 
@@ -317,6 +340,13 @@ class StructuralConfig(Section):
         "new (weak) synapses grow toward the initial weight 1 with this time constant; "
         "stronger ones are left to STDP",
         "Knott et al 2006 Nat Neurosci 9:1117; Holtmaat et al 2005 Neuron 45:279 [M]; [D]",
+    )
+    density_rate: Qty("1/day", nonnegative=True) = param(
+        "0.0714 /day",
+        "rate at which a pyramidal cell's spine elements return to its initial number, "
+        "its spine-density set point (fraction of the gap closed per day), held back by "
+        "stress as 1 - S(T); 0 = off",
+        C4_SOURCE,
     )
     ablate_at: Qty("day", nonnegative=True) | None = param(
         None,
@@ -451,7 +481,7 @@ class PlasticityConfig(Section):
 #: Per-neuron variables of structural plasticity (added to every neuron; used for E).
 SPINE_EQUATIONS = """
 dz_spine/dt = rewiring_on * time_rate(t) * (spine_growth - spine_loss) : 1
-spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (trkb_signal - 1)) + nu_bdnf * (trkb_signal - 1) + nu_surge * synaptogenic_drive * z_spine : Hz
+spine_growth = nu_grow * growth_curve * (1 + gamma_bdnf * (trkb_signal - 1)) + nu_bdnf * (trkb_signal - 1) + nu_surge * synaptogenic_drive * z_spine + density_rate * (1 - stress_level(t)) * (z_reference - z_spine) : Hz
 spine_loss = stress_prune * stress_level(t) * z_spine : Hz
 growth_curve = {growth_curve} : 1
 dcalcium/dt = -time_rate(t) * calcium / tau_calcium : Hz
@@ -460,6 +490,7 @@ synaptogenic_drive : 1
 n_alive : 1
 n_alive_snap : 1
 n_candidates : 1 (constant)
+z_reference : 1 (constant)
 prune_acc : 1
 prune_total : 1
 form_acc : 1
@@ -652,6 +683,7 @@ def plasticity_namespace(cfg: PlasticityConfig, prune_rate, mechanism: str = "bo
         "ablate_born_after": float(sp.ablate_born_after / brian2.second) / SECONDS_PER_DAY,
         "rewire_tolerance": sp.rewire_tolerance,
         "tau_mature": sp.tau_mature,
+        "density_rate": sp.density_rate,
         "tau_plus": stdp.tau_plus if stdp.rule == "pair" else stdp.triplet.tau_plus,
         "tau_minus": stdp.tau_minus if stdp.rule == "pair" else stdp.triplet.tau_minus,
         "A_plus": stdp.A_plus,

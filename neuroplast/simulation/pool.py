@@ -173,6 +173,7 @@ def build_pool(
         exc_cells.n_alive = n_alive
         exc_cells.n_alive_snap = n_alive
         exc_cells.z_spine = n_alive
+        exc_cells.z_reference = n_alive  # the spine-density set point (density_rate)
         exc_cells.n_candidates = n_candidates
         exc_cells.prune_total = n_alive * prune_weight
         exc_cells.form_total = (n_candidates - n_alive) * form_weight
