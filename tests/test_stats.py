@@ -403,3 +403,14 @@ def test_the_recovery_index_is_computed_at_the_runs_own_samples_after_the_stress
     days = recovery_days(rows, 24.0, 38.95)
     # both ends, every E->E sample between them (an ablation at 26.6 lies between two)
     np.testing.assert_array_equal(days, [24.0, 24.1, 24.2, 26.55, 26.65, 30.0, 38.9, 38.95])
+
+
+def test_an_empty_hedges_g_panel_says_why():
+    """With one run per condition g is undefined: the panel says so instead of staying blank."""
+    table = experiment(shift=100.0, n_seeds=1)
+    comparison = compare(table, "ee_synapses", "control", "treated", 22.0, label="end")
+    assert not math.isfinite(comparison.hedges_g)
+    figure = plot_comparisons([comparison])
+    texts = [t.get_text() for t in figure.axes[1].texts]
+    assert texts == ["Hedges' g needs at least 2 runs\nof each condition (n = 1 here)"]
+    assert len(figure.axes[0].texts) == 0

@@ -278,6 +278,11 @@ def plot_measure_grid(
     return finish(fig, path)
 
 
+def _smallest_n(rows: list[dict], idx: np.ndarray) -> int:
+    """The fewest runs of one condition among the comparisons ``idx``."""
+    return min(min(int(rows[i]["n_a"]), int(rows[i]["n_b"])) for i in idx)
+
+
 def plot_comparisons(
     comparisons,
     path: Path | None = None,
@@ -362,6 +367,18 @@ def plot_comparisons(
                     ax.plot([lo, hi], [yy, yy], color=colour, lw=1.8)
                 marker = WHEN_MARKERS[whens.index(cols["when"][i]) % len(WHEN_MARKERS)]
                 ax.plot(centre, yy, marker=marker, color=colour, ms=7, ls="none")
+            if panel == 1 and not np.isfinite(cols[key][idx].astype(float)).any():
+                ax.text(
+                    0.5,
+                    0.5,
+                    "Hedges' g needs at least 2 runs\nof each condition "
+                    f"(n = {_smallest_n(rows, idx)} here)",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="0.3",
+                )
             ax.axvline(0, color="0.3", lw=0.8, ls="--")
             ax.set_ylim(-0.7, len(idx) - 0.3)
             ax.set_yticks(y)
