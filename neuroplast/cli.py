@@ -57,6 +57,23 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _VersionAction(argparse.Action):
+    """``--version``: what a run records as its versions (imports brian2 only when asked)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from neuroplast.simulation.storage import versions
+
+        v = versions()
+        print(
+            f"neuroplast {v['neuroplast']} (commit {v['neuroplast_commit']}), brian2 "
+            f"{v['brian2']}, numpy {v['numpy']}, Python {v['python']}"
+        )
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neuroplast`` command."""
     parser = argparse.ArgumentParser(
@@ -67,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        help="print the version, the source commit and the versions of brian2, numpy and Python",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -455,7 +477,7 @@ def _cmd_calibrate(args) -> int:
     only = None if args.only is None else [i.strip() for i in args.only.split(",") if i.strip()]
     commit = None
     if args.out is not None:  # before the run, not after tens of minutes of it
-        from neuroplast.studies.calibrate import source_commit
+        from neuroplast.simulation.storage import source_commit
 
         Path(args.out).mkdir(parents=True, exist_ok=True)
         if not os.access(args.out, os.W_OK):

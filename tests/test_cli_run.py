@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from neuroplast.cli import main
+from neuroplast.simulation.storage import source_commit
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,8 @@ def test_hdf5_is_readable_with_plain_h5py(run_dir):
         assert json.loads(h5.attrs["config"])["name"] == "quick"
         assert json.loads(h5.attrs["seeds"])["root"] == 1
         versions = json.loads(h5.attrs["versions"])
-        assert {"neuroplast", "brian2", "numpy"} <= set(versions)
+        assert {"neuroplast", "neuroplast_commit", "brian2", "numpy", "python"} <= set(versions)
+        assert versions["neuroplast_commit"] == source_commit()
         assert h5.attrs["backend"] == "numpy"
         t_exc = h5["spikes/exc/t"][:]
         i_exc = h5["spikes/exc/i"][:]
@@ -103,6 +105,15 @@ def test_same_seed_same_numbers_through_the_cli(run_dir, quick_config_path, tmp_
     )
     with h5py.File(run_dir / "data.h5") as a, h5py.File(again / "data.h5") as b:
         np.testing.assert_array_equal(a["spikes/exc/t"][:], b["spikes/exc/t"][:])
+
+
+def test_version_names_the_commit_and_the_simulator(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("neuroplast 0.") and f"(commit {source_commit()})" in out
+    assert "brian2 2." in out and out.count("\n") == 1
 
 
 def test_params_lists_every_parameter_with_unit_and_source(capsys):

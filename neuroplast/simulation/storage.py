@@ -22,9 +22,12 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import errno
+import functools
 import json
 import os
+import platform
 import shutil
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -54,6 +57,7 @@ __all__ = [
     "read_hdf5",
     "write_measures",
     "versions",
+    "source_commit",
 ]
 
 CONFIG_FILE = "config.json"
@@ -248,12 +252,41 @@ def remove_leftovers(directory: Path) -> list[Path]:
     return removed
 
 
+@functools.cache
+def source_commit() -> str:
+    """The git commit of the package's source tree ('unknown' outside a git checkout).
+
+    ``+changes`` marks uncommitted changes.  Read once per process: the code a long
+    experiment started with.
+    """
+    here = Path(__file__).resolve().parent
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        command = ["git", "-C", str(here), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "--short", "HEAD")
+        if head.returncode != 0:
+            return "unknown"
+        dirty = git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head.stdout.strip() + ("+changes" if dirty else "")
+
+
 def versions() -> dict[str, str]:
-    """Versions of the packages that determine a run's numbers."""
+    """Versions of the packages that determine a run's numbers, and the source commit."""
     import brian2
     import numpy
 
-    return {"neuroplast": __version__, "brian2": brian2.__version__, "numpy": numpy.__version__}
+    return {
+        "neuroplast": __version__,
+        "neuroplast_commit": source_commit(),
+        "brian2": brian2.__version__,
+        "numpy": numpy.__version__,
+        "python": platform.python_version(),
+    }
 
 
 def write_hdf5(path: Path, recording, attrs: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ from neuroplast.config.conditions import resolve_condition
 from neuroplast.config.experiment import ExperimentConfig, config_from_dict
 from neuroplast.model.pharmacology import Dose, concentration, terminal_half_life
 from neuroplast.simulation.simulate import derive_seeds, resolve_seed, simulate
+from neuroplast.simulation.storage import source_commit
 from neuroplast.units import SECONDS_PER_DAY
 
 __all__ = [
@@ -67,7 +68,6 @@ __all__ = [
     "calibrate",
     "format_table",
     "calibration_record",
-    "source_commit",
     "calibration_page",
     "write_calibration",
 ]
@@ -572,32 +572,6 @@ def format_table(targets: list[Target]) -> str:
 
 
 # --------------------------------------------------------------------------- saved results
-
-
-def source_commit() -> str:
-    """The git commit of the package's source tree, when it is a checkout ('unknown' if not)."""
-    import subprocess
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-    if done.returncode != 0:
-        return "unknown"
-    dirty = subprocess.run(
-        ["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-        capture_output=True,
-        text=True,
-        timeout=10,
-    ).stdout.strip()
-    return done.stdout.strip() + ("+changes" if dirty else "")
 
 
 def calibration_record(
