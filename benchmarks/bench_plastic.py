@@ -26,8 +26,8 @@ and reduced to the best of ``--repeats``:
     state (E ~ 35 Hz at N = 1000 with 10, 25 or 50 Hz of drive alike).
 
 ``full_1s``
-    ``full`` with a 1000 ms rewiring interval (NEST's older example default, SCIENCE.md
-    §5.2; still <= tau_Ca/10), to compare with NEST at equal interval.
+    ``full`` with a 1000 ms rewiring interval (NEST's older example default,
+    model docs §5.2; still <= tau_Ca/10), to compare with NEST at equal interval.
 
 Optional kinds (``--networks``): ``structural`` (rewiring only, no STDP or iSTDP) and
 ``stdp`` (STDP and iSTDP on a pool of live synapses only, no rewiring).
@@ -35,7 +35,7 @@ Optional kinds (``--networks``): ``structural`` (rewiring only, no STDP or iSTDP
 ``plasticity.structural.candidate_factor=2``.
 
 The slow networks run at ``timescale.rate`` = 8640 (1 biological day = 10 s of network
-time, SCIENCE.md §7) with ``timescale.bio_duration`` chosen so the schedules cover every
+time, model docs §7) with ``timescale.bio_duration`` chosen so the schedules cover every
 simulated second, so the timed duration is pure network time.  ``set_point.window`` is
 0.5 s (``settle`` 0.1 s) and ``--warmup`` 0.6 s, so the set points are measured during
 the untimed warm-up and rewiring is switched on throughout the timed runs.
@@ -128,7 +128,7 @@ from neuroplast.simulation.network import build_network
 from neuroplast.simulation.schedules import build_schedules
 from neuroplast.simulation.simulate import derive_seeds, drug_curves
 
-#: Biological seconds per network second (SCIENCE.md §7: 1 day = 10 s of network time).
+#: Biological seconds per network second (model docs §7: 1 day = 10 s of network time).
 TIME_RATE = 8640.0
 
 #: Set-point measurement: short, so that it ends inside the warm-up.

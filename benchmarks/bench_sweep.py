@@ -74,7 +74,7 @@ def sweep_spec(args, project_dir: Path, points: int):
     seconds = float(args.duration.split()[0])
     base["timescale"]["rate"] = SECONDS_PER_DAY / seconds
     base["timescale"]["session_rate"] = SECONDS_PER_DAY / seconds
-    # MSP rewiring at most every tau_calcium / 10 of network time (SCIENCE.md §5.2)
+    # MSP rewiring at most every tau_calcium / 10 of network time (model docs §5.2)
     base["plasticity"]["structural"]["update_interval"] = f"{min(1.0, seconds / 10):g} s"
     data = {
         "name": "bench_sweep",

@@ -21,7 +21,7 @@ Delays 1 ms, dt 0.1 ms, one thread (NEST refuses structural plasticity with more
 
 Structural plasticity (``--interval`` > 0)
 ------------------------------------------
-As in NEST's example ``pynest/examples/structural_plasticity.py`` (SCIENCE.md §5.1-5.2):
+As in NEST's example ``pynest/examples/structural_plasticity.py`` (model docs §5.1, §5.2):
 E cells carry ``Axon_ex`` and ``Den_ex`` synaptic elements with the Gaussian growth curve
 (eta = 0, eps = 0.05, i.e. a 5 Hz set point with NEST's calcium trace tau_Ca = 10 s,
 beta_Ca = 0.001), integer elements
@@ -66,7 +66,7 @@ G_INH = 6.0
 ETA_EXT = 0.55
 DELAY_MS = 1.0
 DT_MS = 0.1
-#: Growth curve of the E elements: NEST example structural_plasticity.py (SCIENCE.md §5.2),
+#: Growth curve of the E elements: NEST example structural_plasticity.py (model docs §5.2),
 #: except the growth rate: the example's 1e-4 elements/ms wires a network over ~100 s, so
 #: over a few timed seconds no element count would cross an integer and nothing would be
 #: rewired.  5e-4/ms is neuroplast's growth rate in network time (nu = 5 elements per

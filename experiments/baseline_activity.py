@@ -3,7 +3,7 @@
 Runs configs/default.toml for several root seeds and reports, per seed, the E and I
 firing rates, the CV of inter-spike intervals and the synchrony chi, then draws them.
 Targets: E 1-10 Hz, I above E, CV near 1, chi well below 1 (asynchronous irregular;
-SCIENCE.md §1.2 reports E ~5 Hz / I ~11 Hz for this sparse Brunel & Wang network).
+model docs §1.2 reports E ~5 Hz / I ~11 Hz for this sparse Brunel & Wang network).
 
     python experiments/baseline_activity.py [--seeds 1 2 3] [--duration "10 s"] [--out DIR]
 """

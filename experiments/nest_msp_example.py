@@ -1,7 +1,7 @@
 """NEST 3.x reference for calibration target C1 (``neuroplast.analysis.msp_check``).
 
 Builds, through the NEST API, the network of NEST's example
-``pynest/examples/structural_plasticity.py`` (SCIENCE.md §5.2): 800 + 200
+``pynest/examples/structural_plasticity.py`` (model docs §5.2): 800 + 200
 ``iaf_psc_alpha`` neurons with NEST's default parameters, no initial connectivity,
 10 kHz Poisson background (6.2 pA), E/I synapses +-585 pA with 1 ms delay, Gaussian
 growth curves (eta 0; E cells eps 0.05, I cells eps 0.2; growth rates as in
@@ -24,7 +24,7 @@ import time
 import numpy as np
 
 #: Growth curve parameters per (population, element): growth rate (elements/ms), eps.
-#: NEST example structural_plasticity.py (SCIENCE.md §5.2); eta = 0 for all.
+#: NEST example structural_plasticity.py (model docs §5.2); eta = 0 for all.
 ELEMENTS = {
     "E": {"Den_ex": (1e-4, 0.05), "Den_in": (1e-4, 0.05), "Axon_ex": (1e-4, 0.05)},
     "I": {"Den_ex": (4e-4, 0.2), "Den_in": (1e-4, 0.2), "Axon_in": (1e-4, 0.2)},

@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     calibrate = sub.add_parser(
         "calibrate",
-        help="check the model against the calibration targets of SCIENCE.md §10",
+        help="check the model against its calibration targets C1-C7 (model docs §10)",
         description="Run the calibration targets (C5 PK peak and half-life; C1 NEST's "
         "structural-plasticity example; C2 baseline turnover and drift; C3 synapse loss "
         "under 21 days of stress; C4 recovery after it; C6 how much of that loss one "

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Source of the network's membrane, receptor and synapse defaults.
-BRUNEL_WANG = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); SCIENCE.md §1.2"
+BRUNEL_WANG = "Brunel & Wang 2001 (brian2 example Brunel_Wang_2001.py); model docs §1.2"
 
 #: Range of a membrane or reversal potential (``Qty("mV", **POTENTIAL_RANGE)``): the ionic
 #: reversal potentials span about -100 mV (K+) to +130 mV (Ca2+) (Hille, Ion Channels of

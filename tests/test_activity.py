@@ -1,6 +1,6 @@
 """The default network's operating point, and agreement between brian2 backends.
 
-Targets (issue #2, SCIENCE.md §1.2): asynchronous irregular activity, E rates 1-10 Hz,
+Targets (issue #2, model docs §1.2): asynchronous irregular activity, E rates 1-10 Hz,
 I rates higher than E, CV of inter-spike intervals near 1 (a Poisson process has 1;
 Brunel 2000 calls a state irregular when CV is close to 1).
 """

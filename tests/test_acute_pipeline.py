@@ -148,7 +148,7 @@ def _plain_run(inh_availability: float) -> dict[str, float]:
 @pytest.mark.slow
 def test_more_interneuron_nmda_block_gives_more_gamma_power_in_the_default_network():
     # availability 0.65: f_inh = 0.35, the interneuron block at the antidepressant peak
-    # (SCIENCE.md §2.1).  Measured [C] (acute.py doc): gamma 0.84 -> 7.4 Hz^2, and 2.0 ->
+    # (model docs §2.1).  Measured [C] (acute.py doc): gamma 0.84 -> 7.4 Hz^2, and 2.0 ->
     # 2.9 times the Poisson floor; relative gamma falls (low-band power rises faster).
     unblocked, blocked = _plain_run(1.0), _plain_run(0.65)
     assert blocked["gamma_power_hz2"] > 2.0 * unblocked["gamma_power_hz2"]

@@ -1,6 +1,6 @@
 """Mechanisms inside the network: NMDA block by cell type, exact off-switch, BDNF, stress.
 
-Network-level claims checked here (SCIENCE.md §2.3 [C], §3-§5):
+Network-level claims checked here (model docs §2.3 [C], §3, §4, §5):
 * preferential interneuron NMDA block (ketamine at 0.8 uM: f_E 0.14, f_I 0.35) raises
   pyramidal firing (disinhibition), pyramidal-only block lowers it;
 * with the slow clock on but every mechanism neutral, the network is the foundation
@@ -48,7 +48,7 @@ def control_rates():
 
 @pytest.mark.slow
 def test_preferential_interneuron_block_raises_pyramidal_rate(control_rates):
-    # occupancies of ketamine at 0.8 uM with IC50_E 5 uM, IC50_I 1.5 uM (SCIENCE §2.1)
+    # occupancies of ketamine at 0.8 uM with IC50_E 5 uM, IC50_I 1.5 uM (model docs §2.1)
     exc, _ = _rates(_blocked(0.14, 0.35))
     assert exc > 1.5 * control_rates[0]
 

@@ -116,7 +116,7 @@ def test_rewiring_invariants_small_network():
 @pytest.mark.slow
 @pytest.mark.calibration
 def test_c1_nest_example_converges_with_1s_rewiring():
-    """SCIENCE.md §10 C1: mean Ca within 10 % of eps over 150-200 s (1 s interval)."""
+    """Model docs §10 C1: mean Ca within 10 % of eps over 150-200 s (1 s interval)."""
     r = simulate_msp(MSPParams(seed=1), backend="cython")
     fig = c1_figures(r)
     assert 0.9 <= fig["ca_e_rel"] <= 1.1, fig

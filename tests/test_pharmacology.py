@@ -64,7 +64,7 @@ def time_to_peak(drug: str, route: str, step: float = 15.0) -> float:
 
 
 def test_c5_zarate_infusion_peaks_near_0_78_uM_at_end_of_infusion():
-    # C5 (SCIENCE.md §10): 0.5 mg/kg over 40 min, 70 kg -> C_max 185 ng/mL = 0.78 µM
+    # C5 (model docs §10): 0.5 mg/kg over 40 min, 70 kg -> C_max 185 ng/mL = 0.78 µM
     # (Zanos 2018 Table 1, Zarate 2006), +/- 25 %, at the end of the infusion.
     step = 1 * MINUTE
     times = np.arange(0.0, 4 * HOUR + step, step)
@@ -75,7 +75,7 @@ def test_c5_zarate_infusion_peaks_near_0_78_uM_at_end_of_infusion():
 
 
 def test_terminal_half_life_is_two_to_three_hours():
-    # Log-linear fit 4-12 h after the infusion ends: t1/2 2-3 h (Al Shirawi 2017, SCIENCE §2.2).
+    # Log-linear fit 4-12 h after the infusion ends: t1/2 2-3 h (Al Shirawi 2017, model docs §2.2).
     end = 40 * MINUTE
     times = end + np.linspace(4 * HOUR, 12 * HOUR, 49)
     conc = concentration(times, [zarate_infusion()])
@@ -144,7 +144,7 @@ def test_mass_balance_holds_at_all_times():
 
 
 def rk4_reference(drug, doses, times, dt):
-    """Independent fixed-step RK4 of the same ODEs (SCIENCE.md §2.2): central amount, mg."""
+    """Independent fixed-step RK4 of the same ODEs (model docs §2.2): central amount, mg."""
     k10, k12, k21 = drug.rate_constants()
     routes = sorted({d.route for d in doses if d.route != "iv"})
     k_a = np.array([float(drug.routes[r].absorption_rate / brian2.hertz) for r in routes])
@@ -223,12 +223,12 @@ def test_exact_solver_stays_exact_when_absorption_equals_a_disposition_rate():
 @pytest.mark.parametrize(
     ("drug", "route", "low", "high", "why"),
     [
-        # SCIENCE.md §2.2: extravascular T_max 20-40 min; PMC9118341 Table 6: 14-23 min.
-        ("ketamine", "intranasal", 20, 40, "SCIENCE §2.2 / Spravato label"),
+        # Model docs §2.2: extravascular T_max 20-40 min; PMC9118341 Table 6: 14-23 min.
+        ("ketamine", "intranasal", 20, 40, "model docs §2.2 / Spravato label"),
         # Spravato label: T_max 20-40 min after the last spray.
         ("esketamine", "intranasal", 20, 40, "Spravato label"),
-        # IM [M]: secondary summaries 5-15 min, SCIENCE §2.2 generic 20-40 min: the span between.
-        ("ketamine", "im", 10, 30, "secondary 5-15 min; SCIENCE 20-40 min"),
+        # IM [M]: secondary summaries 5-15 min, model docs §2.2 generic 20-40 min: the span between.
+        ("ketamine", "im", 10, 30, "secondary 5-15 min; model docs §2.2 20-40 min"),
         # Rolan 2014: median 0.75 h, range 0.25-1.0 h.
         ("ketamine", "sublingual", 15, 60, "Rolan 2014 Br J Clin Pharmacol"),
         # Chong 2006: 0.96 +/- 0.8 h (the mean +/- 0.5 h).
@@ -288,7 +288,7 @@ def test_occupancy_is_monotone_and_zero_without_drug():
 
 
 def test_interneuron_preference_blocks_interneurons_more_at_antidepressant_concentration():
-    # SCIENCE.md §2.1: at C ~ 0.8 µM, f_E ~ 0.14 and f_I ~ 0.35 with the defaults.
+    # Model docs §2.1: at C ~ 0.8 µM, f_E ~ 0.14 and f_I ~ 0.35 with the defaults.
     f_exc = 1 - nmda_available(0.8, "exc")
     f_inh = 1 - nmda_available(0.8, "inh")
     assert f_exc == pytest.approx(0.14, abs=0.01)
@@ -363,7 +363,7 @@ def run_trapping(drug: str, cell_type: str, conc_uM: float, open_fraction: float
 
 
 def test_trapping_equilibrium_is_the_hill_one_occupancy():
-    # SCIENCE.md §2.1: B_inf = C / (C + k_off/k_on); k_off = k_on IC50 makes it f(C), n = 1.
+    # Model docs §2.1: B_inf = C / (C + k_off/k_on); k_off = k_on IC50 makes it f(C), n = 1.
     (trapped, escapable), (closed_trapped, closed_escapable) = run_trapping(
         "ketamine", "inh", 0.8, 1.0, 40 * brian2.second
     )

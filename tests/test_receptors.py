@@ -17,7 +17,7 @@ from neuroplast.simulation.backend import brian_backend, owned
 
 VOLTAGES_MV = [-80.0, -60.0, -40.0, -20.0, 0.0]
 
-# Jahr & Stevens 1990 form as used by Brunel & Wang 2001 / Wang 2002 (SCIENCE.md §1.1):
+# Jahr & Stevens 1990 form as used by Brunel & Wang 2001 / Wang 2002 (model docs §1.1):
 # B(V) = 1 / (1 + [Mg]/3.57 mM * exp(-0.062 V/mV)), [Mg] = 1 mM, written out by hand.
 JAHR_STEVENS = {v: 1.0 / (1.0 + (1.0 / 3.57) * np.exp(-0.062 * v)) for v in VOLTAGES_MV}
 

@@ -1,6 +1,6 @@
 """Structural plasticity inside the network: stress pruning, rewiring bookkeeping, ablation.
 
-Network-level claims checked here (SCIENCE.md §4-§5; split from test_mechanisms.py so the
+Network-level claims checked here (model docs §4, §5; split from test_mechanisms.py so the
 two files run in parallel):
 * chronic stress lowers the E->E synapse count;
 * the rewiring pass keeps every cell's count equal to its live synapses in the pool

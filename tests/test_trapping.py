@@ -1,6 +1,6 @@
 """Trapping (use-dependent) NMDA block inside the network (``pharmacology.trapping = true``).
 
-Checked here (SCIENCE.md §2.1 optional trapping kinetics; pharmacology/trapping.py, receptors.py):
+Checked here (model docs §2.1 optional trapping kinetics; pharmacology/trapping.py, receptors.py):
 * at a constant concentration the mean block of each population settles at the Hill n = 1
   occupancy C / (C + IC50_k) = trapping_equilibrium (fast test kinetics), and the recorded
   occupancy series are that simulated block;

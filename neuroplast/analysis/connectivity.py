@@ -4,7 +4,7 @@ A *snapshot* holds the live E->E synapses of the candidate pool as numpy arrays 
 ``i`` (presynaptic pyramidal index), ``j`` (postsynaptic index), ``w`` (weight, 1 = initial) and
 ``birth_day`` (biological day of formation, -1 = initial synapse).  An *assembly* is a named set
 of pyramidal indices.  :func:`snapshot_rows` turns a snapshot into tidy
-:class:`~neuroplast.analysis.measures.MeasureRow` rows (SCIENCE.md §8):
+:class:`~neuroplast.analysis.measures.MeasureRow` rows (model docs §8):
 
 =============================================  =================================================
 measure                                        definition

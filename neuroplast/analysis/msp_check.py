@@ -1,8 +1,8 @@
 """Calibration target C1: NEST's homeostatic structural-plasticity example, in brian2.
 
-SCIENCE.md §10 C1 asks that the MSP rule (Butz & van Ooyen 2013, PLoS Comput Biol
-9:e1003259), as NEST implements it (SCIENCE.md §5.1), reproduces NEST's example
-``pynest/examples/structural_plasticity.py`` (SCIENCE.md §5.2): a network grown from no
+Model docs §10 C1 asks that the MSP rule (Butz & van Ooyen 2013, PLoS Comput Biol
+9:e1003259), as NEST implements it (model docs §5.1), reproduces NEST's example
+``pynest/examples/structural_plasticity.py`` (model docs §5.2): a network grown from no
 connectivity at all, in which each population's mean calcium settles on its set point
 (Ca_E -> 0.05, i.e. 5 Hz; Ca_I -> 0.20, 20 Hz) by about 110-130 s of network time with
 a 1 s rewiring interval, and overshoots with a 10 s interval.  This module builds that
@@ -15,7 +15,7 @@ The network (NEST example; equations and numbers from NEST, cited, not its code)
   ``nest.GetDefaults('iaf_psc_alpha')``): C_m 250 pF, tau_m 10 ms, t_ref 2 ms,
   E_L = V_reset = -70 mV, V_th -55 mV, tau_syn_ex = tau_syn_in = 2 ms, I_e 0.  (The
   example defines ``iaf_psc_exp``-style parameters -- E_L -65, V_th -50, tau_syn 0.5 ms
-  -- that it never applies; SCIENCE.md §5.2.)  Current-based alpha PSCs normalised as
+  -- that it never applies; model docs §5.2.)  Current-based alpha PSCs normalised as
   NEST's: a weight w gives ``I(t) = w (t/tau_syn) e^(1 - t/tau_syn)``, peak w at
   t = tau_syn; here ``dI/dt = (y - I)/tau_syn, dy/dt = -y/tau_syn, y += e w``.  During
   the refractory period V is clamped, the currents run on.  Linear parts are integrated
@@ -142,7 +142,7 @@ from neuroplast.simulation.backend import brian_backend
 
 __all__ = ["MSPParams", "MSPResult", "simulate_msp", "c1_figures", "C1_WINDOW"]
 
-#: The averaging window of C1 (network seconds), SCIENCE.md §10.
+#: The averaging window of C1 (network seconds), model docs §10.
 C1_WINDOW = (150.0, 200.0)
 
 
@@ -151,7 +151,7 @@ class MSPParams:
     """Parameters of the NEST example network (units in the field names).
 
     Defaults are NEST's example ``structural_plasticity.py`` with NEST 3.10's
-    ``iaf_psc_alpha`` defaults (SCIENCE.md §5.1-5.2); ``update_interval_s`` = 1 s is the
+    ``iaf_psc_alpha`` defaults (model docs §5.1, §5.2); ``update_interval_s`` = 1 s is the
     example's older value (the current example and NEST's kernel default use 10 s).
     """
 

@@ -1,6 +1,6 @@
 """Recall probe: cue part of an assembly in the frozen network and measure completion.
 
-The behavioural proxy of SCIENCE.md §8 / DESIGN.md: memory recall as pattern
+The behavioural proxy of model docs §8 / DESIGN.md: memory recall as pattern
 completion.  For a connectivity snapshot of a run (a biological day), the run's
 network is rebuilt with the same seeds -- the same candidate pool, the same E->I, I->E
 and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses and
@@ -149,7 +149,7 @@ def _coactivity_rows(
     (measures.py); ``coactivity_corr_exc``: the mean pairwise spike-count correlation it
     implies, ``r = (N chi^2 - 1) / (N - 1)`` (chi^2 = 1/N + (1 - 1/N) r for cells of equal
     count variance).  Stress lowers E-E co-activity and ketamine restores it in vivo
-    (Moda-Sava et al 2019; SCIENCE.md §8).
+    (Moda-Sava et al 2019; model docs §8).
     """
     quiet = float(cfg.recall.quiet)
     end = float(cfg.timescale.bio_duration)

@@ -88,7 +88,7 @@ class NetworkConfig(Section):
     p_connect: float = param(
         0.2,
         "connection probability of every recurrent projection (EE, EI, IE, II); no autapses",
-        "SCIENCE.md §1.2 sparse variant [D]",
+        "model docs §1.2 sparse variant [D]",
         gt=0,
         le=1,
     )
@@ -96,7 +96,7 @@ class NetworkConfig(Section):
         True,
         "scale per-synapse recurrent conductances by n_ref/(p_connect*n_pre), so the mean "
         "recurrent input equals that of the all-to-all reference network of n_ref cells",
-        "SCIENCE.md §1.2 [D]",
+        "model docs §1.2 [D]",
     )
     n_ref_exc: int = param(800, "size of the excitatory reference network for scaling", BW, gt=0)
     n_ref_inh: int = param(200, "size of the inhibitory reference network for scaling", BW, gt=0)
@@ -388,7 +388,7 @@ class ExperimentConfig(Section):
                     f"plasticity.structural.update_interval = "
                     f"'{format_quantity(interval, 'ms')}': expected at most tau_calcium/10 "
                     f"in network time at the fastest time rate ({tau_network / 10 * 1000:g} "
-                    "ms); rewiring slower than that makes MSP overshoot (SCIENCE.md §5.2)"
+                    "ms); rewiring slower than that makes MSP overshoot (model docs §5.2)"
                 )
             steps = float(interval / dt)
             if abs(steps - round(steps)) > 1e-6:

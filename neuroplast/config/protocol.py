@@ -13,7 +13,7 @@ and **events** placed on them:
 * ``[[protocol.therapy]]``: therapy sessions -- patterned extra drive to a named assembly
   (:mod:`neuroplast.model.therapy`) -- at a time in a phase or relative to each dose
   (``after_dose``: "0 h" pairs therapy with the dosing session, "1 day" puts it in the
-  post-dose window; SCIENCE.md §10b "When to do therapy");
+  post-dose window; model docs §10b "When to do therapy");
 * ``[[protocol.replay]]``: replay of an assembly (e.g. a "maladaptive" one during stress),
   the same input without slowing the clock;
 * ``[[protocol.probes]]``: times at which the E->E connectivity is stored (snapshots) for
@@ -110,7 +110,7 @@ TitrationConfig = Titration
 
 
 class TherapyEvent(Event):
-    """Therapy sessions: patterned drive to an assembly, with STDP (SCIENCE.md §6)."""
+    """Therapy sessions: patterned drive to an assembly, with STDP (model docs §6)."""
 
     start: Qty("h", nonnegative=True) | None = param(
         None, "time of the (first) session from the phase start (or use after_dose)"
@@ -119,9 +119,9 @@ class TherapyEvent(Event):
         None,
         "time of a session after the start of every dose of the protocol ('0 h': during "
         "the dosing session; '1 day': in the post-dose window)",
-        "SCIENCE.md §10b (Dore 2019 vs Wilkinson 2021)",
+        "model docs §10b (Dore 2019 vs Wilkinson 2021)",
     )
-    duration: Qty("h", positive=True) = param("1 h", "session length", "SCIENCE.md §6")
+    duration: Qty("h", positive=True) = param("1 h", "session length", "model docs §6")
     count: int = param(1, "sessions (after start, or after each dose)", ge=1)
     every: Qty("h", positive=True) | None = param(None, "time between sessions (count > 1)")
     assembly: str = param("adaptive", "target assembly")

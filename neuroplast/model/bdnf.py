@@ -1,6 +1,6 @@
 """Activity-dependent BDNF per pyramidal neuron, suppressed by stress, raised by ketamine.
 
-Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §3.2 [D])::
+Equations (biological time T, advanced at the time rate r = dT/dt; model docs §3.2 [D])::
 
     tau_B dB_i/dT = P_i(T) - B_i                               (B = 1: healthy baseline)
     P_i = S_stress(T) * A_drug(T) * [1 + k_act (a_i/a_0 - 1) + k_dir f_E(C(T))]_+
@@ -17,7 +17,7 @@ Equations (biological time T, advanced at the time rate r = dT/dt; SCIENCE.md §
   dephosphorylation -> rapid BDNF translation (Autry et al 2011), proportional to the
   pyramidal NMDA occupancy ``f_E``.  The pharmacology ``mechanism`` switches the
   routes: ``disinhibition`` uses k_act only, ``direct`` k_dir only, ``both`` (the
-  default, as SCIENCE.md §3.2 sets both gains) both.
+  default, as model docs §3.2 sets both gains) both.
 * ``S_stress = 1 - bdnf_suppression * S(T)`` (:mod:`neuroplast.model.stress`).
 * ``A_drug = 1 + gain F(T)`` (schedule ``bdnf_drug_factor``) is the slow BDNF effect of a
   drug that has one, the SSRI-like comparator: F builds up over weeks of daily dosing
@@ -135,7 +135,7 @@ class BDNFConfig(Section):
     """Activity-dependent BDNF (per excitatory neuron)."""
 
     tau: Qty("h", positive=True) = param(
-        "1 h", "BDNF time constant (release and translation)", "SCIENCE.md §3.2 [D]"
+        "1 h", "BDNF time constant (release and translation)", "model docs §3.2 [D]"
     )
     tau_synaptogenesis: Qty("h", positive=True) = param(
         "6 h",
@@ -144,18 +144,18 @@ class BDNFConfig(Section):
         "Li et al 2010 Science 329:959 [M timecourse]; Moda-Sava et al 2019 [D]",
     )
     tau_activity: Qty("min", positive=True) = param(
-        "5 min", "time constant of the activity (firing-rate) trace", "SCIENCE.md §3.2 [D]"
+        "5 min", "time constant of the activity (firing-rate) trace", "model docs §3.2 [D]"
     )
     k_act: float = param(
         1.0,
         "gain of activity-driven BDNF production (disinhibition route)",
-        "SCIENCE.md §3.2 [D]",
+        "model docs §3.2 [D]",
         ge=0,
     )
     k_dir: float = param(
         2.0,
         "gain of occupancy-driven BDNF synthesis (direct route, Autry et al 2011)",
-        "SCIENCE.md §3.2 [D]",
+        "model docs §3.2 [D]",
         ge=0,
     )
     release_threshold: float = param(

@@ -38,7 +38,7 @@ __all__ = [
 
 
 _CLINICAL = (
-    "Krystal et al 1994 (100-250 ng/mL, in Zanos et al 2018 Pharmacol Rev Table 1); SCIENCE.md §2.2"
+    "Krystal et al 1994 (100-250 ng/mL, in Zanos et al 2018 Pharmacol Rev Table 1); model docs §2.2"
 )
 
 
@@ -112,7 +112,7 @@ def dissociation_index(
 
     with w = ``interneuron_weight`` (1), theta = ``half_max_occupancy`` (0.30) and
     h = ``hill`` (4).  With the default occupancy model (IC50_inh = 1.5 µM, Hill n = 1;
-    SCIENCE.md §2.1) theta = 0.30 corresponds to C = 0.64 µM = 153 ng/mL, the middle of
+    model docs §2.1) theta = 0.30 corresponds to C = 0.64 µM = 153 ng/mL, the middle of
     the 100-250 ng/mL plasma range of dissociation after 0.5 mg/kg over 40 min (Krystal
     1994 in Zanos 2018 Table 1 [V]).  The Hill coefficient h sets how quickly the index
     resolves as the drug is cleared; it was chosen so that on the default PK the index

@@ -6,7 +6,7 @@ the initial live ones; about 3x matches the cortical filling fraction 0.2-0.3,
 Stepanyants, Hof & Chklovskii 2002), each with an ``alive`` flag, a weight ``w`` and a
 ``birth_day``.  Transmission is multiplied by ``alive``.
 
-**Spine elements (MSP, Butz & van Ooyen 2013, with BDNF and stress; SCIENCE.md §5.3).**
+**Spine elements (MSP, Butz & van Ooyen 2013, with BDNF and stress; model docs §5.3).**
 Each pyramidal cell has a continuous number of dendritic spine elements z for E input::
 
     dz/dT = nu G(Ca) (1 + gamma_B (m - 1)) + nu_B (m - 1) + kappa_D D(T) z - lambda_s S(T) z
@@ -18,20 +18,20 @@ Each pyramidal cell has a continuous number of dendritic spine elements z for E 
 Both growth curves are NEST's.  The linear one is the default [D]: with a noisy
 per-cell calcium sensor (spikes are few per biological hour under time compression)
 the Gaussian's curvature turns noise into a net loss of spines (Jensen's
-inequality), which made the baseline network drift.  SCIENCE.md §5.3 writes
-``nu_B [B - 1]_+``; the rectification is dropped here [D]: per-cell
+inequality), which made the baseline network drift.  The first proposal
+(model docs §5.3) wrote ``nu_B [B - 1]_+``; the rectification is dropped here [D]: per-cell
 BDNF is noisy under time compression and rectified noise is a net growth drive
 (it made the baseline network gain synapses), and less BDNF than baseline should
 mean less formation.  With the linear curve and ``k_act = 1`` (bdnf.py), the BDNF
 term pushes the same way as activity (less activity -> less BDNF -> fewer spines)
 with gain ``nu_B`` while homeostasis pulls back with gain ``nu``; the baseline is
-stable only if ``nu_B < nu``.  At SCIENCE's ``nu_B = nu`` it is marginal and the
+stable only if ``nu_B < nu``.  At the proposal's ``nu_B = nu`` it is marginal and the
 baseline drifted down, so the default is ``nu_B = nu/2`` [D].  The multiplicative
 term ``gamma_B (m - 1)`` adds a second, low fixed point: below the set point by
 ``(1 - nu_B/nu)/(gamma_B k)`` (k ~ 1.4 = how far m falls per unit of activity deficit,
 measured), about 20 % for gamma_B = 1; the baseline network slid into it within days
 (7 % fewer synapses, rates 25 % lower).  The default is therefore ``gamma_B = 0``.  G is NEST's Gaussian growth curve (zero at Ca = eta and Ca = eps, ``growth_curve.cpp``;
-the zeta of the code, not of the header text: SCIENCE.md §5.1).  Each cell's set
+the zeta of the code, not of the header text: model docs §5.1).  Each cell's set
 point eps comes from :mod:`neuroplast.model.setpoint` (by default its own baseline
 rate); no rewiring happens while it is measured.  As in NEST, synapses are removed when the connected count exceeds
 ``floor(z)`` and vacancies are ``floor(z) - n_alive``: the integer dead band stops
@@ -98,7 +98,7 @@ Per-neuron counts are kept by the rewiring pass itself (it adds born and subtrac
 removed synapses), so nothing sweeps the pool between updates.
 
 **Calibration** (``neuroplast calibrate configs/default.toml``, default network, seed
-20261128; SCIENCE.md §10): with nu = 5/day, nu_B = 2.5/day, turnover 2 %/day and
+20261128; model docs §10): with nu = 5/day, nu_B = 2.5/day, turnover 2 %/day and
 stress prune_rate 0.02/day, baseline turnover is 2.2 %/day and net drift +0.2 % over
 days 1.5-7 (C2: 1-4 %/day), 21 days of full stress remove 25 % of E->E synapses (C3:
 15-35 %) and 14 days after it the recovery index is 0.54 (C4: 0.5-1).  With nu =
@@ -135,7 +135,7 @@ cells' calcium sensors read 40 Hz after the first day, against set points of 5 H
 act within seconds.  With the fixed A2_minus of the paper the threshold would be about
 18 Hz, far above the rates here.
 The learning rate is optionally gated by NMDA availability, ``eta_eff = 1 - f_E(C)``
-(SCIENCE.md §6 [D]), so learning during a ketamine session is reduced.
+(model docs §6 [D]), so learning during a ketamine session is reduced.
 
 Even so the triplet rule is not rate-homeostatic in this recurrent network: pre-before-
 post correlations add potentiation that the threshold, built for independent trains, does
@@ -215,7 +215,7 @@ __all__ = [
     "plasticity_namespace",
 ]
 
-S53 = "SCIENCE.md §5.3 [D]"
+S53 = "model docs §5.3 [D]"
 
 
 C6 = (
@@ -285,29 +285,29 @@ class StructuralConfig(Section):
         "1 s",
         "network time between rewiring steps (<= tau_calcium/10 in network time at the "
         "highest time rate; 1 s = 2.4 biological hours at 1 day = 10 s)",
-        "SCIENCE.md §5.2 (NEST: 1 s converges, 10 s = tau_Ca overshoots)",
+        "model docs §5.2 (NEST: 1 s converges, 10 s = tau_Ca overshoots)",
     )
     growth_curve: Literal["linear", "gaussian"] = param(
         "linear",
         "homeostatic growth curve G(Ca): 'linear' 1 - Ca/eps, or NEST's 'gaussian' (zero "
         "at eta and eps)",
-        "NEST growth_curve.cpp; SCIENCE.md §5.1",
+        "NEST growth_curve.cpp; model docs §5.1",
     )
     eta: Qty("Hz", nonnegative=True) = param(
         "0 Hz", "lower zero of the Gaussian growth curve", "NEST structural_plasticity.py example"
     )
     tau_calcium: Qty("day", positive=True) = param(
-        "1 day", "time constant of the calcium (rate) sensor", "SCIENCE.md §7 [D]"
+        "1 day", "time constant of the calcium (rate) sensor", "model docs §7 [D]"
     )
     growth_rate: Qty("1/day", nonnegative=True) = param(
         "5 /day",
         "homeostatic spine-element growth rate nu (elements per day at G = 1)",
-        "calibrated: SCIENCE.md §10 C2-C4",
+        "calibrated: model docs §10 C2-C4",
     )
     gamma_bdnf: float = param(
         0.0,
-        "how strongly BDNF scales homeostatic growth (SCIENCE.md §5.3 proposes 1; see the "
-        "module doc for why the default is 0)",
+        "how strongly BDNF scales homeostatic growth (first proposed as 1, model docs §5.3; "
+        "see the module doc for why the default is 0)",
         S53,
         ge=0,
     )
@@ -430,7 +430,7 @@ class STDPConfig(Section):
     )
     w_max: float = param(2.0, "upper weight bound (relative; 1 = initial)", "[D]", gt=0)
     gate_by_nmda: bool = param(
-        True, "scale learning by NMDA availability 1 - f_E(C)", "SCIENCE.md §6 [D]"
+        True, "scale learning by NMDA availability 1 - f_E(C)", "model docs §6 [D]"
     )
 
 

@@ -58,7 +58,7 @@ channels are open; their open fraction is taken as::
   cell (``nmda_inputs`` = its number of E synapses at the start, at least 1).  In Wang (2002)
   the gating s_j of a synapse is the fraction of its NMDA channels that are open, in [0, 1],
   and ``s_nmda_in`` approximates sum_j s_j (see above), so the ratio is the open fraction of
-  the cell's synaptic NMDA channels.  SCIENCE.md §2.1 takes o proportional to s_NMDA.
+  the cell's synaptic NMDA channels.  Model docs §2.1 takes o proportional to s_NMDA.
 * ``B_Mg(V)`` (Jahr & Stevens 1990) removes the channels occupied by Mg2+: Mg2+ and the
   channel blockers share the pore site, and Mg2+ lowers the potency of ketamine and
   memantine at GluN2A/B receptors (Kotermanski & Johnson 2009 J Neurosci 29:2774 [M]), so

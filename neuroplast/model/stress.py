@@ -3,19 +3,19 @@
 Stress level S(T) in [0, 1] (0 = none, 1 = the strongest chronic paradigm modelled,
 e.g. 21 days of restraint 6 h/day; Liston et al 2006; Radley et al 2006) is the
 largest severity among the episodes active at biological time T.  Its effects
-(SCIENCE.md §3.2, §4, stress operator [D]):
+(model docs §3.2, §4, stress operator [D]):
 
 1. BDNF production is multiplied by ``S_stress = 1 - bdnf_suppression * S``
    (stress lowers BDNF mRNA and protein in hippocampus and PFC: Nibuya, Morinobu &
    Duman 1995; review PMC7073021).  Default 0.35: S_stress = 0.65 under full stress,
-   the middle of SCIENCE's 0.6-0.7.
+   the middle of the 0.6-0.7 first proposed (model docs §3.2).
 2. Dendritic-spine elements of pyramidal cells are lost at rate ``prune_rate * S``
    per biological day (``-lambda_s S z`` in the element equation of
    :mod:`neuroplast.model.plasticity`), so E->E synapses are pruned, weakest first.
 
 {parameters}
 
-Calibration target (SCIENCE.md §10, C3): 21 biological days at S = 1 remove 15-35 %
+Calibration target (model docs §10, C3): 21 biological days at S = 1 remove 15-35 %
 of E->E synapses (rat mPFC: -16 % apical spine density, Radley et al 2006 [M];
 -20 % apical arbor, Liston et al 2006).  ``neuroplast calibrate`` checks it.
 """
@@ -53,7 +53,7 @@ class StressConfig(Section):
     bdnf_suppression: float = param(
         0.35,
         "fraction by which full stress lowers BDNF production (S_stress = 1 - this * S)",
-        "SCIENCE.md §3.2 (S_stress 0.6-0.7) [D]; Nibuya et al 1995",
+        "model docs §3.2 (S_stress 0.6-0.7) [D]; Nibuya et al 1995",
         runtime=True,
         ge=0,
         le=1,
@@ -61,7 +61,7 @@ class StressConfig(Section):
     prune_rate: Qty("1/day", nonnegative=True) = param(
         "0.02 /day",
         "fraction of spine elements lost per biological day at full stress",
-        "calibrated to SCIENCE.md §10 C3 (21 d: -15..-35 % E->E synapses)",
+        "calibrated to model docs §10 C3 (21 d: -15..-35 % E->E synapses)",
     )
 
 

@@ -63,7 +63,7 @@ class SynapsesConfig(Section):
         1.5,
         "extra factor on every GABA_A conductance that brings the sparse network to "
         "E ~ 5 Hz / I ~ 11 Hz",
-        "SCIENCE.md §1.2 [C]",
+        "model docs §1.2 [C]",
         ge=0,
     )
     delay: Qty("ms", nonnegative=True) = param("0.5 ms", "synaptic transmission delay", BRUNEL_WANG)

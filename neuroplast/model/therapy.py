@@ -6,11 +6,11 @@ sharing a fraction of their cells with an earlier assembly (``overlap_with``,
 ``overlap``).  The default network is randomly connected, so any set of cells is as good
 as any other; what makes an assembly is the input it receives together.
 
-**Therapy as input** (SCIENCE.md §6 [D]; DESIGN.md "Therapy-paired learning"): a
+**Therapy as input** (model docs §6 [D]; DESIGN.md "Therapy-paired learning"): a
 therapy session drives the target ("adaptive") assembly with pulses of extra external
 Poisson input -- ``pulse`` long every ``period`` (200 ms at 1 Hz), each cell of the
 assembly receiving extra excitatory input at ``intensity`` times the background
-external rate (10-20 % of the background conductance in SCIENCE §6; 0.15 by default),
+external rate (10-20 % of the background conductance in model docs §6; 0.15 by default),
 through the same AMPA synapse as the background drive.  Pulses are timed in network
 time, because that is where spikes and STDP live; the clock is slowed during a session
 (``session_rate``: 1 biological hour = 60 s of network time by default, so an hour of
@@ -63,7 +63,7 @@ __all__ = [
     "THERAPY_ON_PRE",
 ]
 
-S6 = "SCIENCE.md §6 [D]"
+S6 = "model docs §6 [D]"
 
 #: One input spike onto a pyramidal cell: an external AMPA event.
 THERAPY_ON_PRE = "g_ampa_post += g_ampa_ext_post"
@@ -72,7 +72,7 @@ THERAPY_ON_PRE = "g_ampa_post += g_ampa_ext_post"
 class AssemblyConfig(Section):
     """A named set of pyramidal cells (drawn by the seed)."""
 
-    size: int = param(80, "number of pyramidal cells", "SCIENCE.md §6: 10 % of E [D]", ge=2)
+    size: int = param(80, "number of pyramidal cells", "model docs §6: 10 % of E [D]", ge=2)
     overlap_with: str | None = param(None, "an earlier assembly this one shares cells with")
     overlap: float = param(
         0.0, "fraction of this assembly's cells taken from overlap_with", ge=0, le=1

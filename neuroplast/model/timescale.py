@@ -7,7 +7,7 @@ live on hours to weeks of *biological time* T.  The time rate
     r(t) = dT/dt      (biological seconds per simulated second)
 
 is a piecewise-constant schedule: high between sessions (default 8640: one biological
-day passes in 10 s of network time, SCIENCE.md §7) and low around drug sessions
+day passes in 10 s of network time, model docs §7) and low around drug sessions
 (default 360: one biological hour in 10 s), so that the hours after a dose get
 enough network time for activity to equilibrate and for STDP to act.  Every slow
 equation is written in biological time and multiplied by r(t)::
@@ -18,7 +18,7 @@ and every structural-update probability uses the biological time that passed,
 ``r(t) * update_interval``.  Configs speak biological time ("21 days", "40 min");
 outputs report it.  Inputs defined on biological time (drug concentration, stress
 level) are held constant over each schedule step (``resolution`` of network time):
-the quasi-static epochs of SCIENCE.md §7.
+the quasi-static epochs of model docs §7.
 
 The mapping is checked by tests/test_timescale.py: the same biological protocol at
 two different rates gives the same slow trajectories within seed-to-seed spread.
@@ -37,7 +37,7 @@ from neuroplast.schema import Qty, Section, param
 __all__ = ["ClockWindow", "TimescaleConfig", "TimeMap", "build_time_map"]
 
 
-S7 = "SCIENCE.md §7 [D]"
+S7 = "model docs §7 [D]"
 
 
 class ClockWindow(Section):

@@ -1,6 +1,6 @@
 """Assemble the E/I spiking network from the mechanism modules.
 
-The network (SCIENCE.md §1; Brunel & Wang 2001 made sparse):
+The network (model docs §1; Brunel & Wang 2001 made sparse):
 
 * one ``NeuronGroup`` of ``n_exc`` pyramidal cells followed by ``n_inh`` interneurons
   (:mod:`neuroplast.model.neurons`);
@@ -11,7 +11,7 @@ The network (SCIENCE.md §1; Brunel & Wang 2001 made sparse):
   autapses, drawn with numpy's ``Generator`` from the run's connectivity seed so
   that every backend simulates the same graph;
 * per-synapse conductances scaled by ``n_ref / (p_connect * n_pre)`` so the mean
-  recurrent input matches the all-to-all reference network (SCIENCE.md §1.2);
+  recurrent input matches the all-to-all reference network (model docs §1.2);
 * external drive: ``n_inputs`` independent Poisson AMPA inputs per neuron.
 
 This module only assembles; equations and parameters live in the mechanism modules.

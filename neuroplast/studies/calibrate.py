@@ -1,9 +1,9 @@
-"""Calibration targets of SCIENCE.md §10 checked against the model: ``neuroplast calibrate``.
+"""Calibration targets of model docs §10 checked against the model: ``neuroplast calibrate``.
 
 === ====================================================================== ======================
 id  target                                                                 source
 === ====================================================================== ======================
-C1  MSP sanity: NEST example grown from no synapses, mean Ca/eps 0.9-1.1   SCIENCE §5.2; NEST example
+C1  MSP sanity: NEST example grown from no synapses, mean Ca/eps 0.9-1.1   model docs §5.2; NEST example
     over 150-200 s (1 s rewiring); 10 s rewiring overshoots (info only)    structural_plasticity.py
 C2  baseline: E->E turnover 1-4 %/day and net drift within +-5 % over 7 d  Grutzendler 2002; Attardo 2015
 C3  21 d chronic stress removes 15-35 % of E->E synapses                   Liston 2006; Radley 2006
@@ -25,7 +25,7 @@ growth, 20 of +10 % external input to 10 % of the pyramidal cells, 30 without.
 
 C2-C4 come from one protocol run of the given config: baseline, 21 days of stress
 (severity 1), then recovery; the recovery index is
-``R = (N_post - N_stress) / (N_baseline - N_stress)`` (SCIENCE.md §8).  ``--quick``
+``R = (N_post - N_stress) / (N_baseline - N_stress)`` (model docs §8).  ``--quick``
 shortens the protocol (2 + 4 + 3 days) for a smoke test; its C3/C4 numbers are then
 not comparable with the published ranges and are reported without pass/fail.
 
@@ -34,7 +34,7 @@ C1 does not use the config's network: it builds NEST's example network
 grows it for 200 s of network time with a 1 s rewiring interval, always on brian2's
 cython target (its rewiring passes are sequential loops that brian2's numpy target
 cannot run); only the config's seed is used.  A second 200 s run with NEST's current
-10 s interval is reported, unjudged, to show the overshoot SCIENCE.md §5.2 describes.
+10 s interval is reported, unjudged, to show the overshoot model docs §5.2 describes.
 Cost: about 2 x 3 min of CPU.  ``--quick`` runs 30 s of the 1 s variant, unjudged.
 """
 
@@ -186,7 +186,7 @@ def msp_targets(cfg: ExperimentConfig, quick: bool = False, progress: bool = Fal
                 ),
             ]
         else:
-            # Informational: NEST 3.10 overshoots to 1.66 (E) / 1.96 (I) (SCIENCE §5.2).
+            # Informational: NEST 3.10 overshoots to 1.66 (E) / 1.96 (I) (model docs §5.2).
             targets.append(
                 Target(
                     "C1",

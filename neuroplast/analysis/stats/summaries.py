@@ -318,7 +318,7 @@ def _paired_difference(res: Resampled, a: str, b: str, n_boot: int, ci: float, k
 
 
 def recovery_index(x_post, x_stress, x_baseline, rtol: float = 1e-9):
-    """Recovery index ``R = (X_post - X_stress) / (X_baseline - X_stress)`` (SCIENCE.md sec. 8).
+    """Recovery index ``R = (X_post - X_stress) / (X_baseline - X_stress)`` (model docs §8).
 
     ``R = 1``: back at baseline; ``R = 0``: no recovery from the stressed value; ``R < 0``:
     further loss; ``R > 1``: overshoot.  Arguments broadcast like numpy arrays.

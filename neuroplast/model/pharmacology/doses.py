@@ -159,7 +159,7 @@ class Titration(Section):
     ceiling: DoseAmount = param(
         "1 mg/kg",
         "no session exceeds this dose (at least the start dose)",
-        "[D] below anaesthetic doses (1-2 mg/kg iv; SCIENCE.md §2.2)",
+        "[D] below anaesthetic doses (1-2 mg/kg iv; model docs §2.2)",
     )
     target: float = param(
         0.5,

@@ -5,7 +5,7 @@ Parameters (drug table ``neuroplast/drugs.toml``; every value there carries its 
 ============================ ============= ========= ===========================================
 name                         default       unit      source
 ============================ ============= ========= ===========================================
-molar_mass (ketamine base)   237.7         g/mol     [V] docslib table; SCIENCE.md §2.1
+molar_mass (ketamine base)   237.7         g/mol     [V] docslib table; model docs §2.1
 clearance CL                 0.020         L/kg/min  [V] PMC9118341 Table 6 + [D] arithmetic
 v_central V1                 1.0           L/kg      [D,C] calibrated to Zarate 2006 C_max
 v_ss                         3.0           L/kg      [D,C] calibrated to t1/2beta 2-3 h
@@ -15,7 +15,7 @@ k_a IN / SL / oral / IM      2.5/1.1/0.8/3 /h        [D] fitted to T_max (see dr
 ic50_exc                     5             µM        [M] Kotermanski & Johnson 2009 (GluN2A/B, Mg)
 ic50_inh                     1.5           µM        [M] same (GluN2C/D, Mg) [D choice]
 hill n                       1             1         [D] (0.6 sensitivity case)
-brain_plasma_ratio rho       1             1         [D] SCIENCE.md §2.2
+brain_plasma_ratio rho       1             1         [D] model docs §2.2
 k_on (trapping)              0.15          /µM/s     [V] Gilling et al 2009 (abstract)
 trapped_fraction phi         1             1         [V] Gilling 2009 (Mealing 1999: 86 %)
 k_untrap                     1.27          /s        [V] Kotermanski, Wood & Johnson 2009
@@ -38,11 +38,11 @@ Caveats
 -------
 * Sources disagree on the half-life (2-3 h clinical summaries; 79 min in the 1979 anaesthesia
   study; terminal 5-6 h for ketamine and 7-12 h for esketamine in some reports).  The default
-  (2.07 h) follows SCIENCE.md §2.2; a slow deep compartment is not modelled.  Override
+  (2.07 h) follows model docs §2.2; a slow deep compartment is not modelled.  Override
   ``[pharmacology.drugs.<name>]`` clearance / v_ss to explore.
 * Intranasal racemic F: 45 % (Yanagihara 2003, cited by Al Shirawi 2017; default) vs 11-17 %
   (PMC9118341).  Override ``[pharmacology.drugs.ketamine.routes.intranasal] bioavailability``.
-* Brain/plasma rho = 1 for every drug [D] (SCIENCE.md §2.2), so ketamine and memantine are
+* Brain/plasma rho = 1 for every drug [D] (model docs §2.2), so ketamine and memantine are
   compared on equal terms; memantine's CSF/serum ratio is 0.52 (SmPC) and the free-fraction
   logic would give ~0.5 for ketamine (~53 % protein bound) too.
 * k_off = k_on IC50_k uses IC50s measured in 1 mM Mg2+; on pyramidal cells it exceeds the
@@ -78,7 +78,7 @@ RouteName = Literal["iv", "intranasal", "sublingual", "oral", "im"]
 CELL_TYPES = ("exc", "inh")
 
 DRUG_TABLE_FILE = "drugs.toml"
-ZARATE = "Zarate et al 2006 (Zanos et al 2018 Pharmacol Rev Table 1); SCIENCE.md §2.2"
+ZARATE = "Zarate et al 2006 (Zanos et al 2018 Pharmacol Rev Table 1); model docs §2.2"
 
 MASS = get_dimensions(kgram)
 

@@ -1,6 +1,6 @@
 """Pharmacodynamics: NMDA-receptor occupancy per cell type.
 
-Pharmacodynamics: NMDA occupancy per cell type (SCIENCE.md §2.1)
+Pharmacodynamics: NMDA occupancy per cell type (model docs §2.1)
 ----------------------------------------------------------------
 Fraction of NMDA conductance blocked on cell type k in {exc, inh}, and what remains::
 

@@ -2,9 +2,9 @@
 
 Everything here runs in **biological time** (seconds of a patient's or an animal's clock,
 written in configs as "40 min", "24 h", "7 days"); mapping it onto network time is the
-scheduler's job (SCIENCE.md §7).  Pure numpy and brian2 units; no network is simulated.
+scheduler's job (model docs §7).  Pure numpy and brian2 units; no network is simulated.
 
-Pharmacokinetics: linear two-compartment model with first-order absorption (SCIENCE.md §2.2)
+Pharmacokinetics: linear two-compartment model with first-order absorption (model docs §2.2)
 -----------------------------------------------------------------------------------------------
 Per extravascular route r a depot D_r; the central (plasma) compartment A1; the peripheral
 compartment A2; and, for bookkeeping, the cumulative eliminated amount A_el::
@@ -33,9 +33,10 @@ With the ketamine defaults k10 = 0.020, k12 = 0.050, k21 = 0.025 /min:
 t1/2alpha = 7.8 min and t1/2beta = 2.07 h; 0.5 mg/kg over 40 min peaks at 0.87 µM at the end
 of the infusion (target C5: 0.78 µM +/- 25 %, Zarate 2006 in Zanos 2018 Table 1).
 
-Correction to SCIENCE.md §2.2 [D]: in this two-compartment model T_max = 20-40 min needs
-k_a ~ 1.3-3 /h, not 3-6 /h (6 /h gives T_max = 13 min: the fast distribution phase pulls
-the peak earlier than in a one-compartment model).  The tabled k_a are chosen for T_max.
+Departure from the first estimate (model docs §2.2) [D]: in this two-compartment model
+T_max = 20-40 min needs k_a ~ 1.3-3 /h, not 3-6 /h (6 /h gives T_max = 13 min: the fast
+distribution phase pulls the peak earlier than in a one-compartment model).  The tabled k_a
+are chosen for T_max.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The ``[pharmacology]`` config section: doses, drug-table overrides, the BDNF coupling.
 
-Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
+Mechanism hypotheses (model docs §2.3; config ``mechanism``)
 ------------------------------------------------------------
 * ``disinhibition`` (Homayoun & Moghaddam 2007; Gerhard 2020 JCI; Picard 2019): ketamine
   blocks interneuron NMDARs preferentially (IC50_inh < IC50_exc), interneurons slow, pyramidal
@@ -8,12 +8,12 @@ Mechanism hypotheses (SCIENCE.md §2.3; config ``mechanism``)
 * ``direct`` block at rest (Autry et al 2011 Nature 475:91): block of spontaneously activated
   NMDARs on pyramidal cells -> eEF2 -> BDNF translation; BDNF production term proportional to
   f_exc, independent of firing.
-* ``both`` (the default).  SCIENCE.md §3.2 gives both gains as defaults (k_act = 1,
+* ``both`` (the default).  Model docs §3.2 gives both gains as defaults (k_act = 1,
   k_dir = 2) and pure disinhibition as the test with k_dir = 0.  Without a drug the
   direct term is exactly 0, so a drug-free run is the same under ``both`` and
   ``disinhibition``.  The occupancy always scales the NMDA conductances; ``mechanism``
   only tells the BDNF model which coupling(s) to switch on.  Disinhibition only emerges
-  when f_inh > f_exc (SCIENCE.md §2.3 [C]), so ``interneuron_preference = false`` is its
+  when f_inh > f_exc (model docs §2.3 [C]), so ``interneuron_preference = false`` is its
   control arm.
 """
 
@@ -98,7 +98,7 @@ class DrugOverride(Section):
         None, "half-blocking concentration on interneuron NMDARs"
     )
     hill: float | None = param(
-        None, "Hill coefficient of the occupancy (0.6: sensitivity case, SCIENCE.md §2.1)", gt=0
+        None, "Hill coefficient of the occupancy (0.6: sensitivity case, model docs §2.1)", gt=0
     )
     brain_plasma_ratio: float | None = param(None, "C_brain / C_plasma", gt=0)
     k_on: Qty("/uM/s", positive=True) | None = param(None, "trapping: blocking rate constant")
@@ -210,22 +210,22 @@ class PharmacologyConfig(Section):
         "both",
         "which BDNF coupling the drug effect uses: 'disinhibition' (E activity after "
         "preferential interneuron block), 'direct' (block at rest, BDNF production ~ f_exc) "
-        "or 'both' (the default: SCIENCE.md §3.2 sets k_act = 1 and k_dir = 2, "
+        "or 'both' (the default: model docs §3.2 sets k_act = 1 and k_dir = 2, "
         "'k_dir = 0 to test pure disinhibition')",
-        "Homayoun & Moghaddam 2007; Autry et al 2011; SCIENCE.md §2.3, §3.2",
+        "Homayoun & Moghaddam 2007; Autry et al 2011; model docs §2.3, §3.2",
     )
     interneuron_preference: bool = param(
         True,
         "interneuron NMDARs more sensitive (IC50_inh from the table); false sets "
         "IC50_inh = IC50_exc (control arm for disinhibition)",
-        "SCIENCE.md §2.1 occupancy model [D]",
+        "model docs §2.1 occupancy model [D]",
     )
     trapping: bool = param(
         False,
         "use the trapping-block kinetics (block changes only while channels are open, "
         "integrated per neuron in biological time) instead of the equilibrium occupancy; needs "
         "Hill n = 1 and doses of a single drug",
-        "Autry et al 2011; SCIENCE.md §2.1 optional trapping kinetics [D]",
+        "Autry et al 2011; model docs §2.1 optional trapping kinetics [D]",
     )
     drugs: dict[str, DrugOverride] = Field(
         default_factory=dict,

@@ -4,7 +4,7 @@ Slow-onset BDNF effect: the SSRI-like comparator (drug ``ssri``) [D]
 --------------------------------------------------------------------
 Chronic, not acute, antidepressant treatment raises BDNF mRNA in hippocampus and cortex:
 after 14-21 days of daily dosing, not after a single dose (Nibuya, Morinobu & Duman 1995
-J Neurosci 15:7539; SCIENCE.md §3.1).  The ``ssri`` drug (sertraline PK, oral, once daily)
+J Neurosci 15:7539; model docs §3.1).  The ``ssri`` drug (sertraline PK, oral, once daily)
 blocks no NMDA receptors (its NMDA keys are "none": occupancy 0, no acute network effect,
 no slowed clock around its doses) and carries a :class:`SlowBDNFEffect`::
 

@@ -1,6 +1,6 @@
 """Trapping block kinetics of NMDA channel blockers (brian2 equations).
 
-Optional trapping kinetics [D] (SCIENCE.md §2.1; brian2 string :data:`TRAPPING_EQUATIONS`).
+Optional trapping kinetics [D] (model docs §2.1; brian2 string :data:`TRAPPING_EQUATIONS`).
 Block B = B_trap + B_esc; the drug binds and unbinds only while channels are open
 (open fraction o(t), defined by the network from the neuron's NMDA gating and Mg2+ unblock,
 :mod:`neuroplast.model.receptors`); a fraction phi of the block
