@@ -43,7 +43,7 @@ the untimed warm-up and rewiring is switched on throughout the timed runs.
 Why
 ---
 The issue tracker's targets: full plastic <= 4x plain in ``cpp_standalone`` (stretch
-<= 2x) and <= 6x in ``cython``; peak memory <= 300 MB at N = 4000.  DESIGN.md ("Speed")
+<= 2x) and <= 6x in ``cython``; peak memory <= 300 MB at N = 4000.  The design
 asks for a comparison against plain brian2 and against NEST's structural plasticity at
 the same size, in one run; ``--profile`` shows which code objects to optimise.
 

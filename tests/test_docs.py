@@ -27,8 +27,9 @@ from neuroplast.config.parameters import parameters
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DOCS = ROOT / "docs" / "model.md"
 
-#: The research notes' file name, spelled so that this file does not match itself.
-NOTES = re.compile(r"\b" + "SCI" + r"ENCE\b")
+#: The research notes' file names (the science notes and the design notes), spelled so
+#: that this file does not match itself.
+NOTES = re.compile(r"\b" + "SCI" + r"ENCE\b|\b" + "DES" + r"IGN\.md\b")
 
 #: Records of past runs may keep the source strings they were made with.
 RUN_RECORDS = ("docs/results/**/*.json", "docs/results/*.json", "CHANGELOG.md")

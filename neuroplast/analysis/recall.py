@@ -1,6 +1,6 @@
 """Recall probe: cue part of an assembly in the frozen network and measure completion.
 
-The behavioural proxy of model docs §8 / DESIGN.md: memory recall as pattern
+The behavioural proxy of model docs §8: memory recall as pattern
 completion.  For a connectivity snapshot of a run (a biological day), the run's
 network is rebuilt with the same seeds -- the same candidate pool, the same E->I, I->E
 and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses and

@@ -22,10 +22,10 @@ and **events** placed on them:
 Every event has ``conditions``: the names of the conditions it belongs to (all when
 omitted).  A condition is a name under ``[conditions]`` with an optional description and
 parameter overrides (``set = {"pharmacology.mechanism" = "direct"}``); conditions differ
-only in which events they get and in those overrides (DESIGN.md "Therapy-paired
-learning").  :func:`compile_protocol` turns the protocol and one condition into the
-flat sections the mechanisms read: ``stress.episodes``, ``pharmacology.doses``,
-``therapy.sessions``, ``recording.snapshots`` and ``timescale.bio_duration``.
+only in which events they get and in those overrides (model docs §6).
+:func:`compile_protocol` turns the protocol and one condition into the flat sections
+the mechanisms read: ``stress.episodes``, ``pharmacology.doses``, ``therapy.sessions``,
+``recording.snapshots`` and ``timescale.bio_duration``.
 
 Times inside a phase are counted from the phase's start (``start = "2 days"``).
 Validation, before anything runs: unknown phases, assemblies or conditions, events

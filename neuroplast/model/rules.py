@@ -1,6 +1,6 @@
 """Rewiring rules: which E->E candidates become synapses and which synapses are removed.
 
-Structural plasticity answers two questions (DESIGN.md, "how many vs which").  **How
+Structural plasticity answers two questions (model docs §5.5, "how many vs which").  **How
 many** synapses a pyramidal cell gains or loses in a rewiring pass follows from its
 spine elements z (homeostasis, BDNF, the surge, stress, turnover:
 :mod:`neuroplast.model.plasticity`); that part is the model's and is calibrated.

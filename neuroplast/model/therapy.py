@@ -6,7 +6,7 @@ sharing a fraction of their cells with an earlier assembly (``overlap_with``,
 ``overlap``).  The default network is randomly connected, so any set of cells is as good
 as any other; what makes an assembly is the input it receives together.
 
-**Therapy as input** (model docs §6 [D]; DESIGN.md "Therapy-paired learning"): a
+**Therapy as input** (model docs §6 [D]): a
 therapy session drives the target ("adaptive") assembly with pulses of extra external
 Poisson input -- ``pulse`` long every ``period`` (200 ms at 1 Hz), each cell of the
 assembly receiving extra excitatory input at ``intensity`` times the background
@@ -110,7 +110,7 @@ class TherapyConfig(Section):
     session_rate: float = param(
         60.0,
         "biological s per network s during therapy sessions (60: 1 h = 60 pulses)",
-        "[D] (DESIGN.md 'Two clocks': enough network time for STDP in a session)",
+        "[D] (model docs §7: enough network time for STDP in a session)",
         gt=0,
     )
     sessions: list[InputSession] = param(

@@ -33,8 +33,8 @@ Caveat
 * Trapping is a slow process in biological time: the block relaxes at rate
   o (k_on C + k_off), and with the open fraction o ~ 0.017 of the default network that is
   tau ~ 65 s (exc) and ~ 160 s (inh) at C ~ 1 µM -- minutes, like the PK.  The kinetics
-  are therefore advanced in biological time (``time_rate(t)`` times the rates, DESIGN.md
-  "Two clocks"), with o sampled from the network's own channel gating in network time; in
+  are therefore advanced in biological time (``time_rate(t)`` times the rates, model docs
+  §7), with o sampled from the network's own channel gating in network time; in
   compressed time each network second stands for r(t) biological seconds with the same
   gating statistics.  Integrated in network time instead, the block could not follow a
   40-min infusion compressed into 6.7 s of network time [C] (quick network, session rate
