@@ -45,7 +45,12 @@ EPILOG = """examples:
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("config", nargs="?", help="TOML config file (default: built-in defaults)")
+    parser.add_argument(
+        "config",
+        nargs="?",
+        help="TOML config file, or a run's config.json to run it again (default: built-in "
+        "defaults)",
+    )
     parser.add_argument(
         "--set",
         dest="overrides",

@@ -107,6 +107,30 @@ def test_same_seed_same_numbers_through_the_cli(run_dir, quick_config_path, tmp_
         np.testing.assert_array_equal(a["spikes/exc/t"][:], b["spikes/exc/t"][:])
 
 
+def test_a_runs_config_json_runs_it_again(run_dir, tmp_path, capsys):
+    """The resolved config a run writes is a config: validate accepts it and a run of it
+    gives the same spikes and the same resolved config."""
+    recorded = run_dir / "config.json"
+    assert main(["validate", str(recorded)]) == 0
+    again = tmp_path / "again"
+    args = ["run", str(recorded), "--out", str(again), "--quiet"]
+    assert main([*args, "--set", "output.figures=false"]) == 0
+    with h5py.File(run_dir / "data.h5") as a, h5py.File(again / "data.h5") as b:
+        np.testing.assert_array_equal(a["spikes/exc/t"][:], b["spikes/exc/t"][:])
+        np.testing.assert_array_equal(a["spikes/inh/i"][:], b["spikes/inh/i"][:])
+    first, second = (json.loads((d / "config.json").read_text()) for d in (run_dir, again))
+    first["output"], second["output"] = {}, {}
+    assert first == second
+
+
+def test_a_broken_config_json_is_one_line(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text('{"seed": 1,')
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("neuroplast: error:") and "not valid JSON" in err and "\n" not in err
+
+
 def test_version_names_the_commit_and_the_simulator(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])

@@ -658,13 +658,23 @@ def apply_overrides(data: dict[str, Any], overrides: Sequence[str]) -> dict[str,
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; every way it can fail is a :class:`ConfigError` naming the file.
+    """Read a TOML config, or a run's ``config.json`` (by its suffix).
+
+    Every way it can fail is a :class:`ConfigError` naming the file.
 
     TOML files are UTF-8 (https://toml.io/en/v1.0.0#spec); a UTF-8 byte-order mark, which
     some Windows editors write, is accepted.
     """
     path = Path(path)
     text = _utf8_text(path, _read_bytes(path))
+    if path.suffix.lower() == ".json":  # a run's resolved config.json: re-runs that run
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{path}: not valid JSON ({err})") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a JSON object (a run's config.json)")
+        return data
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
