@@ -81,8 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
         "config.json (every value used), data.h5 (spikes, rates, traces, "
         "provenance), measures.csv (tidy table) and PNG figures. A config with a "
         "[protocol], [conditions] or repeats > 1 runs every condition x seed into "
-        "OUT/runs/ (resuming an interrupted experiment: finished runs are kept) and "
-        "writes measures.csv, summary.csv, comparisons.csv, figures/ and report.md.",
+        "OUT/runs/ (resuming an interrupted experiment: finished runs are kept, and so are "
+        "invalid runs and runs that failed with an error; runs lost with their worker run "
+        "again) and writes measures.csv, summary.csv, comparisons.csv, figures/ and "
+        "report.md.",
     )
     _add_config_args(run)
     run.add_argument("--out", type=Path, help="run directory (default: runs/<name>-<timestamp>)")
@@ -104,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--scheduler",
         metavar="ADDRESS",
         help="experiments: run on the existing Dask cluster at this scheduler address",
+    )
+    run.add_argument(
+        "--retry-failed", action="store_true", help="experiments: " + RETRY_FAILED_HELP
     )
 
     sweep = sub.add_parser(
@@ -315,6 +320,7 @@ def _run_comparison(cfg, out: Path, args) -> int:
         progress=not args.quiet and args.workers == 1 and args.scheduler is None,
         workers=args.workers,
         scheduler=args.scheduler,
+        retry_failed=args.retry_failed,
     )
     print(f"  ran {len(result.ran)}, kept {len(result.skipped)}; report: {result.report}")
     return 0
