@@ -9,7 +9,7 @@ conditions of a seed are paired (``paired_conditions``, the default) and there i
 ``control``, one more panel shows each condition's recovery index minus control's of the
 same seed: effects smaller than the seed-to-seed spread show there.
 
-    python experiments/<name>.py [OUT_DIR] [--set KEY=VALUE ...]
+    python experiments/<name>.py [OUT_DIR] [--set KEY=VALUE ...] [--retry-failed]
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from neuroplast.analysis.stats import paired_difference_rows, read_measures, sample_days, summarize
+from neuroplast.cli import RETRY_FAILED_HELP
 from neuroplast.config.conditions import condition_names
 from neuroplast.config.experiment import ConfigError, load_config
 from neuroplast.plots import experiment as eplots
@@ -36,6 +37,7 @@ from neuroplast.studies.analyse import (
     run_directory,
 )
 from neuroplast.studies.comparison import RunsFailed, run_comparison
+from neuroplast.studies.outcomes import DONE, INVALID, outcome
 from neuroplast.units import SECONDS_PER_DAY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,7 +45,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def parser_for(name: str) -> argparse.ArgumentParser:
     """The command line every named experiment shares: OUT, --set, --figure, --workers,
-    --scheduler."""
+    --scheduler, --retry-failed."""
     parser = argparse.ArgumentParser(description=f"Run the {name} experiment and draw its figure.")
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "runs" / name)
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
@@ -54,6 +56,7 @@ def parser_for(name: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="run on the existing Dask cluster at ADDRESS"
     )
+    parser.add_argument("--retry-failed", action="store_true", help=RETRY_FAILED_HELP)
     return parser
 
 
@@ -66,13 +69,19 @@ def load_and_run(name: str, args: argparse.Namespace):
     """
     try:
         cfg = load_config(ROOT / "configs" / f"{name}.toml", args.overrides)
-        result = run_comparison(cfg, args.out, workers=args.workers, scheduler=args.scheduler)
+        result = run_comparison(
+            cfg,
+            args.out,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            retry_failed=args.retry_failed,
+        )
         return cfg, result
     except (ConfigError, RunDirectoryError) as err:  # RunDirectoryError: OUT in use
         print(f"{name}: error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     except RunsFailed as err:
-        if not all(storage.is_invalid(d) for d in failed_runs(cfg, args.out)):
+        if not all(outcome(d) == INVALID for d in failed_runs(cfg, args.out)):
             raise
         # every failure is a simulation judged invalid ([validity]): a result to report,
         # so the valid runs are analysed and the page names the invalid ones
@@ -83,7 +92,7 @@ def load_and_run(name: str, args: argparse.Namespace):
 def failed_runs(cfg, out: Path) -> list[Path]:
     """The run directories of ``cfg``'s experiment in ``out`` without a valid result."""
     dirs = [run_directory(out, condition, seed) for condition, seed in experiment_runs(cfg)]
-    return [d for d in dirs if not (d / storage.MEASURES_FILE).exists() or storage.is_invalid(d)]
+    return [d for d in dirs if outcome(d) != DONE]
 
 
 def invalid_runs(cfg, out: Path) -> list[tuple[str, int, str]]:

@@ -31,6 +31,10 @@ EXIT_INVALID_RUN = 3
 EXIT_UNEXPECTED = 1
 
 DEBUG_HELP = "on an error, print the full traceback instead of one line"
+RETRY_FAILED_HELP = (
+    "also run again the runs kept as invalid or failed with an error (runs lost with their "
+    "worker always run again)"
+)
 
 EPILOG = """examples:
   neuroplast run configs/default.toml
@@ -104,8 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
         "config.json (every value used), data.h5 (spikes, rates, traces, "
         "provenance), measures.csv (tidy table) and PNG figures. A config with a "
         "[protocol], [conditions] or repeats > 1 runs every condition x seed into "
-        "OUT/runs/ (resuming an interrupted experiment: finished runs are kept) and "
-        "writes measures.csv, summary.csv, comparisons.csv, figures/ and report.md.",
+        "OUT/runs/ (resuming an interrupted experiment: finished runs are kept, and so are "
+        "invalid runs and runs that failed with an error; runs lost with their worker run "
+        "again) and writes measures.csv, summary.csv, comparisons.csv, figures/ and "
+        "report.md.",
     )
     _add_config_args(run)
     run.add_argument("--out", type=Path, help="run directory (default: runs/<name>-<timestamp>)")
@@ -128,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="ADDRESS",
         help="experiments: run on the existing Dask cluster at this scheduler address",
     )
+    run.add_argument(
+        "--retry-failed", action="store_true", help="experiments: " + RETRY_FAILED_HELP
+    )
 
     sweep = sub.add_parser(
         "sweep",
@@ -135,8 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every point x seed of the sweep SPEC (a TOML file: base config, "
         "seed, repeats, kind and [[axes]] over dotted config paths) on Dask worker "
         "processes, one directory per run under OUT/runs/<hash>/, and write "
-        "OUT/sweep.parquet. An interrupted sweep resumes: finished runs are kept. Exits "
-        "with status 1 if any run failed (its error.txt says why), 2 if the spec is wrong.",
+        "OUT/sweep.parquet. An interrupted sweep resumes: finished runs are kept, and so "
+        "are invalid runs and runs that failed with an error (deterministic); runs lost "
+        "with their worker run again. Exits with status 1 if any run is invalid, failed "
+        "or lost (its status.json, error.txt or lost.txt says why), 2 if the spec is wrong.",
     )
     sweep.add_argument("spec", type=Path, help="TOML sweep spec (see configs/sweeps/)")
     sweep.add_argument(
@@ -156,9 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="tcp://HOST:PORT",
         help="use the existing Dask cluster at this scheduler address instead",
     )
-    sweep.add_argument(
-        "--retry-failed", action="store_true", help="run again the runs that failed before"
-    )
+    sweep.add_argument("--retry-failed", action="store_true", help=RETRY_FAILED_HELP)
     sweep.add_argument(
         "--dry-run",
         action="store_true",
@@ -338,6 +347,7 @@ def _run_comparison(cfg, out: Path, args) -> int:
         progress=not args.quiet and args.workers == 1 and args.scheduler is None,
         workers=args.workers,
         scheduler=args.scheduler,
+        retry_failed=args.retry_failed,
     )
     print(f"  ran {len(result.ran)}, kept {len(result.skipped)}; report: {result.report}")
     return 0
@@ -345,6 +355,7 @@ def _run_comparison(cfg, out: Path, args) -> int:
 
 def _cmd_sweep(args) -> int:
     from neuroplast.config.experiment import ConfigError
+    from neuroplast.studies.outcomes import DONE, advice, counts_text, record_path
     from neuroplast.studies.sweep import describe, load_sweep, remeasure, resolve_runs, run_sweep
 
     spec = load_sweep(args.spec, args.overrides)
@@ -369,12 +380,17 @@ def _cmd_sweep(args) -> int:
         csv=args.csv,
         reuse=not args.rebuild,
     )
+    counts = {status: len(ids) for status, ids in result.by_outcome().items()}
     print(
-        f"  {result.runs} run(s): ran {len(result.ran)}, kept {len(result.kept)}, "
-        f"failed {len(result.failed)}; table: {result.table}"
+        f"  {result.runs} run(s): {counts_text(counts)} ({len(result.ran)} finished now); "
+        f"table: {result.table}"
     )
-    for run_id in result.failed:
-        print(f"  failed: {out / 'runs' / run_id / 'error.txt'}")
+    for status, ids in result.by_outcome().items():
+        if status == DONE or not ids:
+            continue
+        print(f"  {advice(status, len(ids))}:")
+        for run_id in ids:
+            print(f"    {record_path(out / 'runs' / run_id, status)}")
     return 1 if result.failed else 0
 
 

@@ -4,7 +4,8 @@ Checked here:
 * an experiment's runs on two Dask worker processes write the numbers of the same runs
   made one after the other in this process (same seeds, same shared clock);
 * a run that fails on a worker stops no other: the finished runs are kept, the error
-  names the failed run, and the same command again runs only that one.
+  names the failed run, and the same command with --retry-failed runs only that one;
+* a task that cannot complete (its worker died twice) is named too, and recorded lost.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def thread_client():
         yield client
 
 
-def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch, thread_client):
+def test_a_failed_run_stops_no_other_and_runs_again_alone_when_retried(
+    tmp_path, monkeypatch, thread_client
+):
     real = comparison._run_one
 
     def control_fails(run_cfg, run_dir, progress=False, condition=None, seed=None):
@@ -87,14 +90,14 @@ def test_a_failed_run_stops_no_other_and_runs_again_alone(tmp_path, monkeypatch,
     monkeypatch.setattr(comparison, "_run_one", control_fails)
     with pytest.raises(
         RunsFailed,
-        match=r"1 of 2 run\(s\) failed.*control seed 3: "
+        match=r"1 of 2 run\(s\) have no valid result.*control seed 3: "
         r"ValueError: a run that fails",
     ):
         run_comparison(cfg, out, client=thread_client, log=lambda line: None)
     assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()
-    assert not run_directory(out, "control", 3).exists()
+    assert run_directory(out, "control", 3).joinpath("error.txt").exists()
     monkeypatch.setattr(comparison, "_run_one", real)
-    again = run_comparison(cfg, out, client=thread_client, log=lambda line: None)
+    again = run_comparison(cfg, out, client=thread_client, retry_failed=True, log=lambda line: None)
     assert again.ran == [run_directory(out, "control", 3)]
     assert again.skipped == [run_directory(out, "ketamine", 3)]
 
@@ -112,6 +115,7 @@ def test_a_task_that_cannot_complete_is_named_too(tmp_path, monkeypatch, thread_
     cfg = config_from_dict(_config())
     out = tmp_path / "out"
     monkeypatch.setattr(comparison, "run_job", control_is_lost)
-    with pytest.raises(RunsFailed, match=r"control seed 3: RuntimeError: worker lost"):
+    with pytest.raises(RunsFailed, match=r"1 run lost .*control seed 3: RuntimeError: worker lost"):
         run_comparison(cfg, out, client=thread_client, log=lambda line: None)
     assert run_directory(out, "ketamine", 3).joinpath(storage.MEASURES_FILE).exists()
+    assert run_directory(out, "control", 3).joinpath("lost.txt").exists()

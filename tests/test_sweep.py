@@ -362,7 +362,7 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path):
     assert "finished in" in (done_dir / "run.log").read_text()
     assert "injected failure" in (failed_dir / "run.log").read_text()
     rows = pq.read_table(result.table).to_pylist()
-    failed_rows = [r for r in rows if r["status"] == "failed"]
+    failed_rows = [r for r in rows if r["status"] == "error"]
     assert len(failed_rows) == 1 and failed_rows[0]["external.rate"] == "3 Hz"
     assert failed_rows[0]["error"].startswith("RuntimeError: injected failure")
     assert failed_rows[0]["value"] is None

@@ -22,7 +22,7 @@ from neuroplast.cli import EXIT_INVALID_RUN, main
 from neuroplast.config.experiment import load_config
 from neuroplast.simulation import storage
 from neuroplast.simulation.simulate import derive_seeds, simulate
-from neuroplast.studies.sweep import DONE, FAILED, run_status
+from neuroplast.studies.sweep import DONE, INVALID, run_status
 
 QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.toml"
 
@@ -197,7 +197,7 @@ def test_sweep_counts_an_invalid_run_as_failed(tmp_path):
     result = run_sweep(load_sweep(spec_file), tmp_path / "out", workers=1, progress=False)
     assert len(result.failed) == 1 and len(result.ran) == 1
     failed = tmp_path / "out" / "runs" / result.failed[0]
-    assert run_status(failed) == FAILED
+    assert run_status(failed) == INVALID
     assert storage.is_invalid(failed)
     assert (failed / "data.h5").exists()  # kept for inspection
     assert run_status(tmp_path / "out" / "runs" / result.ran[0]) == DONE
@@ -207,7 +207,7 @@ def test_sweep_counts_an_invalid_run_as_failed(tmp_path):
         for rid, status, error in zip(table["run_id"], table["status"], table["error"], strict=True)
         if rid == result.failed[0]
     ]
-    assert rows == [(FAILED, rows[0][1])] and rows[0][1].startswith("run invalid: E rate")
+    assert rows == [(INVALID, rows[0][1])] and rows[0][1].startswith("run invalid: E rate")
     values = [
         v for rid, v in zip(table["run_id"], table["value"], strict=True) if rid == result.failed[0]
     ]

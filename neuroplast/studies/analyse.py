@@ -38,6 +38,7 @@ from neuroplast.plots import experiment as eplots
 from neuroplast.plots.connectivity import plot_connectivity_matrices
 from neuroplast.simulation import locks, storage
 from neuroplast.simulation.network import mechanism_records
+from neuroplast.studies import outcomes
 from neuroplast.studies.report import format_number, write_report, write_table
 from neuroplast.studies.run import born_after_days, run_rows
 from neuroplast.units import SECONDS_PER_DAY
@@ -504,7 +505,8 @@ def analyse(
 
     Reads only what the runs wrote, so ``neuroplast plot OUT`` redraws without
     re-running.  Runs judged invalid (their status.json; simulation/validity.py) are
-    left out unless ``include_invalid``.  Returns the report's path.
+    left out unless ``include_invalid``; the report says, under its title, which runs it
+    leaves out and why (:func:`_left_out_lines`).  Returns the report's path.
     """
     out_dir = Path(out_dir)
     if cfg is None:
@@ -624,5 +626,27 @@ def analyse(
         figures,
         title=f"{cfg.name}: {cfg.description}".rstrip(": "),
         sections=[("Acute read-outs per session", acute_lines)] if acute_lines else (),
-        warnings=outside_range_lines(resolve_conditions(cfg)),
+        warnings=_left_out_lines(out_dir, cfg, include_invalid)
+        + outside_range_lines(resolve_conditions(cfg)),
     )
+
+
+def _left_out_lines(out_dir: Path, cfg: ExperimentConfig, include_invalid: bool = False) -> list:
+    """One line per outcome of the runs without a valid result, naming them.
+
+    Invalid runs, runs that failed with an error, lost runs (outcomes.py) and runs not
+    run yet, each with what to do, so that a report of part of an experiment says so.
+    """
+    left_out: dict[str, list[str]] = {}
+    for condition, seed in experiment_runs(cfg):
+        status = outcomes.outcome(run_directory(out_dir, condition, seed))
+        if status != outcomes.DONE and not (status == outcomes.INVALID and include_invalid):
+            left_out.setdefault(status, []).append(f"{condition} seed {seed}")
+    lines = []
+    for status, names in left_out.items():
+        if status == outcomes.TODO:
+            what = f"{len(names)} run(s) not run yet"
+        else:
+            what = outcomes.advice(status, len(names))
+        lines.append(f"{what}; left out of this report: {', '.join(names)}.")
+    return lines

@@ -10,7 +10,10 @@ time (https://distributed.dask.org/en/stable/api.html#cluster).
 A task that dies with its worker (killed, out of memory) is resubmitted once
 (``retries=1``); a task that raises an ordinary exception is not: the task functions of
 experiments and sweeps catch their run's error and return it, so that a run with a bad
-value fails once, with its message, and the others go on.
+value fails once, with its message, and the others go on.  An exception that
+:func:`run_tasks` yields is therefore the infrastructure's (the worker died again:
+``KilledWorker``; the task was cancelled), and its run is recorded as lost, to be run
+again by the next invocation (:mod:`neuroplast.studies.outcomes`).
 """
 
 from __future__ import annotations
@@ -116,7 +119,7 @@ def run_tasks(
     ------
     (task, result, error)
         ``error`` is the exception of a task that could not be completed (e.g. its
-        worker died twice: ``KilledWorker``), with ``result`` None.
+        worker died twice: ``KilledWorker``; a cancelled task), with ``result`` None.
     """
     from dask.distributed import as_completed  # noqa: PLC0415 -- heavy, optional
 

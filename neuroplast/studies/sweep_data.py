@@ -5,7 +5,8 @@ measure x time.  :func:`load_sweep_data` reduces it to one number per (point, co
 seed, measure): the measure's value at the run's **last time point** (a summary measure
 such as ``mean_rate_exc_hz`` has a single time point; for a time series such as
 ``rate_exc_hz`` or ``ee_synapses`` the last sample is taken).  Only finished runs count:
-failed and missing runs are left out, and counted.
+failed runs (invalid, error, lost: :mod:`neuroplast.studies.outcomes`) and missing runs
+are left out, and counted.
 
 Axis values written with units (``"2.5 Hz"``) are shown as numbers in that unit when all
 values of the axis use the same unit, else in SI units.
@@ -26,7 +27,9 @@ import numpy as np
 from neuroplast.analysis.measures import measure_label
 from neuroplast.studies.sweep import (
     DONE,
-    FAILED,
+    ERROR,
+    INVALID,
+    LOST,
     MEASURE_COLUMNS,
     MISSING,
     PLAN_FILE,
@@ -103,6 +106,9 @@ class SweepData:
     n_done: int
     n_failed: int
     n_missing: int
+    n_invalid: int = 0
+    n_error: int = 0
+    n_lost: int = 0
 
     @property
     def measures(self) -> list[str]:
@@ -143,11 +149,14 @@ class SweepData:
         return "of each run"
 
     def subtitle(self) -> str:
-        """Finished, failed (excluded) and missing run counts, for a figure."""
+        """Finished, failed (excluded, by outcome) and missing run counts, for a figure."""
         text = (
             f"{self.kind} sweep '{self.name}': {self.n_done} finished run(s); "
             f"{self.n_failed} failed run(s) excluded"
         )
+        kinds = ((self.n_invalid, "invalid"), (self.n_error, "error"), (self.n_lost, "lost"))
+        which = ", ".join(f"{n} {word}" for n, word in kinds if n)
+        text += f" ({which})" if which else ""
         return text + (f"; {self.n_missing} not run" if self.n_missing else "")
 
     def order(self, path: str, values: np.ndarray | None = None) -> list:
@@ -239,10 +248,18 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+#: The status of every invalid, error and lost run in tables written before they were told
+#: apart (neuroplast.studies.outcomes); counted as errors.
+_OLD_FAILED = "failed"
+
+
 def _run_counts(table) -> dict[str, int]:
+    """Runs per status, and ``"failed"``: the invalid, error and lost runs together."""
     runs = list(zip(_column(table, "run_id"), _column(table, "status"), strict=True))
-    statuses = dict(runs)
-    return {s: sum(1 for v in statuses.values() if v == s) for s in (DONE, FAILED, MISSING)}
+    statuses = [ERROR if v == _OLD_FAILED else v for v in dict(runs).values()]
+    counts = {s: statuses.count(s) for s in (DONE, INVALID, ERROR, LOST, MISSING)}
+    counts["failed"] = counts[INVALID] + counts[ERROR] + counts[LOST]
+    return counts
 
 
 def _last_values(table) -> dict[str, np.ndarray]:
@@ -308,7 +325,7 @@ def load_sweep_data(source) -> SweepData:
     if not last:
         raise SweepPlotError(
             f"sweep '{plan.get('name', 'sweep')}': no finished run to draw "
-            f"({counts[FAILED]} failed, {counts[MISSING]} not run)"
+            f"({counts['failed']} failed, {counts[MISSING]} not run)"
         )
     at = positions(last["point"].astype(int), points["point"].tolist())
     return SweepData(
@@ -331,8 +348,11 @@ def load_sweep_data(source) -> SweepData:
         all_seeds=tuple(sorted({int(s) for s in _column(table, "seed")})),
         all_conditions=tuple(dict.fromkeys(_column(table, "condition").astype(str).tolist())),
         n_done=counts[DONE],
-        n_failed=counts[FAILED],
+        n_failed=counts["failed"],
         n_missing=counts[MISSING],
+        n_invalid=counts[INVALID],
+        n_error=counts[ERROR],
+        n_lost=counts[LOST],
     )
 
 

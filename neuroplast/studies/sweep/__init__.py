@@ -50,9 +50,13 @@ resolved config and seed: the same on every process and machine, so a restarted 
 finds its finished runs, and a changed spec or base config starts new runs beside the
 old ones.  Points that resolve to the same config share one run.  A run directory is
 written atomically (:func:`neuroplast.simulation.storage.staged_run_dir`); a run counts as finished
-when its measures.csv exists and its data.h5 opens, and is then skipped.  A run that
-raises writes ``error.txt`` (message and traceback) into its directory, atomically, and
-the sweep goes on; the next invocation skips it unless ``retry_failed``.  Every run's
+when its measures.csv exists and its data.h5 opens, and is then skipped.  Every run has
+one of four outcomes (:mod:`neuroplast.studies.outcomes`): ``done``; ``invalid`` (the
+validity guard's verdict, in its status.json); ``error`` (it raised: ``error.txt``, the
+message and traceback, written atomically); ``lost`` (its worker died twice, its task
+was cancelled, or it ran out of memory: ``lost.txt``).  A failed run does not stop the
+sweep.  The next invocation keeps invalid and error runs, which are deterministic and
+would fail again, unless ``retry_failed``, and runs lost runs again.  Every run's
 directory also gets its log: ``sweep_run.json`` (host, process, wall time) and
 ``run.log`` (brian2's and neuroplast's messages, INFO and up, and Python warnings).  A killed sweep
 (Ctrl-C, SIGTERM, a dead worker) loses no finished run; leftover hidden staging folders
@@ -105,23 +109,25 @@ after each build.
 Table
 -----
 ``OUT/sweep.parquet`` (pyarrow; ``sweep.csv`` on request) has one row per run x measure
-x time: ``run_id, point, repeat, status`` (``done`` / ``failed`` / ``missing``),
+x time: ``run_id, point, repeat, status`` (``done`` / ``invalid`` / ``error`` /
+``lost`` / ``missing``: not run yet),
 ``varied`` (one_at_a_time only), one column per swept path holding the value the run
 used (quantities as text with units, e.g. ``"3 Hz"``, plus ``<path>_si``: the value in
 SI units), then the measures columns ``condition, seed, bio_time_days, sim_time_s,
-measure, value`` and ``error`` (the first line of a failed run's error; a failed run has
-one row with empty measure and value).
+measure, value`` and ``error`` (why a failed run failed, in one line: its verdict, error
+or what lost it; a failed run has one row with empty measure and value).
 
 The package, one module per job:
 
 ============ ===========================================================================
 ``spec``     the spec: reading and checking its TOML, expanding it into points
-``runs``     run ids, run status, one run on a worker (errors recorded, not raised)
+``runs``     run ids, run outcomes, one run on a worker (failures recorded, not raised)
 ``execute``  the sweep on Dask (neuroplast.studies.execution), resuming, remeasuring
 ``table``    the tidy table of every finished run, with its point's values
 ============ ===========================================================================
 """
 
+from neuroplast.studies.outcomes import DONE, ERROR, ERROR_FILE, INVALID, LOST, LOST_FILE
 from neuroplast.studies.sweep.execute import (
     SweepResult,
     remeasure,
@@ -129,9 +135,6 @@ from neuroplast.studies.sweep.execute import (
 )
 from neuroplast.studies.sweep.runs import (
     CSV_FILE,
-    DONE,
-    ERROR_FILE,
-    FAILED,
     MEASURE_COLUMNS,
     MISSING,
     PLAN_FILE,
@@ -166,9 +169,12 @@ __all__ = [
     "Axis",
     "CSV_FILE",
     "DONE",
+    "ERROR",
     "ERROR_FILE",
-    "FAILED",
+    "INVALID",
     "KINDS",
+    "LOST",
+    "LOST_FILE",
     "MEASURE_COLUMNS",
     "MISSING",
     "PLAN_FILE",

@@ -16,12 +16,11 @@ from neuroplast.config.experiment import (
     config_from_dict,
 )
 from neuroplast.simulation import locks, storage
-from neuroplast.studies import execution
+from neuroplast.studies import execution, outcomes
+from neuroplast.studies.outcomes import DONE, ERROR, INVALID, LOST
 from neuroplast.studies.run import run_rows
 from neuroplast.studies.sweep.runs import (
     CSV_FILE,
-    DONE,
-    FAILED,
     PLAN_FILE,
     TABLE_FILE,
     Runner,
@@ -33,7 +32,6 @@ from neuroplast.studies.sweep.runs import (
     resolve_runs,
     run_status,
     unique_runs,
-    write_error,
 )
 from neuroplast.studies.sweep.spec import SweepSpec
 from neuroplast.studies.sweep.table import collect_table, write_table
@@ -41,15 +39,36 @@ from neuroplast.studies.sweep.table import collect_table, write_table
 
 @dataclass
 class SweepResult:
-    """Where a sweep was written and what happened to its runs (run ids)."""
+    """Where a sweep was written and what happened to its runs (run ids).
+
+    ``ran`` finished in this invocation, ``kept`` before it; ``invalid``, ``errors`` and
+    ``lost`` hold the runs with that outcome (outcomes.py), from this invocation or kept
+    from an earlier one.
+    """
 
     out_dir: Path
     table: Path
     runs: int
     ran: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    lost: list[str] = field(default_factory=list)
     csv: Path | None = None
+
+    @property
+    def failed(self) -> list[str]:
+        """Every run without a valid result: invalid, then errors, then lost."""
+        return self.invalid + self.errors + self.lost
+
+    def by_outcome(self) -> dict[str, list[str]]:
+        """The run ids of each outcome, done first."""
+        done = self.kept + self.ran
+        return {DONE: done, INVALID: self.invalid, ERROR: self.errors, LOST: self.lost}
+
+    def add(self, run_id: str, status: str) -> None:
+        """Count a run that did not finish valid under its outcome."""
+        {INVALID: self.invalid, ERROR: self.errors, LOST: self.lost}[status].append(run_id)
 
 
 def _plan(spec: SweepSpec, runs: Sequence[SweepRun]) -> dict[str, Any]:
@@ -103,7 +122,8 @@ def run_sweep(
     spec : SweepSpec
         From :func:`load_sweep`.
     out : str or Path
-        Sweep directory; an existing one is resumed (finished runs are kept).
+        Sweep directory; an existing one is resumed (finished, invalid and error runs
+        are kept).
     workers : int, optional
         Worker processes of the embedded LocalCluster (default: the number of cores).
     scheduler : str, optional
@@ -111,7 +131,8 @@ def run_sweep(
     client : dask.distributed.Client, optional
         A connected client to use instead (e.g. of a dask-jobqueue cluster).
     retry_failed : bool
-        Run again the runs that failed before (default: keep their error).
+        Also run again the runs kept as invalid or failed with an error (lost runs and
+        runs not attempted yet always run: :mod:`neuroplast.studies.outcomes`).
     progress : bool
         One progress bar over the runs, with done and failed counts.
     csv : bool
@@ -156,9 +177,11 @@ def run_sweep(
             status = run_status(runs_dir / run.run_id)
             if status == DONE:
                 result.kept.append(run.run_id)
-            elif status == FAILED and not retry_failed:
-                result.failed.append(run.run_id)
+            elif not outcomes.runs_again(status, retry_failed):
+                result.add(run.run_id, status)
             else:
+                if status in outcomes.FAILED:
+                    outcomes.clear(runs_dir / run.run_id)
                 task = RunTask(
                     run.run_id, run.config, str(runs_dir / run.run_id), run.point.label(), reuse
                 )
@@ -196,15 +219,15 @@ def _execute(todo, result: SweepResult, bar, workers, scheduler, client, runner)
         client=client,
     )
     for task, outcome, err in done_runs:
-        if err is not None:  # e.g. KilledWorker: the process died twice
+        if err is not None:  # the executor's, not the run's: e.g. KilledWorker (outcomes.py)
             message = f"{type(err).__name__}: {err}".strip()
             trace = "".join(traceback.format_exception(err))
-            write_error(Path(task.run_dir), message, trace)
-            outcome = RunOutcome(task.run_id, FAILED, float("nan"), message)
+            outcomes.record_failure(Path(task.run_dir), LOST, message, trace)
+            outcome = RunOutcome(task.run_id, LOST, float("nan"), message)
         if outcome.status == DONE:
             result.ran.append(task.run_id)
         else:
-            result.failed.append(task.run_id)
+            result.add(task.run_id, outcome.status)
         done = len(result.kept) + len(result.ran)
         bar.set_postfix(done=done, failed=len(result.failed), refresh=False)
         bar.update(1)

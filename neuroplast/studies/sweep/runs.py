@@ -1,4 +1,4 @@
-"""A sweep's runs: their ids and status, and one run on a worker (errors recorded)."""
+"""A sweep's runs: their ids and outcomes, and one run on a worker (failures recorded)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,8 @@ from neuroplast.config.experiment import (
     config_from_dict,
 )
 from neuroplast.simulation import rerun, storage
-from neuroplast.studies import execution
+from neuroplast.studies import execution, outcomes
+from neuroplast.studies.outcomes import DONE, ERROR, ERROR_FILE, INVALID, LOST, LOST_FILE, TODO
 from neuroplast.studies.run import run_experiment
 from neuroplast.studies.sweep.spec import SweepPoint, SweepSpec, expand_points, value_text
 
@@ -33,14 +34,14 @@ RUN_ID_LENGTH = 12
 PLAN_FILE = "sweep.json"
 TABLE_FILE = "sweep.parquet"
 CSV_FILE = "sweep.csv"
-ERROR_FILE = "error.txt"
 RUN_LOG_FILE = "sweep_run.json"
 #: brian2's and neuroplast's log messages (INFO and up) and Python warnings of one run.
 RUN_MESSAGES_FILE = "run.log"
 
 _LOG = logging.getLogger("neuroplast.studies.sweep")
 
-DONE, FAILED, TO_RUN, MISSING = "done", "failed", "todo", "missing"
+#: The table's status of a run never attempted (outcomes.TODO in its directory).
+MISSING = "missing"
 
 #: Columns of the measures table (neuroplast.analysis.measures.MeasureRow), in order.
 MEASURE_COLUMNS = ("condition", "seed", "bio_time_days", "sim_time_s", "measure", "value")
@@ -140,10 +141,12 @@ def unique_runs(runs: Sequence[SweepRun]) -> list[SweepRun]:
 
 
 def run_status(run_dir: Path) -> str:
-    """``"done"`` (measures.csv and a readable data.h5), ``"failed"`` (error.txt) or ``"todo"``.
+    """The outcome of a run's last attempt: done, invalid, error, lost or todo.
 
-    A run whose status.json says it is invalid (simulation/validity.py) is ``"failed"``,
-    whatever else its directory holds: its outputs are kept for inspection only.
+    :func:`neuroplast.studies.outcomes.outcome`: a run whose status.json says it is
+    invalid (simulation/validity.py) is ``"invalid"`` whatever else its directory holds
+    (its outputs are kept for inspection only); ``"done"`` needs measures.csv and a
+    readable data.h5; error.txt is a run that raised, lost.txt a run lost with its worker.
 
     Parameters
     ----------
@@ -153,15 +156,7 @@ def run_status(run_dir: Path) -> str:
     -------
     str
     """
-    run_dir = Path(run_dir)
-    if storage.is_invalid(run_dir):
-        return FAILED
-    measured = (run_dir / storage.MEASURES_FILE).exists()
-    if measured and storage.data_problem(run_dir / storage.DATA_FILE) is None:
-        return DONE
-    if (run_dir / ERROR_FILE).exists():
-        return FAILED
-    return TO_RUN
+    return outcomes.outcome(run_dir)
 
 
 def config_value(config: dict[str, Any], path: str) -> Any:
@@ -178,7 +173,7 @@ def describe(spec: SweepSpec, runs: Sequence[SweepRun], out: Path | None = None,
     runs : sequence of SweepRun
         From :func:`resolve_runs`.
     out : Path, optional
-        Sweep directory; when it exists, finished and failed runs are counted.
+        Sweep directory; when it exists, its runs are counted by outcome.
     n_show : int
         Points listed.
 
@@ -200,9 +195,9 @@ def describe(spec: SweepSpec, runs: Sequence[SweepRun], out: Path | None = None,
     ]
     if out is not None and Path(out).exists():
         states = [run_status(Path(out) / "runs" / r.run_id) for r in distinct]
+        counts = {s: states.count(s) for s in (DONE, INVALID, ERROR, LOST)}
         lines.append(
-            f"  in {out}: {states.count(DONE)} finished, {states.count(FAILED)} failed, "
-            f"{states.count(TO_RUN)} to run"
+            f"  in {out}: {outcomes.counts_text(counts)}, {states.count(TODO)} not run yet"
         )
     paths = [axis.path for axis in spec.axes]
     shown = 0
@@ -234,7 +229,7 @@ class RunTask:
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What a worker sends back: the run's status, wall time and error line."""
+    """What a worker sends back: the run's outcome (outcomes.py), wall time and error line."""
 
     run_id: str
     status: str
@@ -256,13 +251,6 @@ def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
         connectivity=True,
         lock=False,  # the sweep's lock covers its runs
     )
-
-
-def write_error(run_dir: Path, message: str, trace: str) -> None:
-    """Write a failed run's ``error.txt`` (message, host, process, traceback), atomically."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    text = f"{message}\n\nhost {socket.gethostname()}, pid {os.getpid()}\n\n{trace}"
-    storage.atomic_write(run_dir / ERROR_FILE, lambda tmp: tmp.write_text(text))
 
 
 @contextlib.contextmanager
@@ -299,7 +287,10 @@ def _write_messages(run_dir: Path, lines: list[str]) -> None:
 
 
 def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
-    """Run one task on a worker; an exception is written to ``error.txt``, not raised.
+    """Run one task on a worker; a failure is recorded in the run's directory, not raised.
+
+    An invalid run has its status.json; a run that raised writes error.txt, or lost.txt
+    for a ``MemoryError`` (:func:`neuroplast.studies.outcomes.outcome_of`).
 
     Parameters
     ----------
@@ -326,17 +317,15 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
                 runner(cfg, run_dir)
         except Exception as err:  # noqa: BLE001 -- any failure of a run is recorded, not raised
             rerun.release()  # a program that failed is not reused
-            message = f"{type(err).__name__}: {err}".strip()
-            if isinstance(err, storage.InvalidRun):  # "run invalid: <why>; ..."
-                message = f"run invalid: {err.reason}"
-            write_error(run_dir, message, traceback.format_exc())
-            _LOG.error("failed after %.1f s: %s", time.perf_counter() - start, message)
+            status, message = _record(run_dir, err)
+            _LOG.error("%s after %.1f s: %s", status, time.perf_counter() - start, message)
             _write_messages(run_dir, messages)
-            return RunOutcome(task.run_id, FAILED, time.perf_counter() - start, message)
+            return RunOutcome(task.run_id, status, time.perf_counter() - start, message)
         _LOG.info("finished in %.1f s", time.perf_counter() - start)
     _write_messages(run_dir, messages)
     wall = time.perf_counter() - start
-    (run_dir / ERROR_FILE).unlink(missing_ok=True)  # a retried run that now worked
+    for record in (ERROR_FILE, LOST_FILE):  # a retried run that now worked
+        (run_dir / record).unlink(missing_ok=True)
     log = {
         "run_id": task.run_id,
         "point": task.label,
@@ -347,3 +336,16 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     }
     storage.write_json(run_dir / RUN_LOG_FILE, log)
     return RunOutcome(task.run_id, DONE, wall)
+
+
+def _record(run_dir: Path, err: Exception) -> tuple[str, str]:
+    """Record why a run failed in its directory; return its outcome and one line."""
+    status = outcomes.outcome_of(err)
+    if status == INVALID:  # run_experiment wrote status.json; a test runner may not have
+        if not storage.is_invalid(run_dir):
+            run_dir.mkdir(parents=True, exist_ok=True)
+            storage.write_status(run_dir, {"status": "invalid", "reason": err.reason})
+        return status, f"run invalid: {err.reason}"
+    message = f"{type(err).__name__}: {err}".strip()
+    outcomes.record_failure(run_dir, status, message, traceback.format_exc())
+    return status, message

@@ -8,11 +8,10 @@ from typing import Any
 
 from neuroplast.analysis.stats import read_measures
 from neuroplast.simulation import storage
+from neuroplast.studies import outcomes
+from neuroplast.studies.outcomes import DONE
 from neuroplast.studies.sweep.runs import (
     CSV_FILE,
-    DONE,
-    ERROR_FILE,
-    FAILED,
     MEASURE_COLUMNS,
     MISSING,
     PLAN_FILE,
@@ -21,13 +20,6 @@ from neuroplast.studies.sweep.runs import (
 )
 from neuroplast.studies.sweep.spec import is_int, is_number, value_text
 from neuroplast.units import QuantityParseError, parse_quantity
-
-
-def _first_line(path: Path) -> str:
-    try:
-        return path.read_text().splitlines()[0]
-    except (OSError, IndexError):
-        return ""
 
 
 def _axis_columns(path: str, values: list[Any]) -> dict[str, Any]:
@@ -84,11 +76,11 @@ def collect_table(out: str | Path):
                 for m in read_measures(run_dir / storage.MEASURES_FILE)
             ]
             errors = [None] * len(measures)
-        else:
+        else:  # invalid, error, lost (with why) or never attempted
             measures = [(entry["condition"], entry["seed"], None, None, None, None)]
-            error = _first_line(run_dir / ERROR_FILE) if status == FAILED else None
-            errors = [error]
-            status = FAILED if status == FAILED else MISSING
+            failed = status in outcomes.FAILED
+            errors = [outcomes.reason(run_dir, status) if failed else None]
+            status = status if failed else MISSING
         for measure, error in zip(measures, errors, strict=True):
             rows["run_id"].append(entry["run_id"])
             rows["point"].append(entry["point"])
