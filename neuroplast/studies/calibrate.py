@@ -20,8 +20,9 @@ C6 runs the C3 protocol twice on the config's network and mechanism (a control a
 E->E count 24 h after the dose:
 ``R24 = (N_drug - N_control) / (N_baseline - N_stressed)``.  C7 runs the config's
 network with homeostatic rewiring alone (hebbian rule without bias, hazard or
-turnover, axonal elements on; no STDP, scaling, BDNF or surge growth): 5 days of
-growth, 20 of +10 % external input to 10 % of the pyramidal cells, 30 without.
+turnover, axonal elements on; no STDP, scaling, BDNF, surge growth or spine-density
+set point): 5 days of growth, 20 of +10 % external input to 10 % of the pyramidal
+cells, 30 without.
 
 C2-C4 come from one protocol run of the given config: baseline, 21 days of stress
 (severity 1), then recovery; the recovery index is
@@ -462,6 +463,10 @@ def _c7_config(cfg: ExperimentConfig, quick: bool) -> tuple[ExperimentConfig, fl
         turnover="0 1/day",
         bdnf_growth_rate="0 1/day",
         surge_growth_rate="0 1/day",
+        # not part of the homeostatic route: at its C4 rate it pulled the stimulated cells'
+        # spines back during the input and reversed the result (p_in / p_rest 0.81,
+        # docs/results/calibration/variants/c7_with_density_set_point)
+        density_rate="0 1/day",
         options={
             "bias": 0.0,
             "nascent_hazard": "0 1/day",
