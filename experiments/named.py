@@ -82,7 +82,10 @@ def load_and_run(name: str, args: argparse.Namespace):
         raise SystemExit(2) from None
     except RunsFailed as err:
         if not all(outcome(d) == INVALID for d in failed_runs(cfg, args.out)):
-            raise
+            # runs that raised or were lost: no page until they are run (the message
+            # says how); one line, not a traceback
+            print(f"{name}: error: {err}", file=sys.stderr)
+            raise SystemExit(1) from None
         # every failure is a simulation judged invalid ([validity]): a result to report,
         # so the valid runs are analysed and the page names the invalid ones
         print(f"{name}: {err}", file=sys.stderr)
