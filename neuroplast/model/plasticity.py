@@ -97,8 +97,10 @@ custom ``structural`` event of the pyramidal cells drives a synaptic pathway, so
 Per-neuron counts are kept by the rewiring pass itself (it adds born and subtracts
 removed synapses), so nothing sweeps the pool between updates.
 
-**Calibration** (``neuroplast calibrate configs/default.toml``, default network, seed
-20261128; model docs §10): with nu = 5/day, nu_B = 2.5/day, turnover 2 %/day and
+**Calibration** of the first model (weakest-first partners, no STDP; the current
+model's figures are on docs/results/calibration/calibration.md, made by
+``neuroplast calibrate configs/calibration.toml``): default network, seed
+20261128, model docs §10: with nu = 5/day, nu_B = 2.5/day, turnover 2 %/day and
 stress prune_rate 0.02/day, baseline turnover is 2.2 %/day and net drift +0.2 % over
 days 1.5-7 (C2: 1-4 %/day), 21 days of full stress remove 25 % of E->E synapses (C3:
 15-35 %) and 14 days after it the recovery index is 0.54 (C4: 0.5-1).  With nu =
