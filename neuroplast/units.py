@@ -221,13 +221,15 @@ def exact_quantity_text(value: Quantity, unit_text: str) -> str:
         return f"{number:g}{suffix}"
 
     def reads_back(text: str) -> bool:  # as parse_quantity computes it
-        return float(np.asarray(float(text) * unit, dtype=float)) == target
+        with np.errstate(over="ignore"):  # a neighbour past the largest double
+            return float(np.asarray(float(text) * unit, dtype=float)) == target
 
     candidates = [number]
     for direction in (np.inf, -np.inf):
         near = number
         for _ in range(4):
-            near = float(np.nextafter(near, direction))
+            with np.errstate(over="ignore"):  # past the largest double: inf, never read back
+                near = float(np.nextafter(near, direction))
             candidates.append(near)
     for candidate in candidates:
         for digits in (6, 12, 15, 17):

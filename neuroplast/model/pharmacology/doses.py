@@ -53,7 +53,8 @@ def _validate_amount(value: Any) -> Quantity:
             f"wrong dimension: {value!r} is neither a mass per body weight ('0.5 mg/kg') "
             "nor a mass ('56 mg')"
         )
-    if not math.isfinite(float(quantity)):
+    # finite in mg or mg/kg too, the units it is written in (1e308 kg is inf mg)
+    if not (math.isfinite(float(quantity)) and math.isfinite(float(quantity) / 1e-6)):
         raise ValueError(f"expected a finite dose such as '0.5 mg/kg' (got {value!r})")
     if not float(quantity) >= 0:
         raise ValueError(f"must be >= 0 (got {value!r}); a dose cannot be negative")
