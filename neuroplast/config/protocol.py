@@ -42,6 +42,7 @@ from pydantic import Field, field_validator, model_validator
 
 from neuroplast.model.dissociation import DissociationConfig
 from neuroplast.model.pharmacology import DRUGS, Dose, Titration
+from neuroplast.model.pharmacology.doses import MAX_SESSIONS
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import SECONDS_PER_DAY, format_quantity
 
@@ -71,11 +72,18 @@ def format_days(seconds: float) -> str:
     return f"{seconds / SECONDS_PER_DAY:g} days"
 
 
+#: Longest phase: about 270 years.  Far longer, a day no longer adds to the protocol's
+#: time in double precision (5.6e16 days: the next phase became 0 days long).
+MAX_PHASE = "100000 days"
+
+
 class Phase(Section):
     """A named stretch of biological time."""
 
     name: str = param("baseline", "phase name (used by events and figures)")
-    duration: Qty("day", positive=True) = param("7 days", "biological length of the phase")
+    duration: Qty("day", positive=True, at_most=MAX_PHASE) = param(
+        "7 days", "biological length of the phase (at most 1e5 days)"
+    )
 
 
 class Event(Section):
@@ -122,7 +130,7 @@ class TherapyEvent(Event):
         "model docs §10b (Dore 2019 vs Wilkinson 2021)",
     )
     duration: Qty("h", positive=True) = param("1 h", "session length", "model docs §6")
-    count: int = param(1, "sessions (after start, or after each dose)", ge=1)
+    count: int = param(1, "sessions (after start, or after each dose)", ge=1, le=MAX_SESSIONS)
     every: Qty("h", positive=True) | None = param(None, "time between sessions (count > 1)")
     assembly: str = param("adaptive", "target assembly")
     pattern: Literal["pulses", "sham"] = param(

@@ -132,6 +132,12 @@ def _check_route(drug: str, route: str, duration: Quantity | None) -> None:
         )
 
 
+#: Most sessions of one dose or therapy entry (``count``): about three years of daily
+#: doses.  Validation expands every session (its PK, the IV line, the clock), about 1 ms
+#: each; a count of 10^9 was accepted and never finished validating.
+MAX_SESSIONS = 1000
+
+
 class Titration(Section):
     """Titrated escalation of a repeated dose (``[protocol.doses.titration]``).
 
@@ -235,7 +241,7 @@ class Dose(Section):
         "constant rate over it",
         ZARATE + " (40 min infusion)",
     )
-    count: int = param(1, "number of sessions", ge=1)
+    count: int = param(1, "number of sessions", ge=1, le=MAX_SESSIONS)
     every: Qty("h", positive=True) | None = param(
         None, "time between session starts (needed when count > 1)"
     )
