@@ -287,7 +287,8 @@ class ProtocolConfig(Section):
             for k, event in enumerate(getattr(self, kind)):
                 if event.phase not in bounds:
                     raise ValueError(
-                        f"{kind}[{k}].phase = {event.phase!r}: expected one of {list(bounds)}"
+                        f"{kind}[{k}].phase = {event.phase!r}: expected one of the "
+                        f"protocol.phases {list(bounds)}"
                     )
         for k, event in enumerate(self.stress):
             lo, hi = bounds[event.phase]
@@ -317,9 +318,10 @@ class ProtocolConfig(Section):
         for k, event in enumerate(self.therapy):
             if event.after_dose is not None and not acute:
                 raise ValueError(
-                    f"therapy[{k}].after_dose: the protocol has no doses to time it from "
-                    "(doses of an NMDA-blocking drug); use start"
+                    f"therapy[{k}].after_dose: protocol.doses has no dose to time it from "
+                    "(a dose of an NMDA-blocking drug); use start"
                 )
+        self._check_therapy_inside(acute, bounds)
         for k, event in enumerate(self.replay):
             lo, hi = bounds[event.phase]
             if lo + float(event.start) >= hi:
@@ -332,6 +334,37 @@ class ProtocolConfig(Section):
                     f"{format_days(hi - lo)} long"
                 )
         return self
+
+    def _check_therapy_inside(self, acute: list[DoseEvent], bounds: dict) -> None:
+        """Every therapy session of every event lies inside the protocol.
+
+        Sessions after a dose follow the doses of every condition (sessions.py), so this
+        holds for every condition; checked here, the error names the event.
+        """
+        doses = [
+            bounds[dose.phase][0] + float(dose.start) + j * float(dose.every or 0)
+            for dose in acute
+            for j in range(dose.count)
+        ]
+        for k, event in enumerate(self.therapy):
+            if event.after_dose is not None:
+                firsts = [t + float(event.after_dose) for t in doses]
+                when = (
+                    f"after_dose = '{format_quantity(event.after_dose, 'h')}' after each of "
+                    f"the {len(doses)} session(s) of protocol.doses"
+                )
+            else:
+                firsts = [bounds[event.phase][0] + float(event.start)]
+                when = f"start = '{format_quantity(event.start, 'h')}'"
+            first = min(firsts)
+            last = max(firsts) + (event.count - 1) * float(event.every or 0) + float(event.duration)
+            if first < 0 or last > self.total + 1e-6:
+                raise ValueError(
+                    f"therapy[{k}]: {when}, duration = '{format_quantity(event.duration, 'h')}'"
+                    f", count = {event.count}: sessions from {format_days(first)} to "
+                    f"{format_days(last)}, expected inside the protocol (0 to "
+                    f"{format_days(self.total)})"
+                )
 
 
 def blocks_nmda(drug: str) -> bool:
