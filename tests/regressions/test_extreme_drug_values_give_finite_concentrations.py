@@ -26,14 +26,16 @@ from neuroplast.model.pharmacology.pk import peak_brain_concentration
 DOSED = ["timescale.enabled=true", 'pharmacology.doses=[{start = "6 h", dose = "0.5 mg/kg"}]']
 
 
-def test_a_pk_that_overflows_is_refused_naming_the_override():
-    override = 'pharmacology.drugs.ketamine.intercompartmental_clearance="1e29 L/kg/min"'
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # refused without numpy's warnings
+@pytest.mark.parametrize("clearance", ["1e+29", "1e+308"])
+def test_a_pk_that_overflows_is_refused_naming_the_override(clearance):
+    override = f'pharmacology.drugs.ketamine.intercompartmental_clearance="{clearance} L/kg/min"'
     with pytest.raises(ConfigError) as err:
         load_config(None, [*DOSED, override])
     message = str(err.value)
     assert "\n" not in message
     assert "peak brain concentration nan uM" in message
-    assert "pharmacology.drugs.ketamine.intercompartmental_clearance = '1e+29 L/kg/min'" in message
+    assert f"intercompartmental_clearance = '{clearance} L/kg/min'" in message
     assert "expected a finite concentration" in message
 
 

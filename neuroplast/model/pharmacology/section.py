@@ -329,7 +329,7 @@ class PharmacologyConfig(Section):
         for name in sorted({dose.drug for _, dose in schedule}):
             drug = self.drug(name)
             mine = [(label, dose) for label, dose in schedule if dose.drug == name]
-            with np.errstate(over="ignore", invalid="ignore"):  # nan: refused (_consistent)
+            with np.errstate(all="ignore"):  # an overflowing PK gives nan: refused (_consistent)
                 peak, when = peak_brain_concentration(
                     [dose for _, dose in mine], drug, self.body_weight
                 )
