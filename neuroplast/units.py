@@ -12,7 +12,7 @@ as Python.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import brian2
@@ -134,6 +134,20 @@ def _parse_unit(expr: str, text: str) -> Quantity:
     return result
 
 
+@lru_cache(maxsize=512)
+def _unit(expr: str) -> Quantity | float:
+    """The value of a unit expression; cached, as a config repeats a few dozen units."""
+    return _parse_unit(expr, expr)
+
+
+def _unit_in(expr: str, text: str) -> Quantity | float:
+    """:func:`_unit` of ``expr``, or the error of :func:`_parse_unit` naming all of ``text``."""
+    try:
+        return _unit(expr)
+    except QuantityParseError:
+        return _parse_unit(expr, text)  # raises, with the whole text in the message
+
+
 def parse_quantity(text: str | float | int) -> Quantity:
     """Parse ``"100 ms"`` into a brian2 quantity without evaluating code.
 
@@ -166,14 +180,14 @@ def parse_quantity(text: str | float | int) -> Quantity:
     if not unit_text:
         return Quantity(value)
     with np.errstate(over="ignore"):  # a value that overflows is inf, refused by its field
-        return Quantity(value * _parse_unit(unit_text, text))
+        return Quantity(value * _unit_in(unit_text, text))
 
 
 def dimension_of(unit_text: str) -> Dimension:
     """Physical dimension of a unit expression such as ``"nS"`` or ``"1"``."""
     if unit_text in ("", "1"):
         return DIMENSIONLESS
-    return get_dimensions(_parse_unit(unit_text, unit_text))
+    return get_dimensions(_unit(unit_text))
 
 
 def format_quantity(value: Quantity, unit_text: str) -> str:
@@ -183,7 +197,7 @@ def format_quantity(value: Quantity, unit_text: str) -> str:
     """
     if unit_text in ("", "1"):
         return f"{float(value):g}"
-    number = float(value / _parse_unit(unit_text, unit_text))
+    number = float(value / _unit(unit_text))
     return f"{number:g} {unit_text}"
 
 
@@ -199,7 +213,7 @@ def exact_quantity_text(value: Quantity, unit_text: str) -> str:
     or as a 17-digit number in ``unit_text`` if even that unit cannot be written.
     """
     dimensionless = unit_text in ("", "1")
-    unit = 1.0 if dimensionless else _parse_unit(unit_text, unit_text)
+    unit = 1.0 if dimensionless else _unit(unit_text)
     suffix = "" if dimensionless else f" {unit_text}"
     target = float(np.asarray(value, dtype=float))
     number = float(value / unit)
@@ -207,13 +221,15 @@ def exact_quantity_text(value: Quantity, unit_text: str) -> str:
         return f"{number:g}{suffix}"
 
     def reads_back(text: str) -> bool:  # as parse_quantity computes it
-        return float(np.asarray(float(text) * unit, dtype=float)) == target
+        with np.errstate(over="ignore"):  # a neighbour past the largest double
+            return float(np.asarray(float(text) * unit, dtype=float)) == target
 
     candidates = [number]
     for direction in (np.inf, -np.inf):
         near = number
         for _ in range(4):
-            near = float(np.nextafter(near, direction))
+            with np.errstate(over="ignore"):  # past the largest double: inf, never read back
+                near = float(np.nextafter(near, direction))
             candidates.append(near)
     for candidate in candidates:
         for digits in (6, 12, 15, 17):

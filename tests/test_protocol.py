@@ -134,7 +134,7 @@ def test_condition_overrides_apply_to_that_condition_only():
         (
             "protocol.therapy",
             [{"phase": "treatment", "start": "1 h", "assembly": "adaptve"}],
-            "names assembly 'adaptve'",
+            "protocol.therapy[0].assembly = 'adaptve'",
         ),
         (
             "protocol.probes",
@@ -197,7 +197,7 @@ def test_overlapping_therapy_sessions_are_rejected_before_running():
 def test_therapy_after_dose_needs_a_dose():
     data = _experiment()
     data["protocol"]["doses"] = []
-    with pytest.raises(ConfigError, match="no doses to time it from"):
+    with pytest.raises(ConfigError, match="protocol.doses has no dose to time it from"):
         config_from_dict(data)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import brian2
 import h5py
 import numpy as np
 import pytest
@@ -22,6 +23,7 @@ from neuroplast.cli import EXIT_INVALID_RUN, main
 from neuroplast.config.experiment import load_config
 from neuroplast.simulation import storage
 from neuroplast.simulation.simulate import derive_seeds, simulate
+from neuroplast.simulation.validity import check_steps
 from neuroplast.studies.sweep import DONE, INVALID, run_status
 
 QUICK = Path(__file__).resolve().parents[1] / "configs" / "quick.toml"
@@ -154,16 +156,13 @@ def test_cli_run_of_no_inhibition_exits_non_zero_with_one_line_and_keeps_the_dat
     assert storage.is_invalid(out)
 
 
-def test_cli_run_shorter_than_a_time_step_is_invalid(tmp_path, capsys):
-    # (a time step of 1e-30 ms, the probes' case, is now refused by the config's bounds)
-    out = tmp_path / "run"
-    argv = ["run", str(QUICK), "--out", str(out), "--quiet"]
-    for item in ('simulation.duration="0.01 ms"', *TINY_NET):
-        argv += ["--set", item]
-    assert main(argv) == EXIT_INVALID_RUN
-    err = capsys.readouterr().err
-    assert "run invalid: no simulated time" in err
-    assert not out.exists()
+@pytest.mark.parametrize("duration", [0.01 * brian2.ms, 0 * brian2.ms, 1e12 * brian2.second])
+def test_a_run_shorter_than_a_time_step_or_too_long_to_step_is_invalid(duration):
+    # a config refuses both before they run (tests/regressions/
+    # test_run_length_is_refused_by_validate_and_run.py); this guards a config built around
+    # that check, as the 1e-30 ms time step of the probes was before the config's bounds
+    with pytest.raises(storage.InvalidRun, match="no simulated time"):
+        check_steps(load_config(QUICK), duration)
 
 
 def test_valid_run_records_its_status(tmp_path):

@@ -122,10 +122,11 @@ def _condition_protocols(cfg: ExperimentConfig) -> list:
 
 
 def _in_condition(name: str, message: str, where: str = "") -> str:
-    """``message`` prefixed with the condition it belongs to, unless it names one."""
-    if message.startswith("conditions."):
-        return message
-    return f"conditions.{name}{where}: {message}"
+    """Each line of ``message`` prefixed with the condition it belongs to, unless it names one."""
+    return "\n".join(
+        line if line.startswith("conditions.") else f"conditions.{name}{where}: {line}"
+        for line in message.splitlines()
+    )
 
 
 def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig:

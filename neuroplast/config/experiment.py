@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from brian2.units import second
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
@@ -39,7 +41,7 @@ from neuroplast.model.synapses import ExternalConfig, SynapsesConfig
 from neuroplast.model.therapy import AssemblyConfig, TherapyConfig, slow_windows
 from neuroplast.model.timescale import TimescaleConfig, build_time_map
 from neuroplast.schema import BRUNEL_WANG, ConfigError, Qty, Section, param
-from neuroplast.units import format_quantity
+from neuroplast.units import SECONDS_PER_DAY, format_quantity
 
 __all__ = [
     "ConfigError",
@@ -235,9 +237,14 @@ class ExperimentConfig(Section):
     @classmethod
     def _pairs_as_tuples(cls, value: Any) -> Any:
         """A TOML array ``["a", "b"]`` (a list) is the pair (the schema is strict)."""
-        if isinstance(value, list):
-            return [tuple(pair) if isinstance(pair, list) else pair for pair in value]
-        return value
+        if not isinstance(value, list):
+            return value
+        for k, pair in enumerate(value):
+            if not (isinstance(pair, list | tuple) and [type(n) for n in pair] == [str, str]):
+                raise ValueError(
+                    f"element {k} is {pair!r}: expected pairs [a, b] of condition names"
+                )
+        return [tuple(pair) for pair in value]
 
     @model_validator(mode="after")
     def _check_assemblies_and_protocol(self) -> ExperimentConfig:
@@ -253,27 +260,26 @@ class ExperimentConfig(Section):
             for spec in self.assemblies.values()
         )
         if need > self.network.n_exc:
+            sizes = ", ".join(f"assemblies.{n}.size = {a.size}" for n, a in self.assemblies.items())
             raise ValueError(
-                f"assemblies: {need} distinct pyramidal cells needed, the network has "
-                f"network.n_exc = {self.network.n_exc}"
+                f"{sizes}: {need} distinct pyramidal cells needed, expected at most the "
+                f"network's network.n_exc = {self.network.n_exc}"
             )
-        used = [("therapy.sessions", k, s.assembly) for k, s in enumerate(self.therapy.sessions)]
-        used += [
-            ("therapy.sessions", k, s.competitor)
-            for k, s in enumerate(self.therapy.sessions)
-            if s.competitor is not None
+        used = [
+            (f"{where}[{k}].{key}", getattr(event, key))
+            for where, events in (
+                ("therapy.sessions", self.therapy.sessions),
+                ("protocol.therapy", self.protocol.therapy),
+                ("protocol.replay", self.protocol.replay),
+            )
+            for k, event in enumerate(events)
+            for key in ("assembly", "competitor")
+            if getattr(event, key, None) is not None
         ]
-        used += [("protocol.therapy", k, e.assembly) for k, e in enumerate(self.protocol.therapy)]
-        used += [
-            ("protocol.therapy", k, e.competitor)
-            for k, e in enumerate(self.protocol.therapy)
-            if e.competitor is not None
-        ]
-        used += [("protocol.replay", k, e.assembly) for k, e in enumerate(self.protocol.replay)]
-        for where, k, name in used:
+        for where, name in used:
             if name not in self.assemblies:
                 raise ValueError(
-                    f"{where}[{k}] names assembly {name!r}: expected one of "
+                    f"{where} = {name!r}: expected the name of an assembly, one of "
                     f"{names or '(none defined: add [assemblies.' + name + '])'}"
                 )
         if self.therapy.sessions and not self.timescale.enabled:
@@ -324,6 +330,7 @@ class ExperimentConfig(Section):
         self._check_delay_and_refractory()
         _check_time_constants(self)
         _check_sizes(self)
+        _check_run_length(self)
         if self.repeats > MAX_REPEATS:
             raise ValueError(
                 f"repeats = {self.repeats}: expected at most {MAX_REPEATS} ({work_estimate(self)}"
@@ -381,14 +388,20 @@ class ExperimentConfig(Section):
             )
         if self.plasticity.structural.enabled:
             interval = self.plasticity.structural.update_interval
-            fastest = max(self.timescale.rate, self.timescale.session_rate)
-            tau_network = float(self.plasticity.structural.tau_calcium) / fastest
+            fastest, rate_key = max(
+                (self.timescale.rate, "timescale.rate"),
+                (self.timescale.session_rate, "timescale.session_rate"),
+            )
+            tau_calcium = self.plasticity.structural.tau_calcium
+            tau_network = float(tau_calcium) / fastest
             if float(interval) > tau_network / 10 * (1 + 1e-9):
                 raise ValueError(
                     f"plasticity.structural.update_interval = "
                     f"'{format_quantity(interval, 'ms')}': expected at most tau_calcium/10 "
                     f"in network time at the fastest time rate ({tau_network / 10 * 1000:g} "
-                    "ms); rewiring slower than that makes MSP overshoot (model docs §5.2)"
+                    f"ms: plasticity.structural.tau_calcium = "
+                    f"'{format_quantity(tau_calcium, 'day')}' at {rate_key} = {fastest:g}); "
+                    "rewiring slower than that makes MSP overshoot (model docs §5.2)"
                 )
             steps = float(interval / dt)
             if abs(steps - round(steps)) > 1e-6:
@@ -480,6 +493,15 @@ MAX_REPEATS = 1000
 MAX_SYNAPSES = 100_000_000
 
 
+#: Most time steps of simulation.dt in a run: brian2 cannot step clocks further apart
+#: (simulation/validity.py refuses such a run too, as having no simulated time).
+MAX_TIME_STEPS = 2**40
+#: Most steps of timescale.resolution in a run's schedules.  Each holds about 180 bytes
+#: of arrays (time rate, drug, stress, ... : 176 bytes a step measured at 264 584 steps),
+#: so 1e7 steps need about 1.8 GB; the longest shipped config needs 1e5.
+MAX_SCHEDULE_STEPS = 10**7
+
+
 def work_estimate(cfg: ExperimentConfig) -> str:
     """The work of an experiment in words: runs, network time and neurons."""
     conditions = max(1, len(cfg.conditions))
@@ -548,16 +570,81 @@ def _check_sizes(cfg: ExperimentConfig) -> None:
     n = net.n_exc + net.n_inh
     synapses = net.p_connect * n * n
     pool = cfg.plasticity.structural.enabled or cfg.plasticity.stdp.enabled
-    if cfg.plasticity.structural.enabled:  # the E->E pool holds candidates too
-        synapses += (cfg.plasticity.structural.candidate_factor - 1) * (
-            net.p_connect * net.n_exc * net.n_exc
-        )
+    structural = cfg.plasticity.structural
+    if structural.enabled:  # the E->E pool holds candidates too
+        synapses += (structural.candidate_factor - 1) * (net.p_connect * net.n_exc * net.n_exc)
     if synapses > MAX_SYNAPSES:
         what = "recurrent synapses and E->E candidates" if pool else "recurrent synapses"
+        given = f"network.n_exc = {net.n_exc}, network.n_inh = {net.n_inh}"
+        if structural.enabled:
+            given += f", plasticity.structural.candidate_factor = {structural.candidate_factor:g}"
         raise ValueError(
-            f"network.n_exc = {net.n_exc}, network.n_inh = {net.n_inh}: about "
-            f"{synapses:.2g} {what}, expected at most {MAX_SYNAPSES:.0e} (~80 bytes each: "
-            f"{synapses * 80 / 1e9:.3g} GB); use fewer neurons or a lower network.p_connect"
+            f"{given}: about {synapses:.2g} {what}, expected at most {MAX_SYNAPSES:.0e} (~80 "
+            f"bytes each: {synapses * 80 / 1e9:.3g} GB); use fewer neurons or a lower "
+            "network.p_connect"
+        )
+
+
+def _slowest_rate(cfg: ExperimentConfig) -> tuple[float, str]:
+    """The slowest time rate a run's clock can use, and its key."""
+    rates = [(cfg.timescale.rate, "timescale.rate")]
+    if cfg.pharmacology.doses or cfg.protocol.doses:
+        rates.append((cfg.timescale.session_rate, "timescale.session_rate"))
+    rates += [(w.rate, f"timescale.windows[{k}].rate") for k, w in enumerate(cfg.timescale.windows)]
+    if cfg.therapy.sessions or cfg.protocol.therapy:
+        rates.append((cfg.therapy.session_rate, "therapy.session_rate"))
+    return min(rates)
+
+
+def _clock_text(cfg: ExperimentConfig, seconds: float) -> str:
+    """The network time of a run on the biological clock, naming the keys that set it."""
+    if cfg.protocol.enabled and not cfg.from_protocol:
+        days = cfg.protocol.total / SECONDS_PER_DAY
+        span = f"the protocol's {days:.3g} days (protocol.phases)"
+    else:
+        span = f"timescale.bio_duration = '{format_quantity(cfg.timescale.bio_duration, 'day')}'"
+    rate, key = _slowest_rate(cfg)
+    return f"{seconds:.3g} s of network time ({span} at time rates down to {key} = {rate:g})"
+
+
+def _check_run_length(cfg: ExperimentConfig) -> None:
+    """A run is 1 to :data:`MAX_TIME_STEPS` time steps; its schedules fit in memory.
+
+    ``neuroplast run`` refused a shorter or longer run only once it had started
+    (simulation/validity.py ``check_steps``), after ``neuroplast validate`` had passed it,
+    and a clock slow enough to need terabytes of schedules ended in a MemoryError.
+    """
+    dt = cfg.simulation.dt
+    if cfg.timescale.enabled or cfg.protocol.enabled:
+        resolution = float(cfg.timescale.resolution)
+        with np.errstate(over="ignore", divide="ignore"):  # an endless run is inf here
+            seconds = cfg.network_seconds()
+        steps = seconds / resolution
+        if not steps <= MAX_SCHEDULE_STEPS:
+            raise ValueError(
+                f"timescale.resolution = '{format_quantity(cfg.timescale.resolution, 'ms')}': "
+                f"{_clock_text(cfg, seconds)} is {steps:.3g} schedule steps, expected at most "
+                f"{MAX_SCHEDULE_STEPS:.0e} (~180 bytes each: {steps * 180 / 1e9:.3g} GB); "
+                "shorten the run or raise its time rates"
+            )
+        seconds = math.ceil(steps - 1e-9) * resolution  # whole schedule steps are run
+        given = (
+            f"timescale.resolution = '{format_quantity(cfg.timescale.resolution, 'ms')}': "
+            f"{_clock_text(cfg, seconds)} in whole schedule steps"
+        )
+    else:
+        seconds = float(cfg.simulation.duration)
+        given = f"simulation.duration = '{format_quantity(cfg.simulation.duration, 's')}'"
+    steps = seconds / float(dt)
+    if steps < 1:
+        raise ValueError(
+            f"{given}: expected at least one time step, simulation.dt = "
+            f"'{format_quantity(dt, 'ms')}' (a shorter run simulates nothing)"
+        )
+    if steps >= MAX_TIME_STEPS:
+        raise ValueError(
+            f"{given}: {steps:.3g} time steps of simulation.dt = '{format_quantity(dt, 'ms')}', "
+            f"expected fewer than 2**40 ({MAX_TIME_STEPS:.3g}), the most brian2 can step"
         )
 
 
@@ -585,6 +672,10 @@ def _plain_message(item: dict) -> str:
         if isinstance(given, int):
             return "expected a number within the range of a double (about 1.8e308)"
         return f"expected a number, got {kind}"
+    if item["type"] in ("model_type", "dict_type"):  # pydantic names the class
+        return f"expected a table (TOML {{key = value, ...}}), got {kind}"
+    if item["type"] == "list_type":
+        return f"expected a list (TOML [a, b, ...]), got {kind}"
     return item["msg"].removeprefix("Value error, ")
 
 

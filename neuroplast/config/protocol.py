@@ -42,6 +42,7 @@ from pydantic import Field, field_validator, model_validator
 
 from neuroplast.model.dissociation import DissociationConfig
 from neuroplast.model.pharmacology import DRUGS, Dose, Titration
+from neuroplast.model.pharmacology.doses import MAX_SESSIONS
 from neuroplast.schema import Qty, Section, param
 from neuroplast.units import SECONDS_PER_DAY, format_quantity
 
@@ -71,11 +72,18 @@ def format_days(seconds: float) -> str:
     return f"{seconds / SECONDS_PER_DAY:g} days"
 
 
+#: Longest phase: about 270 years.  Far longer, a day no longer adds to the protocol's
+#: time in double precision (5.6e16 days: the next phase became 0 days long).
+MAX_PHASE = "100000 days"
+
+
 class Phase(Section):
     """A named stretch of biological time."""
 
     name: str = param("baseline", "phase name (used by events and figures)")
-    duration: Qty("day", positive=True) = param("7 days", "biological length of the phase")
+    duration: Qty("day", positive=True, at_most=MAX_PHASE) = param(
+        "7 days", "biological length of the phase (at most 1e5 days)"
+    )
 
 
 class Event(Section):
@@ -122,7 +130,7 @@ class TherapyEvent(Event):
         "model docs §10b (Dore 2019 vs Wilkinson 2021)",
     )
     duration: Qty("h", positive=True) = param("1 h", "session length", "model docs §6")
-    count: int = param(1, "sessions (after start, or after each dose)", ge=1)
+    count: int = param(1, "sessions (after start, or after each dose)", ge=1, le=MAX_SESSIONS)
     every: Qty("h", positive=True) | None = param(None, "time between sessions (count > 1)")
     assembly: str = param("adaptive", "target assembly")
     pattern: Literal["pulses", "sham"] = param(
@@ -279,7 +287,8 @@ class ProtocolConfig(Section):
             for k, event in enumerate(getattr(self, kind)):
                 if event.phase not in bounds:
                     raise ValueError(
-                        f"{kind}[{k}].phase = {event.phase!r}: expected one of {list(bounds)}"
+                        f"{kind}[{k}].phase = {event.phase!r}: expected one of the "
+                        f"protocol.phases {list(bounds)}"
                     )
         for k, event in enumerate(self.stress):
             lo, hi = bounds[event.phase]
@@ -309,9 +318,10 @@ class ProtocolConfig(Section):
         for k, event in enumerate(self.therapy):
             if event.after_dose is not None and not acute:
                 raise ValueError(
-                    f"therapy[{k}].after_dose: the protocol has no doses to time it from "
-                    "(doses of an NMDA-blocking drug); use start"
+                    f"therapy[{k}].after_dose: protocol.doses has no dose to time it from "
+                    "(a dose of an NMDA-blocking drug); use start"
                 )
+        self._check_therapy_inside(acute, bounds)
         for k, event in enumerate(self.replay):
             lo, hi = bounds[event.phase]
             if lo + float(event.start) >= hi:
@@ -324,6 +334,37 @@ class ProtocolConfig(Section):
                     f"{format_days(hi - lo)} long"
                 )
         return self
+
+    def _check_therapy_inside(self, acute: list[DoseEvent], bounds: dict) -> None:
+        """Every therapy session of every event lies inside the protocol.
+
+        Sessions after a dose follow the doses of every condition (sessions.py), so this
+        holds for every condition; checked here, the error names the event.
+        """
+        doses = [
+            bounds[dose.phase][0] + float(dose.start) + j * float(dose.every or 0)
+            for dose in acute
+            for j in range(dose.count)
+        ]
+        for k, event in enumerate(self.therapy):
+            if event.after_dose is not None:
+                firsts = [t + float(event.after_dose) for t in doses]
+                when = (
+                    f"after_dose = '{format_quantity(event.after_dose, 'h')}' after each of "
+                    f"the {len(doses)} session(s) of protocol.doses"
+                )
+            else:
+                firsts = [bounds[event.phase][0] + float(event.start)]
+                when = f"start = '{format_quantity(event.start, 'h')}'"
+            first = min(firsts)
+            last = max(firsts) + (event.count - 1) * float(event.every or 0) + float(event.duration)
+            if first < 0 or last > self.total + 1e-6:
+                raise ValueError(
+                    f"therapy[{k}]: {when}, duration = '{format_quantity(event.duration, 'h')}'"
+                    f", count = {event.count}: sessions from {format_days(first)} to "
+                    f"{format_days(last)}, expected inside the protocol (0 to "
+                    f"{format_days(self.total)})"
+                )
 
 
 def blocks_nmda(drug: str) -> bool:

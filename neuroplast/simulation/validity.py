@@ -33,7 +33,7 @@ import brian2
 import numpy as np
 from brian2.units.fundamentalunits import DIMENSIONLESS, get_unit
 
-from neuroplast.config.experiment import ExperimentConfig
+from neuroplast.config.experiment import MAX_TIME_STEPS, ExperimentConfig
 from neuroplast.simulation.recording import Recording
 from neuroplast.simulation.storage import InvalidRun
 from neuroplast.units import format_quantity
@@ -219,8 +219,9 @@ def _nonfinite_sum(group) -> str:
 
 
 #: Most time steps in one guard window: brian2 cannot step two clocks whose time steps
-#: differ more (a time step this small simulates nothing; :func:`judge` says so).
-MAX_STEPS_PER_WINDOW = 2**40
+#: differ more (a time step this small simulates nothing; :func:`judge` says so).  A
+#: config refuses a run of more (or of less than one step) before it starts.
+MAX_STEPS_PER_WINDOW = MAX_TIME_STEPS
 
 
 def check_steps(cfg: ExperimentConfig, duration) -> None:
@@ -228,7 +229,9 @@ def check_steps(cfg: ExperimentConfig, duration) -> None:
 
     Less than one step simulates nothing; more than :data:`MAX_STEPS_PER_WINDOW` cannot
     be stepped by brian2's clocks (a time step of 1e-30 ms: the run would simulate
-    nothing, or end in brian2's ``StopIteration``).  Called before anything is built.
+    nothing, or end in brian2's ``StopIteration``).  Called before anything is built; a
+    validated config cannot reach it (its run length is checked: config/experiment.py),
+    so this guards a config built around the checks.
     """
     steps = float(duration / cfg.simulation.dt)
     if 1 <= steps < MAX_STEPS_PER_WINDOW:

@@ -53,7 +53,8 @@ def _validate_amount(value: Any) -> Quantity:
             f"wrong dimension: {value!r} is neither a mass per body weight ('0.5 mg/kg') "
             "nor a mass ('56 mg')"
         )
-    if not math.isfinite(float(quantity)):
+    # finite in mg or mg/kg too, the units it is written in (1e308 kg is inf mg)
+    if not (math.isfinite(float(quantity)) and math.isfinite(float(quantity) / 1e-6)):
         raise ValueError(f"expected a finite dose such as '0.5 mg/kg' (got {value!r})")
     if not float(quantity) >= 0:
         raise ValueError(f"must be >= 0 (got {value!r}); a dose cannot be negative")
@@ -129,6 +130,12 @@ def _check_route(drug: str, route: str, duration: Quantity | None) -> None:
             f"duration = {got}: an iv dose is an infusion and needs a duration > 0, "
             "e.g. duration = '40 min' (the Zarate 2006 infusion)"
         )
+
+
+#: Most sessions of one dose or therapy entry (``count``): about three years of daily
+#: doses.  Validation expands every session (its PK, the IV line, the clock), about 1 ms
+#: each; a count of 10^9 was accepted and never finished validating.
+MAX_SESSIONS = 1000
 
 
 class Titration(Section):
@@ -234,7 +241,7 @@ class Dose(Section):
         "constant rate over it",
         ZARATE + " (40 min infusion)",
     )
-    count: int = param(1, "number of sessions", ge=1)
+    count: int = param(1, "number of sessions", ge=1, le=MAX_SESSIONS)
     every: Qty("h", positive=True) | None = param(
         None, "time between session starts (needed when count > 1)"
     )

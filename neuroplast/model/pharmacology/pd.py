@@ -49,7 +49,18 @@ def _blocking_ratio(concentration: Any, ic50: Any, hill: float) -> np.ndarray:
         raise ValueError(f"hill = {hill!r}: expected > 0")
     if np.any(c < 0):
         raise ValueError("concentration: expected values >= 0")
-    return (c / half) ** hill
+    with np.errstate(over="ignore"):  # full block: inf, which the occupancy reads as 1
+        return (c / half) ** hill
+
+
+def _saturating(ratio: Any) -> np.ndarray:
+    """``X / (1 + X)``, which is 1 (not inf / inf) where ``X`` overflowed to inf.
+
+    Shaped like ``ratio`` (a numpy scalar for a 0-d one, as ``X / (1 + X)`` gives).
+    """
+    ratio = np.asarray(ratio, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isinf(ratio), 1.0, ratio / (1.0 + ratio))[()]
 
 
 def occupancy(concentration: Any, ic50: Any, hill: float = 1.0) -> np.ndarray:
@@ -69,8 +80,7 @@ def occupancy(concentration: Any, ic50: Any, hill: float = 1.0) -> np.ndarray:
     numpy.ndarray
         In [0, 1), shaped like ``concentration``; exactly 0.5 at C = IC50, 0 at C = 0.
     """
-    ratio = _blocking_ratio(concentration, ic50, hill)
-    return ratio / (1.0 + ratio)
+    return _saturating(_blocking_ratio(concentration, ic50, hill))
 
 
 def cell_type_key(cell_type: str) -> str:
@@ -141,7 +151,7 @@ def combined_occupancy(concentrations: Mapping[str | Drug, Any], cell_type: str)
     for drug, conc in concentrations.items():
         if resolve_drug(drug).blocks_nmda:  # an SSRI-like drug adds no block
             total = total + _blocking_ratio(conc, *potency(drug, cell_type))
-    return np.asarray(total / (1.0 + total), dtype=float)
+    return np.asarray(_saturating(total), dtype=float)
 
 
 @dataclass(frozen=True)

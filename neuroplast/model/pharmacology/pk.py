@@ -223,8 +223,12 @@ def compartment_amounts(
         amount = route.bioavailability * dose_mg(dose.dose, weight)
         target = system.central if dose.route == "iv" else depots.index(dose.route)
         first = np.searchsorted(grid, start)
-        if length > 0:
-            rate[first : np.searchsorted(grid, end), target] += amount / length
+        with np.errstate(over="ignore"):
+            per_second = amount / length if length > 0 else math.inf
+        # an infusion too short to span a time step of the grid (end == start in floating
+        # point, or an infinite rate) is its limit, a bolus: as a rate it was lost
+        if end > start and math.isfinite(per_second):
+            rate[first : np.searchsorted(grid, end), target] += per_second
         else:
             bolus[first, target] += amount
 

@@ -20,10 +20,12 @@ Mechanism hypotheses (model docs §2.3; config ``mechanism``)
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
+import numpy as np
 from brian2.units import umolar
 from pydantic import Field, field_validator, model_validator
 
@@ -174,6 +176,9 @@ class PeakConcentration:
         The drug table's ``max_brain_concentration`` (``None``: no range).
     dose : str
         The session the peak follows, as config text (``doses[0] = '...'``).
+    overrides : str
+        The config's overrides of the drug table, as config text
+        (``pharmacology.drugs.ketamine.brain_plasma_ratio = 3``); empty when none.
     """
 
     drug: str
@@ -181,6 +186,7 @@ class PeakConcentration:
     time_s: float
     limit_uM: float | None  # noqa: N815
     dose: str
+    overrides: str = ""
 
     @property
     def outside(self) -> bool:
@@ -189,10 +195,17 @@ class PeakConcentration:
 
     def describe(self) -> str:
         """One line: the session, the computed peak and the range expected."""
+        given = f" with {self.overrides}" if self.overrides else ""
+        if not math.isfinite(self.peak_uM):  # the PK of extreme drug-table values overflowed
+            return (
+                f"{self.dose}: peak brain concentration {self.peak_uM} uM of {self.drug}"
+                f"{given}, expected a finite concentration (drug-table values for which the "
+                "two-compartment PK can be computed)"
+            )
         return (
             f"{self.dose}: peak brain concentration {self.peak_uM:.3g} uM of {self.drug} "
-            f"(at {self.time_s / 3600:.3g} h), expected at most {self.limit_uM:g} uM, the "
-            "model's validity range for it (drugs.toml max_brain_concentration)"
+            f"(at {self.time_s / 3600:.3g} h){given}, expected at most {self.limit_uM:g} uM, "
+            "the model's validity range for it (drugs.toml max_brain_concentration)"
         )
 
 
@@ -297,7 +310,11 @@ class PharmacologyConfig(Section):
                     "trapping = false"
                 )
         self._check_iv_line()
-        outside = self.outside_range()
+        peaks = self.peak_concentrations()
+        for peak in peaks:
+            if not math.isfinite(peak.peak_uM):
+                raise ValueError(peak.describe())
+        outside = [peak.describe() for peak in peaks if peak.outside]
         if outside and not self.allow_outside_range:
             raise ValueError(
                 f"{outside[0]}; set pharmacology.allow_outside_range = true to run it anyway "
@@ -312,9 +329,10 @@ class PharmacologyConfig(Section):
         for name in sorted({dose.drug for _, dose in schedule}):
             drug = self.drug(name)
             mine = [(label, dose) for label, dose in schedule if dose.drug == name]
-            peak, when = peak_brain_concentration(
-                [dose for _, dose in mine], drug, self.body_weight
-            )
+            with np.errstate(all="ignore"):  # an overflowing PK gives nan: refused (_consistent)
+                peak, when = peak_brain_concentration(
+                    [dose for _, dose in mine], drug, self.body_weight
+                )
             started = [(label, dose) for label, dose in mine if float(dose.start) <= when]
             label, dose = started[-1] if started else mine[0]
             limit = drug.max_brain_concentration
@@ -325,9 +343,27 @@ class PharmacologyConfig(Section):
                     time_s=when,
                     limit_uM=None if limit is None else float(limit / umolar),
                     dose=f"{label} = {dose.describe()!r}",
+                    overrides=self._overrides_text(name),
                 )
             )
         return peaks
+
+    def _overrides_text(self, name: str) -> str:
+        """The drug-table values this config replaces for ``name``, as config text."""
+        override = self.drugs.get(name)
+        if override is None:
+            return ""
+        given = []
+
+        def walk(table: dict, prefix: str) -> None:
+            for key, value in table.items():
+                if isinstance(value, dict):
+                    walk(value, f"{prefix}{key}.")
+                else:
+                    given.append(f"{prefix}{key} = {value!r}")
+
+        walk(override.model_dump(mode="json", exclude_none=True), f"pharmacology.drugs.{name}.")
+        return ", ".join(given)
 
     def outside_range(self) -> list[str]:
         """One line per dosed drug whose peak exceeds its validity range (none: ``[]``)."""
