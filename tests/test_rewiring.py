@@ -159,7 +159,9 @@ def _density_run(density_rate: str):
         "recording.n_traced=0",
         "recording.spikes=false",
         "timescale.enabled=true",
-        'timescale.bio_duration="2.4 days"',
+        'timescale.bio_duration="2.8 days"',
+        "timescale.rate=43200",  # 1 day = 2 s: z's equation does not depend on the clock
+        'plasticity.structural.update_interval="100 ms"',  # <= tau_Ca / 10 at that rate
         'set_point.window="3 s"',
         'bdnf.release_threshold_from="fixed"',
         "plasticity.structural.enabled=true",
@@ -167,8 +169,9 @@ def _density_run(density_rate: str):
         'plasticity.structural.bdnf_growth_rate="0 /day"',
         'plasticity.structural.surge_growth_rate="0 /day"',
         f"plasticity.structural.density_rate={density_rate}",
-        'stress.episodes=[{onset = "0.4 days", duration = "1 days"}]',
-        'stress.prune_rate="0.4 /day"',
+        # after the set-point window (3 s = 1.5 days at this rate), when rewiring starts
+        'stress.episodes=[{onset = "1.6 days", duration = "0.5 days"}]',
+        'stress.prune_rate="0.8 /day"',
         f'validity.max_rate_exc="{TINY_VALIDITY["max_rate_exc"]}"',
         f'validity.max_rate_inh="{TINY_VALIDITY["max_rate_inh"]}"',
     )
@@ -185,11 +188,11 @@ def test_spine_elements_return_to_their_set_point_after_stress_only():
     _, z_off, initial_count = _density_run('"0 /day"')
     reference = z_on[0]
     assert reference == initial_count  # each cell's set point: its initial live in-degree
-    end_of_stress = np.searchsorted(days, 1.4)
+    end_of_stress = np.searchsorted(days, 2.1)
     # during stress the set point does not act: the same loss with and without it
     np.testing.assert_allclose(z_on[:end_of_stress], z_off[:end_of_stress], rtol=1e-6)
-    assert z_off[end_of_stress] < 0.75 * reference  # 1 day at 0.4 /day: -33 %
-    after = days > 1.45
+    assert z_off[end_of_stress] < 0.75 * reference  # half a day at 0.8 /day: -33 %
+    after = days > 2.15
     deficit = reference - z_on[after]
     expected = deficit[0] * np.exp(-2.0 * (days[after] - days[after][0]))
     np.testing.assert_allclose(deficit, expected, rtol=2e-3)
