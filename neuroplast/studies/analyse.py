@@ -644,7 +644,7 @@ def _left_out_lines(out_dir: Path, cfg: ExperimentConfig, include_invalid: bool 
             left_out.setdefault(status, []).append(f"{condition} seed {seed}")
     lines = []
     for status, names in left_out.items():
-        if status == outcomes.TODO:
+        if status == outcomes.NOT_RUN:
             what = f"{len(names)} run(s) not run yet"
         else:
             what = outcomes.advice(status, len(names))

@@ -61,7 +61,7 @@ from neuroplast.studies.analyse import (
     run_directory,
 )
 from neuroplast.studies.execution import RunsFailed
-from neuroplast.studies.outcomes import DONE, ERROR, INVALID, LOST, TODO
+from neuroplast.studies.outcomes import DONE, ERROR, INVALID, LOST, NOT_RUN
 from neuroplast.studies.run import run_experiment
 
 __all__ = [
@@ -273,8 +273,8 @@ def _earlier_outcomes(out_dir: Path, runs: list, log) -> dict[Path, str]:
             _check_finished_run(run_dir, run_cfg, out_dir)
         elif status in (INVALID, ERROR) and _config_difference(run_dir, run_cfg) is not None:
             log(f"{where}: {status} before, with another config; running it again")
-            status = TODO
-        elif status == TODO and (run_dir / storage.MEASURES_FILE).exists():
+            status = NOT_RUN
+        elif status == NOT_RUN and (run_dir / storage.MEASURES_FILE).exists():
             problem = storage.data_problem(run_dir / storage.DATA_FILE)
             log(f"{where}: data.h5 is truncated or corrupt ({problem}); running it again")
         found[run_dir] = status

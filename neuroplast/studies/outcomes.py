@@ -53,7 +53,7 @@ __all__ = [
     "INVALID",
     "LOST",
     "LOST_FILE",
-    "TODO",
+    "NOT_RUN",
     "advice",
     "clear",
     "counts_text",
@@ -65,7 +65,7 @@ __all__ = [
     "runs_again",
 ]
 
-DONE, INVALID, ERROR, LOST, TODO = "done", "invalid", "error", "lost", "todo"
+DONE, INVALID, ERROR, LOST, NOT_RUN = "done", "invalid", "error", "lost", "todo"
 #: The outcomes of a run that finished without a valid result.
 FAILED = (INVALID, ERROR, LOST)
 
@@ -93,7 +93,7 @@ def outcome(run_dir: Path) -> str:
         return ERROR
     if (run_dir / LOST_FILE).exists():
         return LOST
-    return TODO
+    return NOT_RUN
 
 
 def runs_again(status: str, retry_failed: bool) -> bool:

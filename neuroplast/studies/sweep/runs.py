@@ -24,7 +24,7 @@ from neuroplast.config.experiment import (
 )
 from neuroplast.simulation import rerun, storage
 from neuroplast.studies import execution, outcomes
-from neuroplast.studies.outcomes import DONE, ERROR, ERROR_FILE, INVALID, LOST, LOST_FILE, TODO
+from neuroplast.studies.outcomes import DONE, ERROR, ERROR_FILE, INVALID, LOST, LOST_FILE, NOT_RUN
 from neuroplast.studies.run import run_experiment
 from neuroplast.studies.sweep.spec import SweepPoint, SweepSpec, expand_points, value_text
 
@@ -40,7 +40,7 @@ RUN_MESSAGES_FILE = "run.log"
 
 _LOG = logging.getLogger("neuroplast.studies.sweep")
 
-#: The table's status of a run never attempted (outcomes.TODO in its directory).
+#: The table's status of a run never attempted (outcomes.NOT_RUN in its directory).
 MISSING = "missing"
 
 #: Columns of the measures table (neuroplast.analysis.measures.MeasureRow), in order.
@@ -197,7 +197,7 @@ def describe(spec: SweepSpec, runs: Sequence[SweepRun], out: Path | None = None,
         states = [run_status(Path(out) / "runs" / r.run_id) for r in distinct]
         counts = {s: states.count(s) for s in (DONE, INVALID, ERROR, LOST)}
         lines.append(
-            f"  in {out}: {outcomes.counts_text(counts)}, {states.count(TODO)} not run yet"
+            f"  in {out}: {outcomes.counts_text(counts)}, {states.count(NOT_RUN)} not run yet"
         )
     paths = [axis.path for axis in spec.axes]
     shown = 0
