@@ -484,7 +484,10 @@ def _cmd_plot(args) -> int:
 
     cfg = config_from_dict(json.loads((args.run_dir / CONFIG_FILE).read_text()))
     for path in plot_run(
-        read_hdf5(data), args.run_dir, raster_window=float(cfg.output.raster_window)
+        read_hdf5(data),
+        args.run_dir,
+        raster_window=float(cfg.output.raster_window),
+        spikes=cfg.recording.spikes,
     ):
         print(f"wrote {path}")
     return 0

@@ -68,3 +68,14 @@ def test_a_one_panel_plot_draws_into_the_axes_it_is_given(tmp_path):
     assert list(tmp_path.iterdir()) == []
     path = plot_raster(rec, tmp_path / "raster.png")
     assert path.stat().st_size > 1000
+
+
+def test_a_run_that_recorded_no_spikes_gets_no_raster(tmp_path):
+    """An empty raster would read as a silent network: with spikes off it is not drawn."""
+    from neuroplast.plots.run import plot_run
+
+    rec = _recording()
+    without = plot_run(rec, tmp_path / "off", spikes=False)
+    assert [p.name for p in without] == ["rates.png"]
+    assert not (tmp_path / "off" / "raster.png").exists()
+    assert [p.name for p in plot_run(rec, tmp_path / "on")] == ["raster.png", "rates.png"]

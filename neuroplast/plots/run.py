@@ -150,13 +150,19 @@ def plot_slow(rec: Recording, path: Path | None = None) -> Path | Figure:
     return finish(fig, path)
 
 
-def plot_run(rec: Recording, out_dir: Path, raster_window: float = 2.0) -> list[Path]:
-    """Draw every figure of one run into ``out_dir``; return the paths written."""
+def plot_run(
+    rec: Recording, out_dir: Path, raster_window: float = 2.0, *, spikes: bool = True
+) -> list[Path]:
+    """Draw every figure of one run into ``out_dir``; return the paths written.
+
+    ``spikes=False`` (the run did not record spikes, ``recording.spikes = false``) leaves
+    the raster out: an empty raster would read as a silent network.
+    """
     out_dir = Path(out_dir)
-    paths = [
-        plot_raster(rec, out_dir / "raster.png", window=raster_window),
-        plot_rates(rec, out_dir / "rates.png"),
-    ]
+    paths = []
+    if spikes:
+        paths.append(plot_raster(rec, out_dir / "raster.png", window=raster_window))
+    paths.append(plot_rates(rec, out_dir / "rates.png"))
     if rec.slow:
         paths.append(plot_slow(rec, out_dir / "slow.png"))
     return paths

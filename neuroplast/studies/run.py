@@ -175,7 +175,12 @@ def run_experiment(
         )
         storage.write_measures(staging / storage.MEASURES_FILE, rows)
         if cfg.output.figures:
-            plot_run(recording, staging, raster_window=float(cfg.output.raster_window))
+            plot_run(
+                recording,
+                staging,
+                raster_window=float(cfg.output.raster_window),
+                spikes=cfg.recording.spikes,
+            )
         if recording.validity:
             storage.write_status(staging, recording.validity)
     if recording.validity.get("status", "valid") != "valid":
