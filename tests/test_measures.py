@@ -77,6 +77,44 @@ def test_rates_without_recorded_spikes_come_from_the_binned_population_rate():
     assert not any(name.startswith(("cv_isi", "synchrony")) for name, _ in binned)
 
 
+def test_set_point_bias_measures_a_window_that_caught_a_passing_state():
+    """A network at 12 Hz during the set-point window and 8 Hz after it starts every cell
+    50 % above its set point: set_point_bias_pct = 100 (12/8 - 1).  A stationary
+    population (Poisson at 6 Hz throughout) gives a bias within counting noise: 80 cells x
+    9 s x 6 Hz ~ 4300 spikes in the window, a relative SD of ~1.5 %, so 6 % is 4 SD."""
+    from neuroplast.analysis.measures import set_point_rows
+    from neuroplast.simulation.recording import Recording
+    from neuroplast.simulation.simulate import _rates_from_spikes
+
+    rng = np.random.default_rng(5)
+    n_exc, n_inh, settle, window = 80, 20, 1.0, 10.0
+    duration = window + 5 * (window - settle)
+    schedules = {"t": np.array([0.0, duration]), "bio_days": np.array([0.0, duration / 10])}
+
+    def bias(rate_before: float, rate_after: float, spikes: bool) -> dict[str, float]:
+        i_a, t_a = poisson_trains(rng, n_exc, rate_before, window)
+        i_b, t_b = poisson_trains(rng, n_exc, rate_after, duration - window)
+        i, t = np.concatenate([i_a, i_b]), np.concatenate([t_a, t_b + window])
+        rate_t, rate_exc, rate_inh = _rates_from_spikes(i, t, n_exc, n_inh, duration, 0.001)
+        if not spikes:
+            i, t = np.zeros(0, dtype=np.int32), np.zeros(0)
+        rec = Recording(n_exc, n_inh, duration, 1e-4, i, t, rate_t, rate_exc, rate_inh)
+        rec.schedules = schedules
+        rows = set_point_rows(rec, "c", 1, settle=settle, window=window)
+        assert {r.sim_time_s for r in rows} == {window}
+        assert [r.bio_time_days for r in rows] == pytest.approx([1.0, 1.0])
+        return {r.measure: r.value for r in rows}
+
+    for spikes in (True, False):
+        stepped = bias(12.0, 8.0, spikes)
+        assert stepped["set_point_window_rate_exc_hz"] == pytest.approx(12.0, rel=0.06)
+        assert stepped["set_point_bias_pct"] == pytest.approx(50.0, abs=6 * 1.5)
+        assert abs(bias(6.0, 6.0, spikes)["set_point_bias_pct"]) < 6.0
+    short = Recording(n_exc, n_inh, window + 1.0, 1e-4, *[np.zeros(0)] * 5)
+    short.schedules = schedules
+    assert set_point_rows(short, "c", 1, settle=settle, window=window) == []
+
+
 def test_sweep_runs_add_the_connectivity_of_their_snapshots():
     """run_rows(connectivity=True), which sweeps use: a snapshot in which one assembly is
     wired all-to-all gives that assembly p_in = 1 at the snapshot's day."""

@@ -28,6 +28,7 @@ __all__ = [
     "measure_rows",
     "slow_rows",
     "acute_rows",
+    "set_point_rows",
 ]
 
 
@@ -249,6 +250,46 @@ def measure_rows(
     return rows
 
 
+#: How much network time after the set-point window :func:`set_point_rows` compares it
+#: with, in lengths of the window.
+SET_POINT_FOLLOW = 5
+
+
+def set_point_rows(
+    recording, condition: str, seed: int, settle: float, window: float
+) -> list[MeasureRow]:
+    """How representative the set-point window was of the rates that followed it.
+
+    Each pyramidal cell's set point is its own rate over ``[settle, window)`` of network
+    time (:mod:`neuroplast.model.setpoint`).  If the population rate drifts or fluctuates
+    slowly, that window catches a state the network then leaves, and every cell starts
+    the run above (or below) its set point, which the slow mechanisms read as a
+    perturbation.  Two rows at the window's end: ``set_point_window_rate_exc_hz``, the
+    excitatory population rate in the window, and ``set_point_bias_pct``,
+    ``100 (r_window / r_after - 1)`` with ``r_after`` the rate over the next
+    ``SET_POINT_FOLLOW`` window lengths (when the run lasts that long).  Poisson counting
+    alone gives a population-level bias near 0; the set point's per-cell precision is
+    stated with ``set_point.window``.
+    """
+    length = window - settle
+    after_end = window + SET_POINT_FOLLOW * length
+    if length <= 0 or recording.duration < after_end:
+        return []
+    ne = recording.n_exc
+    if len(recording.spike_i):
+        in_window = population_rate(recording.spike_i, recording.spike_t, 0, ne, settle, window)
+        after = population_rate(recording.spike_i, recording.spike_t, 0, ne, window, after_end)
+    else:
+        in_window = binned_rate(recording.rate_t, recording.rate_exc, settle, window)
+        after = binned_rate(recording.rate_t, recording.rate_exc, window, after_end)
+    bias = 100 * (in_window / after - 1) if after > 0 else float("nan")
+    days = float(np.interp(window, recording.schedules["t"], recording.schedules["bio_days"]))
+    return [
+        MeasureRow(condition, seed, days, window, "set_point_window_rate_exc_hz", in_window),
+        MeasureRow(condition, seed, days, window, "set_point_bias_pct", bias),
+    ]
+
+
 # --------------------------------------------------------------------------- labels
 
 #: Suffix of a paired difference series: ``<measure>_vs_<reference condition>``
@@ -270,6 +311,8 @@ MEASURE_LABELS = {
     "assembly_adaptive_p_in": "connection probability within the assembly",
     "coactivity_corr_exc": "E-E co-activity (mean pairwise correlation, 20 ms)",
     "rate_inh_hz": "I population rate (Hz)",
+    "set_point_window_rate_exc_hz": "E rate in the set-point window (Hz)",
+    "set_point_bias_pct": "set-point window rate vs the next 5 windows (%)",
     "acute_gamma_power_hz2": "gamma power 30–80 Hz of the E rate (Hz²)",
     "acute_relative_gamma": "relative gamma (30–80 / 1–100 Hz power)",
     "acute_low_power_hz2": "low-band power 1–8 Hz (Hz²)",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from neuroplast.analysis.acute import session_readouts
 from neuroplast.analysis.connectivity import snapshot_rows
-from neuroplast.analysis.measures import measure_rows
+from neuroplast.analysis.measures import measure_rows, set_point_rows
 from neuroplast.config.experiment import ExperimentConfig
 from neuroplast.config.sessions import dose_times
 from neuroplast.model.rules import provenance as rule_provenance
@@ -91,6 +91,14 @@ def run_rows(cfg: ExperimentConfig, recording: Recording, *, connectivity: bool 
         transient=float(cfg.recording.transient),
         records=mechanism_records(cfg),
     )
+    if recording.slow and recording.schedules and cfg.set_point.mode == "baseline":
+        rows += set_point_rows(
+            recording,
+            cfg.condition,
+            cfg.seed,
+            settle=float(cfg.set_point.settle),
+            window=float(cfg.set_point.window),
+        )
     if connectivity and recording.snapshots:
         born_after = born_after_days(cfg)
         snapshots = sorted(recording.snapshots.items(), key=lambda kv: float(kv[0][4:]))

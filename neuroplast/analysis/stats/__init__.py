@@ -36,6 +36,7 @@ from neuroplast.analysis.stats.bootstrap import (
     Resampled,
     bootstrap_ci,
     hedges_g,
+    percentile_coverage,
     resample,
     window_means,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "compare",
     "hedges_g",
     "paired_difference_rows",
+    "percentile_coverage",
     "read_measures",
     "recovery_days",
     "recovery_index",

@@ -168,9 +168,11 @@ def bootstrap_ci(values, n_boot: int = 10000, ci: float = 0.95, rng=0) -> tuple[
 
     Its known weakness is small ``n``: the bootstrap distribution of the mean has standard
     deviation ``s * sqrt((n - 1)/n) / sqrt(n)`` and normal-like tails, so the interval is
-    too narrow (Hesterberg 2015, Am Stat 69:371, "narrowness bias").  For normal data and
-    ``n = 8`` seeds a nominal 95 % interval covers the true mean about 89 % of the time;
-    with ``n = 20`` about 93 %.  Read the intervals as approximate.
+    too narrow (Hesterberg 2015, Am Stat 69:371, "narrowness bias").  For normal data a
+    nominal 95 % interval covers the true mean about 75 % of the time with ``n = 3``
+    seeds, 89 % with 8 and 92 % with 20 (:func:`percentile_coverage`, which the tests
+    check against these figures).  Read the intervals as approximate; reports state the
+    coverage at their own number of seeds.
 
     With fewer than ``MIN_SEEDS_FOR_CI`` (3) finite values the interval is (NaN, NaN):
     resamples of 1 or 2 values take at most 3 distinct means, so the percentiles say
@@ -199,6 +201,35 @@ def bootstrap_ci(values, n_boot: int = 10000, ci: float = 0.95, rng=0) -> tuple[
     gen = cell_generator(rng)
     means = x[resample_indices(gen, x.size, n_boot)].mean(axis=1)
     return percentile_interval(means, ci)
+
+
+def percentile_coverage(
+    n: int, ci: float = 0.95, n_sim: int = 4000, n_boot: int = 2000, rng=0
+) -> float:
+    """How often the percentile interval of :func:`bootstrap_ci` covers the true mean.
+
+    Monte Carlo for ``n`` independent standard normal values: draw ``n_sim`` samples,
+    take the interval of each from ``n_boot`` resamples and count the intervals that
+    contain 0.  Because the bootstrap distribution of the mean is close to normal with
+    standard deviation ``s sqrt((n - 1)/n) / sqrt(n)``, the coverage is close to
+    ``P(|t_(n-1)| < z sqrt((n - 1)/n))`` (Student's t with n - 1 degrees of freedom,
+    ``z`` the normal quantile of the level): 0.75 at n = 3, 0.89 at n = 8.  The
+    standard error of the estimate is ``sqrt(c (1 - c) / n_sim)``,
+    about 0.7 percentage points at the default 4000 samples.  Deterministic given ``rng``.
+    """
+    check_level(n_boot, ci)
+    if n < MIN_SEEDS_FOR_CI:
+        raise ValueError(f"n must be at least {MIN_SEEDS_FOR_CI} (no interval below), got {n}")
+    gen = cell_generator(rng, "coverage", n)
+    covered, batch = 0, 100
+    for start in range(0, n_sim, batch):
+        rows = min(batch, n_sim - start)
+        x = gen.standard_normal((rows, 1, n))
+        idx = gen.integers(0, n, size=(rows, n_boot, n))
+        means = np.take_along_axis(np.broadcast_to(x, idx.shape), idx, axis=2).mean(axis=2)
+        lo, hi = np.percentile(means, [50 * (1 - ci), 50 * (1 + ci)], axis=1)
+        covered += int(((lo <= 0) & (hi >= 0)).sum())
+    return covered / n_sim
 
 
 def hedges_g(a, b) -> float:
