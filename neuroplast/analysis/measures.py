@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # the mechanisms' modules declare their records, and with them the records' labels
+from neuroplast.analysis.evoked import THERAPY_LOCATORS
 from neuroplast.model import bdnf, plasticity  # noqa: F401
 from neuroplast.model.records import record_label
 from neuroplast.units import SECONDS_PER_DAY
@@ -163,16 +164,19 @@ def acute_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
     ``acute_hours_after_dose`` and ``acute_<read-out>`` (rates, gamma, E/I conductance
     ratio, NMDA occupancy per cell type, concentration, dissociation index).  Per session,
     at the dose start: ``session_index``, ``session_dose_mg``, ``session_dose_mg_per_kg``,
-    ``session_peak_dissociation`` and the hours to its peak and resolution.
+    ``session_peak_dissociation`` and the hours to its peak and resolution.  Per therapy
+    session, at its end: the evoked rates of :mod:`neuroplast.analysis.evoked`.
     """
     slow, rows = recording.slow, []
     for prefix, day_key, t_key in (
         ("acute_", "acute_bio_days", "acute_t"),
         ("session_", "session_day", "session_t"),
+        ("therapy_", "therapy_day", "therapy_t"),
     ):
         if day_key not in slow:
             continue
-        names = [k for k in slow if k.startswith(prefix) and k not in ACUTE_LOCATORS]
+        locators = (*ACUTE_LOCATORS, *THERAPY_LOCATORS)
+        names = [k for k in slow if k.startswith(prefix) and k not in locators]
         for k, (day, t) in enumerate(zip(slow[day_key], slow[t_key], strict=True)):
             for name in names:
                 value = float(slow[name][k])
@@ -313,6 +317,11 @@ MEASURE_LABELS = {
     "rate_inh_hz": "I population rate (Hz)",
     "set_point_window_rate_exc_hz": "E rate in the set-point window (Hz)",
     "set_point_bias_pct": "set-point window rate vs the next 5 windows (%)",
+    "therapy_evoked_rate_hz": "driven cells' rate inside the therapy pulses (Hz)",
+    "therapy_gap_rate_hz": "driven cells' rate between the therapy pulses (Hz)",
+    "therapy_others_rate_hz": "other E cells' rate inside the therapy pulses (Hz)",
+    "therapy_evoked_ratio": "evoked rate / rate between pulses",
+    "therapy_session": "therapy session (index)",
     "acute_gamma_power_hz2": "gamma power 30–80 Hz of the E rate (Hz²)",
     "acute_relative_gamma": "relative gamma (30–80 / 1–100 Hz power)",
     "acute_low_power_hz2": "low-band power 1–8 Hz (Hz²)",

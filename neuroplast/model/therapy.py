@@ -59,6 +59,8 @@ __all__ = [
     "InputSpikes",
     "choose_assemblies",
     "input_spikes",
+    "pulse_windows",
+    "session_cells",
     "slow_windows",
     "THERAPY_ON_PRE",
 ]
@@ -176,6 +178,26 @@ def _pulse_train(t0: float, t1: float, pulse: float, period: float, offset: floa
     return [(a, min(a + pulse, t1)) for a in starts if min(a + pulse, t1) > a]
 
 
+def pulse_windows(
+    session: InputSession, cfg: TherapyConfig, sim_at
+) -> tuple[float, float, list[tuple[float, float]]]:
+    """Network-time start and end of ``session`` and the windows of its target's pulses.
+
+    The target's pulses start with the session and repeat every ``period`` (a competitor's
+    are half a period later); the last one is cut at the session's end.  The same
+    windows that :func:`input_spikes` fills with input spikes.
+    """
+    t0 = float(sim_at(float(session.start)))
+    t1 = float(sim_at(float(session.start) + float(session.duration)))
+    return t0, t1, _pulse_train(t0, t1, float(cfg.pulse), float(cfg.period))
+
+
+def session_cells(session: InputSession, assemblies: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The cells a session's pulses drive: the first ``fraction`` of its assembly."""
+    target = assemblies[session.assembly]
+    return target[: max(1, int(round(session.fraction * len(target))))]
+
+
 def input_spikes(
     cfg: TherapyConfig,
     assemblies: Mapping[str, np.ndarray],
@@ -207,15 +229,13 @@ def input_spikes(
     pulse, period = float(cfg.pulse), float(cfg.period)
     cells_all, times_all = [], []
     for session in cfg.sessions:
-        t0 = float(sim_at(float(session.start)))
-        t1 = float(sim_at(float(session.start) + float(session.duration)))
-        target = assemblies[session.assembly]
-        target = target[: max(1, int(round(session.fraction * len(target))))]
-        groups = [(target, 0.0)]
+        t0, t1, pulses = pulse_windows(session, cfg, sim_at)
+        groups = [(session_cells(session, assemblies), pulses)]
         if session.competitor is not None:
-            groups.append((assemblies[session.competitor], 0.5 * period))
-        for cells, offset in groups:
-            for a, b in _pulse_train(t0, t1, pulse, period, offset):
+            competing = _pulse_train(t0, t1, pulse, period, 0.5 * period)
+            groups.append((assemblies[session.competitor], competing))
+        for cells, windows in groups:
+            for a, b in windows:
                 targets = cells
                 if session.pattern == "sham":
                     targets = draws.sample(rng, n_exc, len(cells))

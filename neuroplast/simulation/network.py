@@ -546,6 +546,10 @@ def _monitors(
     else:
         monitors["rate_exc"] = brian2.PopulationRateMonitor(exc_cells, name="rate_exc")
         monitors["rate_inh"] = brian2.PopulationRateMonitor(inh_cells, name="rate_inh")
+        if mech.slow and any(x.kind == "therapy" for x in cfg.therapy.sessions):
+            # the pyramidal spikes, for the therapy read-outs only (analysis/evoked.py);
+            # not saved unless recording.spikes asks for every spike
+            monitors["exc_spikes"] = brian2.SpikeMonitor(exc_cells, name="exc_spikes")
     if traced.size:
         monitors["traces"] = brian2.StateMonitor(
             neurons,

@@ -48,6 +48,9 @@ class Recording:
     #: ... and, when ``[protocol.acute]`` samples them, the pyramidal cells' mean
     #: excitatory and inhibitory conductances: (t in network s, g_exc in S, g_inh in S)
     conductances: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    #: ... and, in a run with therapy sessions that records no spikes, the pyramidal
+    #: cells' spikes (i, t in network s) for the therapy read-outs (analysis/evoked.py)
+    exc_spikes: tuple[np.ndarray, np.ndarray] | None = None
     #: the validity verdict (simulation/validity.py: ``status`` "valid" or "invalid",
     #: ``reason``, ``check``, ...); empty when ``validity.enabled`` is false
     validity: dict[str, Any] = field(default_factory=dict)

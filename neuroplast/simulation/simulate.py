@@ -421,6 +421,11 @@ def _collect(cfg: ExperimentConfig, model, duration: float) -> Recording:
         }
     if model.schedules is not None:
         _collect_slow(recording, model)
+    if "exc_spikes" in mon:
+        recording.exc_spikes = (
+            owned(mon["exc_spikes"].i[:], dtype=np.int32),
+            owned(mon["exc_spikes"].t[:], dtype=float),
+        )
     return recording
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from neuroplast.analysis.acute import session_readouts
 from neuroplast.analysis.connectivity import snapshot_rows
+from neuroplast.analysis.evoked import therapy_readouts
 from neuroplast.analysis.measures import measure_rows, set_point_rows
 from neuroplast.config.experiment import ExperimentConfig
 from neuroplast.config.sessions import dose_times
@@ -26,7 +27,14 @@ from neuroplast.simulation.recording import Recording
 from neuroplast.simulation.simulate import RunSeeds, resolve_seed, run_seeds, simulate
 from neuroplast.units import SECONDS_PER_DAY
 
-__all__ = ["RunResult", "add_acute_readouts", "born_after_days", "run_experiment", "run_rows"]
+__all__ = [
+    "RunResult",
+    "add_acute_readouts",
+    "add_therapy_readouts",
+    "born_after_days",
+    "run_experiment",
+    "run_rows",
+]
 
 
 def add_acute_readouts(cfg: ExperimentConfig, recording: Recording) -> None:
@@ -48,6 +56,28 @@ def add_acute_readouts(cfg: ExperimentConfig, recording: Recording) -> None:
             recording.schedules,
             recording.slow,
             recording.conductances,
+        )
+    )
+
+
+def add_therapy_readouts(cfg: ExperimentConfig, recording: Recording) -> None:
+    """Add the evoked rates of every therapy session to ``recording.slow``.
+
+    :func:`neuroplast.analysis.evoked.therapy_readouts` of the run's pyramidal spikes
+    (all spikes when recorded, else the ones kept for this in ``recording.exc_spikes``),
+    kept as ``therapy_*`` arrays so that they reach data.h5 and measures.csv.
+    """
+    if recording.time_map is None:
+        return
+    spikes = recording.exc_spikes or (recording.spike_i, recording.spike_t)
+    recording.slow.update(
+        therapy_readouts(
+            cfg.therapy,
+            recording.assemblies,
+            recording.time_map,
+            *spikes,
+            recording.n_exc,
+            duration=recording.duration,
         )
     )
 
@@ -163,6 +193,7 @@ def run_experiment(
     with held, storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
         recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
         add_acute_readouts(cfg, recording)
+        add_therapy_readouts(cfg, recording)
         rows = run_rows(cfg, recording, connectivity=connectivity)
         storage.write_json(staging / storage.CONFIG_FILE, cfg.resolved())
         storage.write_hdf5(
