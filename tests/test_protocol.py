@@ -253,6 +253,13 @@ def _spikes(pattern="pulses", competitor=None, duration="1 h", intensity=0.15):
     ), cells
 
 
+def test_intensity_zero_gives_sessions_without_input_spikes():
+    """intensity = 0 (accepted: a sweep's no-input reference) keeps the sessions and their
+    clock but draws no spike; it used to fail on the empty spike list."""
+    spikes, _ = _spikes(duration="0.02 h", intensity=0.0)
+    assert spikes.n_spikes == 0 and spikes.channels.size == 0
+
+
 def test_input_spike_count_matches_rate_times_pulse_time():
     spikes, cells = _spikes(duration="0.02 h")  # 72 s: 72 pulses of 200 ms
     expected = 0.15 * 2400.0 * 0.2 * 72 * 80
