@@ -1,6 +1,6 @@
 """neuroplast: spiking-network models of ketamine, BDNF, stress and therapy-paired plasticity.
 
-See README.md for a tour; each module under :mod:`neuroplast.model` documents its
+See docs/getting_started.md for a tour; each module under :mod:`neuroplast.model` documents its
 equations, parameters and sources.
 """
 
