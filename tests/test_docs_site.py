@@ -156,3 +156,12 @@ def test_the_tutorials_are_in_the_site_nav():
     nav = (ROOT / "mkdocs.yml").read_text()
     for page in TUTORIALS:
         assert f"tutorials/{page.name}" in nav, page.name
+
+
+def test_the_readme_links_to_files_that_exist():
+    text = (ROOT / "README.md").read_text()
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [t for t in targets if "://" not in t]
+    assert local
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README.md links to missing files: {missing}"
