@@ -17,6 +17,7 @@ import numpy as np
 from neuroplast.analysis.connectivity import assembly_order, connectivity_matrix, snapshot_rows
 from neuroplast.analysis.measures import MeasureRow
 from neuroplast.analysis.stats import (
+    MIN_SEEDS_FOR_CI,
     bootstrap_ci,
     columns,
     compare,
@@ -32,8 +33,9 @@ from neuroplast.config.conditions import (
     resolve_condition,
     resolve_conditions,
 )
-from neuroplast.config.experiment import ExperimentConfig, config_from_dict
+from neuroplast.config.experiment import ExperimentConfig, NetworkConfig, config_from_dict
 from neuroplast.model.pharmacology import format_amount
+from neuroplast.model.timescale import TimescaleConfig
 from neuroplast.plots import experiment as eplots
 from neuroplast.plots.connectivity import plot_connectivity_matrices
 from neuroplast.simulation import locks, storage
@@ -627,8 +629,74 @@ def analyse(
         title=f"{cfg.name}: {cfg.description}".rstrip(": "),
         sections=[("Acute read-outs per session", acute_lines)] if acute_lines else (),
         warnings=_left_out_lines(out_dir, cfg, include_invalid)
-        + outside_range_lines(resolve_conditions(cfg)),
+        + outside_range_lines(resolve_conditions(cfg))
+        + scale_lines(cfg)
+        + set_point_lines(rows),
     )
+
+
+#: The network size and clock the model is calibrated at (neuroplast calibrate's defaults).
+CALIBRATED_SIZE = (
+    NetworkConfig.model_fields["n_exc"].default,
+    NetworkConfig.model_fields["n_inh"].default,
+)
+CALIBRATED_RATE = TimescaleConfig.model_fields["rate"].default
+#: |set_point_bias_pct| beyond which a run is named (set_point.window states ~15 %).
+SET_POINT_TOLERANCE_PCT = 15.0
+
+
+def scale_lines(cfg: ExperimentConfig) -> list[str]:
+    """One line when the experiment is smaller or faster than the calibrated model.
+
+    A network below the calibrated size has larger input fluctuations per cell (the
+    conductances keep the reference network's mean input, model docs §1.2), fewer than
+    ``MIN_SEEDS_FOR_CI`` seeds give no intervals, and a faster clock leaves the slow
+    processes fewer network seconds: the numbers then test the pipeline, not the model.
+    """
+    reasons = []
+    n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh
+    if n_exc < CALIBRATED_SIZE[0] or n_inh < CALIBRATED_SIZE[1]:
+        reasons.append(
+            f"the network is {n_exc} E / {n_inh} I (calibrated: "
+            f"{CALIBRATED_SIZE[0]} / {CALIBRATED_SIZE[1]})"
+        )
+    if cfg.repeats < MIN_SEEDS_FOR_CI:
+        reasons.append(f"{cfg.repeats} seed(s) per condition (intervals need {MIN_SEEDS_FOR_CI})")
+    slow = cfg.timescale.enabled or cfg.protocol.enabled
+    if slow and cfg.timescale.rate > CALIBRATED_RATE:
+        reasons.append(
+            f"the clock runs {cfg.timescale.rate:g} biological s per network s "
+            f"(calibrated: {CALIBRATED_RATE:g})"
+        )
+    if not reasons:
+        return []
+    return [
+        "Smaller than the calibrated model, so a check of the pipeline, not a result: "
+        + "; ".join(reasons)
+        + "."
+    ]
+
+
+def set_point_lines(rows) -> list[str]:
+    """Runs whose set-point window was unrepresentative (``set_point_bias_pct``).
+
+    Their cells start the run away from their own set points, which the slow mechanisms
+    read as a perturbation (a half-size kap_comparison seed at +36 % grew spines through
+    stress: docs/results/kap_comparison_half/README.md).
+    """
+    biased = sorted(
+        (r.condition, r.seed, r.value)
+        for r in rows
+        if r.measure == "set_point_bias_pct" and abs(r.value) > SET_POINT_TOLERANCE_PCT
+    )
+    if not biased:
+        return []
+    named = ", ".join(f"{c} seed {s} ({v:+.0f} %)" for c, s, v in biased)
+    return [
+        f"The set-point window of {len(biased)} run(s) was more than "
+        f"{SET_POINT_TOLERANCE_PCT:g} % off the rate that followed it, so their cells "
+        f"started away from their set points: {named} (set_point_bias_pct)."
+    ]
 
 
 def _left_out_lines(out_dir: Path, cfg: ExperimentConfig, include_invalid: bool = False) -> list:
