@@ -81,7 +81,8 @@ def test_set_point_bias_measures_a_window_that_caught_a_passing_state():
     """A network at 12 Hz during the set-point window and 8 Hz after it starts every cell
     50 % above its set point: set_point_bias_pct = 100 (12/8 - 1).  A stationary
     population (Poisson at 6 Hz throughout) gives a bias within counting noise: 80 cells x
-    9 s x 6 Hz ~ 4300 spikes in the window, a relative SD of ~1.5 %, so 6 % is 4 SD."""
+    9 s x 6 Hz ~ 4300 spikes in the window, a relative SD of ~1.5 %, so 6 % is 4 SD.
+    The comparison stops where the protocol first acts (stress here)."""
     from neuroplast.analysis.measures import set_point_rows
     from neuroplast.simulation.recording import Recording
     from neuroplast.simulation.simulate import _rates_from_spikes
@@ -110,6 +111,18 @@ def test_set_point_bias_measures_a_window_that_caught_a_passing_state():
         assert stepped["set_point_window_rate_exc_hz"] == pytest.approx(12.0, rel=0.06)
         assert stepped["set_point_bias_pct"] == pytest.approx(50.0, abs=6 * 1.5)
         assert abs(bias(6.0, 6.0, spikes)["set_point_bias_pct"]) < 6.0
+    # stress from 2 window lengths after the window on: the comparison stops there, so a
+    # planned drop to 2 Hz under stress is not read as a bias of the window
+    stress_from = window + 2 * (window - settle)
+    rate_t = np.arange(0.0005, duration, 0.001)
+    rate_exc = np.where(rate_t < window, 12.0, np.where(rate_t < stress_from, 8.0, 2.0))
+    rec = Recording(n_exc, n_inh, duration, 1e-4, *[np.zeros(0)] * 2, rate_t, rate_exc, rate_exc)
+    grid = np.arange(0.0, duration, 0.01)
+    rec.schedules = {"t": grid, "bio_days": grid / 10, "stress_level": 1.0 * (grid >= stress_from)}
+    rows = {r.measure: r.value for r in set_point_rows(rec, "c", 1, settle=settle, window=window)}
+    assert rows["set_point_bias_pct"] == pytest.approx(50.0, rel=1e-6)
+    rec.schedules["stress_level"] = 1.0 * (grid >= window + 0.5 * (window - settle))
+    assert set_point_rows(rec, "c", 1, settle=settle, window=window) == []  # too little left
     short = Recording(n_exc, n_inh, window + 1.0, 1e-4, *[np.zeros(0)] * 5)
     short.schedules = schedules
     assert set_point_rows(short, "c", 1, settle=settle, window=window) == []

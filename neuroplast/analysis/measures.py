@@ -257,6 +257,8 @@ def measure_rows(
 #: How much network time after the set-point window :func:`set_point_rows` compares it
 #: with, in lengths of the window.
 SET_POINT_FOLLOW = 5
+#: Schedules that are 0 until the protocol acts on the network.
+QUIET_SCHEDULES = ("stress_level", "occupancy_exc", "occupancy_inh", "therapy", "replay")
 
 
 def set_point_rows(
@@ -271,13 +273,21 @@ def set_point_rows(
     perturbation.  Two rows at the window's end: ``set_point_window_rate_exc_hz``, the
     excitatory population rate in the window, and ``set_point_bias_pct``,
     ``100 (r_window / r_after - 1)`` with ``r_after`` the rate over the next
-    ``SET_POINT_FOLLOW`` window lengths (when the run lasts that long).  Poisson counting
-    alone gives a population-level bias near 0; the set point's per-cell precision is
-    stated with ``set_point.window``.
+    ``SET_POINT_FOLLOW`` window lengths, cut where the protocol first acts (stress, a
+    drug, a therapy or replay session: the first nonzero sample of those schedules), so
+    that a planned change is not read as a bias.  No rows when less than one window
+    length is left before that or before the run's end.  Poisson counting alone gives a
+    population-level bias near 0; the set point's per-cell precision is stated with
+    ``set_point.window``.
     """
     length = window - settle
-    after_end = window + SET_POINT_FOLLOW * length
-    if length <= 0 or recording.duration < after_end:
+    after_end = min(window + SET_POINT_FOLLOW * length, recording.duration)
+    sched = recording.schedules
+    for name in QUIET_SCHEDULES:
+        acting = np.flatnonzero(np.asarray(sched.get(name, ())) > 0)
+        if acting.size:
+            after_end = min(after_end, float(sched["t"][acting[0]]))
+    if length <= 0 or after_end - window < length:
         return []
     ne = recording.n_exc
     if len(recording.spike_i):
@@ -316,7 +326,7 @@ MEASURE_LABELS = {
     "coactivity_corr_exc": "E-E co-activity (mean pairwise correlation, 20 ms)",
     "rate_inh_hz": "I population rate (Hz)",
     "set_point_window_rate_exc_hz": "E rate in the set-point window (Hz)",
-    "set_point_bias_pct": "set-point window rate vs the next 5 windows (%)",
+    "set_point_bias_pct": "set-point window rate vs the rate after it (%)",
     "therapy_evoked_rate_hz": "driven cells' rate inside the therapy pulses (Hz)",
     "therapy_gap_rate_hz": "driven cells' rate between the therapy pulses (Hz)",
     "therapy_others_rate_hz": "other E cells' rate inside the therapy pulses (Hz)",
