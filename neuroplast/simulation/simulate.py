@@ -164,14 +164,16 @@ def _unfinished_marker(project: Path) -> Path:
 
 @contextmanager
 def _building(project: Path) -> Iterator[None]:
-    """Mark a project slot as unfinished while brian2 writes, compiles and runs it.
+    """Mark a project slot as unfinished while brian2 writes and compiles it.
 
     A build killed mid-way (kill -9, out of memory) leaves files that ``make`` takes for
     up to date: the assembler creates an object file empty and fills it at its end, the
-    linker the program, the shell ``make.deps``; the next build in the slot then links
-    the empty object and fails, in that slot, for good.  The mark stays when the block
-    does not end (killed) or raises (a failed build or run), and the next run in the
-    slot starts from an empty folder (:func:`_discard_unfinished`).
+    linker the program, the shell ``make.deps``; the next build in the slot then linked
+    the empty object and failed, in that slot, for good.  The mark stays when the block
+    does not end (killed) or raises (a failed build), and the next run in the slot
+    starts from an empty folder (:func:`_discard_unfinished`).  A re-run (rerun.py) is
+    marked too: brian2 writes its new schedule values into the project as it starts.
+    Running the program needs no mark: it writes only its results, all of them anew.
     """
     marker = _unfinished_marker(project)
     marker.touch()
@@ -272,7 +274,8 @@ def simulate(
         readers = {}
         if standalone:
             with _building(project):
-                brian2.device.build(directory=str(project), compile=True, run=True)
+                brian2.device.build(directory=str(project), compile=True, run=False)
+            brian2.device.run(directory=str(project), results_directory="results")
             timers = brian2.device.timers
             wall["compile_s"] = float(timers["compile"]["make"] or 0.0)
             wall["binary_s"] = float(timers["run_binary"] or 0.0)
