@@ -9,8 +9,9 @@ run the program as a child process:
   the program simulates, leaves no result; the same command then takes over the stale
   lock, builds again and finishes ``done`` with the numbers of an uninterrupted run;
 * after the kill no process of the invocation is left (its workers, ``make``, the
-  compiler, the program);
-* a sweep gives bit-identical measures and arrays with one worker and with two.
+  compiler, the program); the program and the sweep's worker die even when only the
+  command's own process is killed (``kill -9 PID``, the OOM killer:
+  :func:`neuroplast.simulation.backend.program_command`).
 
 Each test has its own project folder (tmp_path), so a build of someone else's session
 never interferes; the numbers are compared with a run that nobody interrupted.
@@ -29,6 +30,8 @@ import h5py
 import numpy as np
 import pytest
 from conftest import QUICK, ROOT, TINY_VALIDITY  # noqa: I001  (tests/ is on sys.path)
+from test_output_locks import _alive
+from test_sweep import table_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.standalone]
 
@@ -111,7 +114,10 @@ def wait_for(condition, process: subprocess.Popen, log: Path, what: str) -> None
 
 def kill(process: subprocess.Popen) -> None:
     """SIGKILL the invocation's process group; check that none of its processes is left."""
-    os.killpg(process.pid, signal.SIGKILL)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:  # none left already
+        pass
     process.wait()
     deadline = time.monotonic() + 10
     while left := group_members(process.pid):
@@ -179,3 +185,73 @@ def test_a_run_killed_while_it_compiles_is_built_again_to_the_same_numbers(tmp_p
     reference = tmp_path / "reference"
     finish(["run", QUICK, "--out", reference, *overrides(project), "--quiet"], tmp_path / "ref.log")
     assert_same_run(out, reference)
+
+
+# --------------------------------------------------------------------------- kill during simulation
+
+
+def sweep_spec(folder: Path, project: Path, rates: list[str], repeats: int, duration: str) -> Path:
+    """A sweep over ``external.rate`` of the tiny network on cpp_standalone."""
+    pairs = overrides(project, duration)[1::2]  # "key=value" after each --set
+    values = ", ".join(f'"{rate}"' for rate in rates)
+    path = folder / "spec.toml"
+    path.write_text(
+        f'base = "{QUICK.as_posix()}"\nseed = 5\nrepeats = {repeats}\n[set]\n'
+        + "".join(f"{pair.replace('=', ' = ', 1)}\n" for pair in pairs)
+        + f'\n[[axes]]\npath = "external.rate"\nvalues = [{values}]\n'
+    )
+    return path
+
+
+def programs(slot: Path) -> list[int]:
+    """PIDs of the processes running the program built in ``slot`` (any process group)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "exe") == str(slot / "main"):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def parent(pid: int) -> int:
+    return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(tmp_path):
+    """First the command alone is killed (as ``kill -9 PID`` or the OOM killer do): its
+    worker and the worker's C++ program must die with it; then its process group."""
+    project = tmp_path / "cpp"
+    # 40 s of network time: the program runs for a second or two (0.04 s per s)
+    spec = sweep_spec(tmp_path, project, ["3 Hz"], repeats=1, duration="40 s")
+    out = tmp_path / "sweep"
+    argv = ["sweep", spec, "--out", out, "--workers", "1", "--quiet"]
+    process = start(argv, tmp_path / "killed.log")
+    try:
+        wait_for(lambda: programs(project / "slot-0"), process, tmp_path / "killed.log", "program")
+        (program,) = programs(project / "slot-0")
+        worker = parent(program)
+        assert worker != process.pid, "the program runs on a Dask worker, not in the command"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 5  # the program would run on for seconds
+        while alive := [pid for pid in (program, worker) if _alive(pid)]:
+            assert time.monotonic() < deadline, f"processes {alive} outlived their invocation"
+            time.sleep(0.05)
+        kill(process)
+    finally:
+        _kill_group(process)
+    results = [p for p in out.glob("runs/*/data.h5") if not p.parent.name.startswith(".")]
+    assert not results, "a killed run left a result"
+    assert (out / ".neuroplast.lock").exists()  # the killed invocation's, now stale
+
+    log = finish(argv, tmp_path / "again.log")
+    assert f"took over the lock of {out}" in log and "no longer running" in log
+    assert "1 done" in log
+    reference = tmp_path / "reference"
+    finish(["sweep", spec, "--out", reference, "--workers", "1", "--quiet"], tmp_path / "ref.log")
+    assert table_text(out / "sweep.parquet") == table_text(reference / "sweep.parquet")
+    (run_dir,) = (out / "runs").iterdir()
+    assert_same_run(run_dir, reference / "runs" / run_dir.name)
