@@ -11,7 +11,8 @@ run the program as a child process:
 * after the kill no process of the invocation is left (its workers, ``make``, the
   compiler, the program); the program and the sweep's worker die even when only the
   command's own process is killed (``kill -9 PID``, the OOM killer:
-  :func:`neuroplast.simulation.backend.program_command`).
+  :func:`neuroplast.simulation.backend.program_command`);
+* a sweep gives bit-identical measures and arrays with one worker and with two.
 
 Each test has its own project folder (tmp_path), so a build of someone else's session
 never interferes; the numbers are compared with a run that nobody interrupted.
@@ -32,6 +33,8 @@ import pytest
 from conftest import QUICK, ROOT, TINY_VALIDITY  # noqa: I001  (tests/ is on sys.path)
 from test_output_locks import _alive
 from test_sweep import table_text
+
+from neuroplast.studies.sweep import load_sweep, run_sweep
 
 pytestmark = [pytest.mark.slow, pytest.mark.standalone]
 
@@ -255,3 +258,19 @@ def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(tmp
     assert table_text(out / "sweep.parquet") == table_text(reference / "sweep.parquet")
     (run_dir,) = (out / "runs").iterdir()
     assert_same_run(run_dir, reference / "runs" / run_dir.name)
+
+
+# --------------------------------------------------------------------------- 1 vs 2 workers
+
+
+def test_one_and_two_workers_give_bit_identical_standalone_sweeps(tmp_path):
+    project = tmp_path / "cpp"  # shared: the second sweep finds its slot built
+    spec = load_sweep(sweep_spec(tmp_path, project, ["3 Hz"], repeats=2, duration="1 s"))
+    two = run_sweep(spec, tmp_path / "two", workers=2, progress=False)
+    one = run_sweep(spec, tmp_path / "one", workers=1, progress=False)
+    assert len(one.ran) == len(two.ran) == 2 and not one.failed and not two.failed
+    assert table_text(one.table) == table_text(two.table)
+    for run_id in one.ran:
+        assert_same_run(tmp_path / "two" / "runs" / run_id, tmp_path / "one" / "runs" / run_id)
+    slots = sorted(p.name for p in project.iterdir() if p.is_dir())
+    assert slots == ["slot-0", "slot-1"], "two workers build in two project slots"
