@@ -227,8 +227,9 @@ def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(tmp
     """First the command alone is killed (as ``kill -9 PID`` or the OOM killer do): its
     worker and the worker's C++ program must die with it; then its process group."""
     project = tmp_path / "cpp"
-    # 40 s of network time: the program runs for a second or two (0.04 s per s)
-    spec = sweep_spec(tmp_path, project, ["3 Hz"], repeats=1, duration="40 s")
+    # 120 s of network time: the program runs for 5 s or more (0.04 s per s), so that one
+    # left running after the kill is seen alive after the deadline below
+    spec = sweep_spec(tmp_path, project, ["3 Hz"], repeats=1, duration="120 s")
     out = tmp_path / "sweep"
     argv = ["sweep", spec, "--out", out, "--workers", "1", "--quiet"]
     process = start(argv, tmp_path / "killed.log")
@@ -239,7 +240,7 @@ def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(tmp
         assert worker != process.pid, "the program runs on a Dask worker, not in the command"
         process.send_signal(signal.SIGKILL)
         process.wait()
-        deadline = time.monotonic() + 5  # the program would run on for seconds
+        deadline = time.monotonic() + 2
         while alive := [pid for pid in (program, worker) if _alive(pid)]:
             assert time.monotonic() < deadline, f"processes {alive} outlived their invocation"
             time.sleep(0.05)
@@ -272,5 +273,7 @@ def test_one_and_two_workers_give_bit_identical_standalone_sweeps(tmp_path):
     assert table_text(one.table) == table_text(two.table)
     for run_id in one.ran:
         assert_same_run(tmp_path / "two" / "runs" / run_id, tmp_path / "one" / "runs" / run_id)
+    first, second = (arrays(tmp_path / "one" / "runs" / rid / "data.h5") for rid in one.ran)
+    assert not np.array_equal(first["spikes/exc/t"], second["spikes/exc/t"]), "seeds differ"
     slots = sorted(p.name for p in project.iterdir() if p.is_dir())
     assert slots == ["slot-0", "slot-1"], "two workers build in two project slots"
