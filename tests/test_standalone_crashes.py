@@ -14,8 +14,10 @@ run the program as a child process:
   :func:`neuroplast.simulation.backend.program_command`);
 * a sweep gives bit-identical measures and arrays with one worker and with two.
 
-Each test has its own project folder (tmp_path), so a build of someone else's session
-never interferes; the numbers are compared with a run that nobody interrupted.
+The project folders are the tests' own (tmp_path), so a build of someone else's session
+never interferes; the drill killed during the build has one to itself (it needs a build
+to kill), the other two share one (the second finds its first slot built).  The numbers
+are compared with a run that nobody interrupted.
 """
 
 from __future__ import annotations
@@ -193,6 +195,12 @@ def test_a_run_killed_while_it_compiles_is_built_again_to_the_same_numbers(tmp_p
 # --------------------------------------------------------------------------- kill during simulation
 
 
+@pytest.fixture(scope="module")
+def shared_project(tmp_path_factory) -> Path:
+    """A C++ project folder for the tests below: later builds are incremental."""
+    return tmp_path_factory.mktemp("cpp")
+
+
 def sweep_spec(folder: Path, project: Path, rates: list[str], repeats: int, duration: str) -> Path:
     """A sweep over ``external.rate`` of the tiny network on cpp_standalone."""
     pairs = overrides(project, duration)[1::2]  # "key=value" after each --set
@@ -223,10 +231,12 @@ def parent(pid: int) -> int:
     return int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
-def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(tmp_path):
+def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(
+    tmp_path, shared_project
+):
     """First the command alone is killed (as ``kill -9 PID`` or the OOM killer do): its
     worker and the worker's C++ program must die with it; then its process group."""
-    project = tmp_path / "cpp"
+    project = shared_project
     # 120 s of network time: the program runs for 5 s or more (0.04 s per s), so that one
     # left running after the kill is seen alive after the deadline below
     spec = sweep_spec(tmp_path, project, ["3 Hz"], repeats=1, duration="120 s")
@@ -264,8 +274,8 @@ def test_a_sweep_killed_while_its_program_runs_leaves_no_process_and_resumes(tmp
 # --------------------------------------------------------------------------- 1 vs 2 workers
 
 
-def test_one_and_two_workers_give_bit_identical_standalone_sweeps(tmp_path):
-    project = tmp_path / "cpp"  # shared: the second sweep finds its slot built
+def test_one_and_two_workers_give_bit_identical_standalone_sweeps(tmp_path, shared_project):
+    project = shared_project
     spec = load_sweep(sweep_spec(tmp_path, project, ["3 Hz"], repeats=2, duration="1 s"))
     two = run_sweep(spec, tmp_path / "two", workers=2, progress=False)
     one = run_sweep(spec, tmp_path / "one", workers=1, progress=False)

@@ -136,7 +136,8 @@ def standalone_project(cfg: ExperimentConfig) -> Iterator[Path]:
     rewrites only the source files whose text changed and ``make`` recompiles only
     those.  Measured (400 E / 100 I plastic network, 2 cores): cold build 30 s; the
     same model with another seed 10 s (synapse creation, objects.cpp, main.cpp); another
-    condition of the same seed 4.4 s.
+    condition of the same seed 4.4 s.  A slot whose last build was killed is emptied
+    first (:func:`_building`).
     """
     from brian2.utils.filelock import FileLock, Timeout  # noqa: PLC0415
 
@@ -158,7 +159,7 @@ def standalone_project(cfg: ExperimentConfig) -> Iterator[Path]:
 
 
 def _unfinished_marker(project: Path) -> Path:
-    """The file that marks ``project`` as being built or run (:func:`_building`)."""
+    """The file that marks ``project`` as being built or re-run (:func:`_building`)."""
     return project.with_name(f"{project.name}.unfinished")
 
 
@@ -182,10 +183,10 @@ def _building(project: Path) -> Iterator[None]:
 
 
 def _discard_unfinished(project: Path) -> None:
-    """Empty a project slot whose last build or run did not finish (:func:`_building`)."""
+    """Empty a project slot whose last build or re-run did not finish (:func:`_building`)."""
     marker = _unfinished_marker(project)
     if marker.exists():
-        _LOG.info("C++ project %s: its last build or run did not finish; building afresh", project)
+        _LOG.info("C++ project %s: its last build did not finish; building it afresh", project)
         shutil.rmtree(project, ignore_errors=True)
         marker.unlink()
 
