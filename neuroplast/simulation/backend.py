@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy as np
 
 from neuroplast.simulation import rerun
 
-__all__ = ["BACKENDS", "brian_backend", "is_standalone", "owned"]
+__all__ = ["BACKENDS", "brian_backend", "is_standalone", "owned", "program_command"]
 
 BACKENDS = ("cython", "numpy", "cpp_standalone")
 
@@ -35,6 +36,32 @@ def owned(values, dtype=None) -> np.ndarray:
     2.9 returned views of numpy arrays, which kept their memory alive.)
     """
     return np.array(values, dtype=dtype, copy=True)
+
+
+#: Starts the built C++ program so that it gets SIGKILL when the process that runs it dies
+#: (Linux's parent-death signal), then replaces itself with the program: argv is the PID
+#: of that process, then the program's command line.
+_DIE_WITH_PARENT = (
+    "import ctypes, os, signal, sys\n"
+    "ctypes.CDLL(None).prctl(1, signal.SIGKILL)\n"  # 1: PR_SET_PDEATHSIG
+    "if os.getppid() != int(sys.argv[1]):\n"
+    "    sys.exit('neuroplast: the process that started the C++ program has exited')\n"
+    "os.execv(sys.argv[2], sys.argv[2:])\n"
+)
+
+
+def program_command() -> str | list[str]:
+    """brian2's command for running a built C++ program (``run_cmd_unix``).
+
+    brian2 runs the program as a child process (``./main``).  A child outlives a parent
+    killed with SIGKILL: the program of a ``neuroplast`` command or sweep worker killed
+    that way went on simulating, for hours on a long run, and wrote its results into a
+    project slot that the next run may have taken meanwhile.  On Linux the program is
+    started through a launcher that makes it die with this process.
+    """
+    if not sys.platform.startswith("linux"):
+        return "./main"
+    return [sys.executable, "-I", "-S", "-c", _DIE_WITH_PARENT, str(os.getpid()), "./main"]
 
 
 def is_standalone(backend: str) -> bool:
@@ -68,12 +95,14 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
     saved_dt = brian2.defaultclock.dt
     saved_random_state = np.random.get_state()  # noqa: NPY002 (brian2 draws from it)
     saved_make_args = brian2.prefs.devices.cpp_standalone.extra_make_args_unix
+    saved_run_cmd = brian2.prefs.devices.cpp_standalone.run_cmd_unix
     try:
         if is_standalone(backend):
             if standalone_dir is None:
                 raise ValueError("cpp_standalone needs a project directory")
             # One make job per core: the default '-j' starts one per source file.
             brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+            brian2.prefs.devices.cpp_standalone.run_cmd_unix = program_command()
             brian2.set_device("cpp_standalone", directory=str(standalone_dir), build_on_run=False)
         else:
             brian2.prefs.codegen.target = backend
@@ -89,6 +118,7 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
             brian2.device.reinit()
             brian2.set_device("runtime")
             brian2.prefs.devices.cpp_standalone.extra_make_args_unix = saved_make_args
+            brian2.prefs.devices.cpp_standalone.run_cmd_unix = saved_run_cmd
         brian2.prefs.codegen.target = saved_target
         brian2.defaultclock.dt = saved_dt
         np.random.set_state(saved_random_state)  # noqa: NPY002

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 import os
+import shutil
 import tempfile
 import time
 import zlib
@@ -41,6 +43,8 @@ __all__ = [
     "run_seeds",
     "simulate",
 ]
+
+_LOG = logging.getLogger(__name__)
 
 #: Names of the independent random streams of one run.
 SEED_STREAMS = ("connectivity", "initial", "brian")
@@ -132,7 +136,8 @@ def standalone_project(cfg: ExperimentConfig) -> Iterator[Path]:
     rewrites only the source files whose text changed and ``make`` recompiles only
     those.  Measured (400 E / 100 I plastic network, 2 cores): cold build 30 s; the
     same model with another seed 10 s (synapse creation, objects.cpp, main.cpp); another
-    condition of the same seed 4.4 s.
+    condition of the same seed 4.4 s.  A slot whose last build was killed is emptied
+    first (:func:`_building`).
     """
     from brian2.utils.filelock import FileLock, Timeout  # noqa: PLC0415
 
@@ -145,10 +150,45 @@ def standalone_project(cfg: ExperimentConfig) -> Iterator[Path]:
         except Timeout:
             continue
         try:
-            yield base / f"slot-{k}"
+            slot = base / f"slot-{k}"
+            _discard_unfinished(slot)
+            yield slot
         finally:
             lock.release()
         return
+
+
+def _unfinished_marker(project: Path) -> Path:
+    """The file that marks ``project`` as being built or re-run (:func:`_building`)."""
+    return project.with_name(f"{project.name}.unfinished")
+
+
+@contextmanager
+def _building(project: Path) -> Iterator[None]:
+    """Mark a project slot as unfinished while brian2 writes and compiles it.
+
+    A build killed mid-way (kill -9, out of memory) leaves files that ``make`` takes for
+    up to date: the assembler creates an object file empty and fills it at its end, the
+    linker the program, the shell ``make.deps``; the next build in the slot then linked
+    the empty object and failed, in that slot, for good.  The mark stays when the block
+    does not end (killed) or raises (a failed build), and the next run in the slot
+    starts from an empty folder (:func:`_discard_unfinished`).  A re-run (rerun.py) is
+    marked too: brian2 writes its new schedule values into the project as it starts.
+    Running the program needs no mark: it writes only its results, all of them anew.
+    """
+    marker = _unfinished_marker(project)
+    marker.touch()
+    yield
+    marker.unlink()
+
+
+def _discard_unfinished(project: Path) -> None:
+    """Empty a project slot whose last build or re-run did not finish (:func:`_building`)."""
+    marker = _unfinished_marker(project)
+    if marker.exists():
+        _LOG.info("C++ project %s: its last build did not finish; building it afresh", project)
+        shutil.rmtree(project, ignore_errors=True)
+        marker.unlink()
 
 
 def _progress_reporter(show: bool):
@@ -234,7 +274,9 @@ def simulate(
             close()
         readers = {}
         if standalone:
-            brian2.device.build(directory=str(project), compile=True, run=True)
+            with _building(project):
+                brian2.device.build(directory=str(project), compile=True, run=False)
+            brian2.device.run(directory=str(project), results_directory="results")
             timers = brian2.device.timers
             wall["compile_s"] = float(timers["compile"]["make"] or 0.0)
             wall["binary_s"] = float(timers["run_binary"] or 0.0)
@@ -261,7 +303,8 @@ def _rerun(cfg: ExperimentConfig, program: rerun.BuiltProgram) -> Recording | No
         return None
     setup = time.perf_counter() - start
     start = time.perf_counter()
-    wall = {"setup_s": setup, **program.rerun(schedules, args)}
+    with _building(program.project):
+        wall = {"setup_s": setup, **program.rerun(schedules, args)}
     snapshots = {name: read() for name, read in program.snapshot_readers.items()}
     wall["run_s"] = time.perf_counter() - start
     duration = schedules.duration
