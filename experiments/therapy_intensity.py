@@ -6,9 +6,12 @@ the therapy pulses, averaged over the three sessions (``therapy_evoked_rate_hz``
 :mod:`neuroplast.analysis.evoked`), their rate between pulses, and the outcomes: the
 assembly's within-group connection probability p_in and mean weight from the last
 stress day (day 24) to the end of treatment (day 31) and of follow-up (day 45), the
-recall index at day 45 and the E->E count at day 45.  Intensity 0 is the arm without
-input (same sessions and clock), so each seed's change at intensity x minus its change
-at 0 is the effect of the input, paired by seed (same network and noise).
+recall index at day 45 and the E->E count at day 45.  Sweeps do not probe recall, so
+the first call runs the experiments' recall probes on each run's saved snapshots
+(``neuroplast.analysis.recall.recall_rows``) and keeps them in the run's recall.csv.
+Intensity 0 is the arm without input (same sessions and clock), so each seed's change
+at intensity x minus its change at 0 is the effect of the input, paired by seed (same
+network and noise).
 
     neuroplast sweep configs/sweeps/therapy_intensity.toml --workers 2 \
         --out sweeps/therapy_intensity
@@ -26,8 +29,11 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from neuroplast.analysis.recall import recall_rows
 from neuroplast.analysis.stats.tables import read_measures
+from neuroplast.config.experiment import config_from_dict
 from neuroplast.plots.figure import finish, new_figure
+from neuroplast.simulation.storage import read_hdf5, write_measures
 
 #: snapshot days of kap_comparison: last stress day, end of treatment, end of follow-up
 BEFORE, TREATED, END = 24.0, 31.0, 45.0
@@ -47,10 +53,20 @@ def _at(rows, measure: str, day: float) -> float:
     return value if gap < 0.1 else float("nan")
 
 
+def recall(run_dir: Path) -> list:
+    """The run's recall probes (recall.csv), probed on its saved snapshots the first time."""
+    cached = run_dir / "recall.csv"
+    if not cached.exists():
+        cfg = config_from_dict(json.loads((run_dir / "config.json").read_text()))
+        snapshots = read_hdf5(run_dir / "data.h5").snapshots
+        write_measures(cached, recall_rows(cfg, snapshots, cfg.condition, cfg.seed))
+    return read_measures(cached)
+
+
 def run_values(run_dir: Path) -> dict[str, float]:
     """One run's intensity, seed, evoked rates (mean over sessions) and outcomes."""
     cfg = json.loads((run_dir / "config.json").read_text())
-    rows = read_measures(run_dir / "measures.csv")
+    rows = read_measures(run_dir / "measures.csv") + recall(run_dir)
     with h5py.File(run_dir / "data.h5", "r") as f:
         commit = json.loads(f.attrs.get("versions", "{}")).get("neuroplast_commit", "unknown")
     out = {"intensity": float(cfg["therapy"]["intensity"]), "seed": int(cfg["seed"])}
