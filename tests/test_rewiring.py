@@ -150,10 +150,16 @@ def test_ablation_removes_every_synapse_born_after_the_given_day():
 
 
 def _density_run(density_rate: str):
-    """Spine elements under stress and after it, every other growth term off."""
+    """Spine elements under stress and after it, every other growth term off.
+
+    On numpy: the growth terms switched off make code of its own, which cython compiled
+    for this test alone (147 s in CI, almost all of it compiling: the two runs take 15 s
+    on a warm cache), while the two runs take about 60 s of CPU on numpy.  The element
+    equation and its tolerances do not depend on the backend (the same code generator;
+    test_backends_agree_on_synapse_turnover compares the backends' rewiring).
+    """
     cfg = load(
         "quick",
-        "simulation.backend=cython",
         "network.n_exc=80",
         "network.n_inh=20",
         "recording.n_traced=0",
