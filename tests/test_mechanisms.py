@@ -6,8 +6,8 @@ Network-level claims checked here (model docs §2.3 [C], §3, §4, §5):
 * with the slow clock on but every mechanism neutral, the network is the foundation
   network spike for spike;
 * one synaptogenic gain per mechanism (ketamine's effect on BDNF, the surge and
-  synapse formation: test_ketamine_dose.py; stress, rewiring and ablation:
-  test_rewiring.py).
+  synapse formation: test_ketamine_dose.py; stress and rewiring: test_rewiring.py;
+  ablation: test_ablation.py).
 """
 
 from __future__ import annotations
