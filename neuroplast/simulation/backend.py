@@ -110,7 +110,7 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
         # The rewiring pass (plasticity.py) writes per-neuron sums from a synaptic
         # pathway; brian2 warns that such code *may* depend on the order of execution.
         # Ours only reads per-neuron snapshots and accumulates, so the order cannot
-        # matter (tests/test_mechanisms.py checks the sums against the pool).
+        # matter (tests/test_rewiring.py checks the sums against the pool).
         brian2.BrianLogger.suppress_hierarchy("brian2.codegen.generators.base")
         yield
     finally:
