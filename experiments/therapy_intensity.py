@@ -107,12 +107,27 @@ COLUMNS = [
 ]
 #: outcomes compared with the same seed's run at intensity 0
 PAIRED = ["dp_in_31", "dp_in_45", "dw_in_31", "dw_in_45", "recall_45", "ee_45"]
+#: the paired table: which run, then each outcome's difference, signed
+PAIRED_COLUMNS = COLUMNS[:3] + [
+    (key, title, fmt if fmt.startswith("{:+") else "{:+" + fmt[2:])
+    for key, title, fmt in COLUMNS
+    if key in PAIRED
+]
 
 
 def _cell(fmt: str, value) -> str:
     if isinstance(value, float) and not np.isfinite(value):
         return "n/a"
     return fmt.format(int(value) if fmt == "{:d}" else value)
+
+
+def _table(columns, records) -> list[str]:
+    """A Markdown table: a column per (key, title, format), a row per record."""
+    lines = ["| " + " | ".join(title for _, title, _ in columns) + " |"]
+    lines.append("|" + "---|" * len(columns))
+    for record in records:
+        lines.append("| " + " | ".join(_cell(fmt, record[key]) for key, _, fmt in columns) + " |")
+    return lines
 
 
 def paired_effects(runs) -> list[dict[str, float]]:
@@ -220,32 +235,9 @@ def write_page(sweep: Path, page: Path) -> Path:
         "",
         "## Per run",
         "",
-        "| " + " | ".join(title for _, title, _ in COLUMNS) + " |",
-        "|" + "---|" * len(COLUMNS),
+        *_table(COLUMNS, runs),
     ]
-    for r in runs:
-        lines.append("| " + " | ".join(_cell(fmt, r[key]) for key, _, fmt in COLUMNS) + " |")
-    lines += [
-        "",
-        "## Paired on intensity 0 (same seed)",
-        "",
-        "| intensity | seed | evoked rate (Hz) | "
-        + " | ".join(t for k, t, _ in COLUMNS if k in PAIRED)
-        + " |",
-        "|" + "---|" * (3 + len(PAIRED)),
-    ]
-    formats = {k: f for k, _, f in COLUMNS}
-    for e in effects:
-        cells = [
-            _cell("{:g}", e["intensity"]),
-            _cell("{:d}", e["seed"]),
-            _cell("{:.1f}", e["therapy_evoked_rate_hz"]),
-        ]
-        cells += [
-            _cell(formats[k].replace("{:", "{:+") if "+" not in formats[k] else formats[k], e[k])
-            for k in PAIRED
-        ]
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", "## Paired on intensity 0 (same seed)", "", *_table(PAIRED_COLUMNS, effects)]
     lines += ["", "## Reading", ""] + reading_lines(runs, effects)
     lines += ["", f"![outcomes against the evoked rate]({figure.name})", ""]
     page.parent.mkdir(parents=True, exist_ok=True)

@@ -17,8 +17,9 @@ For each therapy session (kind ``therapy``), from the excitatory spikes of the r
 pulses is the sham's control for the consistent pattern.  The rates are spike counts
 over cells x time in the exact pulse windows of the input (:func:`pulse_windows`): no
 binning.  Rows sit at the session's end (``therapy_day``, ``therapy_t``) with
-``therapy_session`` its index among the therapy sessions.  Pure numpy; simulate.py
-calls :func:`therapy_readouts` with the recorded spikes at the end of a run.
+``therapy_session`` its index among the therapy sessions.  Pure numpy; a run
+(``neuroplast.studies.run.add_therapy_readouts``) hands :func:`therapy_readouts` its
+pyramidal spikes when it ends.
 """
 
 from __future__ import annotations
@@ -92,9 +93,10 @@ def therapy_readouts(
         driven[session_cells(session, assemblies)] = True
         n_driven = int(driven.sum())
         n_others = n_exc - n_driven
-        span = (cell_t >= t0) & (cell_t < t1)
-        t_driven = cell_t[span & driven[cell_i]]
-        t_others = cell_t[span & ~driven[cell_i]]
+        first, last = np.searchsorted(cell_t, (t0, t1), side="left")  # the session's spikes
+        in_driven = driven[cell_i[first:last]]
+        t_driven = cell_t[first:last][in_driven]
+        t_others = cell_t[first:last][~in_driven]
         evoked_count = _count_in(t_driven, windows)
         evoked = evoked_count / (n_driven * in_pulses) if in_pulses > 0 else np.nan
         between = (t1 - t0) - in_pulses

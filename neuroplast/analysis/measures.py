@@ -24,6 +24,7 @@ __all__ = [
     "MeasureRow",
     "population_rate",
     "binned_rate",
+    "recorded_rate",
     "cv_isi",
     "synchrony_chi",
     "measure_rows",
@@ -59,6 +60,19 @@ def population_rate(spike_i, spike_t, lo: int, hi: int, t_start: float, t_stop: 
         return float("nan")
     sel = _population_mask(spike_i, lo, hi) & (spike_t >= t_start) & (spike_t < t_stop)
     return float(sel.sum()) / ((hi - lo) * (t_stop - t_start))
+
+
+def recorded_rate(
+    recording, lo: int, hi: int, binned, t_start: float, t_stop: float, spikes: bool
+) -> float:
+    """Mean rate (Hz) of neurons ``lo <= i < hi`` between ``t_start`` and ``t_stop``.
+
+    Counted from the recorded spikes, or, when the run kept none (``spikes`` false), the
+    mean of their binned population rate ``binned``.
+    """
+    if spikes:
+        return population_rate(recording.spike_i, recording.spike_t, lo, hi, t_start, t_stop)
+    return binned_rate(recording.rate_t, binned, t_start, t_stop)
 
 
 def binned_rate(rate_t, rate, t_start: float, t_stop: float) -> float:
@@ -155,6 +169,8 @@ def slow_rows(recording, condition: str, seed: int, records: Sequence = ()) -> l
 
 #: Arrays of the acute read-outs that locate a sub-window or session rather than measure it.
 ACUTE_LOCATORS = ("acute_t", "acute_bio_days", "acute_dose_day", "session_t", "session_day")
+#: ... and of every read-out acute_rows turns into rows (the therapy sessions' too).
+LOCATORS = (*ACUTE_LOCATORS, *THERAPY_LOCATORS)
 
 
 def acute_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
@@ -175,8 +191,7 @@ def acute_rows(recording, condition: str, seed: int) -> list[MeasureRow]:
     ):
         if day_key not in slow:
             continue
-        locators = (*ACUTE_LOCATORS, *THERAPY_LOCATORS)
-        names = [k for k in slow if k.startswith(prefix) and k not in locators]
+        names = [k for k in slow if k.startswith(prefix) and k not in LOCATORS]
         for k, (day, t) in enumerate(zip(slow[day_key], slow[t_key], strict=True)):
             for name in names:
                 value = float(slow[name][k])
@@ -233,10 +248,7 @@ def measure_rows(
     spikes = len(i) > 0 or not any(np.any(np.asarray(r) > 0) for r in binned.values())
 
     def rate(pop: str, start: float, stop: float) -> float:
-        if spikes:
-            lo, hi = pops[pop]
-            return population_rate(i, t, lo, hi, start, stop)
-        return binned_rate(recording.rate_t, binned[pop], start, stop)
+        return recorded_rate(recording, *pops[pop], binned[pop], start, stop, spikes)
 
     edges = np.arange(0.0, recording.duration + 1e-12, window)
     for start, stop in zip(edges[:-1], edges[1:], strict=True):
@@ -289,15 +301,12 @@ def set_point_rows(
             after_end = min(after_end, float(sched["t"][acting[0]]))
     if length <= 0 or after_end - window < length:
         return []
-    ne = recording.n_exc
-    if len(recording.spike_i):
-        in_window = population_rate(recording.spike_i, recording.spike_t, 0, ne, settle, window)
-        after = population_rate(recording.spike_i, recording.spike_t, 0, ne, window, after_end)
-    else:
-        in_window = binned_rate(recording.rate_t, recording.rate_exc, settle, window)
-        after = binned_rate(recording.rate_t, recording.rate_exc, window, after_end)
+    exc = (recording, 0, recording.n_exc, recording.rate_exc)
+    spikes = len(recording.spike_i) > 0
+    in_window = recorded_rate(*exc, settle, window, spikes)
+    after = recorded_rate(*exc, window, after_end, spikes)
     bias = 100 * (in_window / after - 1) if after > 0 else float("nan")
-    days = float(np.interp(window, recording.schedules["t"], recording.schedules["bio_days"]))
+    days = float(np.interp(window, sched["t"], sched["bio_days"]))
     return [
         MeasureRow(condition, seed, days, window, "set_point_window_rate_exc_hz", in_window),
         MeasureRow(condition, seed, days, window, "set_point_bias_pct", bias),

@@ -242,7 +242,7 @@ def input_spikes(
                 counts = draws.poisson(rng, rate * (b - a), len(targets))
                 cells_all.append(np.repeat(targets, counts))
                 times_all.append(a + (b - a) * draws.uniform(rng, int(counts.sum())))
-    cells = np.concatenate([np.zeros(0, np.int64), *cells_all]).astype(np.int64)
+    cells = np.concatenate([np.zeros(0, np.int64), *cells_all])
     if not cells.size:  # no session, or intensity 0: the sessions' clock without input
         return InputSpikes(np.zeros(0, np.int32), np.zeros(0), n_exc)
     steps = np.floor(np.concatenate(times_all) / dt + 1e-9).astype(np.int64)

@@ -10,6 +10,7 @@ that hold the same numbers at full precision.
 from __future__ import annotations
 
 import csv
+import functools
 import math
 import os
 from collections.abc import Mapping, Sequence
@@ -174,18 +175,24 @@ def _comparison_rows(comparisons, paired: bool) -> list[list[str]]:
     return rows
 
 
+#: percentile_coverage is a deterministic Monte Carlo of about half a second: once per
+#: (n, level) in a process, however many reports it renders.
+_coverage = functools.cache(percentile_coverage)
+
+
 def _coverage_sentence(rows: list[dict], ci: float) -> str:
     """The coverage of the table's intervals at its smallest and largest number of seeds."""
     counts = {
-        int(float(row[key]))
+        int(float(n))
         for row in rows
         for key in ("n_a", "n_b", "n_pairs")
-        if row.get(key) not in (None, "") and int(float(row[key])) >= MIN_SEEDS_FOR_CI
+        if (n := row.get(key)) not in (None, "")
     }
+    counts = {n for n in counts if n >= MIN_SEEDS_FOR_CI}
     if not counts:
         return ""
     sizes = sorted({min(counts), max(counts)})
-    covers = ", ".join(f"{percentile_coverage(n, ci):.0%} of the time at n = {n}" for n in sizes)
+    covers = ", ".join(f"{_coverage(n, ci):.0%} of the time at n = {n}" for n in sizes)
     return (
         f" For normal data a nominal {ci:.0%} percentile interval covers the true mean "
         f"{covers} (Monte Carlo, neuroplast.analysis.stats.percentile_coverage): with this "
