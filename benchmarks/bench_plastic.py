@@ -115,6 +115,7 @@ from common import (
     machine_info,
     peak_rss_mib,
     population_sizes,
+    read_standalone_profile,
     read_status_kib,
     rerun_binary,
     source_revision,
@@ -218,7 +219,16 @@ QUEUE_BYTES_PER_SYNAPSE_AND_PATHWAY = 4
 PROFILE_GROUPS = [
     ("E->E pool: transmission + STDP LTD (pre pathway)", ("ee_pool_pre",)),
     ("E->E pool: STDP LTP sweep (post pathway)", ("ee_pool_post",)),
-    ("E->E pool: rewiring pass", ("ee_pool_rewire", "neurons_structural")),
+    (
+        "E->E pool: rewiring pass",
+        (
+            "ee_pool_rewire",
+            "neurons_structural",
+            "neurons_before_rewiring",
+            "population_from_cells",
+            "population_to_cells",
+        ),
+    ),
     ("iSTDP I->E", ("ie_synapses",)),
     (
         "other synapses (E->I, I->I, plain E/I)",
@@ -576,7 +586,12 @@ def build_standalone(kind: str, args: argparse.Namespace, project_dir: Path):
         }
 
     return build_standalone_project(
-        build, project_dir, args, out_degree=live_out_degree, metadata=metadata
+        build,
+        project_dir,
+        args,
+        out_degree=live_out_degree,
+        metadata=metadata,
+        profile=args.profile,
     )
 
 
@@ -608,6 +623,9 @@ def run_standalone_backend(kinds: list[str], args: argparse.Namespace, work_dir:
             stats = rerun_binary(built, args)
             results[built.label]["runs"].append(stats.__dict__)
             log_run("cpp_standalone", built.label, repeat, stats, args.duration, width=17)
+    if args.profile:
+        for built in networks:
+            results[built.label]["profile_s_per_sim_s"] = read_standalone_profile(built, args)
     return results
 
 
@@ -1015,7 +1033,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="runtime backends: one extra profiled run per network (brian2 profile=True)",
+        help="runtime backends: one extra profiled run per network (brian2 profile=True); "
+        "cpp_standalone: profiled binaries, whose timings carry the clock calls' overhead",
     )
     parser.add_argument(
         "--nest",

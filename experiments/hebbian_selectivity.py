@@ -79,7 +79,9 @@ def main() -> None:
         h, stage, alive, born = (
             np.asarray(getattr(pool, v)[:]) for v in ("h", "stage", "alive", "birth_day")
         )
-        rate = np.asarray(model.neurons.rate_h[:400])
+        # the bcm and covariance signals' running rate; the population signal has none
+        trace = "calcium" if signal == "population" else "rate_h"
+        rate = np.asarray(getattr(model.neurons, trace)[:400])
         ca = np.asarray(model.neurons.calcium[:400])
         sp = np.asarray(model.neurons.set_point[:400])
     g = np.zeros(400, bool)

@@ -25,10 +25,14 @@ from test_rules import _plastic  # noqa: I001  (tests/ is on sys.path)
 
 from neuroplast.config import config_from_dict
 from neuroplast.model.rules import (
+    AXONAL_AFTER,
+    AXONAL_FORM,
+    AXONAL_GROWTH,
     COACTIVITY_DRIVE,
     COACTIVITY_UPDATE,
     DRIVES,
     HEBBIAN,
+    POPULATION_EXCESS,
     POPULATION_NEURON_EQUATIONS,
     POPULATION_UPDATE,
 )
@@ -232,6 +236,7 @@ def _population_signal(
             cells.population_pass_spikes = n * rate_hz * float(update / brian2.second)
         pairs = brian2.Synapses(cells, cells, "h : 1", namespace=namespace)
         pairs.connect(condition="i != j")
+        cells.run_regularly(POPULATION_EXCESS, dt=update, when="before_synapses")
         pairs.run_regularly(
             "dt_bio = time_rate(t) * update_interval\n" + POPULATION_UPDATE,
             dt=update,
@@ -332,10 +337,20 @@ def test_the_rule_declares_its_signal_and_options():
         signal: HEBBIAN.for_options(HEBBIAN.options(signal=signal))
         for signal in ("bcm", "covariance", "population")
     }
-    assert codes["bcm"] is HEBBIAN
+    # the rule as written is the bcm signal with axonal elements
+    assert HEBBIAN.for_options(HEBBIAN.options(signal="bcm", axonal_elements=True)) is HEBBIAN
+    assert codes["bcm"].after == HEBBIAN.after.replace("\n" + AXONAL_AFTER, "")
+    # without axonal elements (the default) the pass and the neurons skip their code
+    for rule in codes.values():
+        assert "axon" not in rule.form_weight + rule.extra_hazard + rule.after
+        assert "dz_axon/dt" not in rule.neuron_equations and "n_out =" not in rule.neuron_after
+    axonal = HEBBIAN.for_options(HEBBIAN.options(axonal_elements=True))
+    assert AXONAL_FORM in axonal.form_weight and AXONAL_GROWTH in axonal.neuron_equations
     assert DRIVES["covariance"] in codes["covariance"].after
     assert DRIVES["bcm"] not in codes["covariance"].after
     population = codes["population"]
-    assert "rate_h_pre" not in population.after and "pass_spikes_pre" in population.after
+    assert "rate_h_pre" not in population.after and "pass_excess_pre" in population.after
+    assert "pass_spikes" in population.neuron_before
+    assert "rate_h" not in population.neuron_equations + population.neuron_on_spike
     assert population.population_sums == (("pass_spikes", "1"), ("calcium", "Hz"))
     assert "pass_spikes = 0" in population.neuron_after

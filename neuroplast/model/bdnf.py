@@ -126,7 +126,6 @@ __all__ = [
     "BDNF_ON_SPIKE",
     "SURGE_EQUATIONS",
     "SURGE_FROM_CELLS",
-    "SURGE_TO_CELLS",
     "bdnf_namespace",
 ]
 
@@ -291,8 +290,6 @@ pool_activity_post = activity_pre : Hz (summed)
 pool_set_point_post = set_point_pre : Hz (summed)
 """
 
-#: Synapses surge compartment -> pyramidal cells (one to all): each cell reads the drive.
-SURGE_TO_CELLS = "synaptogenic_drive_post = synaptogenic_pre : 1 (summed)"
 
 
 __doc__ = with_parameter_table(

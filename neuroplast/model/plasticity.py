@@ -488,7 +488,7 @@ spine_loss = stress_prune * stress_level(t) * z_spine : Hz
 growth_curve = {growth_curve} : 1
 dcalcium/dt = -time_rate(t) * calcium / tau_calcium : Hz
 rewiring_on = 1 - measuring : 1
-synaptogenic_drive : 1
+synaptogenic_drive : 1 (linked)
 n_alive : 1
 n_alive_snap : 1
 n_candidates : 1 (constant)

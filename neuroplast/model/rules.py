@@ -165,6 +165,10 @@ class RewiringRule:
         ``float64``.
     neuron_equations, neuron_on_spike : str
         Extra per-neuron equations and spike code (e.g. a rate trace).
+    neuron_before : str
+        Per-neuron code run at each rewiring step before the pass, after the population
+        sums of that step have arrived: per-cell numbers the pass would otherwise compute
+        once per candidate.
     neuron_after : str
         Per-neuron code run after each pass (e.g. turn sums the pass accumulated into
         per-cell means for the next pass).
@@ -182,10 +186,11 @@ class RewiringRule:
         ``in_degree`` and ``out_degree`` of every pyramidal cell (e.g. axonal elements
         starting at the out-degree).
     population_sums : tuple[tuple[str, str], ...]
-        ``(variable, unit)`` of per-neuron variables (declared in
-        ``neuron_equations``) summed over the pyramidal cells every millisecond; each
-        cell reads the sum as ``population_<variable>``, which ``neuron_equations``
-        declares too (e.g. the population's spike count in a rewiring interval).
+        ``(variable, unit)`` of per-neuron variables (declared in ``neuron_equations``)
+        summed over the pyramidal cells at each rewiring step (before the cells' own
+        update in that step); every cell receives the sum as ``population_<variable>``,
+        which ``neuron_equations`` declares too (e.g. the population's spike count in a
+        rewiring interval), for ``neuron_before`` and the pass to read.
     specialise : callable or None
         ``specialise(rule, options) -> RewiringRule``: the rule as its options make it
         (e.g. code chosen by an option, so the pass evaluates only what is used);
@@ -202,6 +207,7 @@ class RewiringRule:
     pool_variables: str = ""
     neuron_equations: str = ""
     neuron_on_spike: str = ""
+    neuron_before: str = ""
     neuron_after: str = ""
     options: type[Section] = NoOptions
     namespace: Callable[[Section], Mapping[str, Any]] = field(default=lambda options: {})
@@ -348,28 +354,27 @@ COACTIVITY_UPDATE = coactivity_update(COACTIVITY_DRIVE)
 #: of the count its running mean predicts once scaled by the population's firing in the
 #: same interval (so a network-wide rise is nobody's co-activity), as a Poisson z-score
 #: (an expected count below 1 counts as 1, so a near-silent cell's rare spike is worth
-#: about one); h sums the products of the two cells' scores, one per interval, and
-#: forgets over tau_hebbian of biological time.
-POPULATION_EXPECTED = (
-    "expected_{side} = calcium_{side} * update_interval * population_pass_spikes_{side}"
-    " / (population_calcium_{side} * update_interval + 1e-9)"
-)
-POPULATION_UPDATE = "\n".join(
+#: about one).  A per-cell number, computed once per cell at the rewiring step before the
+#: pass (``neuron_before``), not once per candidate.
+POPULATION_EXCESS = "\n".join(
     [
-        POPULATION_EXPECTED.replace("{side}", "pre"),
-        POPULATION_EXPECTED.replace("{side}", "post"),
-        "excess_pre = (pass_spikes_pre - expected_pre) / sqrt(expected_pre + 1)",
-        "excess_post = (pass_spikes_post - expected_post) / sqrt(expected_post + 1)",
-        "h = h * exp(-rewiring_on_post * dt_bio / tau_hebbian)"
-        " + rewiring_on_post * excess_pre * excess_post",
+        "pass_expected = calcium * update_interval * population_pass_spikes"
+        " / (population_calcium * update_interval + 1e-9)",
+        "pass_excess = (pass_spikes - pass_expected) / sqrt(pass_expected + 1)",
     ]
+)
+#: h sums the products of the two cells' scores, one per interval, and forgets over
+#: tau_hebbian of biological time.
+POPULATION_UPDATE = (
+    "h = h * (1 - rewiring_on_post * (1 - exp(-dt_bio / tau_hebbian)))"
+    " + rewiring_on_post * pass_excess_pre * pass_excess_post"
 )
 
 #: Per-neuron lines of the ``population`` signal: the spike count of the current
 #: rewiring interval (reset after each pass), the population's sums, and the mean [h]+
 #: of the cell's outgoing candidates (with what accumulates it in a pass).
 POPULATION_NEURON_EQUATIONS = (
-    "pass_spikes : 1\npopulation_pass_spikes : 1\npopulation_calcium : Hz\n"
+    "pass_spikes : 1\npass_excess : 1\npopulation_pass_spikes : 1\npopulation_calcium : Hz\n"
     "hpos_pre_mean : 1\nhpos_pre_acc : 1\ncandidates_acc : 1"
 )
 
@@ -401,8 +406,57 @@ POPULATION_NEURON_AFTER = (
 _RELATIVE_SIGNAL = f"{POSITIVE_SIGNAL} / (hpos_mean_post + 1e-12) * int(hpos_mean_post > 0)"
 
 
+#: The ``axonal_elements`` option's code (MSP with both elements; HebbianOptions): what
+#: a new synapse's form weight and a live one's hazard add, what the pass counts per
+#: presynaptic cell, the axonal elements' growth, and the per-neuron bookkeeping after it.
+AXONAL_FORM = " * axon_accept_pre * (axonal * int(floor(z_axon_pre) > n_out_pre) + (1 - axonal))"
+AXONAL_HAZARD = (
+    " + alive * axonal * clip(n_out_pre - floor(z_axon_pre) - rewire_tolerance, 0, inf)"
+    " / (n_out_pre + 1e-9)"
+)
+AXONAL_AFTER = (
+    "n_out_acc_pre += alive\n"
+    # what the posts proposed to this presynaptic cell (before its acceptance)
+    "requests_acc_pre += (1 - alive + born - die) * p_form / (axon_accept_pre + 1e-12)"
+)
+AXONAL_GROWTH = "dz_axon/dt = axonal * rewiring_on * time_rate(t) * nu_grow * growth_curve : 1"
+AXONAL_NEURON_AFTER = (
+    "n_out = n_out_acc\n"
+    "n_out_acc = 0\n"
+    "axon_accept = axonal * clip(clip(floor(z_axon) - n_out, 0, inf) / (requests_acc + 1e-9), 0, 1)"
+    " + (1 - axonal)\n"
+    "requests_acc = 0"
+)
+
+#: The ``bcm`` and ``covariance`` signals' running rate, per neuron (unused by ``population``).
+RATE_TRACE = "drate_h/dt = -time_rate(t) * rate_h / tau_rate : Hz"
+RATE_ON_SPIKE = "rate_h += time_rate(t) / tau_rate"
+
+
+def _without_axonal(rule: RewiringRule) -> RewiringRule:
+    """The rule without the axonal-element code: identical results, a cheaper pass.
+
+    The axonal elements stay declared (at their initial out-degree, so the record is
+    what it was) but neither grow nor enter the pass.
+    """
+    return replace(
+        rule,
+        form_weight=rule.form_weight.replace(AXONAL_FORM, ""),
+        extra_hazard=rule.extra_hazard.replace(AXONAL_HAZARD, ""),
+        after=rule.after.replace("\n" + AXONAL_AFTER, ""),
+        neuron_equations=rule.neuron_equations.replace(AXONAL_GROWTH, "z_axon : 1"),
+        neuron_after=rule.neuron_after.replace("\n" + AXONAL_NEURON_AFTER, ""),
+    )
+
+
 def _hebbian_for(rule: RewiringRule, options: Section) -> RewiringRule:
-    """The ``hebbian`` rule with the drive its ``signal`` option names, and only that."""
+    """The ``hebbian`` rule with the code its options use, and only that.
+
+    ``signal`` picks the drive (the rule as written is ``bcm``); without
+    ``axonal_elements`` their code is left out of the pass and the neuron updates.
+    """
+    if not options.axonal_elements:
+        rule = _without_axonal(rule)
     if options.signal == "bcm":
         return rule
     if options.signal == "covariance":
@@ -420,8 +474,11 @@ def _hebbian_for(rule: RewiringRule, options: Section) -> RewiringRule:
         after=per_presynaptic_scale(rule.after).replace(COACTIVITY_UPDATE, POPULATION_UPDATE)
         + "\n"
         + POPULATION_AFTER,
-        neuron_equations=rule.neuron_equations + "\n" + POPULATION_NEURON_EQUATIONS,
-        neuron_on_spike=rule.neuron_on_spike + "\npass_spikes += 1",
+        neuron_equations=rule.neuron_equations.replace(RATE_TRACE + "\n", "")
+        + "\n"
+        + POPULATION_NEURON_EQUATIONS,
+        neuron_on_spike=rule.neuron_on_spike.replace(RATE_ON_SPIKE, "pass_spikes += 1"),
+        neuron_before=rule.neuron_before + "\n" + POPULATION_EXCESS,
         neuron_after=rule.neuron_after + "\n" + POPULATION_NEURON_AFTER,
         population_sums=(("pass_spikes", "1"), ("calcium", "Hz")),
     )
@@ -439,14 +496,11 @@ HEBBIAN = RewiringRule(
     prune_weight="exp(-w / w_ref)",
     form_weight=(
         f"(1 + hebbian_bias * ({POSITIVE_SIGNAL} / (hpos_mean_post + 1e-12) - 1)"
-        " * int(hpos_mean_post > 0)) * axon_accept_pre"
-        " * (axonal * int(floor(z_axon_pre) > n_out_pre) + (1 - axonal))"
+        " * int(hpos_mean_post > 0))" + AXONAL_FORM
     ),
     extra_hazard=(
         "alive * int(stage == 1) * (1 - exp(-dt_bio * nascent_hazard"
-        f" * exp(-{POSITIVE_SIGNAL} / (protect * hpos_mean_post + 1e-12))))"
-        " + alive * axonal * clip(n_out_pre - floor(z_axon_pre) - rewire_tolerance, 0, inf)"
-        " / (n_out_pre + 1e-9)"
+        f" * exp(-{POSITIVE_SIGNAL} / (protect * hpos_mean_post + 1e-12))))" + AXONAL_HAZARD
     ),
     after="\n".join(
         [
@@ -464,14 +518,12 @@ HEBBIAN = RewiringRule(
             "stable_w_acc_post += alive * int(stage == 0) * w",
             f"hpos_acc_post += (1 - alive) * {POSITIVE_SIGNAL}",
             "dead_acc_post += 1 - alive",
-            "n_out_acc_pre += alive",
-            # what the posts proposed to this presynaptic cell (before its acceptance)
-            "requests_acc_pre += (1 - alive + born - die) * p_form / (axon_accept_pre + 1e-12)",
+            AXONAL_AFTER,
         ]
     ),
     pool_variables="h : 1\nstage : 1\nelig : 1",
     neuron_equations=(
-        "drate_h/dt = -time_rate(t) * rate_h / tau_rate : Hz\n"
+        RATE_TRACE + "\n"
         "hpos_acc : 1\n"
         "dead_acc : 1\n"
         "hpos_mean : 1\n"
@@ -479,14 +531,13 @@ HEBBIAN = RewiringRule(
         "n_nascent : 1\n"
         "stable_acc : 1\n"
         "stable_w_acc : 1\n"
-        "w_stable : 1\n"
-        "dz_axon/dt = axonal * rewiring_on * time_rate(t) * nu_grow * growth_curve : 1\n"
+        "w_stable : 1\n" + AXONAL_GROWTH + "\n"
         "n_out : 1\n"
         "n_out_acc : 1\n"
         "requests_acc : 1\n"
         "axon_accept : 1"
     ),
-    neuron_on_spike="rate_h += time_rate(t) / tau_rate",
+    neuron_on_spike=RATE_ON_SPIKE,
     # the next pass's form weights (without the presynaptic acceptance) sum to the dead
     # count exactly: they use this pass's h and its per-cell mean of [h]+ (the
     # framework's own sum would be a pass older).  With axonal elements a presynaptic
@@ -503,12 +554,7 @@ HEBBIAN = RewiringRule(
         "nascent_acc = 0\n"
         "w_stable = stable_w_acc / (stable_acc + 1e-9)\n"
         "stable_acc = 0\n"
-        "stable_w_acc = 0\n"
-        "n_out = n_out_acc\n"
-        "n_out_acc = 0\n"
-        "axon_accept = axonal * clip(clip(floor(z_axon) - n_out, 0, inf) / (requests_acc + 1e-9), 0, 1)"
-        " + (1 - axonal)\n"
-        "requests_acc = 0"
+        "stable_w_acc = 0\n" + AXONAL_NEURON_AFTER
     ),
     options=HebbianOptions,
     specialise=_hebbian_for,

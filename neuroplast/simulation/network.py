@@ -295,24 +295,23 @@ def _input_generator(
 
 
 def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mechanisms, n_exc: int):
-    """The network's BDNF-surge compartment (bdnf.py) and the synapses that feed and read it.
+    """The network's BDNF-surge compartment (bdnf.py) and the synapses that feed it.
 
     One cell sums the pyramidal cells' activity traces and set points (all-to-one summed
-    variables); with structural plasticity every pyramidal cell reads its synaptogenic
-    drive back (one-to-all).  All three run every :data:`SURGE_DT`, not every time step:
-    the compartment follows biological time and a 1-s network-time smoothing, and the
-    sums over the pyramidal cells every 0.1 ms step cost ~15 % of a plastic run
-    (measured, 400 E / 100 I, cpp_standalone).
+    variables) every :data:`SURGE_DT`, not every time step: the compartment follows
+    biological time and a 1-s network-time smoothing, and the sums every 0.1 ms step
+    cost ~15 % of a plastic run (measured, 400 E / 100 I, cpp_standalone).  With
+    structural plasticity every pyramidal cell reads the compartment's synaptogenic
+    drive through a linked variable: linked to a one-cell group, brian2 indexes it as a
+    scalar, which costs nothing per step (a one-to-all summed variable, which this
+    replaced, runs on its *target's* clock, every 0.1 ms step: 1-2 % of the default
+    model's run time at N = 1000, profiled in cpp_standalone).
     """
     steps = max(1, int(round(float(SURGE_DT) / float(cfg.simulation.dt))))
     dt = steps * cfg.simulation.dt
-    # the rule's population sums (model/rules.py): summed into the compartment, read back.
-    # Both sums run in the same slot; brian2 orders them by name (surge_from_cells before
-    # surge_to_cells), so at a rewiring step the cells read the sum of that step
-    sums = mech.rule.population_sums if mech.structural else ()
     surge = brian2.NeuronGroup(
         1,
-        bdnf_model.SURGE_EQUATIONS + "".join(f"\npool_{v} : {unit}" for v, unit in sums),
+        bdnf_model.SURGE_EQUATIONS,
         method="euler",
         namespace=namespace,
         dt=dt,
@@ -320,33 +319,55 @@ def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mecha
     )
     surge.pool_ratio = 1.0
     surge.pool_reference = n_exc * cfg.set_point.target_rate
-    cells = np.arange(n_exc)
     source = brian2.Synapses(
         exc_cells,
         surge,
-        model=bdnf_model.SURGE_FROM_CELLS
-        + "".join(f"\npool_{v}_post = {v}_pre : {unit} (summed)" for v, unit in sums),
+        model=bdnf_model.SURGE_FROM_CELLS,
         namespace=namespace,
         dt=dt,
         name="surge_from_cells",
     )
-    source.connect(i=cells, j=np.zeros(n_exc, dtype=int))
-    objects = [surge, source]
+    source.connect(i=np.arange(n_exc), j=np.zeros(n_exc, dtype=int))
     if mech.structural:
-        sink = brian2.Synapses(
-            surge,
-            exc_cells,
-            model=bdnf_model.SURGE_TO_CELLS
-            + "".join(
-                f"\npopulation_{v}_post = pool_{v}_pre : {unit} (summed)" for v, unit in sums
-            ),
-            namespace=namespace,
-            dt=dt,
-            name="surge_to_cells",
-        )
-        sink.connect(i=np.zeros(n_exc, dtype=int), j=cells)
-        objects.append(sink)
-    return surge, objects
+        # declared on every neuron (the spine equations are), read by the pyramidal cells
+        exc_cells.source.synaptogenic_drive = brian2.linked_var(surge, "synaptogenic")
+    return surge, [surge, source]
+
+
+def _population_sums(cfg: ExperimentConfig, exc_cells, rule: RewiringRule, n_exc: int) -> list:
+    """The rule's population sums (model/rules.py), made at each rewiring step only.
+
+    A one-cell group on the rewiring clock sums the pyramidal cells' variables (a summed
+    variable runs on its target's clock, in the groups slot, before the cells' own
+    update); in the same step, after the groups, each cell receives the sums as
+    ``population_<variable>``, for ``neuron_before`` and the pass (synapses slot) to
+    read.  Synapses cannot read a linked variable with an index, hence the copy.
+    """
+    sums = rule.population_sums
+    if not sums:
+        return []
+    dt = rewiring_stride(cfg) * cfg.simulation.dt
+    cells, hub = np.arange(n_exc), np.zeros(n_exc, dtype=int)
+    population = brian2.NeuronGroup(
+        1, "\n".join(f"pool_{v} : {unit}" for v, unit in sums), dt=dt, name="population"
+    )
+    gather = brian2.Synapses(
+        exc_cells,
+        population,
+        model="\n".join(f"pool_{v}_post = {v}_pre : {unit} (summed)" for v, unit in sums),
+        dt=dt,
+        name="population_from_cells",
+    )
+    gather.connect(i=cells, j=hub)
+    scatter = brian2.Synapses(population, exc_cells, dt=dt, name="population_to_cells")
+    scatter.connect(i=hub, j=cells)
+    scatter.run_regularly(
+        "\n".join(f"population_{v}_post = pool_{v}_pre" for v, _ in sums),
+        dt=dt,
+        when="after_groups",
+        name="population_to_cells_copy",
+    )
+    return [population, gather, scatter]
 
 
 def build_network(
@@ -442,6 +463,15 @@ def build_network(
             if cfg.plasticity.scaling.enabled:
                 code += plast.NEURON_SCALING
             neurons.run_on_event("structural", code, when="after_synapses")
+            if mech.rule.neuron_before.strip():
+                # in the rewiring step: after the population sums arrive (after_groups,
+                # _population_sums), before the pass (synapses)
+                exc_cells.run_regularly(
+                    mech.rule.neuron_before,
+                    dt=rewiring_stride(cfg) * cfg.simulation.dt,
+                    when="before_synapses",
+                    name="neurons_before_rewiring",
+                )
     else:
         ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
@@ -510,6 +540,8 @@ def build_network(
     if mech.slow:
         surge, surge_objects = _surge_compartment(cfg, exc_cells, namespace, mech, n_exc)
         objects += surge_objects
+        if mech.structural:
+            objects += _population_sums(cfg, exc_cells, mech.rule, n_exc)
 
     traced = _traced_indices(n_exc, n_inh, cfg.recording.n_traced)
     monitors = _monitors(cfg, neurons, exc_cells, inh_cells, mech, traced)
