@@ -10,7 +10,10 @@ Checked here, in seconds and without simulating:
   parameters (``params``), validates (``validate``) or resolves its points (``sweep
   --dry-run``); ``plot`` reads a directory that an earlier command on the page wrote;
   the Python blocks of the tutorials compile;
-* the ``neuroplast`` commands of docs/getting_started.md pass the same checks.
+* the ``neuroplast`` commands of docs/getting_started.md pass the same checks;
+* a tutorial's ``console`` blocks print what they show (``$ neuroplast ...`` lines are
+  run, the lines after them are their output);
+* the TOML pieces of the config tutorial are, together, the config it ships.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -150,6 +154,35 @@ def test_neuroplast_commands_of_the_pages_parse_and_validate(page, capsys, monke
     written: set[Path] = set()
     for words in commands:
         check_command(words, written, capsys)
+
+
+def console_sessions(path: Path) -> list[tuple[list[str], list[str]]]:
+    """``(command words, expected output lines)`` of the page's console blocks."""
+    sessions: list[tuple[list[str], list[str]]] = []
+    for body in blocks(path, "console"):
+        for line in body.splitlines():
+            if line.startswith("$ "):
+                sessions.append((shlex.split(line[2:]), []))
+            elif sessions:
+                sessions[-1][1].append(line)
+    return sessions
+
+
+@pytest.mark.parametrize("page", TUTORIALS, ids=lambda p: p.name)
+def test_tutorial_console_blocks_print_what_they_show(page, capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    for words, expected in console_sessions(page):
+        assert words[0] == "neuroplast", shlex.join(words)
+        main(words[1:])
+        out, err = capsys.readouterr()
+        assert (out + err).strip().splitlines() == expected, shlex.join(words)
+
+
+def test_the_config_tutorial_pieces_are_the_config_it_ships():
+    page = DOCS / "tutorials" / "config_from_scratch.md"
+    pieces = tomllib.loads("\n".join(blocks(page, "toml")))
+    assert pieces == tomllib.loads((ROOT / "configs" / "first_experiment.toml").read_text())
+    assert console_sessions(page), "the page shows no console session"
 
 
 def test_the_tutorials_are_in_the_site_nav():
