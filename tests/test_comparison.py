@@ -46,7 +46,10 @@ def _config() -> dict:
         # equivalence is checked in test_activity.py and test_rewiring.py
         "simulation": {"backend": "numpy"},
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "100 ms"},
-        "set_point": {"window": "2 s"},
+        # the set-point window ends (day 0.5) before the dose at 0.58 days: nothing may act
+        # inside it (ExperimentConfig.check_set_point_window); 0.4 s of rates, noisy set
+        # points, enough for a pipeline check
+        "set_point": {"window": "0.5 s", "settle": "0.1 s"},
         "bdnf": {"release_threshold_from": "fixed"},  # short window (bdnf.py)
         # a clock 10x faster than the default (1 day = 1 s, 1 h = 1 s around the dose), as
         # in configs/kap_quick.toml: this file checks the pipeline, not the numbers

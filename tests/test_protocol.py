@@ -18,7 +18,7 @@ import pytest
 from conftest import ROOT
 
 from neuroplast.cli import main
-from neuroplast.config.conditions import condition_names, resolve_condition
+from neuroplast.config.conditions import condition_names, resolve_condition, resolve_conditions
 from neuroplast.config.experiment import ConfigError, config_from_dict, load_config
 from neuroplast.model.therapy import (
     AssemblyConfig,
@@ -348,3 +348,20 @@ def test_a_bad_index_or_key_after_a_list_names_the_path():
         load_config(ROOT / KAP, ["protocol.doses.0.dos=1"])
     with pytest.raises(ConfigError, match=r"expected an index \(indices 0 to 0\), got 'first'"):
         load_config(ROOT / KAP, ["protocol.doses.first.dose=1"])
+
+
+def test_an_event_inside_the_set_point_window_is_refused_naming_it():
+    """At 1 day = 1 s of network time, a 6-s set-point window lasts 6 biological days; an
+    event before its end would be measured into the set points and act on a structure
+    that cannot rewire yet (model/setpoint.py)."""
+    path = ROOT / "configs" / "first_experiment.toml"  # baseline 7 days, stress from day 7
+    resolve_conditions(load_config(path))
+    short = load_config(path, ['protocol.phases.0.duration="1 day"'])
+    with pytest.raises(ConfigError, match=r"protocol\.stress: the stress on biological day 1 "):
+        resolve_conditions(short)
+    # a dose first: named as a dose, and the window's end moves with the clock's sessions
+    dose_first = load_config(path, ['protocol.doses.0.phase="baseline"'])
+    with pytest.raises(
+        ConfigError, match=r"protocol\.doses: the ketamine dose on biological day 0\.25 "
+    ):
+        resolve_conditions(dose_first)

@@ -20,6 +20,7 @@ size = 20
 
 [protocol]
 phases = [
+  { name = "baseline", duration = "2 days" },
   { name = "stress", duration = "2 days" },
   { name = "treatment", duration = "2 days" },
 ]

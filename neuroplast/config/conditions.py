@@ -185,7 +185,9 @@ def resolve_condition(cfg: ExperimentConfig, condition: str) -> ExperimentConfig
             [f"{d!r} day" for d in probe_days(protocol, condition)] if pool else []
         )
         data["from_protocol"] = True
-    return config_from_dict(data)
+    run = config_from_dict(data)
+    run.check_set_point_window()
+    return run
 
 
 def resolve_conditions(cfg: ExperimentConfig) -> dict[str, ExperimentConfig]:

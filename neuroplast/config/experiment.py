@@ -464,6 +464,14 @@ class ExperimentConfig(Section):
         """
         if not (self.timescale.enabled or self.protocol.enabled):
             return float(self.simulation.duration)
+        return self.time_map().sim_duration
+
+    def time_map(self):
+        """The run's clock (:class:`~neuroplast.model.timescale.TimeMap`).
+
+        As the schedules build it: from the protocol before it is compiled, from the
+        run's own doses and sessions after.
+        """
         if self.protocol.enabled and not self.from_protocol:
             total = self.protocol.total
             sessions = dose_times(self.protocol, acute_only=True)
@@ -471,7 +479,47 @@ class ExperimentConfig(Section):
             total = float(self.timescale.bio_duration)
             sessions = [float(dose.start) for dose in acute_doses(self.pharmacology)]
         clock = self.timescale.model_copy(update={"bio_duration": total * second})
-        return build_time_map(clock, sessions, slow_windows(self.therapy)).sim_duration
+        return build_time_map(clock, sessions, slow_windows(self.therapy))
+
+    def check_set_point_window(self) -> None:
+        """Refuse a run whose stress, drug or input session starts inside the set-point window.
+
+        In that window each cell's set point is measured and nothing rewires
+        (:mod:`neuroplast.model.setpoint`); an event inside it would be measured into
+        the set points and act on a frozen structure.  For a run compiled from an
+        experiment's protocol (``neuroplast validate`` and ``run`` check every
+        condition); a run config's own ``[pharmacology.doses]`` and stress episodes are
+        not checked.
+        """
+        if not (self.timescale.enabled and self.from_protocol):
+            return
+        starts = [
+            (float(e.onset), "protocol.stress", "stress")
+            for e in self.stress.episodes
+            if e.severity > 0
+        ]
+        starts += [
+            (float(d.start), "protocol.doses", f"{d.drug} dose")
+            for d in self.pharmacology.schedule()
+        ]
+        starts += [
+            (float(s.start), f"protocol.{s.kind}", f"{s.kind} session")
+            for s in self.therapy.sessions
+        ]
+        if not starts:
+            return
+        first, key, what = min(starts)
+        window_end = float(self.time_map().bio_at(float(self.set_point.window)))
+        if first < window_end:
+            day = window_end / SECONDS_PER_DAY
+            raise ConfigError(
+                f"{key}: the {what} on biological day {first / SECONDS_PER_DAY:.3g} starts "
+                f"inside the set-point window (set_point.window = "
+                f"'{format_quantity(self.set_point.window, 's')}' of network time, until day "
+                f"{day:.3g}), where set points are measured and nothing rewires; expected "
+                f"protocol.phases to put the first event after day {day:.3g}, or a shorter "
+                "set_point.window"
+            )
 
     def resolved(self) -> dict[str, Any]:
         """Plain JSON-ready dict with every value (units written as text)."""

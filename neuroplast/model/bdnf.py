@@ -291,7 +291,6 @@ pool_set_point_post = set_point_pre : Hz (summed)
 """
 
 
-
 __doc__ = with_parameter_table(
     __doc__,
     BDNFConfig,
