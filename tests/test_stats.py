@@ -31,6 +31,7 @@ from neuroplast.plots.experiment import (
     plot_recovery_curves,
 )
 from neuroplast.simulation.storage import write_measures
+from neuroplast.studies.analyse import STRESS_EFFECT_FLOOR
 from neuroplast.studies.report import format_number, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -435,3 +436,10 @@ def test_an_empty_hedges_g_panel_says_why():
     texts = [t.get_text() for t in figure.axes[1].texts]
     assert texts == ["Hedges' g needs at least 2 runs\nof each condition (n = 1 here)"]
     assert len(figure.axes[0].texts) == 0
+
+
+def test_a_stress_effect_within_the_baseline_drift_leaves_the_recovery_index_undefined():
+    # the experiments' floor: a 2 % rise under stress (a small network's noisy set points)
+    # divided into a rise after it would read as an index of -25
+    assert math.isnan(recovery_index(8500.0, 8160.0, 8000.0, rtol=STRESS_EFFECT_FLOOR))
+    assert recovery_index(7000.0, 6000.0, 8000.0, rtol=STRESS_EFFECT_FLOOR) == 0.5

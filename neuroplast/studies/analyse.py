@@ -60,6 +60,12 @@ CONNECTIVITY_FILE = "connectivity.csv"
 RECALL_FILE = "recall.csv"
 #: Comparison windows end this far (days) before a phase end: runs sample up to just before.
 END_MARGIN_DAYS = 0.05
+#: A run's recovery index of the E->E count is left undefined (NaN, not counted in n)
+#: when stress changed its count by at most this fraction: the baseline net drift a
+#: healthy network may show (C2: within +-5 % over a week) cannot be told from such an
+#: effect, and the index divides by it (a small network's noisy set points have made
+#: stress *raise* the count by 2-4 %, giving indices of -25).
+STRESS_EFFECT_FLOOR = 0.05
 
 #: Measures summarised and drawn (when present) after the records that the run's
 #: mechanisms declare as headline measures (neuroplast.model.records): the series
@@ -549,6 +555,7 @@ def analyse(
             baseline=(max(0.0, first_end - 1.0), first_end),
             stress=(max(stress[0], stress[1] - 1.0), stress[1]),
             post_days=recovery_days(rows, stress[1], min(total_days - END_MARGIN_DAYS, covered)),
+            rtol=STRESS_EFFECT_FLOOR,
         )
     rows += _turnover_rows(rows)
     storage.write_measures(out_dir / storage.MEASURES_FILE, rows)
