@@ -37,6 +37,16 @@ def test_run_directory_has_every_file(run_dir):
     assert not [n for n in names if n.startswith(".")]  # no temporary files left behind
 
 
+def test_a_run_writes_its_log(run_dir):
+    """run.log: who ran it where, what brian2 said, how long it took (runlog.py)."""
+    cfg = json.loads((run_dir / "config.json").read_text())
+    text = (run_dir / "run.log").read_text()
+    assert f"seed {cfg['seed']}: 400 E + 100 I on numpy, host " in text
+    assert "neuroplast_commit" in text and "brian2 " in text
+    assert "INFO neuroplast.run: simulated in " in text
+    assert text.rstrip().splitlines()[-1].endswith(tuple(f"{k} s" for k in "0123456789"))
+
+
 def test_config_json_is_the_resolved_config(run_dir):
     cfg = json.loads((run_dir / "config.json").read_text())
     assert cfg["simulation"]["duration"] == "1 s"

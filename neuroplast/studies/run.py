@@ -10,6 +10,10 @@ Experiments (comparison.py) and sweeps (sweep/) run every (condition, seed) thro
 from __future__ import annotations
 
 import contextlib
+import logging
+import os
+import socket
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +29,10 @@ from neuroplast.simulation import locks, storage
 from neuroplast.simulation.network import mechanism_records
 from neuroplast.simulation.recording import Recording
 from neuroplast.simulation.simulate import RunSeeds, resolve_seed, run_seeds, simulate
+from neuroplast.studies import runlog
 from neuroplast.units import SECONDS_PER_DAY
+
+_LOG = logging.getLogger("neuroplast.run")
 
 __all__ = [
     "RunResult",
@@ -190,8 +197,33 @@ def run_experiment(
     cfg = resolve_seed(cfg)
     seeds = run_seeds(cfg)
     held = locks.lock_destination(out_dir) if lock else contextlib.nullcontext()
-    with held, storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging:
+    with (
+        held,
+        storage.staged_run_dir(Path(out_dir), overwrite=overwrite) as staging,
+        runlog.captured() as messages,
+    ):
+        start = time.perf_counter()
+        _LOG.info(
+            "%s, condition %s, seed %d: %d E + %d I on %s, host %s, pid %d, %s",
+            cfg.name,
+            cfg.condition,
+            seeds.root,
+            cfg.network.n_exc,
+            cfg.network.n_inh,
+            cfg.simulation.backend,
+            socket.gethostname(),
+            os.getpid(),
+            ", ".join(f"{k} {v}" for k, v in storage.versions().items()),
+        )
         recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
+        verdict = recording.validity.get("status", "unchecked")
+        reason = recording.validity.get("reason", "")
+        _LOG.info(
+            "simulated in %.1f s: %s%s",
+            time.perf_counter() - start,
+            verdict,
+            f" ({reason})" * bool(reason),
+        )
         add_acute_readouts(cfg, recording)
         add_therapy_readouts(cfg, recording)
         rows = run_rows(cfg, recording, connectivity=connectivity)
@@ -222,6 +254,8 @@ def run_experiment(
             )
         if recording.validity:
             storage.write_status(staging, recording.validity)
+        _LOG.info("run directory written after %.1f s", time.perf_counter() - start)
+        runlog.write(staging, messages)
     if recording.validity.get("status", "valid") != "valid":
         raise storage.InvalidRun(recording.validity["reason"], out_dir)
     summary = {r.measure: r.value for r in rows if r.measure.startswith(("mean_", "cv_"))}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -10,7 +9,7 @@ import os
 import socket
 import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from neuroplast.config.experiment import (
     config_from_dict,
 )
 from neuroplast.simulation import rerun, storage
-from neuroplast.studies import execution, outcomes
+from neuroplast.studies import execution, outcomes, runlog
 from neuroplast.studies.outcomes import DONE, ERROR, ERROR_FILE, INVALID, LOST, LOST_FILE, NOT_RUN
 from neuroplast.studies.run import run_experiment
 from neuroplast.studies.sweep.spec import SweepPoint, SweepSpec, expand_points, value_text
@@ -35,8 +34,6 @@ PLAN_FILE = "sweep.json"
 TABLE_FILE = "sweep.parquet"
 CSV_FILE = "sweep.csv"
 RUN_LOG_FILE = "sweep_run.json"
-#: brian2's and neuroplast's log messages (INFO and up) and Python warnings of one run.
-RUN_MESSAGES_FILE = "run.log"
 
 _LOG = logging.getLogger("neuroplast.studies.sweep")
 
@@ -253,39 +250,6 @@ def run_one(cfg: ExperimentConfig, run_dir: Path, reuse: bool = True) -> None:
     )
 
 
-@contextlib.contextmanager
-def _captured_messages() -> Iterator[list[str]]:
-    """Collect the log records (INFO and up) and warnings emitted while a run runs."""
-    lines: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            lines.append(self.format(record))
-
-    handler = Collect(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    loggers = [logging.getLogger(name) for name in ("brian2", "neuroplast", "py.warnings")]
-    levels = [logger.level for logger in loggers]
-    logging.captureWarnings(True)
-    for logger in loggers:
-        logger.addHandler(handler)
-        if logger.getEffectiveLevel() > logging.INFO:
-            logger.setLevel(logging.INFO)  # brian2's console handler keeps its own level
-    try:
-        yield lines
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.removeHandler(handler)
-            logger.setLevel(level)
-        logging.captureWarnings(False)
-
-
-def _write_messages(run_dir: Path, lines: list[str]) -> None:
-    if run_dir.exists():
-        text = "\n".join(lines) + ("\n" if lines else "")
-        storage.atomic_write(run_dir / RUN_MESSAGES_FILE, lambda tmp: tmp.write_text(text))
-
-
 def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     """Run one task on a worker; a failure is recorded in the run's directory, not raised.
 
@@ -305,7 +269,7 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
     execution.prepare_worker()
     run_dir = Path(task.run_dir)
     start = time.perf_counter()
-    with _captured_messages() as messages:
+    with runlog.captured() as messages:
         _LOG.info(
             "run %s (%s) on %s, pid %d", task.run_id, task.label, socket.gethostname(), os.getpid()
         )
@@ -319,10 +283,10 @@ def execute_run(task: RunTask, runner: Runner | None = None) -> RunOutcome:
             rerun.release()  # a program that failed is not reused
             status, message = _record(run_dir, err)
             _LOG.error("%s after %.1f s: %s", status, time.perf_counter() - start, message)
-            _write_messages(run_dir, messages)
+            runlog.write(run_dir, messages)
             return RunOutcome(task.run_id, status, time.perf_counter() - start, message)
         _LOG.info("finished in %.1f s", time.perf_counter() - start)
-    _write_messages(run_dir, messages)
+    runlog.write(run_dir, messages)
     wall = time.perf_counter() - start
     for record in (ERROR_FILE, LOST_FILE):  # a retried run that now worked
         (run_dir / record).unlink(missing_ok=True)
