@@ -10,6 +10,7 @@ from conftest import assert_same_records
 
 from neuroplast.analysis.measures import MeasureRow
 from neuroplast.analysis.stats import (
+    STRESS_EFFECT_FLOOR,
     bootstrap_ci,
     compare,
     hedges_g,
@@ -31,7 +32,6 @@ from neuroplast.plots.experiment import (
     plot_recovery_curves,
 )
 from neuroplast.simulation.storage import write_measures
-from neuroplast.studies.analyse import STRESS_EFFECT_FLOOR
 from neuroplast.studies.report import format_number, write_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

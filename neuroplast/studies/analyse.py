@@ -18,6 +18,7 @@ from neuroplast.analysis.connectivity import assembly_order, connectivity_matrix
 from neuroplast.analysis.measures import MeasureRow
 from neuroplast.analysis.stats import (
     MIN_SEEDS_FOR_CI,
+    STRESS_EFFECT_FLOOR,
     bootstrap_ci,
     columns,
     compare,
@@ -60,12 +61,6 @@ CONNECTIVITY_FILE = "connectivity.csv"
 RECALL_FILE = "recall.csv"
 #: Comparison windows end this far (days) before a phase end: runs sample up to just before.
 END_MARGIN_DAYS = 0.05
-#: A run's recovery index of the E->E count is left undefined (NaN, not counted in n)
-#: when stress changed its count by at most this fraction: the baseline net drift a
-#: healthy network may show (C2: within +-5 % over a week) cannot be told from such an
-#: effect, and the index divides by it (a small network's noisy set points have made
-#: stress *raise* the count by 2-4 %, giving indices of -25).
-STRESS_EFFECT_FLOOR = 0.05
 
 #: Measures summarised and drawn (when present) after the records that the run's
 #: mechanisms declare as headline measures (neuroplast.model.records): the series

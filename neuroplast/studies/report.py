@@ -19,6 +19,7 @@ from pathlib import Path
 
 from neuroplast.analysis.stats import (
     MIN_SEEDS_FOR_CI,
+    STRESS_EFFECT_FLOOR,
     as_dicts,
     columns,
     percentile_coverage,
@@ -201,6 +202,17 @@ def _coverage_sentence(rows: list[dict], ci: float) -> str:
     )
 
 
+def _recovery_sentence(rows: list[dict]) -> str:
+    """Why a recovery index can be n/a, when the report compares one."""
+    if not any(str(r.get("measure", "")).startswith("recovery_index_") for r in rows):
+        return ""
+    return (
+        " A run's recovery index is left out when its stress changed the measure by "
+        f"{STRESS_EFFECT_FLOOR:.0%} or less, the drift a healthy baseline may show "
+        "(calibration target C2): the index divides by that change."
+    )
+
+
 def _methods_lines(comparisons, paired: bool) -> list[str]:
     rows = as_dicts(comparisons)
     first = rows[0] if rows else {}
@@ -211,7 +223,8 @@ def _methods_lines(comparisons, paired: bool) -> list[str]:
     return [
         "Each run (one seed) gives one value per measure: its series interpolated linearly "
         "at the stated biological day, or its time-weighted mean over the stated window. "
-        "Runs that do not cover a day are left out of it; n counts the runs used.",
+        "Runs that do not cover a day are left out of it; n counts the runs used."
+        + _recovery_sentence(rows),
         "",
         f"Intervals are {level} percentile bootstrap intervals ({boot}; Efron & Tibshirani "
         "1993). For a difference, the seeds of each condition are resampled independently. "

@@ -41,6 +41,7 @@ from neuroplast.analysis.stats.bootstrap import (
     window_means,
 )
 from neuroplast.analysis.stats.summaries import (
+    STRESS_EFFECT_FLOOR,
     Comparison,
     SummaryRow,
     as_dicts,
@@ -78,6 +79,7 @@ __all__ = [
     "percentile_coverage",
     "read_measures",
     "recovery_days",
+    "STRESS_EFFECT_FLOOR",
     "recovery_index",
     "recovery_rows",
     "resample",

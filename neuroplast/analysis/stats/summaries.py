@@ -317,6 +317,14 @@ def _paired_difference(res: Resampled, a: str, b: str, n_boot: int, ci: float, k
     }
 
 
+#: The experiments' ``rtol`` for the recovery index of the E->E count: a run whose stress
+#: changed its count by at most this fraction has no index (NaN, not counted in n).  The
+#: baseline net drift a healthy network may show (C2: within +-5 % over a week) cannot
+#: be told from such an effect, and the index divides by it (a small network's noisy set
+#: points have made stress *raise* the count by 2-4 %, giving indices of -25).
+STRESS_EFFECT_FLOOR = 0.05
+
+
 def recovery_index(x_post, x_stress, x_baseline, rtol: float = 1e-9):
     """Recovery index ``R = (X_post - X_stress) / (X_baseline - X_stress)`` (model docs §8).
 
