@@ -48,6 +48,7 @@ from neuroplast.model.rules import RewiringRule, resolve_rule
 from neuroplast.model.synapses import TargetConductances, random_projection
 from neuroplast.simulation.pool import (
     build_pool,
+    rewiring_dt,
     rewiring_stride,
     snapshot_code,
     snapshot_steps,
@@ -334,19 +335,24 @@ def _surge_compartment(cfg: ExperimentConfig, exc_cells, namespace, mech: _Mecha
     return surge, [surge, source]
 
 
-def _population_sums(cfg: ExperimentConfig, exc_cells, rule: RewiringRule, n_exc: int) -> list:
-    """The rule's population sums (model/rules.py), made at each rewiring step only.
+def _before_the_pass(cfg: ExperimentConfig, exc_cells, rule: RewiringRule, n_exc: int) -> list:
+    """What the rule computes at each rewiring step before the pass (model/rules.py).
 
-    A one-cell group on the rewiring clock sums the pyramidal cells' variables (a summed
-    variable runs on its target's clock, in the groups slot, before the cells' own
-    update); in the same step, after the groups, each cell receives the sums as
-    ``population_<variable>``, for ``neuron_before`` and the pass (synapses slot) to
-    read.  Synapses cannot read a linked variable with an index, hence the copy.
+    Its population sums: a one-cell group on the rewiring clock sums the pyramidal
+    cells' variables (a summed variable runs on its target's clock, in the groups slot,
+    before the cells' own update); in the same step, after the groups, each cell
+    receives the sums as ``population_<variable>`` (synapses cannot read a linked
+    variable with an index, hence the copy).  Then, before the pass (synapses slot),
+    its per-cell ``neuron_before`` code.  Returns the objects to add to the network.
     """
+    dt = rewiring_dt(cfg)
+    if rule.neuron_before.strip():
+        exc_cells.run_regularly(
+            rule.neuron_before, dt=dt, when="before_synapses", name="neurons_before_rewiring"
+        )
     sums = rule.population_sums
     if not sums:
         return []
-    dt = rewiring_stride(cfg) * cfg.simulation.dt
     cells, hub = np.arange(n_exc), np.zeros(n_exc, dtype=int)
     population = brian2.NeuronGroup(
         1, "\n".join(f"pool_{v} : {unit}" for v, unit in sums), dt=dt, name="population"
@@ -456,22 +462,12 @@ def build_network(
         if cfg.simulation.backend == "cpp_standalone" and cfg.recording.snapshots and mech.slow:
             code = snapshot_code(*snapshot_steps(cfg, schedules))
             # first thing in the step: the state after every step before it
-            dt = rewiring_stride(cfg) * cfg.simulation.dt
-            pool.run_regularly(code, dt=dt, when="start", name="snapshots")
+            pool.run_regularly(code, dt=rewiring_dt(cfg), when="start", name="snapshots")
         if mech.structural:
             code = plast.NEURON_REWIRE + mech.rule.neuron_after
             if cfg.plasticity.scaling.enabled:
                 code += plast.NEURON_SCALING
             neurons.run_on_event("structural", code, when="after_synapses")
-            if mech.rule.neuron_before.strip():
-                # in the rewiring step: after the population sums arrive (after_groups,
-                # _population_sums), before the pass (synapses)
-                exc_cells.run_regularly(
-                    mech.rule.neuron_before,
-                    dt=rewiring_stride(cfg) * cfg.simulation.dt,
-                    when="before_synapses",
-                    name="neurons_before_rewiring",
-                )
     else:
         ee = random_projection(rng, n_exc, n_exc, p, same_population=True)
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
@@ -541,7 +537,7 @@ def build_network(
         surge, surge_objects = _surge_compartment(cfg, exc_cells, namespace, mech, n_exc)
         objects += surge_objects
         if mech.structural:
-            objects += _population_sums(cfg, exc_cells, mech.rule, n_exc)
+            objects += _before_the_pass(cfg, exc_cells, mech.rule, n_exc)
 
     traced = _traced_indices(n_exc, n_inh, cfg.recording.n_traced)
     monitors = _monitors(cfg, neurons, exc_cells, inh_cells, mech, traced)

@@ -25,6 +25,7 @@ __all__ = [
     "POOL_FLOAT32",
     "SNAPSHOT_DEAD",
     "build_pool",
+    "rewiring_dt",
     "rewiring_stride",
     "snapshot_code",
     "snapshot_steps",
@@ -84,6 +85,11 @@ def snapshot_steps(cfg: ExperimentConfig, schedules: Schedules) -> tuple[list[in
 def rewiring_stride(cfg: ExperimentConfig) -> int:
     """Time steps between rewiring steps."""
     return max(1, int(round(float(cfg.plasticity.structural.update_interval / cfg.simulation.dt))))
+
+
+def rewiring_dt(cfg: ExperimentConfig):
+    """Network time between rewiring steps: the clock of what runs at every one of them."""
+    return rewiring_stride(cfg) * cfg.simulation.dt
 
 
 def snapshot_code(steps: list[int], total: int) -> str:

@@ -203,6 +203,7 @@ def run_experiment(
         runlog.captured() as messages,
     ):
         start = time.perf_counter()
+        versions = storage.versions()
         _LOG.info(
             "%s, condition %s, seed %d: %d E + %d I on %s, host %s, pid %d, %s",
             cfg.name,
@@ -213,7 +214,7 @@ def run_experiment(
             cfg.simulation.backend,
             socket.gethostname(),
             os.getpid(),
-            ", ".join(f"{k} {v}" for k, v in storage.versions().items()),
+            ", ".join(f"{k} {v}" for k, v in versions.items()),
         )
         recording = simulate(cfg, seeds, progress=progress, reuse_build=reuse_build)
         verdict = recording.validity.get("status", "unchecked")
@@ -234,7 +235,7 @@ def run_experiment(
             attrs={
                 "config": cfg.to_json(),
                 "seeds": seeds.as_dict(),
-                "versions": storage.versions(),
+                "versions": versions,
                 "backend": cfg.simulation.backend,
                 "condition": cfg.condition,
                 "mechanisms": mechanisms(cfg),
