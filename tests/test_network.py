@@ -88,3 +88,24 @@ def test_removing_nmda_everywhere_lowers_both_rates():
     ne = with_nmda.n_exc
     assert np.sum(without.spike_i < ne) < 0.7 * np.sum(with_nmda.spike_i < ne)
     assert np.sum(without.spike_i >= ne) < 0.7 * np.sum(with_nmda.spike_i >= ne)
+
+
+def test_the_optimisation_level_replaces_brian2s_and_is_put_back(monkeypatch):
+    import brian2  # noqa: PLC0415
+
+    from neuroplast.simulation.backend import OPT_LEVEL_VARIABLE, brian_backend  # noqa: PLC0415
+
+    default_flags = list(brian2.prefs["codegen.cpp.extra_compile_args_gcc"])
+    default_cache = brian2.prefs["codegen.runtime.cython.cache_dir"]
+    monkeypatch.setenv(OPT_LEVEL_VARIABLE, "0")
+    with brian_backend("numpy", 0.1 * brian2.ms):
+        flags = list(brian2.prefs["codegen.cpp.extra_compile_args_gcc"])
+        cache = brian2.prefs["codegen.runtime.cython.cache_dir"]
+    assert flags == ["-O0" if f.startswith("-O") else f for f in default_flags] != default_flags
+    assert cache.endswith("-O0")  # not the cache a default build fills
+    assert brian2.prefs["codegen.cpp.extra_compile_args_gcc"] == default_flags
+    assert brian2.prefs["codegen.runtime.cython.cache_dir"] == default_cache
+    monkeypatch.setenv(OPT_LEVEL_VARIABLE, "fast")
+    with pytest.raises(ValueError, match=r"NEUROPLAST_OPT_LEVEL = 'fast': expected 0, 1, 2 or 3"):
+        with brian_backend("numpy", 0.1 * brian2.ms):
+            pass

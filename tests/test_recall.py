@@ -6,14 +6,14 @@
 * co-activity: independent Poisson trains give a mean pairwise correlation near 0,
   identical trains give 1 (chi^2 = 1/N + (1 - 1/N) r);
 * rates over windows count spikes per cell and second;
-* a probe changes no weight and no synapse (no STDP of either rule, no scaling).
+* a probe runs the run's network frozen: the same cells, synapses and assemblies, and no
+  code that could change a weight or a synapse.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import TINY_VALIDITY  # tests/ is on sys.path
 
 from neuroplast.analysis.recall import _coactivity_rows, _rate, recall_rows, trial_seed
 from neuroplast.config.experiment import config_from_dict
@@ -68,6 +68,7 @@ def test_trial_zero_keeps_the_runs_noise_seed_and_later_trials_differ():
 
 
 @pytest.mark.slow
+@pytest.mark.long  # four probes of the 400 E / 100 I network: about 75 s in the suite
 def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
     """Same network, cells, cue and noise seeds; only the assembly's wiring differs.
 
@@ -116,29 +117,66 @@ def test_a_hand_wired_assembly_beats_the_same_cells_unwired():
     assert value[(1.0, "recall_adaptive_index_sem")] > 0
 
 
-@pytest.mark.slow
-def test_a_probe_changes_no_weight_and_no_synapse_of_the_default_model():
-    # the probe reads a frozen network: no STDP of either rule, no scaling, no rewiring
+def test_a_probe_runs_the_runs_network_frozen():
+    """The probe's network (build_network(frozen=True)) has the run's cells, candidate
+    pool, static projections, assemblies and cue input, and no code that could change a
+    weight or a synapse: no rewiring, STDP of either rule, scaling or iSTDP."""
+    import brian2  # noqa: PLC0415
+
     from neuroplast.analysis.recall import probe_config  # noqa: PLC0415
-    from neuroplast.simulation.simulate import run_seeds, simulate  # noqa: PLC0415
+    from neuroplast.simulation.backend import brian_backend, owned  # noqa: PLC0415
+    from neuroplast.simulation.network import build_network  # noqa: PLC0415
+    from neuroplast.simulation.schedules import build_schedules  # noqa: PLC0415
+    from neuroplast.simulation.simulate import drug_curves, run_seeds  # noqa: PLC0415
 
     cfg = config_from_dict(
         {
             "seed": 5,
             "simulation": {"backend": "numpy"},
             "network": {"n_exc": 80, "n_inh": 20},
-            "validity": TINY_VALIDITY,
-            "recording": {"n_traced": 0},
-            "output": {"figures": False},
             "timescale": {"enabled": True, "bio_duration": "1 day"},
-            "plasticity": {"structural": {"enabled": True}, "stdp": {"enabled": True}},
+            "plasticity": {
+                "structural": {"enabled": True, "ablate_at": "0.5 days"},
+                "stdp": {"enabled": True},
+            },
             "assemblies": {"a": {"size": 10}},
             "recall": {"pulses": 2, "settle": "0.2 s", "quiet": "0.2 s"},
         }
     )
     probe = probe_config(cfg, "a")
-    rec = simulate(probe, run_seeds(probe))
-    assert rec.spike_i.size > 0
-    alive = np.asarray(rec.ee_pool["alive"]) > 0  # a new pool: every live weight is 1
-    np.testing.assert_array_equal(np.asarray(rec.ee_pool["w"])[alive], 1.0)
-    assert rec.slow["formed"].sum() == 0 and rec.slow["eliminated"].sum() == 0
+    seeds = run_seeds(cfg)
+
+    def built(config, frozen):
+        with brian_backend("numpy", config.simulation.dt):
+            model = build_network(
+                config,
+                seeds.connectivity,
+                seeds.initial,
+                build_schedules(config, drug_curves(config)),
+                frozen=frozen,
+            )
+            synapses = {
+                o.name: (owned(o.i[:]), owned(o.j[:]))
+                for o in model.network.objects
+                # between the cells (not the input's, nor the one-cell sums')
+                if isinstance(o, brian2.Synapses)
+                and getattr(o.source, "source", o.source).name == "neurons"
+                and getattr(o.target, "source", o.target).name == "neurons"
+            }
+            v = owned(model.neurons.V[:], dtype=float)
+            code = {c.name for o in model.network.objects for c in o._code_objects}
+            names = {o.name for o in model.network.objects}
+        return model, synapses, v, code, names
+
+    run, run_synapses, run_v, _, _ = built(cfg, False)
+    frozen, frozen_synapses, frozen_v, code, names = built(probe, True)
+    np.testing.assert_array_equal(frozen_v, run_v)
+    assert frozen_synapses.keys() == run_synapses.keys()  # E->E, E->I, I->E and I->I
+    for name, (i, j) in frozen_synapses.items():
+        np.testing.assert_array_equal(i, run_synapses[name][0], err_msg=name)
+        np.testing.assert_array_equal(j, run_synapses[name][1], err_msg=name)
+    np.testing.assert_array_equal(frozen.assemblies["a"], run.assemblies["a"])
+    assert "therapy_input" in names  # the cue
+    assert frozen.neurons.events.keys() == {"spike"}  # no rewiring or set-point event
+    plastic = ("rewire", "post", "summed", "surge", "population", "slow", "run_regularly")
+    assert not [c for c in code if any(word in c for word in plastic)], code

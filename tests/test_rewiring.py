@@ -29,6 +29,9 @@ def _stress_run(stressed: bool):
         'set_point.window="3 s"',
         'bdnf.release_threshold_from="fixed"',  # short window (bdnf.py)
         "plasticity.structural.enabled=true",
+        # 200 E / 50 I: pruning acts per synapse, so the quick network's size adds nothing
+        "network.n_exc=200",
+        "network.n_inh=50",
     ]
     if stressed:
         overrides += [

@@ -243,6 +243,7 @@ def test_cpp_standalone_integrates_the_same_block_as_numpy():
 
 
 @pytest.mark.slow
+@pytest.mark.long  # the default network through a session: about 100 s in the suite
 def test_block_follows_the_equilibrium_in_compressed_time():
     # The trapping kinetics run in biological time (rates x time_rate), so during a session
     # at the default session rate (360) the block tracks C / (C + IC50_k) of the infusion.

@@ -41,6 +41,7 @@ def loss_at(rec, day: float) -> float:
 
 
 @pytest.mark.slow
+@pytest.mark.long  # three runs of 2 biological days: about 70 s in the suite
 def test_synapse_loss_is_the_same_at_two_time_rates():
     slow_a, slow_b = stressed_run(8640, 1), stressed_run(8640, 2)
     fast = stressed_run(17280, 1)

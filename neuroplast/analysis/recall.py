@@ -1,17 +1,17 @@
 """Recall probe: cue part of an assembly in the frozen network and measure completion.
 
-The behavioural proxy of model docs §8: memory recall as pattern
-completion.  For a connectivity snapshot of a run (a biological day), the run's
-network is rebuilt with the same seeds -- the same candidate pool, the same E->I, I->E
-and I->I synapses, the same assemblies -- and the snapshot's live E->E synapses and
-weights.  Plasticity is frozen: no rewiring, no STDP (pair or triplet), no scaling, no inhibitory
-STDP, no drug, no
-stress.  After ``settle`` of spontaneous activity, ``pulses`` input pulses (the
-therapy pulse shape and timing, therapy.py, at the cue's own ``intensity``) drive the
-first ``cue_fraction`` of the assembly's cells.  Read-outs, as firing-rate changes
-during the pulses from the gaps between them (from 100 ms after a pulse to the next
-one; the first ``settle`` is left out as the start-up transient), averaged over
-``trials`` probes that differ only in their noise seed:
+The behavioural proxy of model docs §8: memory recall as pattern completion.  For a
+connectivity snapshot of a run (a biological day), the run's network is rebuilt with the
+same seeds -- the same candidate pool, the same E->I, I->E and I->I synapses, the same
+assemblies -- and the snapshot's live E->E synapses and weights.  The network is frozen
+(``build_network(frozen=True)``): it has no code for rewiring, STDP (pair or triplet),
+scaling, inhibitory STDP, BDNF, the set point, a drug or stress, so nothing in it
+changes but membranes and conductances.  After ``settle`` of spontaneous activity,
+``pulses`` input pulses (the therapy pulse shape and timing, therapy.py, at the cue's
+own ``intensity``) drive the first ``cue_fraction`` of the assembly's cells.  Read-outs,
+as firing-rate changes during the pulses from the gaps between them (from 100 ms after a
+pulse to the next one; the first ``settle`` is left out as the start-up transient),
+averaged over ``trials`` probes that differ only in their noise seed:
 
 * ``recall_<A>_completion_hz``: non-cued cells of assembly A -- the completed pattern;
 * ``recall_<A>_other_hz``: pyramidal cells outside A (the other assemblies and the
@@ -82,14 +82,8 @@ def probe_config(run_cfg: ExperimentConfig, assembly: str) -> ExperimentConfig:
     data["stress"]["episodes"] = []
     data["pharmacology"]["doses"] = []
     data["recording"].update({"spikes": True, "n_traced": 0, "snapshots": []})
+    data["plasticity"]["structural"]["ablate_at"] = None  # no ablation schedule either
     data["output"]["figures"] = False
-    sp = data["plasticity"]["structural"]
-    sp.update({"turnover": "0 /day", "rewire_tolerance": 1e12, "tau_mature": "1e12 day"})
-    sp["ablate_at"] = None
-    data["plasticity"]["stdp"].update({"A_plus": 0.0, "A_minus": 0.0})
-    data["plasticity"]["stdp"]["triplet"].update({"A2_plus": 0.0, "A3_plus": 0.0})
-    data["plasticity"]["scaling"]["enabled"] = False
-    data["plasticity"]["istdp"].update({"eta": 0.0})
     data["therapy"]["intensity"] = rc.intensity
     data["therapy"]["sessions"] = [
         {
@@ -178,7 +172,7 @@ def _probe(cfg: ExperimentConfig, seeds, snapshot: dict, noise_seed: int):
     ``snapshot``'s live synapses and weights, and run with the noise seed ``noise_seed``.
     """
     schedules = build_schedules(cfg, drug_curves(cfg))
-    model = build_network(cfg, seeds.connectivity, seeds.initial, schedules)
+    model = build_network(cfg, seeds.connectivity, seeds.initial, schedules, frozen=True)
     _load_snapshot(model, snapshot)
     brian2.seed(noise_seed)
     # an empty run namespace: every name lives in the groups' own namespaces

@@ -124,6 +124,9 @@ class _Mechanisms:
     trapping: bool = False
     #: the rewiring rule when structural plasticity is on (resolved once per build)
     rule: RewiringRule | None = None
+    #: a frozen copy of a plastic run's network (``build_network(frozen=True)``): the
+    #: run's candidate pool and inputs, none of its plastic or slow mechanisms
+    frozen: bool = False
 
     @property
     def structural(self) -> bool:
@@ -131,7 +134,7 @@ class _Mechanisms:
 
     @property
     def ee_pool(self) -> bool:
-        return self.structural or self.stdp
+        return self.structural or self.stdp or self.frozen
 
     @property
     def records(self) -> tuple[Record, ...]:
@@ -142,7 +145,11 @@ class _Mechanisms:
         return records
 
     @classmethod
-    def of(cls, cfg: ExperimentConfig, schedules: Schedules | None) -> _Mechanisms:
+    def of(
+        cls, cfg: ExperimentConfig, schedules: Schedules | None, *, frozen: bool = False
+    ) -> _Mechanisms:
+        if frozen:
+            return cls(slow=False, stdp=False, istdp=False, frozen=True)
         slow = schedules is not None
         p = cfg.plasticity
         return cls(
@@ -381,6 +388,8 @@ def build_network(
     connectivity_seed: int,
     initial_seed: int,
     schedules: Schedules | None = None,
+    *,
+    frozen: bool = False,
 ) -> NetworkModel:
     """Create every brian2 object of the network described by ``cfg``.
 
@@ -394,13 +403,21 @@ def build_network(
     schedules : Schedules, optional
         Biological-time schedules; without them the slow mechanisms are off and the
         network is the plain E/I network of the foundation.
+    frozen : bool
+        Build the network a plastic run of ``cfg`` started from, frozen: the same cells,
+        candidate pool (``ee_pool``, whose ``alive`` and ``w`` the caller sets), static
+        projections, Poisson drive, assemblies and therapy input (from ``schedules``),
+        and none of the plastic or slow mechanisms (no rewiring, STDP, scaling, iSTDP,
+        BDNF, set point or drug).  The recall probes run it
+        (:mod:`neuroplast.analysis.recall`): what they need of the run's network, at a
+        fraction of its code.
 
     Returns
     -------
     NetworkModel
     """
     n_exc, n_inh = cfg.network.n_exc, cfg.network.n_inh
-    mech = _Mechanisms.of(cfg, schedules)
+    mech = _Mechanisms.of(cfg, schedules, frozen=frozen)
     namespace = _namespace(cfg, mech, schedules)
     equations, reset = _neuron_code(cfg, mech)
     events = {}
@@ -454,7 +471,15 @@ def build_network(
     pool = None
     if mech.ee_pool:
         pool, n_live, n_candidates, ee_in = build_pool(
-            cfg, exc_cells, rng, namespace, n_exc, rule=mech.rule, stdp=mech.stdp
+            cfg,
+            exc_cells,
+            rng,
+            namespace,
+            n_exc,
+            rule=mech.rule,
+            stdp=mech.stdp,
+            # a frozen network's pool is the one its plastic run drew
+            candidates=mech.structural or (frozen and cfg.plasticity.structural.enabled),
         )
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
@@ -529,7 +554,7 @@ def build_network(
         # condition of a repeat, whatever else the condition changes
         rng_assemblies = np.random.default_rng([connectivity_seed, ASSEMBLY_STREAM])
         assemblies = therapy_model.choose_assemblies(cfg.assemblies, n_exc, rng_assemblies)
-    if mech.slow and cfg.therapy.sessions:
+    if (mech.slow or mech.frozen) and cfg.therapy.sessions:
         objects += _input_generator(cfg, exc_cells, assemblies, schedules, connectivity_seed)
 
     surge = None

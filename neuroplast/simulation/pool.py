@@ -120,16 +120,20 @@ def build_pool(
     *,
     rule: RewiringRule | None,
     stdp: bool,
+    candidates: bool | None = None,
 ):
     """The E->E candidate pool: live synapses drawn with p, dead candidates around them.
 
     ``rule`` is the rewiring rule, None without structural plasticity (STDP only).
+    ``candidates``: whether the pool holds ``candidate_factor`` times the live synapses
+    (default: with a rule), as a frozen copy of a plastic run's network needs without one.
     Returns the pool, the numbers of live synapses and of candidates, and the live E->E
     in-degree of each pyramidal cell.
     """
     structural = rule is not None
+    candidates = structural if candidates is None else candidates
     p = cfg.network.p_connect
-    factor = cfg.plasticity.structural.candidate_factor if structural else 1.0
+    factor = cfg.plasticity.structural.candidate_factor if candidates else 1.0
     p_pool = min(1.0, factor * p)
     i, j = random_projection(rng, n_exc, n_exc, p_pool, same_population=True)
     # not named "alive": string assignments below would also see this local
