@@ -104,6 +104,7 @@ def _density_run(density_rate: str):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # two runs of 2.8 biological days on numpy: about 85 s in the suite
 def test_spine_elements_return_to_their_set_point_after_stress_only():
     """dz/dT = rho_z (1 - S) (z_ref - z) - lambda_s S z with the other terms off: stress
     removes the same elements with and without the set point, and after it the deficit

@@ -40,11 +40,11 @@ def _config() -> dict:
         "description": "two conditions on a small network",
         "seed": 11,
         "network": {"n_exc": 200, "n_inh": 50},
-        # cython: with the probes on the frozen network and code compiled at -O1
-        # (conftest.py), this file took 109 s from a cache without its network's code and
-        # 56 s from a warm one, against 169 s on numpy in the suite (numpy evaluates the
-        # schedules' TimedArrays in Python at every step)
-        "simulation": {"backend": "cython"},
+        # numpy: this network's code (STDP, rewiring, assemblies, probes) is its own.
+        # From a cold cache in CI, with the other worker compiling too, this file took
+        # about 195 s on cython and 170 s on numpy (numpy evaluates the schedules'
+        # TimedArrays in Python at every step: cython took 56 s from a warm cache)
+        "simulation": {"backend": "numpy"},
         "recording": {"n_traced": 0, "spikes": False, "slow_interval": "100 ms"},
         # the set-point window ends (day 0.5) before the dose at 0.58 days: nothing may act
         # inside it (ExperimentConfig.check_set_point_window); 0.4 s of rates, noisy set

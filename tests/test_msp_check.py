@@ -85,6 +85,7 @@ def live_counts(final: dict, kind: str, n_pre_offset: int, n: int):
 
 
 @pytest.mark.slow
+@pytest.mark.long  # the reference model's own code, compiled for this test: about 60 s
 def test_rewiring_invariants_small_network():
     p = SMALL
     r = simulate_msp(p, backend="cython")
