@@ -18,6 +18,7 @@ from pathlib import Path
 import brian2
 import numpy as np
 
+from neuroplast.schema import ConfigError
 from neuroplast.simulation import rerun
 
 __all__ = [
@@ -51,7 +52,7 @@ def _compile_prefs() -> dict[str, object]:
     if not level:
         return {}
     if level not in ("0", "1", "2", "3"):
-        raise ValueError(
+        raise ConfigError(
             f"{OPT_LEVEL_VARIABLE} = {level!r}: expected 0, 1, 2 or 3 (the -O level of "
             "the compiled code), or unset"
         )
