@@ -17,6 +17,7 @@ from pathlib import Path
 
 import brian2
 import numpy as np
+from brian2.codegen.runtime.cython_rt.extension_manager import get_cython_cache_dir
 
 from neuroplast.schema import ConfigError
 from neuroplast.simulation import rerun
@@ -41,31 +42,39 @@ BACKENDS = ("cython", "numpy", "cpp_standalone")
 OPT_LEVEL_VARIABLE = "NEUROPLAST_OPT_LEVEL"
 
 
-def _compile_prefs() -> dict[str, object]:
-    """brian2 preferences for the optimisation level in the environment, if one is set.
+def _run_prefs(backend: str) -> dict[str, object]:
+    """The brian2 preferences a run on ``backend`` sets (:func:`brian_backend`).
 
-    Cython extensions compiled at another level get their own cache directory: brian2's
-    cache key leaves the compiler flags out, and a user's runs should not reuse the
-    test suite's extensions.
+    The code-generation target, or for C++ standalone one make job per core (brian2's
+    default '-j' starts one per source file) and a program that dies with this process
+    (:func:`program_command`); and the optimisation level in the environment, if one is
+    set.  Cython extensions compiled at another level get their own cache directory:
+    brian2's cache key leaves the compiler flags out, and a user's runs should not reuse
+    the test suite's extensions.
     """
+    if is_standalone(backend):
+        prefs = {
+            "devices.cpp_standalone.extra_make_args_unix": [f"-j{os.cpu_count() or 1}"],
+            "devices.cpp_standalone.run_cmd_unix": program_command(),
+        }
+    else:
+        prefs = {"codegen.target": backend}
     level = os.environ.get(OPT_LEVEL_VARIABLE, "")
     if not level:
-        return {}
+        return prefs
     if level not in ("0", "1", "2", "3"):
         raise ConfigError(
             f"{OPT_LEVEL_VARIABLE} = {level!r}: expected 0, 1, 2 or 3 (the -O level of "
             "the compiled code), or unset"
         )
     flags = brian2.prefs["codegen.cpp.extra_compile_args_gcc"]
-    cache = brian2.prefs["codegen.runtime.cython.cache_dir"] or str(
-        Path("~/.cython/brian_extensions").expanduser()
-    )
-    return {
-        "codegen.cpp.extra_compile_args_gcc": [
-            f"-O{level}" if flag.startswith("-O") else flag for flag in flags
-        ],
-        "codegen.runtime.cython.cache_dir": f"{cache}-O{level}",
-    }
+    prefs["codegen.cpp.extra_compile_args_gcc"] = [
+        f"-O{level}" if flag.startswith("-O") else flag for flag in flags
+    ]
+    cache = get_cython_cache_dir()  # None without Cython: nothing compiles through it
+    if cache is not None:
+        prefs["codegen.runtime.cython.cache_dir"] = f"{cache}-O{level}"
+    return prefs
 
 
 def owned(values, dtype=None) -> np.ndarray:
@@ -134,25 +143,17 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
     # new source files, so a full C++ rebuild (and new Cython extensions) every time.
     # Collecting them first keeps the names, and the compiled code, the same.
     gc.collect()
-    saved_target = brian2.prefs.codegen.target
+    run_prefs = _run_prefs(backend)
+    saved_prefs = {name: brian2.prefs[name] for name in run_prefs}
     saved_dt = brian2.defaultclock.dt
     saved_random_state = np.random.get_state()  # noqa: NPY002 (brian2 draws from it)
-    saved_make_args = brian2.prefs.devices.cpp_standalone.extra_make_args_unix
-    saved_run_cmd = brian2.prefs.devices.cpp_standalone.run_cmd_unix
-    compile_prefs = _compile_prefs()
-    saved_compile_prefs = {name: brian2.prefs[name] for name in compile_prefs}
     try:
-        for name, value in compile_prefs.items():
+        for name, value in run_prefs.items():
             brian2.prefs[name] = value
         if is_standalone(backend):
             if standalone_dir is None:
                 raise ValueError("cpp_standalone needs a project directory")
-            # One make job per core: the default '-j' starts one per source file.
-            brian2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
-            brian2.prefs.devices.cpp_standalone.run_cmd_unix = program_command()
             brian2.set_device("cpp_standalone", directory=str(standalone_dir), build_on_run=False)
-        else:
-            brian2.prefs.codegen.target = backend
         brian2.defaultclock.dt = dt
         # The rewiring pass (plasticity.py) writes per-neuron sums from a synaptic
         # pathway; brian2 warns that such code *may* depend on the order of execution.
@@ -164,10 +165,7 @@ def brian_backend(backend: str, dt, standalone_dir: Path | None = None) -> Itera
         if is_standalone(backend):
             brian2.device.reinit()
             brian2.set_device("runtime")
-            brian2.prefs.devices.cpp_standalone.extra_make_args_unix = saved_make_args
-            brian2.prefs.devices.cpp_standalone.run_cmd_unix = saved_run_cmd
-        for name, value in saved_compile_prefs.items():
+        for name, value in saved_prefs.items():
             brian2.prefs[name] = value
-        brian2.prefs.codegen.target = saved_target
         brian2.defaultclock.dt = saved_dt
         np.random.set_state(saved_random_state)  # noqa: NPY002

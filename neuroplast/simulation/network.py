@@ -478,8 +478,8 @@ def build_network(
             n_exc,
             rule=mech.rule,
             stdp=mech.stdp,
-            # a frozen network's pool is the one its plastic run drew
-            candidates=mech.structural or (frozen and cfg.plasticity.structural.enabled),
+            # a frozen network's pool is the one its plastic run drew: both have schedules
+            candidates=schedules is not None and cfg.plasticity.structural.enabled,
         )
         n_synapses.update({"EE": n_live, "EE_candidates": n_candidates})
         ei = random_projection(rng, n_exc, n_inh, p, same_population=False)
@@ -554,7 +554,7 @@ def build_network(
         # condition of a repeat, whatever else the condition changes
         rng_assemblies = np.random.default_rng([connectivity_seed, ASSEMBLY_STREAM])
         assemblies = therapy_model.choose_assemblies(cfg.assemblies, n_exc, rng_assemblies)
-    if (mech.slow or mech.frozen) and cfg.therapy.sessions:
+    if schedules is not None and cfg.therapy.sessions:
         objects += _input_generator(cfg, exc_cells, assemblies, schedules, connectivity_seed)
 
     surge = None

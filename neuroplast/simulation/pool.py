@@ -120,18 +120,17 @@ def build_pool(
     *,
     rule: RewiringRule | None,
     stdp: bool,
-    candidates: bool | None = None,
+    candidates: bool,
 ):
     """The E->E candidate pool: live synapses drawn with p, dead candidates around them.
 
-    ``rule`` is the rewiring rule, None without structural plasticity (STDP only).
-    ``candidates``: whether the pool holds ``candidate_factor`` times the live synapses
-    (default: with a rule), as a frozen copy of a plastic run's network needs without one.
+    ``rule`` is the rewiring rule, None without structural plasticity (STDP only, or a
+    frozen network).  ``candidates``: whether the pool holds ``candidate_factor`` times
+    the live synapses (the pool of a run with structural plasticity) or only them.
     Returns the pool, the numbers of live synapses and of candidates, and the live E->E
     in-degree of each pyramidal cell.
     """
     structural = rule is not None
-    candidates = structural if candidates is None else candidates
     p = cfg.network.p_connect
     factor = cfg.plasticity.structural.candidate_factor if candidates else 1.0
     p_pool = min(1.0, factor * p)
